@@ -1,0 +1,20 @@
+//! trustdesk-core: the pure domain of trustdesk.
+//!
+//! Everything here is plain data and pure functions: no IO, no async, no
+//! database. The store persists these types, the server moves them over the
+//! wire, and the logic that matters most (routing, SLA math, triage, the
+//! secret guard) lives beside them so it can be tested fast and exhaustively.
+
+pub mod event;
+pub mod ids;
+pub mod model;
+pub mod time;
+pub mod validate;
+
+pub use event::{Actor, Event, EventKind, NewEvent, Visibility};
+pub use ids::{AgentId, ConversationId, CustomerId, SessionId, TeamId};
+pub use model::{
+    Agent, AgentStatus, Category, Channel, Conversation, ConversationStatus, Customer, Language,
+    Priority, Role, Team,
+};
+pub use time::Timestamp;

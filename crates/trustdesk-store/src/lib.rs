@@ -1,0 +1,145 @@
+//! trustdesk-store: persistence behind one [`Store`] trait.
+//!
+//! Two backends implement it: SQLite (the embedded default: a file in the
+//! data folder, WAL, one writer task with group commit) and PostgreSQL (for
+//! several nodes). Both run their own embedded migrations at open. The
+//! server only ever sees `Arc<dyn Store>`.
+
+mod append;
+mod ops;
+mod postgres;
+mod rows;
+mod sqlite;
+mod types;
+
+pub use postgres::PgStore;
+pub use sqlite::{SqliteOptions, SqliteStore};
+pub use types::*;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+use trustdesk_core::{
+    Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent, SessionId,
+    Team, Timestamp,
+};
+
+/// Why a store operation failed. `NotFound` and `Conflict` are expected
+/// outcomes the caller maps to 404 / 409; `Internal` carries text for the
+/// log only, never for a client.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("store unavailable: {0}")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict("already exists")
+            }
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::Conflict("refers to a missing record")
+            }
+            _ => StoreError::Internal(err.to_string()),
+        }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(err: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Internal(format!("migration failed: {err}"))
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Everything trustdesk keeps. Implementations must make each method atomic:
+/// a failed call leaves nothing half-written.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "sqlite" or "postgres", for logs and /healthz.
+    fn backend(&self) -> &'static str;
+
+    /// A cheap round trip to the database, for health checks.
+    async fn ping(&self) -> Result<()>;
+
+    // --- teams and agents -------------------------------------------------
+    async fn create_team(&self, team: &Team) -> Result<()>;
+    async fn list_teams(&self) -> Result<Vec<Team>>;
+    /// Fails with `Conflict` when the email or badge is taken.
+    async fn create_agent(&self, agent: &Agent, password_hash: &str) -> Result<()>;
+    async fn get_agent(&self, id: AgentId) -> Result<Agent>;
+    /// The agent and its password hash, by email (case-insensitive).
+    async fn agent_credentials(&self, email: &str) -> Result<Option<(Agent, String)>>;
+    async fn list_agents(&self) -> Result<Vec<Agent>>;
+
+    // --- customers --------------------------------------------------------
+    async fn create_customer(&self, customer: &Customer) -> Result<()>;
+    /// The customer with this verified external id, created on first sight;
+    /// name/email/locale are refreshed when given.
+    async fn upsert_verified_customer(&self, profile: &VerifiedProfile) -> Result<Customer>;
+    async fn get_customer(&self, id: CustomerId) -> Result<Customer>;
+
+    // --- sessions ---------------------------------------------------------
+    async fn create_session(&self, session: &Session) -> Result<()>;
+    /// The session for a token hash, if it exists (revoked or expired ones
+    /// included: the caller decides, so it can say why).
+    async fn session_by_token_hash(&self, token_hash: &[u8]) -> Result<Option<Session>>;
+    async fn revoke_session(&self, id: SessionId, at: Timestamp) -> Result<()>;
+    /// Revokes every live session of an agent except `keep`; returns the
+    /// revoked ids so open connections can be closed.
+    async fn revoke_agent_sessions(
+        &self,
+        agent: AgentId,
+        keep: Option<SessionId>,
+        at: Timestamp,
+    ) -> Result<Vec<SessionId>>;
+
+    // --- conversations and their events -----------------------------------
+    /// Creates a conversation and, atomically, its opening events. When
+    /// `conversation.origin_client_id` repeats for the same customer, the
+    /// existing conversation is returned with `duplicate = true` and
+    /// nothing is written.
+    async fn create_conversation(
+        &self,
+        conversation: &NewConversation,
+        opening: Vec<NewEvent>,
+    ) -> Result<Created>;
+    async fn get_conversation(&self, id: ConversationId) -> Result<Conversation>;
+    async fn list_conversations(&self, filter: &ConversationFilter) -> Result<Vec<Conversation>>;
+    /// Appends one event, assigns its sequence number and folds it into the
+    /// conversation row in one transaction. Idempotent on
+    /// `client_msg_id`: the same request again returns the stored event with
+    /// `duplicate = true`; the same id with a different body is `Conflict`.
+    async fn append_event(&self, event: NewEvent) -> Result<Appended>;
+    /// Events with `seq > after`, in order, at most `limit`.
+    async fn events(
+        &self,
+        conversation: ConversationId,
+        after: i64,
+        audience: Audience,
+        limit: u32,
+    ) -> Result<Vec<Event>>;
+}
+
+/// Opens the store a database URL names: `sqlite://PATH` or
+/// `postgres://…`. Runs the migrations.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(url).await?))
+    } else if let Some(path) = url.strip_prefix("sqlite://") {
+        Ok(Arc::new(
+            SqliteStore::open(path.as_ref(), SqliteOptions::default()).await?,
+        ))
+    } else {
+        Err(StoreError::Internal(
+            "database url must start with sqlite:// or postgres://".into(),
+        ))
+    }
+}

@@ -1,0 +1,437 @@
+//! The SQL of every store operation, written once and instantiated per
+//! backend. Both schemas use the same column types as far as sqlx sees
+//! them (text ids, integer times, JSON text), and sqlx accepts `$N`
+//! placeholders on SQLite too, so the statements are shared; only the row
+//! lock for appends differs (PostgreSQL needs `FOR UPDATE` to serialise two
+//! nodes; SQLite has a single writer already).
+//!
+//! Every function runs on a connection that the caller has put inside a
+//! transaction, so a multi-statement operation is atomic.
+
+macro_rules! define_ops {
+    ($db:ty, $conn:ty, $lock:literal) => {
+        use crate::append::{AppendPlan, plan_append};
+        use crate::rows::{self, *};
+        use crate::{
+            Appended, AssigneeFilter, Audience, ConversationFilter, Created, NewConversation,
+            Principal, Result, Session, StoreError, VerifiedProfile,
+        };
+        use sqlx::QueryBuilder;
+        use trustdesk_core::{
+            Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent,
+            SessionId, Team, Timestamp, Visibility,
+        };
+
+        pub(crate) async fn insert_team(conn: &mut $conn, team: &Team) -> Result<()> {
+            sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
+                .bind(team.id.to_string())
+                .bind(&team.name)
+                .bind(team.created_at.0)
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+
+        pub(crate) async fn list_teams(conn: &mut $conn) -> Result<Vec<Team>> {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {TEAM_COLUMNS} FROM teams ORDER BY name"));
+            let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
+            rows.iter().map(rows::team).collect()
+        }
+
+        pub(crate) async fn insert_agent(conn: &mut $conn, a: &Agent, password_hash: &str) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO agents (id, email, display_name, role, status, languages, team_id, \
+                 badge, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(a.id.to_string())
+            .bind(a.email.to_lowercase())
+            .bind(&a.display_name)
+            .bind(a.role.as_str())
+            .bind(a.status.as_str())
+            .bind(languages_json(a))
+            .bind(a.team_id.map(|t| t.to_string()))
+            .bind(&a.badge)
+            .bind(password_hash)
+            .bind(a.created_at.0)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+
+        pub(crate) async fn get_agent(conn: &mut $conn, id: AgentId) -> Result<Agent> {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {AGENT_COLUMNS} FROM agents WHERE id = $1"));
+            let row = sqlx::query(sql).bind(id.to_string()).fetch_optional(&mut *conn).await?;
+            row.as_ref().map(rows::agent).transpose()?.ok_or(StoreError::NotFound)
+        }
+
+        pub(crate) async fn agent_credentials(conn: &mut $conn, email: &str) -> Result<Option<(Agent, String)>> {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {AGENT_COLUMNS}, password_hash FROM agents WHERE email = $1"
+            ));
+            let row = sqlx::query(sql)
+                .bind(email.trim().to_lowercase())
+                .fetch_optional(&mut *conn)
+                .await?;
+            match row {
+                Some(r) => Ok(Some((rows::agent(&r)?, r.text("password_hash")?))),
+                None => Ok(None),
+            }
+        }
+
+        pub(crate) async fn list_agents(conn: &mut $conn) -> Result<Vec<Agent>> {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {AGENT_COLUMNS} FROM agents ORDER BY display_name, id"
+            ));
+            let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
+            rows.iter().map(rows::agent).collect()
+        }
+
+        pub(crate) async fn insert_customer(conn: &mut $conn, c: &Customer) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO customers (id, external_id, name, email, locale, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(c.id.to_string())
+            .bind(&c.external_id)
+            .bind(&c.name)
+            .bind(&c.email)
+            .bind(c.locale.map(|l| l.as_str()))
+            .bind(c.created_at.0)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+
+        pub(crate) async fn upsert_verified_customer(
+            conn: &mut $conn,
+            p: &VerifiedProfile,
+        ) -> Result<Customer> {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "INSERT INTO customers (id, external_id, name, email, locale, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (external_id) DO UPDATE SET \
+                   name = COALESCE(EXCLUDED.name, customers.name), \
+                   email = COALESCE(EXCLUDED.email, customers.email), \
+                   locale = COALESCE(EXCLUDED.locale, customers.locale) \
+                 RETURNING {CUSTOMER_COLUMNS}"
+            ));
+            let row = sqlx::query(sql)
+                .bind(CustomerId::new().to_string())
+                .bind(&p.external_id)
+                .bind(&p.name)
+                .bind(&p.email)
+                .bind(p.locale.map(|l| l.as_str()))
+                .bind(p.at.0)
+                .fetch_one(&mut *conn)
+                .await?;
+            rows::customer(&row)
+        }
+
+        pub(crate) async fn get_customer(conn: &mut $conn, id: CustomerId) -> Result<Customer> {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = $1"
+            ));
+            let row = sqlx::query(sql).bind(id.to_string()).fetch_optional(&mut *conn).await?;
+            row.as_ref().map(rows::customer).transpose()?.ok_or(StoreError::NotFound)
+        }
+
+        pub(crate) async fn insert_session(conn: &mut $conn, s: &Session) -> Result<()> {
+            let (customer, agent) = match s.principal {
+                Principal::Customer(c) => (Some(c.to_string()), None),
+                Principal::Agent(a) => (None, Some(a.to_string())),
+            };
+            sqlx::query(
+                "INSERT INTO sessions (id, token_hash, customer_id, agent_id, created_at, \
+                 expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(s.id.to_string())
+            .bind(&s.token_hash)
+            .bind(customer)
+            .bind(agent)
+            .bind(s.created_at.0)
+            .bind(s.expires_at.0)
+            .bind(s.revoked_at.map(|t| t.0))
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+
+        pub(crate) async fn session_by_token_hash(conn: &mut $conn, hash: &[u8]) -> Result<Option<Session>> {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1"
+            ));
+            let row = sqlx::query(sql).bind(hash.to_vec()).fetch_optional(&mut *conn).await?;
+            row.as_ref().map(rows::session).transpose()
+        }
+
+        pub(crate) async fn revoke_session(conn: &mut $conn, id: SessionId, at: Timestamp) -> Result<()> {
+            sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(at.0)
+                .bind(id.to_string())
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+
+        pub(crate) async fn revoke_agent_sessions(
+            conn: &mut $conn,
+            agent: AgentId,
+            keep: Option<SessionId>,
+            at: Timestamp,
+        ) -> Result<Vec<SessionId>> {
+            let keep = keep.map(|k| k.to_string()).unwrap_or_default();
+            let rows = sqlx::query(
+                "UPDATE sessions SET revoked_at = $1 \
+                 WHERE agent_id = $2 AND revoked_at IS NULL AND id <> $3 RETURNING id",
+            )
+            .bind(at.0)
+            .bind(agent.to_string())
+            .bind(keep)
+            .fetch_all(&mut *conn)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    r.text("id")?
+                        .parse()
+                        .map_err(|_| StoreError::Internal("corrupt session id".into()))
+                })
+                .collect()
+        }
+
+        pub(crate) async fn get_conversation(conn: &mut $conn, id: ConversationId) -> Result<Conversation> {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1"
+            ));
+            let row = sqlx::query(sql).bind(id.to_string()).fetch_optional(&mut *conn).await?;
+            row.as_ref().map(rows::conversation).transpose()?.ok_or(StoreError::NotFound)
+        }
+
+        /// The conversation row, locked for the rest of the transaction
+        /// where the backend needs a lock to serialise appends.
+        async fn lock_conversation(conn: &mut $conn, id: ConversationId) -> Result<Conversation> {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1{}",
+                $lock
+            ));
+            let row = sqlx::query(sql).bind(id.to_string()).fetch_optional(&mut *conn).await?;
+            row.as_ref().map(rows::conversation).transpose()?.ok_or(StoreError::NotFound)
+        }
+
+        async fn write_conversation_state(conn: &mut $conn, c: &Conversation) -> Result<()> {
+            sqlx::query(
+                "UPDATE conversations SET category = $1, language = $2, priority = $3, \
+                 urgent = $4, status = $5, assignee_id = $6, team_id = $7, snoozed_until = $8, \
+                 last_seq = $9, updated_at = $10 WHERE id = $11",
+            )
+            .bind(c.category.map(|v| v.as_str()))
+            .bind(c.language.map(|v| v.as_str()))
+            .bind(c.priority.as_str())
+            .bind(c.urgent)
+            .bind(c.status.as_str())
+            .bind(c.assignee_id.map(|v| v.to_string()))
+            .bind(c.team_id.map(|v| v.to_string()))
+            .bind(c.snoozed_until.map(|t| t.0))
+            .bind(c.last_seq)
+            .bind(c.updated_at.0)
+            .bind(c.id.to_string())
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+
+        async fn insert_event(conn: &mut $conn, e: &Event) -> Result<()> {
+            let (actor_type, actor_id, actor_name) = actor_columns(&e.actor);
+            sqlx::query(
+                "INSERT INTO events (conversation_id, seq, at, actor_type, actor_id, actor_name, \
+                 kind, visibility, client_msg_id, payload) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(e.conversation_id.to_string())
+            .bind(e.seq)
+            .bind(e.at.0)
+            .bind(actor_type)
+            .bind(actor_id)
+            .bind(actor_name)
+            .bind(e.kind.name())
+            .bind(e.visibility.as_str())
+            .bind(&e.client_msg_id)
+            .bind(payload_json(&e.kind)?)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+
+        async fn event_by_client_id(
+            conn: &mut $conn,
+            conversation: ConversationId,
+            client_msg_id: &str,
+        ) -> Result<Option<Event>> {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE conversation_id = $1 AND client_msg_id = $2"
+            ));
+            let row = sqlx::query(sql)
+                .bind(conversation.to_string())
+                .bind(client_msg_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            row.as_ref().map(rows::event).transpose()
+        }
+
+        pub(crate) async fn append_event(conn: &mut $conn, new: NewEvent) -> Result<Appended> {
+            let conversation = lock_conversation(conn, new.conversation_id).await?;
+            let existing = match &new.client_msg_id {
+                Some(id) => event_by_client_id(conn, new.conversation_id, id).await?,
+                None => None,
+            };
+            match plan_append(conversation.clone(), existing, new)? {
+                AppendPlan::Duplicate(event) => Ok(Appended { event, conversation, duplicate: true }),
+                AppendPlan::Write { event, conversation } => {
+                    insert_event(conn, &event).await?;
+                    write_conversation_state(conn, &conversation).await?;
+                    Ok(Appended { event, conversation, duplicate: false })
+                }
+            }
+        }
+
+        pub(crate) async fn create_conversation(
+            conn: &mut $conn,
+            new: &NewConversation,
+            opening: Vec<NewEvent>,
+        ) -> Result<Created> {
+            if let Some(origin) = &new.origin_client_id {
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "SELECT {CONVERSATION_COLUMNS} FROM conversations \
+                     WHERE customer_id = $1 AND origin_client_id = $2"
+                ));
+                let row = sqlx::query(sql)
+                    .bind(new.customer_id.to_string())
+                    .bind(origin)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                if let Some(row) = row {
+                    let conversation = rows::conversation(&row)?;
+                    let count = u32::try_from(opening.len()).unwrap_or(u32::MAX);
+                    let events = events(conn, conversation.id, 0, Audience::Team, count).await?;
+                    return Ok(Created { conversation, events, duplicate: true });
+                }
+            }
+            let mut conversation = new.initial_state();
+            sqlx::query(
+                "INSERT INTO conversations (id, customer_id, channel, subject, category, language, \
+                 priority, urgent, status, assignee_id, team_id, snoozed_until, last_seq, \
+                 origin_client_id, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, NULL, NULL, NULL, 0, $9, $10, $11)",
+            )
+            .bind(conversation.id.to_string())
+            .bind(conversation.customer_id.to_string())
+            .bind(conversation.channel.as_str())
+            .bind(&conversation.subject)
+            .bind(conversation.language.map(|l| l.as_str()))
+            .bind(conversation.priority.as_str())
+            .bind(conversation.urgent)
+            .bind(conversation.status.as_str())
+            .bind(&new.origin_client_id)
+            .bind(conversation.created_at.0)
+            .bind(conversation.updated_at.0)
+            .execute(&mut *conn)
+            .await?;
+            let mut events = Vec::with_capacity(opening.len());
+            for mut e in opening {
+                e.conversation_id = conversation.id;
+                if let AppendPlan::Write { event, conversation: next } =
+                    plan_append(conversation.clone(), None, e)?
+                {
+                    insert_event(conn, &event).await?;
+                    conversation = next;
+                    events.push(event);
+                }
+            }
+            if !events.is_empty() {
+                write_conversation_state(conn, &conversation).await?;
+            }
+            Ok(Created { conversation, events, duplicate: false })
+        }
+
+        pub(crate) async fn list_conversations(
+            conn: &mut $conn,
+            f: &ConversationFilter,
+        ) -> Result<Vec<Conversation>> {
+            let mut qb = QueryBuilder::<$db>::new(format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE 1 = 1"
+            ));
+            if !f.statuses.is_empty() {
+                qb.push(" AND status IN (");
+                let mut list = qb.separated(", ");
+                for s in &f.statuses {
+                    list.push_bind(s.as_str());
+                }
+                qb.push(")");
+            }
+            match f.assignee {
+                Some(AssigneeFilter::Unassigned) => {
+                    qb.push(" AND assignee_id IS NULL");
+                }
+                Some(AssigneeFilter::Agent(a)) => {
+                    qb.push(" AND assignee_id = ").push_bind(a.to_string());
+                }
+                None => {}
+            }
+            if let Some(t) = f.team_id {
+                qb.push(" AND team_id = ").push_bind(t.to_string());
+            }
+            if let Some(c) = f.customer_id {
+                qb.push(" AND customer_id = ").push_bind(c.to_string());
+            }
+            if let Some(c) = f.category {
+                qb.push(" AND category = ").push_bind(c.as_str());
+            }
+            if let Some(l) = f.language {
+                qb.push(" AND language = ").push_bind(l.as_str());
+            }
+            if let Some(p) = f.priority {
+                qb.push(" AND priority = ").push_bind(p.as_str());
+            }
+            if let Some(u) = f.urgent {
+                qb.push(" AND urgent = ").push_bind(u);
+            }
+            if let Some((at, id)) = f.before {
+                qb.push(" AND (updated_at < ")
+                    .push_bind(at.0)
+                    .push(" OR (updated_at = ")
+                    .push_bind(at.0)
+                    .push(" AND id < ")
+                    .push_bind(id.to_string())
+                    .push("))");
+            }
+            qb.push(" ORDER BY updated_at DESC, id DESC LIMIT ")
+                .push_bind(f.effective_limit());
+            let rows = qb.build().fetch_all(&mut *conn).await?;
+            rows.iter().map(rows::conversation).collect()
+        }
+
+        pub(crate) async fn events(
+            conn: &mut $conn,
+            conversation: ConversationId,
+            after: i64,
+            audience: Audience,
+            limit: u32,
+        ) -> Result<Vec<Event>> {
+            let only_public = matches!(audience, Audience::Customer);
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE conversation_id = $1 AND seq > $2 \
+                 AND ($3 = 0 OR visibility = '{}') ORDER BY seq LIMIT $4",
+                Visibility::Public.as_str()
+            ));
+            let rows = sqlx::query(sql)
+                .bind(conversation.to_string())
+                .bind(after)
+                .bind(i64::from(only_public))
+                .bind(i64::from(limit.max(1)))
+                .fetch_all(&mut *conn)
+                .await?;
+            rows.iter().map(rows::event).collect()
+        }
+    };
+}
+
+pub(crate) use define_ops;

@@ -1,0 +1,170 @@
+//! The scale-out backend: PostgreSQL shared by several nodes.
+//!
+//! Each write runs in its own transaction from the pool; appends lock the
+//! conversation row (`FOR UPDATE`) so two nodes never hand out the same
+//! sequence number. PostgreSQL already groups concurrent commits into one
+//! WAL flush, so no writer task is needed here.
+
+use crate::{
+    Appended, Audience, ConversationFilter, Created, NewConversation, Result, Session, Store,
+    VerifiedProfile,
+};
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use trustdesk_core::{
+    Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent, SessionId,
+    Team, Timestamp,
+};
+
+mod ops {
+    crate::ops::define_ops!(sqlx::Postgres, sqlx::PgConnection, " FOR UPDATE");
+}
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects, runs the migrations and warns when the server is set up to
+    /// acknowledge commits that are not on disk.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url.parse::<PgConnectOptions>()?).await
+    }
+
+    pub async fn connect_with(options: PgConnectOptions) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        for setting in ["fsync", "synchronous_commit"] {
+            let sql = sqlx::AssertSqlSafe(format!("SHOW {setting}"));
+            if let Ok(row) = sqlx::query(sql).fetch_one(&pool).await {
+                let value: String = row.try_get(0).unwrap_or_default();
+                if value == "off" {
+                    tracing::warn!(
+                        setting,
+                        "PostgreSQL has {setting}=off: acknowledged messages can be lost on a crash"
+                    );
+                }
+            }
+        }
+        Ok(Self { pool })
+    }
+}
+
+macro_rules! read {
+    ($self:ident, $op:ident($($arg:expr),*)) => {{
+        let mut conn = $self.pool.acquire().await?;
+        ops::$op(&mut conn, $($arg),*).await
+    }};
+}
+
+macro_rules! write {
+    ($self:ident, $op:ident($($arg:expr),*)) => {{
+        let mut tx = $self.pool.begin().await?;
+        let out = ops::$op(&mut tx, $($arg),*).await?;
+        tx.commit().await?;
+        Ok(out)
+    }};
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn create_team(&self, team: &Team) -> Result<()> {
+        write!(self, insert_team(team))
+    }
+
+    async fn list_teams(&self) -> Result<Vec<Team>> {
+        read!(self, list_teams())
+    }
+
+    async fn create_agent(&self, agent: &Agent, password_hash: &str) -> Result<()> {
+        write!(self, insert_agent(agent, password_hash))
+    }
+
+    async fn get_agent(&self, id: AgentId) -> Result<Agent> {
+        read!(self, get_agent(id))
+    }
+
+    async fn agent_credentials(&self, email: &str) -> Result<Option<(Agent, String)>> {
+        read!(self, agent_credentials(email))
+    }
+
+    async fn list_agents(&self) -> Result<Vec<Agent>> {
+        read!(self, list_agents())
+    }
+
+    async fn create_customer(&self, customer: &Customer) -> Result<()> {
+        write!(self, insert_customer(customer))
+    }
+
+    async fn upsert_verified_customer(&self, profile: &VerifiedProfile) -> Result<Customer> {
+        write!(self, upsert_verified_customer(profile))
+    }
+
+    async fn get_customer(&self, id: CustomerId) -> Result<Customer> {
+        read!(self, get_customer(id))
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<()> {
+        write!(self, insert_session(session))
+    }
+
+    async fn session_by_token_hash(&self, token_hash: &[u8]) -> Result<Option<Session>> {
+        read!(self, session_by_token_hash(token_hash))
+    }
+
+    async fn revoke_session(&self, id: SessionId, at: Timestamp) -> Result<()> {
+        write!(self, revoke_session(id, at))
+    }
+
+    async fn revoke_agent_sessions(
+        &self,
+        agent: AgentId,
+        keep: Option<SessionId>,
+        at: Timestamp,
+    ) -> Result<Vec<SessionId>> {
+        write!(self, revoke_agent_sessions(agent, keep, at))
+    }
+
+    async fn create_conversation(
+        &self,
+        conversation: &NewConversation,
+        opening: Vec<NewEvent>,
+    ) -> Result<Created> {
+        write!(self, create_conversation(conversation, opening))
+    }
+
+    async fn get_conversation(&self, id: ConversationId) -> Result<Conversation> {
+        read!(self, get_conversation(id))
+    }
+
+    async fn list_conversations(&self, filter: &ConversationFilter) -> Result<Vec<Conversation>> {
+        read!(self, list_conversations(filter))
+    }
+
+    async fn append_event(&self, event: NewEvent) -> Result<Appended> {
+        write!(self, append_event(event))
+    }
+
+    async fn events(
+        &self,
+        conversation: ConversationId,
+        after: i64,
+        audience: Audience,
+        limit: u32,
+    ) -> Result<Vec<Event>> {
+        read!(self, events(conversation, after, audience, limit))
+    }
+}

@@ -1,0 +1,193 @@
+//! Row decoding shared by both backends. Both store ids as UUID text,
+//! times as integer milliseconds and payloads as JSON text, so one decoder
+//! serves both; `RowExt` hides the backend's row type.
+
+use crate::{Principal, Result, Session, StoreError};
+use sqlx::Row;
+use std::str::FromStr;
+use trustdesk_core::event::Actor;
+use trustdesk_core::{
+    Agent, Conversation, Customer, Event, EventKind, Team, Timestamp, Visibility,
+};
+
+pub(crate) trait RowExt {
+    fn text(&self, col: &str) -> Result<String>;
+    fn opt_text(&self, col: &str) -> Result<Option<String>>;
+    fn int(&self, col: &str) -> Result<i64>;
+    fn opt_int(&self, col: &str) -> Result<Option<i64>>;
+    fn flag(&self, col: &str) -> Result<bool>;
+    fn bytes(&self, col: &str) -> Result<Vec<u8>>;
+}
+
+macro_rules! impl_row_ext {
+    ($row:ty) => {
+        impl RowExt for $row {
+            fn text(&self, col: &str) -> Result<String> {
+                Ok(self.try_get(col)?)
+            }
+            fn opt_text(&self, col: &str) -> Result<Option<String>> {
+                Ok(self.try_get(col)?)
+            }
+            fn int(&self, col: &str) -> Result<i64> {
+                Ok(self.try_get(col)?)
+            }
+            fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+                Ok(self.try_get(col)?)
+            }
+            fn flag(&self, col: &str) -> Result<bool> {
+                Ok(self.try_get(col)?)
+            }
+            fn bytes(&self, col: &str) -> Result<Vec<u8>> {
+                Ok(self.try_get(col)?)
+            }
+        }
+    };
+}
+
+impl_row_ext!(sqlx::sqlite::SqliteRow);
+impl_row_ext!(sqlx::postgres::PgRow);
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Internal(format!("corrupt {what} in the database"))
+}
+
+fn parse<T: FromStr>(value: &str, what: &str) -> Result<T> {
+    value.parse().map_err(|_| corrupt(what))
+}
+
+fn parse_opt<T: FromStr>(value: Option<String>, what: &str) -> Result<Option<T>> {
+    value.map(|v| parse(&v, what)).transpose()
+}
+
+pub(crate) const TEAM_COLUMNS: &str = "id, name, created_at";
+
+pub(crate) fn team<R: RowExt>(r: &R) -> Result<Team> {
+    Ok(Team {
+        id: parse(&r.text("id")?, "team id")?,
+        name: r.text("name")?,
+        created_at: Timestamp(r.int("created_at")?),
+    })
+}
+
+pub(crate) const AGENT_COLUMNS: &str =
+    "id, email, display_name, role, status, languages, team_id, badge, created_at";
+
+pub(crate) fn agent<R: RowExt>(r: &R) -> Result<Agent> {
+    Ok(Agent {
+        id: parse(&r.text("id")?, "agent id")?,
+        email: r.text("email")?,
+        display_name: r.text("display_name")?,
+        role: parse(&r.text("role")?, "agent role")?,
+        status: parse(&r.text("status")?, "agent status")?,
+        languages: serde_json::from_str(&r.text("languages")?)
+            .map_err(|_| corrupt("agent languages"))?,
+        team_id: parse_opt(r.opt_text("team_id")?, "team id")?,
+        badge: r.text("badge")?,
+        created_at: Timestamp(r.int("created_at")?),
+    })
+}
+
+pub(crate) fn languages_json(agent: &Agent) -> String {
+    serde_json::to_string(&agent.languages).unwrap_or_else(|_| "[]".into())
+}
+
+pub(crate) const CUSTOMER_COLUMNS: &str = "id, external_id, name, email, locale, created_at";
+
+pub(crate) fn customer<R: RowExt>(r: &R) -> Result<Customer> {
+    Ok(Customer {
+        id: parse(&r.text("id")?, "customer id")?,
+        external_id: r.opt_text("external_id")?,
+        name: r.opt_text("name")?,
+        email: r.opt_text("email")?,
+        locale: parse_opt(r.opt_text("locale")?, "customer locale")?,
+        created_at: Timestamp(r.int("created_at")?),
+    })
+}
+
+pub(crate) const SESSION_COLUMNS: &str =
+    "id, token_hash, customer_id, agent_id, created_at, expires_at, revoked_at";
+
+pub(crate) fn session<R: RowExt>(r: &R) -> Result<Session> {
+    let principal = match (r.opt_text("customer_id")?, r.opt_text("agent_id")?) {
+        (Some(c), None) => Principal::Customer(parse(&c, "session customer")?),
+        (None, Some(a)) => Principal::Agent(parse(&a, "session agent")?),
+        _ => return Err(corrupt("session principal")),
+    };
+    Ok(Session {
+        id: parse(&r.text("id")?, "session id")?,
+        token_hash: r.bytes("token_hash")?,
+        principal,
+        created_at: Timestamp(r.int("created_at")?),
+        expires_at: Timestamp(r.int("expires_at")?),
+        revoked_at: r.opt_int("revoked_at")?.map(Timestamp),
+    })
+}
+
+pub(crate) const CONVERSATION_COLUMNS: &str = "id, customer_id, channel, subject, category, \
+     language, priority, urgent, status, assignee_id, team_id, snoozed_until, last_seq, \
+     created_at, updated_at";
+
+pub(crate) fn conversation<R: RowExt>(r: &R) -> Result<Conversation> {
+    Ok(Conversation {
+        id: parse(&r.text("id")?, "conversation id")?,
+        customer_id: parse(&r.text("customer_id")?, "customer id")?,
+        channel: parse(&r.text("channel")?, "channel")?,
+        subject: r.opt_text("subject")?,
+        category: parse_opt(r.opt_text("category")?, "category")?,
+        language: parse_opt(r.opt_text("language")?, "language")?,
+        priority: parse(&r.text("priority")?, "priority")?,
+        urgent: r.flag("urgent")?,
+        status: parse(&r.text("status")?, "status")?,
+        assignee_id: parse_opt(r.opt_text("assignee_id")?, "assignee")?,
+        team_id: parse_opt(r.opt_text("team_id")?, "team")?,
+        snoozed_until: r.opt_int("snoozed_until")?.map(Timestamp),
+        last_seq: r.int("last_seq")?,
+        created_at: Timestamp(r.int("created_at")?),
+        updated_at: Timestamp(r.int("updated_at")?),
+    })
+}
+
+pub(crate) const EVENT_COLUMNS: &str = "conversation_id, seq, at, actor_type, actor_id, \
+     actor_name, visibility, client_msg_id, payload";
+
+/// The actor split into the three columns that make it queryable.
+pub(crate) fn actor_columns(actor: &Actor) -> (&'static str, Option<String>, Option<String>) {
+    match actor {
+        Actor::Customer { id } => ("customer", Some(id.to_string()), None),
+        Actor::Agent { id, name } => ("agent", Some(id.to_string()), Some(name.clone())),
+        Actor::Bot => ("bot", None, None),
+        Actor::System => ("system", None, None),
+    }
+}
+
+pub(crate) fn event<R: RowExt>(r: &R) -> Result<Event> {
+    let actor_id = r.opt_text("actor_id")?;
+    let actor = match (r.text("actor_type")?.as_str(), actor_id) {
+        ("customer", Some(id)) => Actor::Customer {
+            id: parse(&id, "event actor")?,
+        },
+        ("agent", Some(id)) => Actor::Agent {
+            id: parse(&id, "event actor")?,
+            name: r.opt_text("actor_name")?.unwrap_or_default(),
+        },
+        ("bot", _) => Actor::Bot,
+        ("system", _) => Actor::System,
+        _ => return Err(corrupt("event actor")),
+    };
+    let kind: EventKind =
+        serde_json::from_str(&r.text("payload")?).map_err(|_| corrupt("event payload"))?;
+    Ok(Event {
+        conversation_id: parse(&r.text("conversation_id")?, "event conversation")?,
+        seq: r.int("seq")?,
+        at: Timestamp(r.int("at")?),
+        actor,
+        visibility: Visibility::parse(&r.text("visibility")?)
+            .ok_or_else(|| corrupt("event visibility"))?,
+        client_msg_id: r.opt_text("client_msg_id")?,
+        kind,
+    })
+}
+
+pub(crate) fn payload_json(kind: &EventKind) -> Result<String> {
+    serde_json::to_string(kind).map_err(|e| StoreError::Internal(format!("encode event: {e}")))
+}

@@ -1,0 +1,322 @@
+//! The embedded backend: one SQLite file in WAL mode.
+//!
+//! All writes go through a single writer task that owns the only write
+//! connection. It drains whatever jobs queued up while it was busy and runs
+//! them in one transaction (each job inside its own savepoint, so one
+//! failing job does not undo its neighbours), then commits once with
+//! `synchronous=FULL`. Under load a batch grows on its own, so one fsync
+//! covers many acknowledged writes: that is the group commit. Reads go to a
+//! pool of read-only connections, which WAL lets run beside the writer.
+
+use crate::{
+    Appended, Audience, ConversationFilter, Created, NewConversation, Result, Session, Store,
+    StoreError, VerifiedProfile,
+};
+use async_trait::async_trait;
+use futures_util::future::BoxFuture;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Connection};
+use std::path::Path;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use trustdesk_core::{
+    Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent, SessionId,
+    Team, Timestamp,
+};
+
+mod ops {
+    crate::ops::define_ops!(sqlx::Sqlite, sqlx::SqliteConnection, "");
+}
+
+/// Tuning of the embedded backend.
+#[derive(Clone, Debug)]
+pub struct SqliteOptions {
+    /// Read-only connections beside the writer.
+    pub readers: u32,
+    /// Most jobs in one write transaction.
+    pub max_batch: usize,
+    /// How long the writer lingers for more jobs after the first one of a
+    /// batch. Zero (the default) commits at once with whatever queued up
+    /// while the previous commit ran, which already batches under load
+    /// without adding latency when idle.
+    pub batch_window: Duration,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self {
+            readers: 4,
+            max_batch: 512,
+            batch_window: Duration::ZERO,
+        }
+    }
+}
+
+/// Tells a job's caller how the batch's commit went (`None`: committed).
+type Reply = Box<dyn FnOnce(Option<&str>) + Send>;
+/// A unit of work for the writer: runs on the write connection inside the
+/// batch transaction and says whether it succeeded.
+type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Reply)> + Send>;
+
+pub struct SqliteStore {
+    readers: SqlitePool,
+    jobs: mpsc::Sender<Job>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file, runs the migrations
+    /// and starts the writer task.
+    pub async fn open(path: &Path, options: SqliteOptions) -> Result<Self> {
+        let base = SqliteConnectOptions::new()
+            .filename(path)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .log_statements(tracing::log::LevelFilter::Trace);
+        let mut writer = base
+            .clone()
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // Acknowledged means on disk: every commit is fsynced.
+            .synchronous(SqliteSynchronous::Full)
+            .connect()
+            .await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&mut writer)
+            .await?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(options.readers.max(1))
+            .connect_with(base.read_only(true))
+            .await?;
+        let (jobs, queue) = mpsc::channel(options.max_batch * 4);
+        tokio::spawn(run_writer(writer, queue, options));
+        Ok(Self { readers, jobs })
+    }
+
+    /// Runs `work` on the write connection inside the next group commit and
+    /// returns its result once the commit is durable.
+    async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<Result<T>>();
+        let job: Job = Box::new(move |conn| {
+            Box::pin(async move {
+                let outcome = work(conn).await;
+                let ok = outcome.is_ok();
+                let reply: Reply = Box::new(move |commit_error| {
+                    let result = match commit_error {
+                        None => outcome,
+                        Some(e) => Err(StoreError::Internal(format!("commit failed: {e}"))),
+                    };
+                    let _ = tx.send(result);
+                });
+                (ok, reply)
+            })
+        });
+        self.jobs.send(job).await.map_err(|_| writer_gone())?;
+        rx.await.map_err(|_| writer_gone())?
+    }
+}
+
+fn writer_gone() -> StoreError {
+    StoreError::Internal("the write was not completed".into())
+}
+
+async fn run_writer(
+    mut conn: SqliteConnection,
+    mut queue: mpsc::Receiver<Job>,
+    options: SqliteOptions,
+) {
+    let mut batch: Vec<Job> = Vec::with_capacity(options.max_batch);
+    while let Some(first) = queue.recv().await {
+        batch.push(first);
+        let deadline = tokio::time::Instant::now() + options.batch_window;
+        while batch.len() < options.max_batch {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(mpsc::error::TryRecvError::Empty) if !options.batch_window.is_zero() => {
+                    match tokio::time::timeout_at(deadline, queue.recv()).await {
+                        Ok(Some(job)) => batch.push(job),
+                        _ => break,
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        commit_batch(&mut conn, &mut batch).await;
+    }
+    let _ = conn.close().await;
+}
+
+async fn commit_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>) {
+    let size = batch.len();
+    if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
+        tracing::error!(error = %e, batch = size, "sqlite writer could not begin a transaction");
+        // Dropping the jobs drops their reply channels: each caller gets an
+        // error and nothing was written.
+        batch.clear();
+        return;
+    }
+    let mut replies = Vec::with_capacity(size);
+    for job in batch.drain(..) {
+        let savepoint = sqlx::query("SAVEPOINT job").execute(&mut *conn).await;
+        let (ok, reply) = job(conn).await;
+        if savepoint.is_ok() {
+            let end = if ok {
+                "RELEASE job"
+            } else {
+                "ROLLBACK TO job; RELEASE job"
+            };
+            if let Err(e) = sqlx::raw_sql(end).execute(&mut *conn).await {
+                tracing::error!(error = %e, "sqlite writer savepoint failed");
+            }
+        }
+        replies.push(reply);
+    }
+    match sqlx::query("COMMIT").execute(&mut *conn).await {
+        Ok(_) => replies.into_iter().for_each(|reply| reply(None)),
+        Err(e) => {
+            tracing::error!(error = %e, batch = size, "sqlite commit failed");
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            let message = e.to_string();
+            replies.into_iter().for_each(|reply| reply(Some(&message)));
+        }
+    }
+}
+
+macro_rules! read {
+    ($self:ident, $op:ident($($arg:expr),*)) => {{
+        let mut conn = $self.readers.acquire().await?;
+        ops::$op(&mut conn, $($arg),*).await
+    }};
+}
+
+macro_rules! write {
+    ($self:ident, $op:ident($($arg:ident),*)) => {{
+        $self
+            .write(move |conn| Box::pin(async move { ops::$op(conn, $($arg),*).await }))
+            .await
+    }};
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        let mut conn = self.readers.acquire().await?;
+        sqlx::query("SELECT 1").execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    async fn create_team(&self, team: &Team) -> Result<()> {
+        let team = team.clone();
+        self.write(move |conn| Box::pin(async move { ops::insert_team(conn, &team).await }))
+            .await
+    }
+
+    async fn list_teams(&self) -> Result<Vec<Team>> {
+        read!(self, list_teams())
+    }
+
+    async fn create_agent(&self, agent: &Agent, password_hash: &str) -> Result<()> {
+        let (agent, hash) = (agent.clone(), password_hash.to_owned());
+        self.write(move |conn| {
+            Box::pin(async move { ops::insert_agent(conn, &agent, &hash).await })
+        })
+        .await
+    }
+
+    async fn get_agent(&self, id: AgentId) -> Result<Agent> {
+        read!(self, get_agent(id))
+    }
+
+    async fn agent_credentials(&self, email: &str) -> Result<Option<(Agent, String)>> {
+        read!(self, agent_credentials(email))
+    }
+
+    async fn list_agents(&self) -> Result<Vec<Agent>> {
+        read!(self, list_agents())
+    }
+
+    async fn create_customer(&self, customer: &Customer) -> Result<()> {
+        let customer = customer.clone();
+        self.write(move |conn| Box::pin(async move { ops::insert_customer(conn, &customer).await }))
+            .await
+    }
+
+    async fn upsert_verified_customer(&self, profile: &VerifiedProfile) -> Result<Customer> {
+        let profile = profile.clone();
+        self.write(move |conn| {
+            Box::pin(async move { ops::upsert_verified_customer(conn, &profile).await })
+        })
+        .await
+    }
+
+    async fn get_customer(&self, id: CustomerId) -> Result<Customer> {
+        read!(self, get_customer(id))
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<()> {
+        let session = session.clone();
+        self.write(move |conn| Box::pin(async move { ops::insert_session(conn, &session).await }))
+            .await
+    }
+
+    async fn session_by_token_hash(&self, token_hash: &[u8]) -> Result<Option<Session>> {
+        read!(self, session_by_token_hash(token_hash))
+    }
+
+    async fn revoke_session(&self, id: SessionId, at: Timestamp) -> Result<()> {
+        write!(self, revoke_session(id, at))
+    }
+
+    async fn revoke_agent_sessions(
+        &self,
+        agent: AgentId,
+        keep: Option<SessionId>,
+        at: Timestamp,
+    ) -> Result<Vec<SessionId>> {
+        write!(self, revoke_agent_sessions(agent, keep, at))
+    }
+
+    async fn create_conversation(
+        &self,
+        conversation: &NewConversation,
+        opening: Vec<NewEvent>,
+    ) -> Result<Created> {
+        let conversation = conversation.clone();
+        self.write(move |conn| {
+            Box::pin(async move { ops::create_conversation(conn, &conversation, opening).await })
+        })
+        .await
+    }
+
+    async fn get_conversation(&self, id: ConversationId) -> Result<Conversation> {
+        read!(self, get_conversation(id))
+    }
+
+    async fn list_conversations(&self, filter: &ConversationFilter) -> Result<Vec<Conversation>> {
+        read!(self, list_conversations(filter))
+    }
+
+    async fn append_event(&self, event: NewEvent) -> Result<Appended> {
+        write!(self, append_event(event))
+    }
+
+    async fn events(
+        &self,
+        conversation: ConversationId,
+        after: i64,
+        audience: Audience,
+        limit: u32,
+    ) -> Result<Vec<Event>> {
+        read!(self, events(conversation, after, audience, limit))
+    }
+}

@@ -1,0 +1,135 @@
+//! The values the store takes and returns beyond the core model.
+
+use trustdesk_core::{
+    AgentId, Category, Channel, Conversation, ConversationId, ConversationStatus, CustomerId,
+    Event, Language, Priority, SessionId, TeamId, Timestamp,
+};
+
+/// Who a session belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Principal {
+    Customer(CustomerId),
+    Agent(AgentId),
+}
+
+/// A server-side login session. Only the SHA-256 of the bearer token is
+/// stored, so a copy of the database does not hand out live sessions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub id: SessionId,
+    pub token_hash: Vec<u8>,
+    pub principal: Principal,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl Session {
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+/// What the exchange vouched for (by HMAC) about one of its users.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedProfile {
+    pub external_id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub locale: Option<Language>,
+    pub at: Timestamp,
+}
+
+/// A conversation to create.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewConversation {
+    pub id: ConversationId,
+    pub customer_id: CustomerId,
+    pub channel: Channel,
+    pub subject: Option<String>,
+    pub language: Option<Language>,
+    pub priority: Priority,
+    /// The client's idempotency key for the creation request.
+    pub origin_client_id: Option<String>,
+    pub at: Timestamp,
+}
+
+impl NewConversation {
+    /// The conversation row before any event is folded in.
+    pub fn initial_state(&self) -> Conversation {
+        Conversation {
+            id: self.id,
+            customer_id: self.customer_id,
+            channel: self.channel,
+            subject: self.subject.clone(),
+            category: None,
+            language: self.language,
+            priority: self.priority,
+            urgent: false,
+            status: ConversationStatus::Open,
+            assignee_id: None,
+            team_id: None,
+            snoozed_until: None,
+            last_seq: 0,
+            created_at: self.at,
+            updated_at: self.at,
+        }
+    }
+}
+
+/// The outcome of `create_conversation`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Created {
+    pub conversation: Conversation,
+    pub events: Vec<Event>,
+    pub duplicate: bool,
+}
+
+/// The outcome of `append_event`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Appended {
+    pub event: Event,
+    /// The conversation after the event (or as it is now, for a duplicate).
+    pub conversation: Conversation,
+    pub duplicate: bool,
+}
+
+/// Which events a reader may see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// Public events only: what a customer sees.
+    Customer,
+    /// Everything, internal notes included: what the team sees.
+    Team,
+}
+
+/// Who a conversation is assigned to, as a filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Unassigned,
+    Agent(AgentId),
+}
+
+/// Inbox filters. `None` fields do not filter. Results are ordered by
+/// `updated_at` descending, then id; `before` continues a page.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConversationFilter {
+    pub statuses: Vec<ConversationStatus>,
+    pub assignee: Option<AssigneeFilter>,
+    pub team_id: Option<TeamId>,
+    pub customer_id: Option<CustomerId>,
+    pub category: Option<Category>,
+    pub language: Option<Language>,
+    pub priority: Option<Priority>,
+    pub urgent: Option<bool>,
+    pub before: Option<(Timestamp, ConversationId)>,
+    pub limit: u32,
+}
+
+impl ConversationFilter {
+    pub const MAX_LIMIT: u32 = 200;
+
+    pub fn effective_limit(&self) -> i64 {
+        i64::from(self.limit.clamp(1, Self::MAX_LIMIT))
+    }
+}

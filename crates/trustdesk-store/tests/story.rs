@@ -1,0 +1,496 @@
+//! The store story: one walk through everything the server relies on,
+//! run against SQLite always and against PostgreSQL when
+//! TRUSTDESK_TEST_POSTGRES_URL is set (a fresh database per run).
+
+use std::sync::Arc;
+use trustdesk_core::event::{Actor, EventKind};
+use trustdesk_core::*;
+use trustdesk_store::*;
+
+fn agent(email: &str, name: &str) -> Agent {
+    Agent {
+        id: AgentId::new(),
+        email: email.into(),
+        display_name: name.into(),
+        role: Role::Agent,
+        status: AgentStatus::Active,
+        languages: vec![Language::En, Language::Zh],
+        team_id: None,
+        badge: format!("TD-{}", &AgentId::new().to_string()[..8]),
+        created_at: Timestamp(1_000),
+    }
+}
+
+fn message(
+    conversation: ConversationId,
+    actor: Actor,
+    body: &str,
+    client: Option<&str>,
+) -> NewEvent {
+    NewEvent {
+        conversation_id: conversation,
+        actor,
+        kind: EventKind::Message { body: body.into() },
+        client_msg_id: client.map(str::to_owned),
+        at: Timestamp::now(),
+    }
+}
+
+async fn story(store: Arc<dyn Store>) {
+    // Teams and agents.
+    let team = Team {
+        id: TeamId::new(),
+        name: "Security".into(),
+        created_at: Timestamp(1),
+    };
+    store.create_team(&team).await.unwrap();
+    let mut alice = agent("Alice@Example.com", "Alice");
+    alice.team_id = Some(team.id);
+    store.create_agent(&alice, "hash-a").await.unwrap();
+    let dup = agent("alice@example.com", "Other Alice");
+    assert!(matches!(
+        store.create_agent(&dup, "h").await,
+        Err(StoreError::Conflict(_))
+    ));
+    let (found, hash) = store
+        .agent_credentials("  ALICE@example.COM ")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, alice.id);
+    assert_eq!(found.team_id, Some(team.id));
+    assert_eq!(found.languages, vec![Language::En, Language::Zh]);
+    assert_eq!(hash, "hash-a");
+    assert!(
+        store
+            .agent_credentials("nobody@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        store.get_agent(AgentId::new()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.list_teams().await.unwrap(), vec![team.clone()]);
+
+    // Customers: anonymous, and verified ones found again by external id.
+    let anon = Customer {
+        id: CustomerId::new(),
+        external_id: None,
+        name: None,
+        email: None,
+        locale: Some(Language::Zh),
+        created_at: Timestamp(5),
+    };
+    store.create_customer(&anon).await.unwrap();
+    assert_eq!(store.get_customer(anon.id).await.unwrap(), anon);
+    let profile = VerifiedProfile {
+        external_id: "user-42".into(),
+        name: Some("Wang".into()),
+        email: None,
+        locale: None,
+        at: Timestamp(6),
+    };
+    let first = store.upsert_verified_customer(&profile).await.unwrap();
+    let again = store
+        .upsert_verified_customer(&VerifiedProfile {
+            name: None,
+            email: Some("w@x.io".into()),
+            ..profile.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        first.id, again.id,
+        "the same external id is the same customer"
+    );
+    assert_eq!(
+        again.name.as_deref(),
+        Some("Wang"),
+        "a missing field keeps the old value"
+    );
+    assert_eq!(again.email.as_deref(), Some("w@x.io"));
+    assert!(again.is_verified());
+
+    // Sessions: looked up by token hash; revocation keeps the current one.
+    let now = Timestamp::now();
+    let mut sessions = Vec::new();
+    for i in 0..3u8 {
+        let s = Session {
+            id: SessionId::new(),
+            token_hash: vec![i; 32],
+            principal: Principal::Agent(alice.id),
+            created_at: now,
+            expires_at: now.plus_millis(60_000),
+            revoked_at: None,
+        };
+        store.create_session(&s).await.unwrap();
+        sessions.push(s);
+    }
+    let got = store
+        .session_by_token_hash(&[1u8; 32])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got, sessions[1]);
+    assert!(got.is_live(now));
+    let revoked = store
+        .revoke_agent_sessions(alice.id, Some(sessions[0].id), now)
+        .await
+        .unwrap();
+    assert_eq!(revoked.len(), 2);
+    assert!(!revoked.contains(&sessions[0].id));
+    let s1 = store
+        .session_by_token_hash(&[1u8; 32])
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!s1.is_live(now), "revoked session is dead");
+    assert!(
+        store
+            .session_by_token_hash(&[0u8; 32])
+            .await
+            .unwrap()
+            .unwrap()
+            .is_live(now)
+    );
+    store.revoke_session(sessions[0].id, now).await.unwrap();
+    assert!(
+        !store
+            .session_by_token_hash(&[0u8; 32])
+            .await
+            .unwrap()
+            .unwrap()
+            .is_live(now)
+    );
+    assert!(
+        store
+            .session_by_token_hash(&[9u8; 32])
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A conversation opens with the customer's first message, idempotently.
+    let new = NewConversation {
+        id: ConversationId::new(),
+        customer_id: anon.id,
+        channel: Channel::Web,
+        subject: Some("提币没到账".into()),
+        language: Some(Language::Zh),
+        priority: Priority::Normal,
+        origin_client_id: Some("open-1".into()),
+        at: Timestamp::now(),
+    };
+    let customer = Actor::Customer { id: anon.id };
+    let opening = vec![message(
+        new.id,
+        customer.clone(),
+        "我的USDT提币没到账",
+        Some("m-1"),
+    )];
+    let created = store
+        .create_conversation(&new, opening.clone())
+        .await
+        .unwrap();
+    assert!(!created.duplicate);
+    assert_eq!(created.events.len(), 1);
+    assert_eq!(created.events[0].seq, 1);
+    assert_eq!(created.conversation.last_seq, 1);
+    let conv_id = created.conversation.id;
+    let retry = NewConversation {
+        id: ConversationId::new(),
+        ..new.clone()
+    };
+    let again = store.create_conversation(&retry, opening).await.unwrap();
+    assert!(
+        again.duplicate,
+        "the same origin id does not open a second conversation"
+    );
+    assert_eq!(again.conversation.id, conv_id);
+    assert_eq!(again.events, created.events);
+
+    // Appends: sequence numbers, idempotent resend, conflicting reuse.
+    let a2 = store
+        .append_event(message(
+            conv_id,
+            customer.clone(),
+            "txid 0xabc",
+            Some("m-2"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!((a2.event.seq, a2.duplicate), (2, false));
+    let resend = store
+        .append_event(message(
+            conv_id,
+            customer.clone(),
+            "txid 0xabc",
+            Some("m-2"),
+        ))
+        .await
+        .unwrap();
+    assert!(resend.duplicate);
+    assert_eq!(resend.event, a2.event);
+    let clash = store
+        .append_event(message(conv_id, customer.clone(), "different", Some("m-2")))
+        .await;
+    assert!(matches!(clash, Err(StoreError::Conflict(_))));
+    let missing = store
+        .append_event(message(ConversationId::new(), customer.clone(), "x", None))
+        .await;
+    assert!(matches!(missing, Err(StoreError::NotFound)));
+
+    // The agent takes it, writes a note and a reply, then resolves.
+    let agent_actor = Actor::Agent {
+        id: alice.id,
+        name: "Alice".into(),
+    };
+    let assign = NewEvent {
+        conversation_id: conv_id,
+        actor: agent_actor.clone(),
+        kind: EventKind::Assigned {
+            from: None,
+            to: Some(alice.id),
+            team_id: Some(team.id),
+            reason: trustdesk_core::event::AssignReason::SelfAssigned,
+            note: None,
+        },
+        client_msg_id: None,
+        at: Timestamp::now(),
+    };
+    store.append_event(assign).await.unwrap();
+    let note = NewEvent {
+        conversation_id: conv_id,
+        actor: agent_actor.clone(),
+        kind: EventKind::Note {
+            body: "checked the chain: 2 confirmations".into(),
+        },
+        client_msg_id: Some("n-1".into()),
+        at: Timestamp::now(),
+    };
+    let note = store.append_event(note).await.unwrap();
+    assert_eq!(note.event.visibility, Visibility::Internal);
+    store
+        .append_event(message(
+            conv_id,
+            agent_actor.clone(),
+            "到账了，请查收",
+            Some("a-1"),
+        ))
+        .await
+        .unwrap();
+    let resolve = NewEvent {
+        conversation_id: conv_id,
+        actor: agent_actor.clone(),
+        kind: EventKind::StatusChanged {
+            from: ConversationStatus::Open,
+            to: ConversationStatus::Resolved,
+            snoozed_until: None,
+        },
+        client_msg_id: None,
+        at: Timestamp::now(),
+    };
+    let resolved = store.append_event(resolve).await.unwrap();
+    assert_eq!(resolved.conversation.status, ConversationStatus::Resolved);
+    assert_eq!(resolved.conversation.assignee_id, Some(alice.id));
+    assert_eq!(resolved.conversation.last_seq, 6);
+
+    // Replay: the team sees everything, the customer never the note.
+    let team_view = store.events(conv_id, 0, Audience::Team, 100).await.unwrap();
+    assert_eq!(
+        team_view.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5, 6]
+    );
+    let customer_view = store
+        .events(conv_id, 0, Audience::Customer, 100)
+        .await
+        .unwrap();
+    assert!(
+        customer_view
+            .iter()
+            .all(|e| e.visibility == Visibility::Public)
+    );
+    assert!(
+        customer_view
+            .iter()
+            .all(|e| !matches!(e.kind, EventKind::Note { .. }))
+    );
+    assert_eq!(
+        customer_view.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![1, 2, 5, 6]
+    );
+    let since = store.events(conv_id, 2, Audience::Team, 2).await.unwrap();
+    assert_eq!(
+        since.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![3, 4],
+        "since + limit"
+    );
+    assert_eq!(
+        team_view[4].actor, agent_actor,
+        "agent name kept with the event"
+    );
+    let stored = store.get_conversation(conv_id).await.unwrap();
+    assert_eq!(stored, resolved.conversation);
+
+    // Inbox filters and paging.
+    let mut ids = vec![conv_id];
+    for i in 0..4 {
+        let c = NewConversation {
+            id: ConversationId::new(),
+            origin_client_id: None,
+            at: Timestamp(stored.updated_at.0 + 10 + i),
+            ..new.clone()
+        };
+        ids.push(
+            store
+                .create_conversation(&c, vec![])
+                .await
+                .unwrap()
+                .conversation
+                .id,
+        );
+    }
+    let open = store
+        .list_conversations(&ConversationFilter {
+            statuses: vec![ConversationStatus::Open],
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 4);
+    assert!(
+        open.windows(2).all(|w| w[0].updated_at >= w[1].updated_at),
+        "newest first"
+    );
+    let mine = store
+        .list_conversations(&ConversationFilter {
+            assignee: Some(AssigneeFilter::Agent(alice.id)),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(mine.iter().map(|c| c.id).collect::<Vec<_>>(), vec![conv_id]);
+    let unassigned = store
+        .list_conversations(&ConversationFilter {
+            assignee: Some(AssigneeFilter::Unassigned),
+            customer_id: Some(anon.id),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(unassigned.len(), 4);
+    let page1 = store
+        .list_conversations(&ConversationFilter {
+            limit: 2,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let last = page1.last().unwrap();
+    let page2 = store
+        .list_conversations(&ConversationFilter {
+            limit: 10,
+            before: Some((last.updated_at, last.id)),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page1.len() + page2.len(), 5);
+    assert!(
+        page2.iter().all(|c| !page1.contains(c)),
+        "pages do not overlap"
+    );
+
+    // Concurrent appends get distinct, gap-free sequence numbers.
+    let target = ids[1];
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store = store.clone();
+        let actor = customer.clone();
+        tasks.push(tokio::spawn(async move {
+            let id = format!("c-{i}");
+            store
+                .append_event(message(target, actor, &format!("msg {i}"), Some(&id)))
+                .await
+                .unwrap()
+                .event
+                .seq
+        }));
+    }
+    let mut seqs = Vec::new();
+    for t in tasks {
+        seqs.push(t.await.unwrap());
+    }
+    seqs.sort();
+    assert_eq!(seqs, (1..=40).collect::<Vec<i64>>());
+    assert_eq!(store.get_conversation(target).await.unwrap().last_seq, 40);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_story_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trustdesk.db");
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&path, SqliteOptions::default())
+            .await
+            .unwrap(),
+    );
+    story(store.clone()).await;
+    let before = store
+        .list_conversations(&ConversationFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    drop(store);
+    // Everything acknowledged is in the file: reopen and compare.
+    let reopened = SqliteStore::open(&path, SqliteOptions::default())
+        .await
+        .unwrap();
+    let after = reopened
+        .list_conversations(&ConversationFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_story_on_postgres() {
+    let Ok(url) = std::env::var("TRUSTDESK_TEST_POSTGRES_URL") else {
+        eprintln!("TRUSTDESK_TEST_POSTGRES_URL not set: PostgreSQL story skipped");
+        return;
+    };
+    let store = fresh_postgres(&url).await;
+    story(Arc::new(store)).await;
+}
+
+/// A new, empty database on the test server, so runs never share state.
+async fn fresh_postgres(url: &str) -> PgStore {
+    use sqlx::Connection;
+    use sqlx::postgres::{PgConnectOptions, PgConnection};
+    let admin: PgConnectOptions = url
+        .parse()
+        .expect("TRUSTDESK_TEST_POSTGRES_URL is a postgres url");
+    let name = format!("trustdesk_test_{}", uuid_hex());
+    let mut conn = PgConnection::connect_with(&admin)
+        .await
+        .expect("connect to test postgres");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    PgStore::connect_with(admin.database(&name)).await.unwrap()
+}
+
+fn uuid_hex() -> String {
+    ConversationId::new().0.simple().to_string()
+}

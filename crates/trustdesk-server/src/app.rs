@@ -1,0 +1,106 @@
+//! Building and running the server: `build` binds and reports the port
+//! (tests use port 0), `run_until_stopped` serves until a shutdown signal
+//! and then lets connections say goodbye.
+
+use crate::bus::{Bus, MemoryBus};
+use crate::config::Config;
+use crate::state::AppState;
+use anyhow::Context;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use trustdesk_store::Store;
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    stop: watch::Sender<bool>,
+}
+
+impl Application {
+    /// Opens the store (running migrations), creates the data folder and
+    /// binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = open_store(&config).await?;
+        Self::build_with_store(config, store).await
+    }
+
+    pub async fn build_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        let bus: Arc<dyn Bus> = Arc::new(MemoryBus::new());
+        let (stop, stopping) = watch::channel(false);
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let state = AppState::new(config, store, bus, stopping);
+        Ok(Self {
+            listener,
+            state,
+            stop,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until `signal` resolves, then tells every WebSocket to go
+    /// away (close code 1001) and waits for in-flight requests.
+    pub async fn run_until_stopped(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = crate::http::router(self.state.clone());
+        let stop = self.stop;
+        let shutdown = async move {
+            signal.await;
+            tracing::info!("shutting down");
+            let _ = stop.send(true);
+        };
+        axum::serve(self.listener, router.into_make_service())
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("server failed")
+    }
+}
+
+/// Opens the configured store, creating the data folder for SQLite.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+    let url = config.database_url();
+    let store = trustdesk_store::open(&url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+    tracing::info!(backend = store.backend(), "store ready");
+    Ok(store)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,168 @@
+//! Who is calling: bearer tokens, server-side sessions, passwords and the
+//! exchange's signed customer identities.
+
+pub mod identity;
+pub mod password;
+pub mod token;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use trustdesk_core::event::Actor;
+use trustdesk_core::{Agent, AgentStatus, CustomerId, Role, SessionId, Timestamp};
+use trustdesk_store::{Principal, Session};
+
+/// A caller whose session was found live.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    pub session_id: SessionId,
+    pub who: Who,
+}
+
+#[derive(Clone, Debug)]
+pub enum Who {
+    Customer(CustomerId),
+    /// The agent as loaded when the session was checked.
+    Agent(Box<Agent>),
+}
+
+impl Authenticated {
+    /// How this caller appears in the event log.
+    pub fn actor(&self) -> Actor {
+        match &self.who {
+            Who::Customer(id) => Actor::Customer { id: *id },
+            Who::Agent(agent) => Actor::Agent {
+                id: agent.id,
+                name: agent.display_name.clone(),
+            },
+        }
+    }
+
+    pub fn agent(&self) -> Option<&Agent> {
+        match &self.who {
+            Who::Agent(agent) => Some(agent),
+            Who::Customer(_) => None,
+        }
+    }
+
+    pub fn customer_id(&self) -> Option<CustomerId> {
+        match &self.who {
+            Who::Customer(id) => Some(*id),
+            Who::Agent(_) => None,
+        }
+    }
+}
+
+/// Resolves a bearer token to a live session. Unknown, expired and revoked
+/// tokens and deactivated agents all get the same `Unauthorized`.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated, ApiError> {
+    if token.is_empty() || token.len() > 256 {
+        return Err(ApiError::Unauthorized);
+    }
+    let session = state
+        .store
+        .session_by_token_hash(&token::hash(token))
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    resolve(state, &session).await
+}
+
+/// The caller behind a stored session, if it is still live.
+pub async fn resolve(state: &AppState, session: &Session) -> Result<Authenticated, ApiError> {
+    if !session.is_live(Timestamp::now()) {
+        return Err(ApiError::Unauthorized);
+    }
+    let who = match session.principal {
+        Principal::Customer(id) => Who::Customer(id),
+        Principal::Agent(id) => {
+            let agent = state
+                .store
+                .get_agent(id)
+                .await
+                .map_err(|_| ApiError::Unauthorized)?;
+            if agent.status != AgentStatus::Active {
+                return Err(ApiError::Unauthorized);
+            }
+            Who::Agent(Box::new(agent))
+        }
+    };
+    Ok(Authenticated {
+        session_id: session.id,
+        who,
+    })
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Extractor: any authenticated caller with a bearer token.
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or(ApiError::Unauthorized)?;
+        authenticate(state, token).await
+    }
+}
+
+/// Extractor: a customer (widget) session.
+pub struct CustomerAuth(pub Authenticated);
+
+impl FromRequestParts<AppState> for CustomerAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let auth = Authenticated::from_request_parts(parts, state).await?;
+        match auth.who {
+            Who::Customer(_) => Ok(Self(auth)),
+            Who::Agent(_) => Err(ApiError::Unauthorized),
+        }
+    }
+}
+
+/// Extractor: an agent session.
+pub struct AgentAuth(pub Authenticated);
+
+impl AgentAuth {
+    pub fn agent(&self) -> &Agent {
+        match &self.0.who {
+            Who::Agent(agent) => agent,
+            Who::Customer(_) => unreachable!("AgentAuth only holds agents"),
+        }
+    }
+
+    pub fn is_at_least(&self, role: Role) -> bool {
+        let rank = |r: Role| match r {
+            Role::Agent => 0,
+            Role::Supervisor => 1,
+            Role::Admin => 2,
+        };
+        rank(self.agent().role) >= rank(role)
+    }
+}
+
+impl FromRequestParts<AppState> for AgentAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let auth = Authenticated::from_request_parts(parts, state).await?;
+        match auth.who {
+            Who::Agent(_) => Ok(Self(auth)),
+            Who::Customer(_) => Err(ApiError::Unauthorized),
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! Fan-out. Every stored event and conversation change is published on a
+//! topic; WebSocket connections subscribe to the topics they may see.
+//!
+//! The [`Bus`] trait is the seam for scale-out: the in-process bus hands a
+//! message straight to the local [`Hub`]; a NATS bus (later) publishes to
+//! NATS and feeds the local hub from its subscription, so connections on
+//! every node see every event. Messages carry sequence numbers and the
+//! connection fills gaps from the store, so a bus may reorder or drop and
+//! clients still get every event once, in order.
+
+mod hub;
+mod memory;
+
+pub use hub::{Hub, Subscription};
+pub use memory::MemoryBus;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+use trustdesk_core::event::Actor;
+use trustdesk_core::{Conversation, ConversationId, Event, SessionId};
+
+/// Where a message goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// Everything that happens in one conversation.
+    Conversation(ConversationId),
+    /// Conversation summaries for agents' live inboxes.
+    Inbox,
+    /// Session revocations and other control messages for every
+    /// connection.
+    Control,
+}
+
+#[derive(Clone, Debug)]
+pub enum BusMessage {
+    /// A stored event (the connection filters by audience).
+    Event(Arc<Event>),
+    /// A conversation's new state, for inboxes.
+    Conversation(Arc<Conversation>),
+    /// Someone is typing (ephemeral, never stored).
+    Typing {
+        conversation_id: ConversationId,
+        actor: Actor,
+    },
+    /// Someone has read up to `seq` (ephemeral).
+    Read {
+        conversation_id: ConversationId,
+        actor: Actor,
+        seq: i64,
+    },
+    /// These sessions were revoked: their connections must close.
+    SessionsRevoked(Arc<[SessionId]>),
+}
+
+#[async_trait]
+pub trait Bus: Send + Sync + 'static {
+    /// Publishes to every subscriber of `topic`, on every node.
+    async fn publish(&self, topic: Topic, message: BusMessage);
+    /// Subscribes this node to `topic`.
+    async fn subscribe(&self, topic: Topic) -> Subscription;
+    /// "memory" or "nats", for logs and /healthz.
+    fn kind(&self) -> &'static str;
+}

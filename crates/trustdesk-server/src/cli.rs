@@ -1,0 +1,222 @@
+//! The `trustdesk` command line.
+
+use crate::app::{self, Application};
+use crate::auth::{password, token};
+use crate::config::{Config, Overrides};
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use trustdesk_core::{
+    Agent, AgentId, AgentStatus, Language, Role, Team, TeamId, Timestamp, validate,
+};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "trustdesk",
+    version,
+    about = "Customer service for crypto exchanges: chat, triage, routing, SLA, and support scammers cannot impersonate."
+)]
+pub struct Cli {
+    /// Configuration file (default: ./trustdesk.toml if present).
+    #[arg(long, global = true, env = "TRUSTDESK_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(StoreArgs),
+    /// Manage agent accounts.
+    Agent {
+        #[command(subcommand)]
+        command: AgentCommand,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct StoreArgs {
+    /// Data folder (created on first run).
+    #[arg(long, env = "TRUSTDESK_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// sqlite://PATH or postgres://… (default: SQLite in the data folder).
+    #[arg(long, env = "TRUSTDESK_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TRUSTDESK_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Load demo agents, a demo customer and sample conversations, and
+    /// print how to log in.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgentCommand {
+    /// Create an agent account. The password is read from stdin with
+    /// --password-stdin, otherwise a strong one is generated and printed.
+    Create(CreateAgentArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CreateAgentArgs {
+    #[arg(long)]
+    pub email: String,
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, default_value = "agent", value_parser = ["agent", "supervisor", "admin"])]
+    pub role: String,
+    /// Languages the agent answers in, comma-separated.
+    #[arg(long, default_value = "en")]
+    pub languages: String,
+    /// Team name (created if missing).
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Read the password from the first line of stdin.
+    #[arg(long)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+fn overrides(store: &StoreArgs, listen: Option<SocketAddr>) -> Overrides {
+    Overrides {
+        listen,
+        data_dir: store.data_dir.clone(),
+        database_url: store.database_url.clone(),
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            let mut config =
+                Config::load(cli.config.as_deref(), &overrides(&args.store, args.listen))?;
+            crate::init_tracing(config.log.json);
+            if args.demo {
+                crate::demo::prepare_config(&mut config);
+            }
+            let application = Application::build(config).await?;
+            let addr = application.local_addr();
+            if args.demo {
+                crate::demo::seed(&application.state()).await?;
+                crate::demo::print_instructions(addr, &application.state().config);
+            }
+            tracing::info!(%addr, "trustdesk listening");
+            println!("trustdesk is listening on http://{addr}  (Ctrl-C to stop)");
+            application.run_until_stopped(app::shutdown_signal()).await
+        }
+        Command::Migrate(args) => {
+            let config = Config::load(cli.config.as_deref(), &overrides(&args, None))?;
+            crate::init_tracing(config.log.json);
+            let store = app::open_store(&config).await?;
+            println!("database is up to date ({})", store.backend());
+            Ok(())
+        }
+        Command::Agent {
+            command: AgentCommand::Create(args),
+        } => {
+            let config = Config::load(cli.config.as_deref(), &overrides(&args.store, None))?;
+            crate::init_tracing(config.log.json);
+            create_agent(&config, args).await
+        }
+    }
+}
+
+async fn create_agent(config: &Config, args: CreateAgentArgs) -> anyhow::Result<()> {
+    let email = args.email.trim().to_lowercase();
+    if !email.contains('@') || email.len() > 254 {
+        bail!("--email must be an email address");
+    }
+    let name = validate::name(&args.name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+    let role: Role = args
+        .role
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+    let languages = args
+        .languages
+        .split(',')
+        .map(|l| {
+            l.trim()
+                .parse::<Language>()
+                .map_err(|e| anyhow::anyhow!("--languages: {e}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let (password, generated) = if args.password_stdin {
+        let mut input = String::new();
+        std::io::stdin()
+            .read_to_string(&mut input)
+            .context("read password from stdin")?;
+        let line = input.lines().next().unwrap_or_default().to_owned();
+        (line, false)
+    } else {
+        (token::issue("").0[..20].to_owned(), true)
+    };
+    password::check_strength(&password).map_err(|e| anyhow::anyhow!(e))?;
+    let store = app::open_store(config).await?;
+    let team_id = match &args.team {
+        None => None,
+        Some(team_name) => Some(find_or_create_team(store.as_ref(), team_name).await?),
+    };
+    let agent = Agent {
+        id: AgentId::new(),
+        email: email.clone(),
+        display_name: name,
+        role,
+        status: AgentStatus::Active,
+        languages,
+        team_id,
+        badge: token::badge(),
+        created_at: Timestamp::now(),
+    };
+    let hash = password::hash(password.clone()).await?;
+    store
+        .create_agent(&agent, &hash)
+        .await
+        .map_err(|e| match e {
+            trustdesk_store::StoreError::Conflict(_) => {
+                anyhow::anyhow!("an agent with email {email} already exists")
+            }
+            other => anyhow::anyhow!("cannot create the agent: {other}"),
+        })?;
+    println!(
+        "created {} agent {} <{}> (badge {})",
+        agent.role, agent.display_name, agent.email, agent.badge
+    );
+    if generated {
+        println!("password (shown once): {password}");
+    }
+    Ok(())
+}
+
+pub(crate) async fn find_or_create_team(
+    store: &dyn trustdesk_store::Store,
+    name: &str,
+) -> anyhow::Result<TeamId> {
+    if let Some(team) = store
+        .list_teams()
+        .await?
+        .into_iter()
+        .find(|t| t.name == name)
+    {
+        return Ok(team.id);
+    }
+    let team = Team {
+        id: TeamId::new(),
+        name: validate::name(name).map_err(|e| anyhow::anyhow!("team: {e}"))?,
+        created_at: Timestamp::now(),
+    };
+    store.create_team(&team).await?;
+    Ok(team.id)
+}

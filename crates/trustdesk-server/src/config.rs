@@ -1,0 +1,195 @@
+//! Configuration: defaults → `trustdesk.toml` → `TRUSTDESK_*` environment →
+//! command-line flags (figment). Secrets are `SecretString`s: they never
+//! show in `Debug` output or logs.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP/WebSocket server listens on.
+    pub listen: SocketAddr,
+    /// Folder for the embedded database and other local state.
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://…`; defaults to a SQLite file in
+    /// `data_dir`.
+    pub database_url: Option<String>,
+    pub widget: WidgetConfig,
+    pub limits: Limits,
+    pub sessions: SessionConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WidgetConfig {
+    /// The per-deployment secret the exchange uses to sign its user ids
+    /// (HMAC-SHA256, hex). Without it, only anonymous sessions are allowed.
+    #[serde(skip_serializing)]
+    pub identity_secret: Option<SecretString>,
+    /// Origins allowed to open customer WebSockets (e.g.
+    /// `https://www.exchange.example`). Empty: any origin.
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest WebSocket text frame accepted; larger ones get an error frame.
+    pub max_frame_bytes: usize,
+    /// How often the server pings a WebSocket.
+    pub heartbeat_interval_secs: u64,
+    /// A WebSocket silent for this long is closed (`heartbeat_timeout`).
+    pub heartbeat_timeout_secs: u64,
+    /// Time a WebSocket has to authenticate with `hello`.
+    pub hello_timeout_secs: u64,
+    /// Largest JSON request body.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_frame_bytes: 64 * 1024,
+            heartbeat_interval_secs: 25,
+            heartbeat_timeout_secs: 60,
+            hello_timeout_secs: 10,
+            max_body_bytes: 256 * 1024,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionConfig {
+    pub customer_ttl_hours: i64,
+    pub agent_ttl_hours: i64,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            customer_ttl_hours: 24 * 30,
+            agent_ttl_hours: 12,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// One JSON object per log line instead of human-readable text.
+    pub json: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            widget: WidgetConfig::default(),
+            limits: Limits::default(),
+            sessions: SessionConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+/// Values given on the command line; they win over everything else.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+impl Config {
+    /// Loads the configuration. `file` defaults to `trustdesk.toml` in the
+    /// working directory and may be missing. Nested keys in the environment
+    /// use a double underscore: `TRUSTDESK_WIDGET__IDENTITY_SECRET`.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, figment::Error> {
+        let file = file.unwrap_or(Path::new("trustdesk.toml"));
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("TRUSTDESK_").split("__").ignore(&[
+                "test_postgres_url",
+                "test_nats_url",
+                "config",
+            ]))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("trustdesk.db").display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_file_and_env() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "td.toml",
+                "listen = \"127.0.0.1:9000\"\n[limits]\nmax_frame_bytes = 1000\n",
+            )?;
+            jail.set_env("TRUSTDESK_DATA_DIR", "/tmp/from-env");
+            jail.set_env(
+                "TRUSTDESK_WIDGET__ALLOWED_ORIGINS",
+                "[\"https://a.example\"]",
+            );
+            let cfg = Config::load(Some(Path::new("td.toml")), &Overrides::default())?;
+            assert_eq!(cfg.listen.port(), 9000);
+            assert_eq!(cfg.limits.max_frame_bytes, 1000);
+            assert_eq!(cfg.data_dir, PathBuf::from("/tmp/from-env"));
+            assert_eq!(
+                cfg.widget.allowed_origins,
+                vec!["https://a.example".to_string()]
+            );
+            let flags = Overrides {
+                listen: Some("127.0.0.1:7000".parse().unwrap()),
+                ..Default::default()
+            };
+            let cfg = Config::load(Some(Path::new("td.toml")), &flags)?;
+            assert_eq!(cfg.listen.port(), 7000);
+            assert_eq!(cfg.database_url(), "sqlite:///tmp/from-env/trustdesk.db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("td.toml", "lisen = \"127.0.0.1:9000\"\n")?;
+            assert!(Config::load(Some(Path::new("td.toml")), &Overrides::default()).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug() {
+        let cfg = Config {
+            widget: WidgetConfig {
+                identity_secret: Some(SecretString::from("s3cr3t-value")),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert!(!format!("{cfg:?}").contains("s3cr3t-value"));
+    }
+}

@@ -1,0 +1,217 @@
+//! Demo data for `serve --demo`: agents, teams, a verified customer and a
+//! few conversations in Chinese and English, so a new user can log in and
+//! see a working desk at once. Seeding is idempotent: a second run finds the
+//! demo agents and leaves the data alone.
+
+use crate::auth::{Authenticated, Who};
+use crate::auth::{identity, password, token};
+use crate::cli::find_or_create_team;
+use crate::config::Config;
+use crate::services::conversations::{Opening, Post};
+use crate::state::AppState;
+use secrecy::SecretString;
+use std::net::SocketAddr;
+use trustdesk_core::{
+    Agent, AgentId, AgentStatus, ConversationStatus, Language, Role, SessionId, Timestamp,
+};
+use trustdesk_store::VerifiedProfile;
+
+pub const DEMO_PASSWORD: &str = "trustdesk-demo";
+pub const DEMO_IDENTITY_SECRET: &str = "demo-identity-secret";
+pub const DEMO_USER_ID: &str = "demo-user-1";
+
+struct DemoAgent {
+    email: &'static str,
+    name: &'static str,
+    role: Role,
+    languages: &'static [Language],
+    team: &'static str,
+}
+
+const AGENTS: &[DemoAgent] = &[
+    DemoAgent {
+        email: "alice@demo.trustdesk",
+        name: "Alice",
+        role: Role::Admin,
+        languages: &[Language::En, Language::Zh],
+        team: "Support",
+    },
+    DemoAgent {
+        email: "bob@demo.trustdesk",
+        name: "Bob",
+        role: Role::Agent,
+        languages: &[Language::En],
+        team: "Support",
+    },
+    DemoAgent {
+        email: "liming@demo.trustdesk",
+        name: "李明",
+        role: Role::Supervisor,
+        languages: &[Language::Zh, Language::En],
+        team: "Security",
+    },
+];
+
+/// Demo mode without a configured identity secret uses a fixed one, so the
+/// printed example hash works.
+pub fn prepare_config(config: &mut Config) {
+    if config.widget.identity_secret.is_none() {
+        config.widget.identity_secret = Some(SecretString::from(DEMO_IDENTITY_SECRET));
+    }
+}
+
+pub async fn seed(state: &AppState) -> anyhow::Result<()> {
+    let store = state.store.as_ref();
+    if store.agent_credentials(AGENTS[0].email).await?.is_some() {
+        tracing::info!("demo data already present");
+        return Ok(());
+    }
+    let hash = password::hash(DEMO_PASSWORD.to_owned()).await?;
+    let mut agents = Vec::new();
+    for demo in AGENTS {
+        let team_id = find_or_create_team(store, demo.team).await?;
+        let agent = Agent {
+            id: AgentId::new(),
+            email: demo.email.into(),
+            display_name: demo.name.into(),
+            role: demo.role,
+            status: AgentStatus::Active,
+            languages: demo.languages.to_vec(),
+            team_id: Some(team_id),
+            badge: token::badge(),
+            created_at: Timestamp::now(),
+        };
+        store.create_agent(&agent, &hash).await?;
+        agents.push(agent);
+    }
+    let customer = store
+        .upsert_verified_customer(&VerifiedProfile {
+            external_id: DEMO_USER_ID.into(),
+            name: Some("Demo Customer".into()),
+            email: Some("customer@demo.trustdesk".into()),
+            locale: Some(Language::Zh),
+            at: Timestamp::now(),
+        })
+        .await?;
+    let as_customer = Authenticated {
+        session_id: SessionId::new(),
+        who: Who::Customer(customer.id),
+    };
+    let as_agent = |i: usize| Authenticated {
+        session_id: SessionId::new(),
+        who: Who::Agent(Box::new(agents[i].clone())),
+    };
+    let conversations = &state.conversations;
+
+    // 1. A withdrawal that has not arrived, in Chinese, being handled.
+    let c1 = conversations
+        .open(
+            customer.id,
+            Opening {
+                subject: Some("USDT 提币未到账".into()),
+                body: Some(
+                    "你好，我三个小时前提了500 USDT（TRC20），到现在还没到账，怎么回事？".into(),
+                ),
+                language: Some(Language::Zh),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let id1 = c1.conversation.id;
+    conversations
+        .post(
+            &as_agent(2),
+            id1,
+            post(
+                "您好，我是李明。请把提币记录里的交易哈希（TxID）发给我，我帮您在链上查询。",
+                false,
+            ),
+        )
+        .await?;
+    conversations
+        .post(
+            &as_agent(2),
+            id1,
+            post("客户提币走的是 TRC20，先确认地址网络是否一致。", true),
+        )
+        .await?;
+
+    // 2. A fake-support call, in English, answered and resolved.
+    let c2 = conversations
+        .open(customer.id, Opening {
+            subject: Some("Someone called me claiming to be support".into()),
+            body: Some("Hi, a person on Telegram says he is from your support team and asks for my 2FA code to 'verify' my account. Is that you?".into()),
+            language: Some(Language::En),
+            ..Default::default()
+        })
+        .await?;
+    let id2 = c2.conversation.id;
+    conversations.post(&as_agent(1), id2, post("That is not us. Official support never asks for your 2FA codes, password or seed phrase. Please block that account; you can check any channel on our verification page.", false)).await?;
+    conversations
+        .post(
+            &as_agent(1),
+            id2,
+            post(
+                "Reported the Telegram handle to the trust & safety team.",
+                true,
+            ),
+        )
+        .await?;
+    conversations
+        .set_status(&as_agent(1), id2, ConversationStatus::Resolved, None)
+        .await?;
+
+    // 3. A trading question nobody has picked up yet.
+    let c3 = conversations
+        .open(
+            customer.id,
+            Opening {
+                subject: Some("Stop-loss on futures".into()),
+                body: Some("How do I set a stop-loss on an open futures position?".into()),
+                language: Some(Language::En),
+                ..Default::default()
+            },
+        )
+        .await?;
+    conversations
+        .post(
+            &as_customer,
+            c3.conversation.id,
+            post("I'm using the mobile app, if that matters.", false),
+        )
+        .await?;
+    tracing::info!("demo data loaded");
+    Ok(())
+}
+
+fn post(body: &str, internal: bool) -> Post {
+    Post {
+        client_msg_id: None,
+        body: body.into(),
+        internal,
+    }
+}
+
+pub fn print_instructions(addr: SocketAddr, config: &Config) {
+    let hash = config
+        .widget
+        .identity_secret
+        .as_ref()
+        .map(|s| identity::user_hash(s, DEMO_USER_ID))
+        .unwrap_or_default();
+    println!();
+    println!("trustdesk demo is ready.");
+    println!("  Try a chat in your browser:  http://{addr}/demo");
+    println!("  Agents (password \"{DEMO_PASSWORD}\"):");
+    for a in AGENTS {
+        println!(
+            "    {:<24} {} ({}, team {})",
+            a.email, a.name, a.role, a.team
+        );
+    }
+    println!("  Verified demo customer: user_id \"{DEMO_USER_ID}\", user_hash \"{hash}\"");
+    println!(
+        "  API: http://{addr}/openapi.json   WebSocket: ws://{addr}/v1/ws   Health: http://{addr}/healthz"
+    );
+    println!();
+}

@@ -1,0 +1,65 @@
+//! The HTTP API: one router per resource, merged here, plus the OpenAPI
+//! document at `/openapi.json`.
+
+pub mod agent;
+pub mod extract;
+pub mod health;
+pub mod views;
+pub mod widget;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue};
+use axum::routing::get;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "trustdesk", description = "Customer service for crypto exchanges: widget and agent APIs. Real-time traffic uses the WebSocket protocol at /v1/ws (docs/protocol.md)."),
+    paths(
+        health::health,
+        widget::start_session, widget::list, widget::open, widget::show, widget::send,
+        agent::login, agent::logout, agent::me, agent::agents, agent::teams, agent::list, agent::show,
+        agent::reply, agent::note, agent::set_status, agent::assign,
+    ),
+    modifiers(&BearerAuth),
+    tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "ops"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
+
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.limits.max_body_bytes;
+    Router::new()
+        .merge(health::router())
+        .merge(widget::router())
+        .merge(agent::router())
+        .merge(crate::ws::router())
+        .route("/openapi.json", get(openapi))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-content-type-options"),
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,251 @@
+//! The widget (customer) API: sessions, conversations, messages.
+
+use crate::auth::{CustomerAuth, identity, token};
+use crate::error::{ApiError, ApiResult};
+use crate::http::extract::{Json, Query, conversation_id};
+use crate::services::conversations::{Opening, Post};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use trustdesk_core::{Customer, CustomerId, Language, SessionId, Timestamp, validate};
+use trustdesk_store::{ConversationFilter, Principal, Session, VerifiedProfile};
+
+use super::views::{ConversationPage, Created, History, Posted};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/widget/sessions", post(start_session))
+        .route("/v1/widget/conversations", get(list).post(open))
+        .route("/v1/widget/conversations/{id}", get(show))
+        .route("/v1/widget/conversations/{id}/messages", post(send))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartSession {
+    /// The exchange's signed user identity; omit for an anonymous visitor.
+    identity: Option<IdentityClaim>,
+    #[schema(value_type = Option<String>, example = "zh")]
+    locale: Option<Language>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityClaim {
+    /// The exchange's user id.
+    user_id: String,
+    /// hex(HMAC-SHA256(identity_secret, user_id)), computed by the
+    /// exchange's backend.
+    user_hash: String,
+    name: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SessionStarted {
+    /// Bearer token for the API and the WebSocket `hello`. Shown once.
+    token: String,
+    #[schema(value_type = Object)]
+    customer: Customer,
+    #[schema(value_type = i64)]
+    expires_at: Timestamp,
+}
+
+/// Starts a customer session, anonymous or with a verified identity.
+#[utoipa::path(post, path = "/v1/widget/sessions", tag = "widget", request_body = StartSession,
+    responses((status = 201, body = SessionStarted), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)))]
+async fn start_session(
+    State(state): State<AppState>,
+    Json(req): Json<StartSession>,
+) -> ApiResult<(StatusCode, Json<SessionStarted>)> {
+    let now = Timestamp::now();
+    let customer = match req.identity {
+        None => {
+            let customer = Customer {
+                id: CustomerId::new(),
+                external_id: None,
+                name: None,
+                email: None,
+                locale: req.locale,
+                created_at: now,
+            };
+            state.store.create_customer(&customer).await?;
+            customer
+        }
+        Some(claim) => {
+            let secret = state
+                .config
+                .widget
+                .identity_secret
+                .as_ref()
+                .ok_or_else(|| {
+                    ApiError::BadRequest(
+                        "identity verification is not enabled on this server".into(),
+                    )
+                })?;
+            if claim.user_id.is_empty() || claim.user_id.len() > 128 {
+                return Err(ApiError::BadRequest(
+                    "user_id must have 1 to 128 characters".into(),
+                ));
+            }
+            if !identity::verify(secret, &claim.user_id, &claim.user_hash) {
+                return Err(ApiError::Unauthorized);
+            }
+            let name = claim.name.as_deref().map(validate::name).transpose()?;
+            let email = claim.email.as_deref().map(validate::name).transpose()?;
+            let profile = VerifiedProfile {
+                external_id: claim.user_id,
+                name,
+                email,
+                locale: req.locale,
+                at: now,
+            };
+            state.store.upsert_verified_customer(&profile).await?
+        }
+    };
+    let (token, token_hash) = token::issue(token::CUSTOMER_PREFIX);
+    let expires_at = now.plus_millis(state.config.sessions.customer_ttl_hours * 3_600_000);
+    let session = Session {
+        id: SessionId::new(),
+        token_hash,
+        principal: Principal::Customer(customer.id),
+        created_at: now,
+        expires_at,
+        revoked_at: None,
+    };
+    state.store.create_session(&session).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionStarted {
+            token,
+            customer,
+            expires_at,
+        }),
+    ))
+}
+
+/// The caller's conversations, newest first.
+#[utoipa::path(get, path = "/v1/widget/conversations", tag = "widget", security(("bearer" = [])),
+    responses((status = 200, body = ConversationPage), (status = 401, body = crate::error::ErrorBody)))]
+async fn list(
+    State(state): State<AppState>,
+    CustomerAuth(auth): CustomerAuth,
+) -> ApiResult<Json<ConversationPage>> {
+    let filter = ConversationFilter {
+        customer_id: auth.customer_id(),
+        limit: 50,
+        ..Default::default()
+    };
+    let conversations = state.store.list_conversations(&filter).await?;
+    Ok(Json(ConversationPage {
+        conversations,
+        next_before: None,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenConversation {
+    subject: Option<String>,
+    /// The first message.
+    body: Option<String>,
+    /// Idempotency key: the same key again returns the same conversation.
+    client_msg_id: Option<String>,
+    #[schema(value_type = Option<String>, example = "en")]
+    language: Option<Language>,
+}
+
+/// Opens a conversation, with its first message if given.
+#[utoipa::path(post, path = "/v1/widget/conversations", tag = "widget", security(("bearer" = [])), request_body = OpenConversation,
+    responses((status = 201, body = Created), (status = 200, description = "the same client_msg_id again", body = Created), (status = 400, body = crate::error::ErrorBody)))]
+async fn open(
+    State(state): State<AppState>,
+    CustomerAuth(auth): CustomerAuth,
+    Json(req): Json<OpenConversation>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    let customer = auth.customer_id().ok_or(ApiError::Unauthorized)?;
+    let opening = Opening {
+        subject: req.subject,
+        body: req.body,
+        client_msg_id: req.client_msg_id,
+        language: req.language,
+        channel: None,
+    };
+    let created = state.conversations.open(customer, opening).await?;
+    let status = if created.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(created.into())))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// Only events after this seq (default 0: from the start).
+    since: Option<i64>,
+    /// At most this many events (default and maximum 500).
+    limit: Option<u32>,
+}
+
+/// A conversation with its public events.
+#[utoipa::path(get, path = "/v1/widget/conversations/{id}", tag = "widget", security(("bearer" = [])), params(("id" = String, Path), HistoryQuery),
+    responses((status = 200, body = History), (status = 404, body = crate::error::ErrorBody)))]
+async fn show(
+    State(state): State<AppState>,
+    CustomerAuth(auth): CustomerAuth,
+    Path(id): Path<String>,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResult<Json<History>> {
+    let conversation = state
+        .conversations
+        .visible(&auth, conversation_id(&id)?)
+        .await?;
+    let events = state
+        .conversations
+        .history(
+            &auth,
+            &conversation,
+            q.since.unwrap_or(0),
+            q.limit.unwrap_or(500),
+        )
+        .await?;
+    Ok(Json(History {
+        conversation,
+        customer: None,
+        events,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostMessage {
+    /// Idempotency key: a resend returns the stored message.
+    pub client_msg_id: Option<String>,
+    pub body: String,
+}
+
+/// Sends a message (REST fallback; the WebSocket `send` frame is the same).
+#[utoipa::path(post, path = "/v1/widget/conversations/{id}/messages", tag = "widget", security(("bearer" = [])), params(("id" = String, Path)), request_body = PostMessage,
+    responses((status = 201, body = Posted), (status = 200, description = "duplicate client_msg_id", body = Posted), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn send(
+    State(state): State<AppState>,
+    CustomerAuth(auth): CustomerAuth,
+    Path(id): Path<String>,
+    Json(req): Json<PostMessage>,
+) -> ApiResult<(StatusCode, Json<Posted>)> {
+    let post = Post {
+        client_msg_id: req.client_msg_id,
+        body: req.body,
+        internal: false,
+    };
+    let appended = state
+        .conversations
+        .post(&auth, conversation_id(&id)?, post)
+        .await?;
+    Ok(Posted::response(appended))
+}

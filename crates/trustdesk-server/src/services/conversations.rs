@@ -1,0 +1,345 @@
+//! Conversations: who may see what, and every write with its fan-out.
+//!
+//! All writes to a conversation go through here: validation, the access
+//! check, the store append (durable before it returns) and the publish to
+//! the bus. Later capabilities plug in at the marked points: the secret
+//! guard before anything of a customer message is stored; triage on the
+//! first customer message; routing after a conversation opens.
+
+use crate::auth::{Authenticated, Who};
+use crate::bus::{Bus, BusMessage, Topic};
+use crate::error::{ApiError, ApiResult};
+use std::sync::Arc;
+use trustdesk_core::event::{Actor, AssignReason, EventKind};
+use trustdesk_core::{
+    AgentId, Channel, Conversation, ConversationId, ConversationStatus, CustomerId, Event,
+    Language, NewEvent, Priority, Timestamp, validate,
+};
+use trustdesk_store::{Appended, Audience, Created, NewConversation, Store};
+
+/// Most events one history read returns.
+pub const MAX_PAGE: u32 = 500;
+
+#[derive(Clone)]
+pub struct Conversations {
+    store: Arc<dyn Store>,
+    bus: Arc<dyn Bus>,
+}
+
+/// A customer's request to open a conversation.
+#[derive(Clone, Debug, Default)]
+pub struct Opening {
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub client_msg_id: Option<String>,
+    pub language: Option<Language>,
+    pub channel: Option<Channel>,
+}
+
+/// A message or note to post.
+#[derive(Clone, Debug)]
+pub struct Post {
+    pub client_msg_id: Option<String>,
+    pub body: String,
+    /// An internal note (agents only): never shown to the customer.
+    pub internal: bool,
+}
+
+impl Conversations {
+    pub fn new(store: Arc<dyn Store>, bus: Arc<dyn Bus>) -> Self {
+        Self { store, bus }
+    }
+
+    /// The conversation if `who` may see it. A customer asking for another
+    /// customer's conversation gets the same `NotFound` as for an id that
+    /// does not exist, so ids cannot be probed.
+    pub async fn visible(
+        &self,
+        who: &Authenticated,
+        id: ConversationId,
+    ) -> ApiResult<Conversation> {
+        let conversation = self.store.get_conversation(id).await?;
+        match &who.who {
+            Who::Customer(customer) if conversation.customer_id != *customer => {
+                Err(ApiError::NotFound)
+            }
+            // Agents see every conversation for now; role and team scoping
+            // arrive with the access-control work.
+            _ => Ok(conversation),
+        }
+    }
+
+    pub fn audience(who: &Authenticated) -> Audience {
+        match who.who {
+            Who::Customer(_) => Audience::Customer,
+            Who::Agent(_) => Audience::Team,
+        }
+    }
+
+    /// Events after `since` that `who` may see.
+    pub async fn history(
+        &self,
+        who: &Authenticated,
+        conversation: &Conversation,
+        since: i64,
+        limit: u32,
+    ) -> ApiResult<Vec<Event>> {
+        if since < 0 {
+            return Err(ApiError::BadRequest("since must not be negative".into()));
+        }
+        if since > conversation.last_seq {
+            return Err(ApiError::BadRequest(format!(
+                "since={since} is ahead of the conversation (last seq {})",
+                conversation.last_seq
+            )));
+        }
+        let limit = limit.clamp(1, MAX_PAGE);
+        Ok(self
+            .store
+            .events(conversation.id, since, Self::audience(who), limit)
+            .await?)
+    }
+
+    /// Opens a conversation for a customer, with its first message if any.
+    pub async fn open(&self, customer: CustomerId, opening: Opening) -> ApiResult<Created> {
+        let subject = opening
+            .subject
+            .as_deref()
+            .map(validate::subject)
+            .transpose()?;
+        let body = opening.body.as_deref().map(validate::body).transpose()?;
+        if let Some(id) = &opening.client_msg_id {
+            validate::client_msg_id(id)?;
+        }
+        let now = Timestamp::now();
+        let new = NewConversation {
+            id: ConversationId::new(),
+            customer_id: customer,
+            channel: opening.channel.unwrap_or(Channel::Web),
+            subject,
+            language: opening.language,
+            priority: Priority::Normal,
+            origin_client_id: opening.client_msg_id.clone(),
+            at: now,
+        };
+        // Guard point: the secret guard redacts `body` here, before the
+        // store sees it. Triage point: classify `body` and append a
+        // `Triaged` event to the opening.
+        let mut events = Vec::new();
+        if let Some(body) = body {
+            events.push(NewEvent {
+                conversation_id: new.id,
+                actor: Actor::Customer { id: customer },
+                kind: EventKind::Message { body },
+                client_msg_id: opening.client_msg_id,
+                at: now,
+            });
+        }
+        let created = self.store.create_conversation(&new, events).await?;
+        if !created.duplicate {
+            for event in &created.events {
+                self.publish_event(event).await;
+            }
+            self.publish_conversation(&created.conversation).await;
+        }
+        Ok(created)
+    }
+
+    /// Posts a message (or, for agents, an internal note).
+    pub async fn post(
+        &self,
+        who: &Authenticated,
+        id: ConversationId,
+        post: Post,
+    ) -> ApiResult<Appended> {
+        let body = validate::body(&post.body)?;
+        if let Some(cid) = &post.client_msg_id {
+            validate::client_msg_id(cid)?;
+        }
+        let conversation = self.visible(who, id).await?;
+        let kind = match (&who.who, post.internal) {
+            (Who::Customer(_), true) => {
+                return Err(ApiError::BadRequest(
+                    "customers cannot write internal notes".into(),
+                ));
+            }
+            (_, true) => EventKind::Note { body },
+            (_, false) => EventKind::Message { body },
+        };
+        if who.customer_id().is_some() && conversation.status == ConversationStatus::Closed {
+            return Err(ApiError::Conflict(
+                "this conversation is closed; please start a new one".into(),
+            ));
+        }
+        let appended = self
+            .append(NewEvent {
+                conversation_id: id,
+                actor: who.actor(),
+                kind,
+                client_msg_id: post.client_msg_id,
+                at: Timestamp::now(),
+            })
+            .await?;
+        if appended.duplicate {
+            return Ok(appended);
+        }
+        match &who.who {
+            // A customer writing again reopens a resolved, pending or
+            // snoozed conversation.
+            Who::Customer(_) => {
+                let next = appended.conversation.status.after_customer_message();
+                if next != appended.conversation.status {
+                    self.change_status(&appended.conversation, Actor::System, next, None)
+                        .await?;
+                }
+            }
+            // An agent answering an unassigned conversation takes it.
+            Who::Agent(agent) if !post.internal && appended.conversation.assignee_id.is_none() => {
+                self.assign_to(
+                    &appended.conversation,
+                    who.actor(),
+                    Some(agent.id),
+                    AssignReason::SelfAssigned,
+                )
+                .await?;
+            }
+            Who::Agent(_) => {}
+        }
+        Ok(appended)
+    }
+
+    /// Changes the status (agents).
+    pub async fn set_status(
+        &self,
+        who: &Authenticated,
+        id: ConversationId,
+        status: ConversationStatus,
+        snoozed_until: Option<Timestamp>,
+    ) -> ApiResult<Appended> {
+        if who.agent().is_none() {
+            return Err(ApiError::NotFound);
+        }
+        let conversation = self.visible(who, id).await?;
+        match (status, snoozed_until) {
+            (ConversationStatus::Snoozed, None) => {
+                return Err(ApiError::BadRequest("snoozing needs snoozed_until".into()));
+            }
+            (ConversationStatus::Snoozed, Some(t)) if t <= Timestamp::now() => {
+                return Err(ApiError::BadRequest(
+                    "snoozed_until must be in the future".into(),
+                ));
+            }
+            (s, Some(_)) if s != ConversationStatus::Snoozed => {
+                return Err(ApiError::BadRequest(
+                    "snoozed_until is only for snoozed".into(),
+                ));
+            }
+            _ => {}
+        }
+        if conversation.status == status && status != ConversationStatus::Snoozed {
+            return Err(ApiError::Conflict(format!(
+                "the conversation is already {status}"
+            )));
+        }
+        self.change_status(&conversation, who.actor(), status, snoozed_until)
+            .await
+    }
+
+    /// Assigns to an agent, or unassigns with `None` (agents).
+    pub async fn assign(
+        &self,
+        who: &Authenticated,
+        id: ConversationId,
+        to: Option<AgentId>,
+    ) -> ApiResult<Appended> {
+        let Some(agent) = who.agent() else {
+            return Err(ApiError::NotFound);
+        };
+        let conversation = self.visible(who, id).await?;
+        if let Some(target) = to {
+            // The target must exist; its id is not secret to a team member.
+            self.store
+                .get_agent(target)
+                .await
+                .map_err(|_| ApiError::BadRequest("no such agent".into()))?;
+        }
+        let reason = if to == Some(agent.id) {
+            AssignReason::SelfAssigned
+        } else {
+            AssignReason::Transfer
+        };
+        self.assign_to(&conversation, who.actor(), to, reason).await
+    }
+
+    async fn change_status(
+        &self,
+        conversation: &Conversation,
+        actor: Actor,
+        to: ConversationStatus,
+        snoozed_until: Option<Timestamp>,
+    ) -> ApiResult<Appended> {
+        self.append(NewEvent {
+            conversation_id: conversation.id,
+            actor,
+            kind: EventKind::StatusChanged {
+                from: conversation.status,
+                to,
+                snoozed_until,
+            },
+            client_msg_id: None,
+            at: Timestamp::now(),
+        })
+        .await
+    }
+
+    async fn assign_to(
+        &self,
+        conversation: &Conversation,
+        actor: Actor,
+        to: Option<AgentId>,
+        reason: AssignReason,
+    ) -> ApiResult<Appended> {
+        self.append(NewEvent {
+            conversation_id: conversation.id,
+            actor,
+            kind: EventKind::Assigned {
+                from: conversation.assignee_id,
+                to,
+                team_id: None,
+                reason,
+                note: None,
+            },
+            client_msg_id: None,
+            at: Timestamp::now(),
+        })
+        .await
+    }
+
+    /// Appends durably, then fans out. A duplicate is not fanned out again.
+    pub async fn append(&self, event: NewEvent) -> ApiResult<Appended> {
+        let appended = self.store.append_event(event).await?;
+        if !appended.duplicate {
+            self.publish_event(&appended.event).await;
+            self.publish_conversation(&appended.conversation).await;
+        }
+        Ok(appended)
+    }
+
+    async fn publish_event(&self, event: &Event) {
+        self.bus
+            .publish(
+                Topic::Conversation(event.conversation_id),
+                BusMessage::Event(Arc::new(event.clone())),
+            )
+            .await;
+    }
+
+    async fn publish_conversation(&self, conversation: &Conversation) {
+        self.bus
+            .publish(
+                Topic::Inbox,
+                BusMessage::Conversation(Arc::new(conversation.clone())),
+            )
+            .await;
+    }
+}

@@ -1,0 +1,47 @@
+//! What every handler and service shares.
+
+use crate::bus::Bus;
+use crate::config::Config;
+use crate::services::conversations::Conversations;
+use std::ops::Deref;
+use std::sync::Arc;
+use tokio::sync::watch;
+use trustdesk_store::Store;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<dyn Bus>,
+    pub conversations: Conversations,
+    /// Flips to `true` when the server begins shutting down; long-lived
+    /// tasks (WebSockets, workers) watch it to say goodbye.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl AppState {
+    pub fn new(
+        config: Config,
+        store: Arc<dyn Store>,
+        bus: Arc<dyn Bus>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Self {
+        let conversations = Conversations::new(store.clone(), bus.clone());
+        Self(Arc::new(Inner {
+            config,
+            store,
+            bus,
+            conversations,
+            shutdown,
+        }))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

@@ -21,6 +21,8 @@ pub enum ApiError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    #[error("the request body is too large")]
+    TooLarge,
     #[error("internal error")]
     Internal(String),
 }
@@ -33,6 +35,7 @@ impl ApiError {
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::Conflict(_) => "conflict",
+            Self::TooLarge => "too_large",
             Self::Internal(_) => "internal",
         }
     }
@@ -44,6 +47,7 @@ impl ApiError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -68,7 +72,7 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable, machine-readable: bad_request, unauthorized, forbidden,
-    /// not_found, conflict, internal.
+    /// not_found, conflict, too_large, internal.
     pub code: &'static str,
     pub message: String,
 }

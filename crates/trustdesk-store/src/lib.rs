@@ -10,6 +10,7 @@ mod ops;
 mod postgres;
 mod rows;
 mod sqlite;
+pub mod testing;
 mod types;
 
 pub use postgres::PgStore;

@@ -465,32 +465,12 @@ async fn store_story_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_story_on_postgres() {
-    let Ok(url) = std::env::var("TRUSTDESK_TEST_POSTGRES_URL") else {
+    let Some(url) = testing::postgres_url() else {
         eprintln!("TRUSTDESK_TEST_POSTGRES_URL not set: PostgreSQL story skipped");
         return;
     };
-    let store = fresh_postgres(&url).await;
+    let store = testing::fresh_postgres(&url)
+        .await
+        .expect("fresh test database");
     story(Arc::new(store)).await;
-}
-
-/// A new, empty database on the test server, so runs never share state.
-async fn fresh_postgres(url: &str) -> PgStore {
-    use sqlx::Connection;
-    use sqlx::postgres::{PgConnectOptions, PgConnection};
-    let admin: PgConnectOptions = url
-        .parse()
-        .expect("TRUSTDESK_TEST_POSTGRES_URL is a postgres url");
-    let name = format!("trustdesk_test_{}", uuid_hex());
-    let mut conn = PgConnection::connect_with(&admin)
-        .await
-        .expect("connect to test postgres");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    PgStore::connect_with(admin.database(&name)).await.unwrap()
-}
-
-fn uuid_hex() -> String {
-    ConversationId::new().0.simple().to_string()
 }

@@ -1,0 +1,326 @@
+//! The test harness: a real server on port 0 with a fresh database, an HTTP
+//! client, and a WebSocket client speaking the protocol.
+#![allow(dead_code)]
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use trustdesk_core::{Agent, AgentId, AgentStatus, Language, Role, Timestamp};
+use trustdesk_server::app::Application;
+use trustdesk_server::config::Config;
+use trustdesk_server::state::AppState;
+use trustdesk_store::{SqliteOptions, SqliteStore, Store};
+
+pub const IDENTITY_SECRET: &str = "test-identity-secret";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    pub state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+pub fn test_config(dir: &std::path::Path) -> Config {
+    let mut config = Config::default();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.data_dir = dir.to_path_buf();
+    config.widget.identity_secret = Some(IDENTITY_SECRET.to_owned().into());
+    config
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(tune: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = test_config(dir.path());
+        tune(&mut config);
+        let store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open(&dir.path().join("trustdesk.db"), SqliteOptions::default())
+                .await
+                .unwrap(),
+        );
+        Self::start(config, store, dir).await
+    }
+
+    pub async fn spawn_on(store: Arc<dyn Store>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config = test_config(dir.path());
+        Self::start(config, store, dir).await
+    }
+
+    async fn start(config: Config, store: Arc<dyn Store>, dir: tempfile::TempDir) -> Self {
+        let app = Application::build_with_store(config, store).await.unwrap();
+        let addr = app.local_addr();
+        let state = app.state();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            http: reqwest::Client::new(),
+            state,
+            stop: Some(stop),
+            server: Some(server),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stops the server and waits until it has finished.
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+        }
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+        let mut req = self.http.post(self.url(path)).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut req = self.http.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// A new anonymous widget session: (token, customer id).
+    pub async fn customer(&self) -> (String, String) {
+        let (status, body) = self
+            .post("/v1/widget/sessions", None, json!({"locale": "en"}))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        (
+            body["token"].as_str().unwrap().to_owned(),
+            body["customer"]["id"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// Creates an agent in the store and logs it in: (token, agent id).
+    pub async fn agent(&self, email: &str) -> (String, String) {
+        let agent = Agent {
+            id: AgentId::new(),
+            email: email.into(),
+            display_name: email.split('@').next().unwrap().into(),
+            role: Role::Agent,
+            status: AgentStatus::Active,
+            languages: vec![Language::En],
+            team_id: None,
+            badge: format!("TD-{}", &AgentId::new().to_string()[..8]),
+            created_at: Timestamp::now(),
+        };
+        let hash = trustdesk_server::auth::password::hash(PASSWORD.into())
+            .await
+            .unwrap();
+        self.state.store.create_agent(&agent, &hash).await.unwrap();
+        let (status, body) = self
+            .post(
+                "/v1/agent/login",
+                None,
+                json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        (
+            body["token"].as_str().unwrap().to_owned(),
+            agent.id.to_string(),
+        )
+    }
+
+    /// Opens a conversation with a first message; returns its id.
+    pub async fn open_conversation(&self, customer_token: &str, body: &str) -> String {
+        let (status, res) = self
+            .post(
+                "/v1/widget/conversations",
+                Some(customer_token),
+                json!({"body": body, "subject": "help"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{res}");
+        res["conversation"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A WebSocket that has said hello with `token` and got its welcome.
+    pub async fn ws(&self, token: &str) -> Ws {
+        let mut ws = self.ws_raw().await;
+        ws.send(json!({"type": "hello", "v": 1, "token": token}))
+            .await;
+        let welcome = ws.recv().await;
+        assert_eq!(welcome["type"], "welcome", "{welcome}");
+        ws
+    }
+
+    pub async fn ws_raw(&self) -> Ws {
+        let (stream, _) = tokio_tungstenite::connect_async(format!("ws://{}/v1/ws", self.addr))
+            .await
+            .unwrap();
+        Ws { stream }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub struct Ws {
+    pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// How a WebSocket ended, as the client saw it.
+#[derive(Debug, PartialEq)]
+pub struct Closed {
+    pub code: Option<u16>,
+    pub reason: String,
+}
+
+impl Ws {
+    pub async fn send(&mut self, frame: Value) {
+        self.stream
+            .send(Message::Text(frame.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.stream
+            .send(Message::Text(text.to_owned().into()))
+            .await
+            .unwrap();
+    }
+
+    /// The next JSON frame (pings skipped); panics after 5 s.
+    pub async fn recv(&mut self) -> Value {
+        self.try_recv(Duration::from_secs(5))
+            .await
+            .expect("a frame within 5 s")
+    }
+
+    /// The next JSON frame within `wait`, or `None`.
+    pub async fn try_recv(&mut self, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .ok()??;
+            match next {
+                Ok(Message::Text(text)) => return Some(serde_json::from_str(&text).unwrap()),
+                Ok(Message::Ping(_)) | Ok(Message::Pong(_)) => continue,
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(other) => panic!("unexpected frame {other:?}"),
+            }
+        }
+    }
+
+    /// The next frame of this `type`, skipping others (typing, inbox...).
+    pub async fn recv_type(&mut self, kind: &str) -> Value {
+        loop {
+            let frame = self.recv().await;
+            if frame["type"] == kind {
+                return frame;
+            }
+        }
+    }
+
+    /// Reads until the server closes; returns the close code and reason.
+    pub async fn closed(&mut self) -> Closed {
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(10), self.stream.next())
+                .await
+                .expect("the server closes within 10 s");
+            match next {
+                Some(Ok(Message::Close(Some(frame)))) => {
+                    return Closed {
+                        code: Some(frame.code.into()),
+                        reason: frame.reason.to_string(),
+                    };
+                }
+                Some(Ok(Message::Close(None))) | None | Some(Err(_)) => {
+                    return Closed {
+                        code: None,
+                        reason: String::new(),
+                    };
+                }
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// Subscribes and collects the replayed events until `subscribed`.
+    pub async fn subscribe(
+        &mut self,
+        conversation_id: &str,
+        since: Option<i64>,
+    ) -> (Vec<Value>, Value) {
+        let mut frame = json!({"type": "subscribe", "conversation_id": conversation_id});
+        if let Some(s) = since {
+            frame["since"] = json!(s);
+        }
+        self.send(frame).await;
+        let mut events = Vec::new();
+        loop {
+            let f = self.recv().await;
+            match f["type"].as_str() {
+                Some("event") => events.push(f["event"].clone()),
+                Some("subscribed") => return (events, f),
+                Some("error") => return (events, f),
+                _ => {}
+            }
+        }
+    }
+
+    /// Sends a message and returns the ack (or error) frame.
+    pub async fn send_message(
+        &mut self,
+        conversation_id: &str,
+        client_msg_id: &str,
+        body: &str,
+    ) -> Value {
+        self.send(json!({"type": "send", "conversation_id": conversation_id, "client_msg_id": client_msg_id, "body": body}))
+            .await;
+        loop {
+            let f = self.recv().await;
+            if f["type"] == "ack" || f["type"] == "error" {
+                return f;
+            }
+        }
+    }
+
+    /// The next `event` frame's event.
+    pub async fn next_event(&mut self) -> Value {
+        self.recv_type("event").await["event"].clone()
+    }
+}

@@ -1,0 +1,1 @@
+//! SLA clock math (see docs/sla.md).

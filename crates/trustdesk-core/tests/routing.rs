@@ -65,8 +65,14 @@ fn skill_and_language_pick_the_agent() {
         Some(aid(2))
     );
     // right skill, wrong language / right language, wrong skill: nobody
-    assert_eq!(r.rank(now, &agents, &entry(12, Transfer, Zh, Normal, 0)), None);
-    assert_eq!(r.rank(now, &agents, &entry(13, Trading, En, Normal, 0)), None);
+    assert_eq!(
+        r.rank(now, &agents, &entry(12, Transfer, Zh, Normal, 0)),
+        None
+    );
+    assert_eq!(
+        r.rank(now, &agents, &entry(13, Trading, En, Normal, 0)),
+        None
+    );
 }
 
 #[test]
@@ -104,7 +110,10 @@ fn least_loaded_by_ratio_then_absolute_load() {
     b.capacity = 3;
     b.load = 1; // 33 %
     let e = entry(10, Trading, En, Normal, 0);
-    assert_eq!(r.rank(Timestamp(0), &[a.clone(), b.clone()], &e), Some(aid(2)));
+    assert_eq!(
+        r.rank(Timestamp(0), &[a.clone(), b.clone()], &e),
+        Some(aid(2))
+    );
     // equal ratio (50 %): fewer chats wins
     b.capacity = 2;
     assert_eq!(r.rank(Timestamp(0), &[a, b], &e), Some(aid(2)));
@@ -145,19 +154,31 @@ fn widening_accepts_lower_proficiency_then_fallback_then_overflow() {
 
     // level 0: only proficiency >= 2 in English: nobody
     assert_eq!(r.widening_level(Timestamp(0), &e), WideningLevel::Strict);
-    assert_eq!(r.rank(Timestamp(0), &[novice.clone(), overflow.clone()], &e), None);
+    assert_eq!(
+        r.rank(Timestamp(0), &[novice.clone(), overflow.clone()], &e),
+        None
+    );
     assert_eq!(r.rank(Timestamp(0), &[zh_expert.clone()], &e), None);
     // level 1 after 1 min: the novice
     let t1 = Timestamp(MIN);
     assert_eq!(r.widening_level(t1, &e), WideningLevel::AnyProficiency);
-    assert_eq!(r.rank(t1, &[novice.clone(), zh_expert.clone()], &e), Some(aid(1)));
+    assert_eq!(
+        r.rank(t1, &[novice.clone(), zh_expert.clone()], &e),
+        Some(aid(1))
+    );
     assert_eq!(r.rank(t1, &[zh_expert.clone(), overflow.clone()], &e), None);
     // level 2 after 3 min: the Chinese-speaking expert (customer accepts zh),
     // but the customer's own language still comes first
     let t2 = Timestamp(3 * MIN);
     assert_eq!(r.widening_level(t2, &e), WideningLevel::FallbackLanguage);
-    assert_eq!(r.rank(t2, &[zh_expert.clone(), overflow.clone()], &e), Some(aid(2)));
-    assert_eq!(r.rank(t2, &[zh_expert.clone(), novice.clone()], &e), Some(aid(1)));
+    assert_eq!(
+        r.rank(t2, &[zh_expert.clone(), overflow.clone()], &e),
+        Some(aid(2))
+    );
+    assert_eq!(
+        r.rank(t2, &[zh_expert.clone(), novice.clone()], &e),
+        Some(aid(1))
+    );
     let a = r.route_one(t2, &[zh_expert.clone()], &e).unwrap();
     assert_eq!(a.kind, MatchKind::FallbackLanguage);
     // level 3 after 5 min: the overflow team without the skill, but a skilled
@@ -188,7 +209,10 @@ fn stored_widening_level_is_a_floor() {
     let mut e = entry(10, Storage, En, Normal, 0);
     e.widening_level = WideningLevel::AnyProficiency;
     assert_eq!(r.rank(Timestamp(0), &[novice], &e), Some(aid(1)));
-    assert_eq!(r.next_widening_at(Timestamp(0), &e), Some(Timestamp(3 * MIN)));
+    assert_eq!(
+        r.next_widening_at(Timestamp(0), &e),
+        Some(Timestamp(3 * MIN))
+    );
     e.widening_level = WideningLevel::OverflowTeam;
     assert_eq!(r.next_widening_at(Timestamp(0), &e), None);
 }
@@ -209,7 +233,10 @@ fn sticky_to_previous_agent_within_window_when_eligible() {
     // outside the 24 h window: the best agent
     let late = Timestamp(25 * 60 * MIN);
     e.enqueued_at = late;
-    assert_eq!(r.rank(late, &[best.clone(), prev.clone()], &e), Some(aid(1)));
+    assert_eq!(
+        r.rank(late, &[best.clone(), prev.clone()], &e),
+        Some(aid(1))
+    );
     // within the window but full: the best agent
     e.enqueued_at = Timestamp(10 * MIN);
     prev.load = 3;
@@ -311,7 +338,10 @@ fn aging_lifts_waiting_entries_but_never_to_urgent() {
         .map(|i| queue[i].conversation_id)
         .collect();
     assert_eq!(order, vec![cid(4), cid(1), cid(2), cid(3)]);
-    assert_eq!(r.next_aging_at(Timestamp(MIN), &old_low), Some(Timestamp(5 * MIN)));
+    assert_eq!(
+        r.next_aging_at(Timestamp(MIN), &old_low),
+        Some(Timestamp(5 * MIN))
+    );
     assert_eq!(r.next_aging_at(now, &old_low), None);
     // the single timer the server needs: the earliest widening/aging step
     assert_eq!(
@@ -327,7 +357,9 @@ fn decide_spreads_load_and_never_exceeds_capacity() {
     a.capacity = 2;
     let mut b = agent(2, &[(Transfer, 2)], &[En]);
     b.capacity = 2;
-    let queue: Vec<_> = (0..200).map(|i| entry(i, Transfer, En, Normal, i as i64)).collect();
+    let queue: Vec<_> = (0..200)
+        .map(|i| entry(i, Transfer, En, Normal, i as i64))
+        .collect();
     let out = r.decide(Timestamp(1_000), &[a, b], &queue);
     assert_eq!(out.len(), 4);
     let to: Vec<_> = out.iter().map(|x| x.agent_id).collect();

@@ -22,14 +22,16 @@ fn arb_config() -> impl Strategy<Value = RoutingConfig> {
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(|(min_proficiency, w, sticky, aging, sec, ovf)| RoutingConfig {
-            min_proficiency,
-            widen_after_ms: w,
-            sticky_window_ms: sticky,
-            aging_step_ms: aging,
-            security_team: sec.then(|| TeamId(Uuid::from_u128(SECURITY))),
-            overflow_team: ovf.then(|| TeamId(Uuid::from_u128(OVERFLOW))),
-        })
+        .prop_map(
+            |(min_proficiency, w, sticky, aging, sec, ovf)| RoutingConfig {
+                min_proficiency,
+                widen_after_ms: w,
+                sticky_window_ms: sticky,
+                aging_step_ms: aging,
+                security_team: sec.then(|| TeamId(Uuid::from_u128(SECURITY))),
+                overflow_team: ovf.then(|| TeamId(Uuid::from_u128(OVERFLOW))),
+            },
+        )
 }
 
 fn arb_agent(i: usize) -> impl Strategy<Value = AgentState> {
@@ -79,8 +81,8 @@ fn arb_entry(i: usize, n_agents_hint: usize) -> impl Strategy<Value = QueueEntry
         prop::option::of(prop::sample::select(Language::ALL)),
         0usize..4,
     )
-        .prop_map(move |(category, language, priority, urgent, at, prev, fb, lvl)| {
-            QueueEntry {
+        .prop_map(
+            move |(category, language, priority, urgent, at, prev, fb, lvl)| QueueEntry {
                 conversation_id: ConversationId(Uuid::from_u128(10_000 + i as u128)),
                 category,
                 language,
@@ -97,8 +99,8 @@ fn arb_entry(i: usize, n_agents_hint: usize) -> impl Strategy<Value = QueueEntry
                     WideningLevel::AnyProficiency,
                     WideningLevel::OverflowTeam,
                 ][lvl],
-            }
-        })
+            },
+        )
 }
 
 fn arb_queue() -> impl Strategy<Value = Vec<QueueEntry>> {
@@ -203,13 +205,30 @@ fn same_requirements(a: &QueueEntry, b: &QueueEntry) -> bool {
 }
 
 /// The spec's ranking key for a regular (non-sticky, non-security) pick.
-fn key(a: &AgentState, e: &QueueEntry) -> (u8, std::cmp::Reverse<u8>, u64, u32, Option<Timestamp>, AgentId) {
+fn key(
+    a: &AgentState,
+    e: &QueueEntry,
+) -> (
+    u8,
+    std::cmp::Reverse<u8>,
+    u64,
+    u32,
+    Option<Timestamp>,
+    AgentId,
+) {
     let tier = u8::from(!a.languages.contains(e.language));
     let prof = a.skills.get(e.category);
     // ratio scaled to compare exactly: load * LCM-free cross product via f64
     // is not exact, so use load * 720720 / capacity (capacity < 16 here).
     let ratio = u64::from(a.load) * 720_720 / u64::from(a.capacity.max(1));
-    (tier, std::cmp::Reverse(prof), ratio, a.load, a.last_assigned_at, a.id)
+    (
+        tier,
+        std::cmp::Reverse(prof),
+        ratio,
+        a.load,
+        a.last_assigned_at,
+        a.id,
+    )
 }
 
 proptest! {

@@ -47,7 +47,10 @@ fn always_open_is_wall_time() {
     let a = Timestamp(1_000);
     assert_eq!(business_time_between(&cal, a, Timestamp(5_000)), 4_000);
     assert_eq!(business_time_between(&cal, Timestamp(5_000), a), 0);
-    assert_eq!(add_business_time(&cal, a, 7 * HOUR), Timestamp(1_000 + 7 * HOUR));
+    assert_eq!(
+        add_business_time(&cal, a, 7 * HOUR),
+        Timestamp(1_000 + 7 * HOUR)
+    );
 }
 
 #[test]
@@ -71,7 +74,10 @@ fn office_hours_roll_over_the_weekend() {
         cal.add_business_time(sat, 30 * MIN),
         local("Europe/Berlin", 2026, 11, 23, 9, 30)
     );
-    assert_eq!(cal.next_open(sat), local("Europe/Berlin", 2026, 11, 23, 9, 0));
+    assert_eq!(
+        cal.next_open(sat),
+        local("Europe/Berlin", 2026, 11, 23, 9, 0)
+    );
     assert!(!cal.is_open(sat));
     assert!(cal.is_open(mon));
     // a whole week is 40 business hours
@@ -107,7 +113,10 @@ fn overnight_hours_across_dst_in_berlin() {
     let cal = every_day(tz, Span::parse("22:00-06:00").unwrap());
     // Sat 28 → Sun 29 March 2026: 22:00–06:00 is 7 real hours
     let night = |d: i8, m: i8| {
-        cal.business_time_between(local(tz, 2026, m, d, 12, 0), local(tz, 2026, m, d + 1, 12, 0))
+        cal.business_time_between(
+            local(tz, 2026, m, d, 12, 0),
+            local(tz, 2026, m, d + 1, 12, 0),
+        )
     };
     assert_eq!(night(28, 3), 7 * HOUR);
     assert_eq!(night(24, 10), 9 * HOUR);
@@ -137,7 +146,8 @@ fn overnight_span_on_one_weekday_only() {
     assert!(cal.is_open(local(tz, 2026, 11, 21, 3, 0))); // Saturday 03:00
     assert!(!cal.is_open(local(tz, 2026, 11, 22, 3, 0))); // Sunday 03:00
     assert!(!cal.is_open(local(tz, 2026, 11, 20, 3, 0))); // Friday 03:00
-    let week = cal.business_time_between(local(tz, 2026, 11, 16, 0, 0), local(tz, 2026, 11, 23, 0, 0));
+    let week =
+        cal.business_time_between(local(tz, 2026, 11, 16, 0, 0), local(tz, 2026, 11, 23, 0, 0));
     assert_eq!(week, 8 * HOUR);
 }
 
@@ -146,7 +156,9 @@ fn new_york_dst_days() {
     let tz = "America/New_York";
     let cal = every_day(tz, Span::hm(0, 0, 6, 0));
     // 2026-03-08: 02:00 → 03:00, so 00:00–06:00 is 5 h; 2026-11-01: 7 h
-    let day = |m: i8, d: i8| cal.business_time_between(local(tz, 2026, m, d, 0, 0), local(tz, 2026, m, d, 12, 0));
+    let day = |m: i8, d: i8| {
+        cal.business_time_between(local(tz, 2026, m, d, 0, 0), local(tz, 2026, m, d, 12, 0))
+    };
     assert_eq!(day(3, 8), 5 * HOUR);
     assert_eq!(day(11, 1), 7 * HOUR);
     assert_eq!(day(11, 2), 6 * HOUR);
@@ -180,9 +192,15 @@ fn holidays_close_the_whole_local_date() {
     let mut weekly: [Vec<Span>; 7] = std::array::from_fn(|_| vec![Span::hm(22, 0, 6, 0)]);
     weekly[0].push(Span::hm(9, 0, 10, 0));
     let cal = BusinessCalendar::from_spec(&spec(tz, weekly, &["2026-12-25"])).unwrap();
-    let d = cal.business_time_between(local(tz, 2026, 12, 24, 12, 0), local(tz, 2026, 12, 25, 12, 0));
+    let d = cal.business_time_between(
+        local(tz, 2026, 12, 24, 12, 0),
+        local(tz, 2026, 12, 25, 12, 0),
+    );
     assert_eq!(d, 2 * HOUR);
-    let d = cal.business_time_between(local(tz, 2026, 12, 25, 12, 0), local(tz, 2026, 12, 26, 12, 0));
+    let d = cal.business_time_between(
+        local(tz, 2026, 12, 25, 12, 0),
+        local(tz, 2026, 12, 26, 12, 0),
+    );
     assert_eq!(d, 6 * HOUR); // 25th 22:00–24:00 closed, 26th 00:00–06:00 open
 }
 
@@ -216,7 +234,10 @@ fn pauses_do_not_count_and_the_state_machine_is_strict() {
     let mut c = SlaClock::start(Timestamp(0));
     c.pause(Timestamp(10 * MIN)).unwrap();
     assert_eq!(c.pause(Timestamp(11 * MIN)), Err(ClockError::AlreadyPaused));
-    assert!(matches!(c.resume(Timestamp(5 * MIN)), Err(ClockError::OutOfOrder { .. })));
+    assert!(matches!(
+        c.resume(Timestamp(5 * MIN)),
+        Err(ClockError::OutOfOrder { .. })
+    ));
     assert_eq!(c.elapsed(&cal, Timestamp(40 * MIN)), 10 * MIN);
     c.resume(Timestamp(40 * MIN)).unwrap();
     assert_eq!(c.resume(Timestamp(41 * MIN)), Err(ClockError::NotPaused));
@@ -242,18 +263,27 @@ fn status_warning_breach_and_the_next_timer() {
     // waiting on the customer for an hour moves both instants by an hour
     c.pause(Timestamp(9 * MIN)).unwrap();
     let e = c.evaluate(&cal, &target, Timestamp(30 * MIN));
-    assert_eq!((e.status, e.next_event_at, e.due_at), (SlaStatus::Warning, None, None));
+    assert_eq!(
+        (e.status, e.next_event_at, e.due_at),
+        (SlaStatus::Warning, None, None)
+    );
     assert!(e.paused);
     c.resume(Timestamp(69 * MIN)).unwrap();
     let e = c.evaluate(&cal, &target, Timestamp(69 * MIN));
     assert_eq!(e.due_at, Some(Timestamp(70 * MIN)));
     assert_eq!(e.remaining_ms, MIN);
     let e = c.evaluate(&cal, &target, Timestamp(75 * MIN));
-    assert_eq!((e.status, e.next_event_at, e.remaining_ms), (SlaStatus::Breached, None, -5 * MIN));
+    assert_eq!(
+        (e.status, e.next_event_at, e.remaining_ms),
+        (SlaStatus::Breached, None, -5 * MIN)
+    );
     // stopping freezes the result
     c.stop(Timestamp(80 * MIN)).unwrap();
     let e = c.evaluate(&cal, &target, Timestamp(1_000 * MIN));
-    assert_eq!((e.status, e.elapsed_ms, e.stopped), (SlaStatus::Breached, 20 * MIN, true));
+    assert_eq!(
+        (e.status, e.elapsed_ms, e.stopped),
+        (SlaStatus::Breached, 20 * MIN, true)
+    );
 }
 
 #[test]
@@ -262,8 +292,10 @@ fn timers_survive_a_restart_through_serialisation() {
     let target = Target::new(4 * HOUR, 75);
     let start = local("America/New_York", 2026, 3, 6, 15, 0); // a Friday
     let mut c = SlaClock::start(start);
-    c.pause(local("America/New_York", 2026, 3, 6, 16, 0)).unwrap();
-    c.resume(local("America/New_York", 2026, 3, 9, 8, 0)).unwrap();
+    c.pause(local("America/New_York", 2026, 3, 6, 16, 0))
+        .unwrap();
+    c.resume(local("America/New_York", 2026, 3, 9, 8, 0))
+        .unwrap();
     let now = local("America/New_York", 2026, 3, 9, 8, 30);
     let json = serde_json::to_string(&c).unwrap();
     let restored: SlaClock = serde_json::from_str(&json).unwrap();
@@ -271,7 +303,10 @@ fn timers_survive_a_restart_through_serialisation() {
     assert_eq!(e, c.evaluate(&cal, &target, now));
     // 1 h on Friday; 2 h more by Monday 11:00 reaches 3 h = 75 %; due 12:00
     assert_eq!(e.elapsed_ms, HOUR);
-    assert_eq!(e.warning_at, Some(local("America/New_York", 2026, 3, 9, 11, 0)));
+    assert_eq!(
+        e.warning_at,
+        Some(local("America/New_York", 2026, 3, 9, 11, 0))
+    );
     assert_eq!(e.due_at, Some(local("America/New_York", 2026, 3, 9, 12, 0)));
     assert_eq!(e.next_event_at, e.warning_at);
 }
@@ -286,7 +321,10 @@ fn injectable_clock_drives_evaluation() {
     clock.advance(50 * MIN);
     assert_eq!(c.evaluate_with(&cal, &t, &clock).status, SlaStatus::Warning);
     clock.set(Timestamp(2 * HOUR));
-    assert_eq!(c.evaluate_with(&cal, &t, &clock).status, SlaStatus::Breached);
+    assert_eq!(
+        c.evaluate_with(&cal, &t, &clock).status,
+        SlaStatus::Breached
+    );
     let fixed = || Timestamp(0);
     assert_eq!(c.evaluate_with(&cal, &t, &fixed).status, SlaStatus::Ok);
 }

@@ -323,7 +323,12 @@ impl Router {
 
     /// The agent `entry` would go to at `now`, or `None` if nobody is
     /// eligible (the entry stays queued).
-    pub fn rank(&self, now: Timestamp, agents: &[AgentState], entry: &QueueEntry) -> Option<AgentId> {
+    pub fn rank(
+        &self,
+        now: Timestamp,
+        agents: &[AgentState],
+        entry: &QueueEntry,
+    ) -> Option<AgentId> {
         self.pick(now, agents, entry).map(|(i, _, _)| agents[i].id)
     }
 

@@ -53,9 +53,7 @@ pub fn gone_since(cfg: &PresenceConfig, agent: &AgentLiveness) -> Timestamp {
         .last_heartbeat_at
         .plus_millis(cfg.heartbeat_timeout_ms.max(0));
     match agent.presence {
-        Presence::Offline => agent
-            .offline_since
-            .map_or(timed_out, |t| t.min(timed_out)),
+        Presence::Offline => agent.offline_since.map_or(timed_out, |t| t.min(timed_out)),
         Presence::Online | Presence::Away => timed_out,
     }
 }

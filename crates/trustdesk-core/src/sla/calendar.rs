@@ -357,7 +357,9 @@ impl Hours {
                     return;
                 };
                 let a = a.max(from);
-                if b > a && let Walk::Stop = f(a, b) {
+                if b > a
+                    && let Walk::Stop = f(a, b)
+                {
                     return;
                 }
             }

@@ -238,7 +238,12 @@ impl SlaClock {
 
     /// The status of `target` on this clock at `now`, with the instants the
     /// server needs to schedule.
-    pub fn evaluate(&self, cal: &BusinessCalendar, target: &Target, now: Timestamp) -> SlaEvaluation {
+    pub fn evaluate(
+        &self,
+        cal: &BusinessCalendar,
+        target: &Target,
+        now: Timestamp,
+    ) -> SlaEvaluation {
         let elapsed = self.elapsed(cal, now);
         let warn = target.warning_ms();
         let status = if elapsed >= target.duration_ms {
@@ -275,7 +280,12 @@ impl SlaClock {
     }
 
     /// [`Self::evaluate`] at the clock's `now`.
-    pub fn evaluate_with(&self, cal: &BusinessCalendar, target: &Target, clock: &impl Clock) -> SlaEvaluation {
+    pub fn evaluate_with(
+        &self,
+        cal: &BusinessCalendar,
+        target: &Target,
+        clock: &impl Clock,
+    ) -> SlaEvaluation {
         self.evaluate(cal, target, clock.now())
     }
 }

@@ -158,7 +158,10 @@ fn widening_accepts_lower_proficiency_then_fallback_then_overflow() {
         r.rank(Timestamp(0), &[novice.clone(), overflow.clone()], &e),
         None
     );
-    assert_eq!(r.rank(Timestamp(0), std::slice::from_ref(&zh_expert), &e), None);
+    assert_eq!(
+        r.rank(Timestamp(0), std::slice::from_ref(&zh_expert), &e),
+        None
+    );
     // level 1 after 1 min: the novice
     let t1 = Timestamp(MIN);
     assert_eq!(r.widening_level(t1, &e), WideningLevel::AnyProficiency);
@@ -179,7 +182,9 @@ fn widening_accepts_lower_proficiency_then_fallback_then_overflow() {
         r.rank(t2, &[zh_expert.clone(), novice.clone()], &e),
         Some(aid(1))
     );
-    let a = r.route_one(t2, std::slice::from_ref(&zh_expert), &e).unwrap();
+    let a = r
+        .route_one(t2, std::slice::from_ref(&zh_expert), &e)
+        .unwrap();
     assert_eq!(a.kind, MatchKind::FallbackLanguage);
     // level 3 after 5 min: the overflow team without the skill, but a skilled
     // agent is still preferred

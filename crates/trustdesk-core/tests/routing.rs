@@ -392,3 +392,30 @@ fn wait_estimate_is_unknown_without_data() {
     assert_eq!(estimate_wait(2, &[120_000], 0), None);
     assert_eq!(estimate_wait(2, &[120_000], 4), Some(60_000));
 }
+
+#[test]
+fn routing_profile_from_a_stored_agent() {
+    let stored = trustdesk_core::Agent {
+        id: aid(9),
+        email: "a@example.invalid".into(),
+        display_name: "A".into(),
+        role: trustdesk_core::Role::Agent,
+        status: trustdesk_core::AgentStatus::Active,
+        languages: vec![Zh, En],
+        team_id: Some(tid(1)),
+        badge: "X1".into(),
+        created_at: Timestamp(0),
+    };
+    let mut a = AgentState::from_agent(&stored, Skills::from_pairs([(Security, 2)]), 4);
+    assert!(a.languages.contains(Zh) && a.languages.contains(En) && !a.languages.contains(Other));
+    assert!(a.in_team(tid(1)));
+    let mut e = entry(1, Security, Zh, Normal, 0);
+    e.urgent = true;
+    assert_eq!(
+        router().rank(Timestamp(0), std::slice::from_ref(&a), &e),
+        None
+    ); // offline
+    a.presence = Presence::Online;
+    let got = router().route_one(Timestamp(0), &[a], &e).unwrap();
+    assert_eq!(got.kind, MatchKind::SecurityTeam);
+}

@@ -404,4 +404,17 @@ proptest! {
             }
         }
     }
+
+    /// Positions for everyone at once agree with one at a time, start at 1
+    /// and follow service order within a category and language.
+    #[test]
+    fn queue_positions_agree((cfg, _agents, queue, now) in arb_case()) {
+        let r = Router::new(cfg);
+        let all = r.queue_positions(now, &queue);
+        prop_assert_eq!(all.len(), queue.len());
+        for (id, pos) in &all {
+            prop_assert_eq!(r.queue_position(now, &queue, *id), Some(*pos));
+            prop_assert!(*pos >= 1);
+        }
+    }
 }

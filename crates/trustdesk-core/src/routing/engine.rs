@@ -9,7 +9,7 @@ use super::types::{
     WideningLevel, category_index,
 };
 use crate::ids::{AgentId, ConversationId, TeamId};
-use crate::model::Priority;
+use crate::model::{Language, Priority};
 use crate::time::Timestamp;
 use std::cmp::Ordering;
 
@@ -188,6 +188,32 @@ impl Router {
             .filter(|e| self.queue_order(now, e, me) == Ordering::Less)
             .count();
         Some(ahead + 1)
+    }
+
+    /// [`Self::queue_position`] for every entry at once, in service order,
+    /// in O(n log n): what the server pushes to all waiting customers after
+    /// the queue moved.
+    pub fn queue_positions(
+        &self,
+        now: Timestamp,
+        queue: &[QueueEntry],
+    ) -> Vec<(ConversationId, usize)> {
+        let mut urgent_security_ahead = 0usize;
+        let mut per_group = [[0usize; Language::ALL.len()]; super::types::CATEGORY_COUNT];
+        self.ordered(now, queue)
+            .into_iter()
+            .map(|i| {
+                let e = &queue[i];
+                let group = &mut per_group[category_index(e.category)][e.language as usize];
+                let pos = urgent_security_ahead + *group + 1;
+                if e.is_urgent_security() {
+                    urgent_security_ahead += 1;
+                } else {
+                    *group += 1;
+                }
+                (e.conversation_id, pos)
+            })
+            .collect()
     }
 
     fn requirements(&self, entry: &QueueEntry, level: WideningLevel) -> Req {

@@ -6,7 +6,7 @@
 //! profile keeps 500 agents inside the L1/L2 cache.
 
 use crate::ids::{AgentId, ConversationId, TeamId};
-use crate::model::{Category, Language, Priority};
+use crate::model::{Agent, Category, Language, Priority};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -107,6 +107,22 @@ pub struct AgentState {
 }
 
 impl AgentState {
+    /// The routing profile of a stored agent: their languages and team,
+    /// with the given skills and capacity; offline, no load, never assigned
+    /// until the server fills in the live state.
+    pub fn from_agent(agent: &Agent, skills: Skills, capacity: u32) -> Self {
+        Self {
+            id: agent.id,
+            teams: agent.team_id.into_iter().collect(),
+            skills,
+            languages: LanguageSet::of(agent.languages.iter().copied()),
+            capacity,
+            load: 0,
+            presence: Presence::Offline,
+            last_assigned_at: None,
+        }
+    }
+
     /// Whether the agent is in `team`.
     #[inline]
     pub fn in_team(&self, team: TeamId) -> bool {

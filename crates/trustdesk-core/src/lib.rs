@@ -8,6 +8,8 @@
 pub mod event;
 pub mod ids;
 pub mod model;
+pub mod routing;
+pub mod sla;
 pub mod time;
 pub mod validate;
 

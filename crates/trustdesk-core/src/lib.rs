@@ -9,6 +9,7 @@ pub mod event;
 pub mod ids;
 pub mod model;
 pub mod time;
+pub mod triage;
 pub mod validate;
 
 pub use event::{Actor, Event, EventKind, NewEvent, Visibility};

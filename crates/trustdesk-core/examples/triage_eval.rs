@@ -1,0 +1,78 @@
+//! Held-out evaluation of the triage classifier.
+//!
+//! `cargo run --release -p trustdesk-core --example triage_eval`
+//! (add `-- --compare` to also train and score the alternatives of
+//! docs/triage.md, `-- --errors` to list the held-out mistakes).
+
+use std::time::Instant;
+use trustdesk_core::model::Language;
+use trustdesk_core::triage::eval::evaluate;
+use trustdesk_core::triage::{
+    Classifier, Config, Example, FeatureSet, Learner, builtin_examples, detect_language,
+};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let all = builtin_examples();
+    let (test, train): (Vec<Example>, Vec<Example>) =
+        all.iter().cloned().partition(Example::is_held_out);
+    let count = |set: &[Example], l: Language| set.iter().filter(|e| e.language == l).count();
+    println!(
+        "dataset {} examples; train {} (zh {} en {} other {}), held-out {} (zh {} en {} other {})",
+        all.len(),
+        train.len(),
+        count(&train, Language::Zh),
+        count(&train, Language::En),
+        count(&train, Language::Other),
+        test.len(),
+        count(&test, Language::Zh),
+        count(&test, Language::En),
+        count(&test, Language::Other),
+    );
+
+    let mut configs = vec![("logistic regression, words + char n-grams (shipped)", Config::default())];
+    if args.iter().any(|a| a == "--compare") {
+        let lr = Config::default();
+        configs.push((
+            "logistic regression, words only",
+            Config { features: FeatureSet::WORDS_ONLY, ..lr },
+        ));
+        configs.push((
+            "naive Bayes, words + char n-grams",
+            Config { learner: Learner::NaiveBayes, ..lr },
+        ));
+        configs.push((
+            "naive Bayes, words only",
+            Config { learner: Learner::NaiveBayes, features: FeatureSet::WORDS_ONLY, ..lr },
+        ));
+        configs.push(("logistic regression without the urgent rules", Config { rules: false, ..lr }));
+        configs.push(("logistic regression, 2^16 hash space", Config { bits: 16, ..lr }));
+    }
+    for (name, config) in configs {
+        let t0 = Instant::now();
+        let model = Classifier::train_with(&train, config);
+        let took = t0.elapsed();
+        println!("\n== {name}  (trained in {:.0} ms)", took.as_secs_f64() * 1e3);
+        println!("{}", evaluate(&model, &test));
+        if args.iter().any(|a| a == "--errors") {
+            for e in &test {
+                let t = model.classify(&e.text);
+                if t.category != e.category || t.urgent != e.urgent {
+                    println!(
+                        "  MISS {:?}: truth {}/{} got {}/{} ({:.2})",
+                        e.text, e.category, e.urgent, t.category, t.urgent, t.confidence
+                    );
+                }
+            }
+        }
+    }
+    let lang_ok = all.iter().filter(|e| detect_language(&e.text) == e.language).count();
+    println!(
+        "\nlanguage detection on the whole dataset: {:.3} ({lang_ok}/{})",
+        lang_ok as f64 / all.len() as f64,
+        all.len()
+    );
+    for e in all.iter().filter(|e| detect_language(&e.text) != e.language) {
+        println!("  LANG {:?}: truth {} got {}", e.text, e.language, detect_language(&e.text));
+    }
+}

@@ -30,6 +30,10 @@ fn main() {
         count(&test, Language::Other),
     );
 
+    if args.iter().any(|a| a == "--sweep") {
+        sweep(&train);
+        return;
+    }
     let mut configs = vec![("logistic regression, words + char n-grams (shipped)", Config::default())];
     if args.iter().any(|a| a == "--compare") {
         let lr = Config::default();
@@ -74,5 +78,34 @@ fn main() {
     );
     for e in all.iter().filter(|e| detect_language(&e.text) != e.language) {
         println!("  LANG {:?}: truth {} got {}", e.text, e.language, detect_language(&e.text));
+    }
+}
+
+/// 5-fold cross-validation on the training split only (the held-out split
+/// is never looked at while choosing hyper-parameters).
+fn sweep(train: &[Example]) {
+    for lr in [0.2f32, 0.5, 1.0, 2.0] {
+        for epochs in [10usize, 25, 50] {
+            for l2 in [0.0f32, 1e-5, 1e-4] {
+                let config = Config { lr, epochs, l2, ..Config::default() };
+                let (mut n, mut ok, mut utp, mut ufp, mut ufn) = (0, 0, 0, 0, 0);
+                for fold in 0..5 {
+                    let (va, tr): (Vec<Example>, Vec<Example>) =
+                        train.iter().cloned().partition(|e| e.fold() == fold);
+                    let r = evaluate(&Classifier::train_with(&tr, config), &va);
+                    n += r.n;
+                    ok += r.correct;
+                    utp += r.urgent_tp;
+                    ufp += r.urgent_fp;
+                    ufn += r.urgent_fn;
+                }
+                println!(
+                    "lr {lr:<4} epochs {epochs:<3} l2 {l2:<7} cv accuracy {:.3} urgent P {:.3} R {:.3}",
+                    ok as f64 / n as f64,
+                    utp as f64 / (utp + ufp).max(1) as f64,
+                    utp as f64 / (utp + ufn).max(1) as f64
+                );
+            }
+        }
     }
 }

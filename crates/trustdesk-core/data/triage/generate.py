@@ -43,7 +43,8 @@ add("zh", "account", "N",
     "登录时提示{err}，进不去账户",
     "密码忘了，找回密码的时候{what}验证码收不到")
 add("zh", "account", "L",
-    "请问{doc}可以用来做实名认证吗",
+    "请问{doc}可以用来做实名认证吗")
+add("zh", "transfer", "L",
     "没有完成KYC的话每天能提多少{coin}")
 add("zh", "trading", "N",
     "{coin}/USDT 的限价单挂了{hours}都没成交",
@@ -118,7 +119,8 @@ add("en", "account", "N",
     "identity verification pending for {hours_en}",
     "forgot my password and the reset {what_en} code doesn't come")
 add("en", "account", "L",
-    "can I use my {doc_en} for KYC",
+    "can I use my {doc_en} for KYC")
+add("en", "transfer", "L",
     "what's the daily {coin} withdrawal limit without KYC")
 add("en", "trading", "N",
     "{coin}/USDT limit order open for {hours_en} and not filled",

@@ -55,6 +55,13 @@ impl Example {
     pub fn is_held_out(&self) -> bool {
         stable_hash(&self.group) % 5 == 0
     }
+
+    /// Cross-validation fold (0..5) of a training example, independent of
+    /// the held-out split; used to tune hyper-parameters without looking at
+    /// the held-out set.
+    pub fn fold(&self) -> u64 {
+        (stable_hash(&self.group) / 5) % 5
+    }
 }
 
 /// The dataset shipped with the crate.
@@ -108,6 +115,10 @@ pub struct Config {
     /// log2 of the hashed feature space.
     pub bits: u32,
     pub epochs: usize,
+    /// Initial SGD step (decays linearly to a tenth).
+    pub lr: f32,
+    /// L2 weight decay.
+    pub l2: f32,
     /// Urgent when the learned probability of `urgent` priority reaches this.
     pub urgent_threshold: f32,
     /// Whether the emergency rule layer is applied.
@@ -121,6 +132,8 @@ impl Default for Config {
             features: FeatureSet::FULL,
             bits: 18,
             epochs: 25,
+            lr: 0.5,
+            l2: 1e-5,
             urgent_threshold: 0.5,
             rules: true,
         }
@@ -195,6 +208,8 @@ impl Classifier {
             .collect();
         let params = LrParams {
             epochs: config.epochs,
+            lr: config.lr,
+            l2: config.l2,
             ..LrParams::default()
         };
         let (category, priority) = match config.learner {

@@ -182,9 +182,32 @@ fn en_urgent(t: &str) -> bool {
     active || (t.contains("right now") && has(t, &["someone", "withdraw", "hacker", "logged in"]))
 }
 
+/// A small emergency lexicon for the other languages customers write in
+/// (hacked / freeze or lock the account / taken over / withdrawn without
+/// permission). Stems, so inflections match.
+fn other_urgent(t: &str) -> bool {
+    has(
+        t,
+        &[
+            // es / pt
+            "hackear", "hackead", "congel", "bloqueen", "bloqueiem", "sin mi permiso",
+            "sem permissão", "sem minha permissão",
+            // fr / de / it / tr / pl
+            "piraté", "bloquez", "gehackt", "sperren", "hackerato", "bloccate", "hacklendi",
+            "dondurun", "zhakowane", "zablokujcie",
+            // ru / uk
+            "взлом", "заблокируйте", "заморозьте", "без моего разрешения", "без мого дозволу",
+            // ja / ko
+            "乗っ取", "凍結して", "身に覚えのない", "해킹", "동결", "잠가", "하지 않은 출금",
+            // vi / th / id
+            "bị hack", "khóa ngay", "ถูกแฮก", "ระงับบัญชี", "diretas", "bekukan",
+        ],
+    )
+}
+
 /// Whether a normalised text matches an emergency rule.
 pub fn urgent_rule(normalized: &str) -> bool {
-    zh_urgent(normalized) || en_urgent(normalized)
+    zh_urgent(normalized) || en_urgent(normalized) || other_urgent(normalized)
 }
 
 #[cfg(test)]

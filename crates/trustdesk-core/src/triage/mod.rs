@@ -131,9 +131,9 @@ impl Default for Config {
             learner: Learner::LogisticRegression,
             features: FeatureSet::FULL,
             bits: 18,
-            epochs: 25,
-            lr: 0.5,
-            l2: 1e-5,
+            epochs: 20,
+            lr: 1.0,
+            l2: 1e-3,
             urgent_threshold: 0.5,
             rules: true,
         }

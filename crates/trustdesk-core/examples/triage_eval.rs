@@ -51,6 +51,15 @@ fn main() {
         ));
         configs.push(("logistic regression without the urgent rules", Config { rules: false, ..lr }));
         configs.push(("logistic regression, 2^16 hash space", Config { bits: 16, ..lr }));
+        for (cjk_max, latin_min, latin_max) in [(2, 2, 5), (3, 2, 5), (3, 3, 5), (4, 3, 6)] {
+            configs.push((
+                Box::leak(format!("logistic regression, CJK 1..={cjk_max}, Latin {latin_min}..={latin_max}").into_boxed_str()),
+                Config {
+                    features: FeatureSet { cjk_max, latin_min, latin_max, ..FeatureSet::FULL },
+                    ..lr
+                },
+            ));
+        }
     }
     for (name, config) in configs {
         let t0 = Instant::now();
@@ -84,28 +93,56 @@ fn main() {
 /// 5-fold cross-validation on the training split only (the held-out split
 /// is never looked at while choosing hyper-parameters).
 fn sweep(train: &[Example]) {
-    for lr in [1.0f32, 2.0] {
-        for epochs in [20usize, 30] {
-            for l2 in [1e-4f32, 3e-4, 1e-3] {
-                let config = Config { lr, epochs, l2, ..Config::default() };
-                let (mut n, mut ok, mut utp, mut ufp, mut ufn) = (0, 0, 0, 0, 0);
-                for fold in 0..5 {
-                    let (va, tr): (Vec<Example>, Vec<Example>) =
-                        train.iter().cloned().partition(|e| e.fold() == fold);
-                    let r = evaluate(&Classifier::train_with(&tr, config), &va);
-                    n += r.n;
-                    ok += r.correct;
-                    utp += r.urgent_tp;
-                    ufp += r.urgent_fp;
-                    ufn += r.urgent_fn;
+    let mut candidates: Vec<(String, Config)> = Vec::new();
+    for (cjk_max, latin_min, latin_max) in [(2, 2, 5), (3, 2, 5), (4, 2, 5), (3, 3, 6), (4, 3, 6)] {
+        let features = FeatureSet { cjk_max, latin_min, latin_max, ..FeatureSet::FULL };
+        candidates.push((
+            format!("CJK 1..={cjk_max} Latin {latin_min}..={latin_max}"),
+            Config { features, ..Config::default() },
+        ));
+    }
+    for lr in [0.5f32, 1.0, 2.0] {
+        for l2 in [1e-4f32, 1e-3] {
+            candidates.push((format!("lr {lr} l2 {l2}"), Config { lr, l2, ..Config::default() }));
+        }
+    }
+    for urgent_threshold in [0.3f32, 0.5, 0.7] {
+        candidates.push((
+            format!("urgent threshold {urgent_threshold}"),
+            Config { urgent_threshold, ..Config::default() },
+        ));
+    }
+    if std::env::args().any(|a| a == "--errors") {
+        for fold in 0..5 {
+            let (va, tr): (Vec<Example>, Vec<Example>) =
+                train.iter().cloned().partition(|e| e.fold() == fold);
+            let m = Classifier::train(&tr);
+            for e in &va {
+                let t = m.classify(&e.text);
+                if t.urgent != e.urgent {
+                    println!("  CV URGENT MISS {:?}: truth {} got {}", e.text, e.urgent, t.urgent);
                 }
-                println!(
-                    "lr {lr:<4} epochs {epochs:<3} l2 {l2:<7} cv accuracy {:.3} urgent P {:.3} R {:.3}",
-                    ok as f64 / n as f64,
-                    utp as f64 / (utp + ufp).max(1) as f64,
-                    utp as f64 / (utp + ufn).max(1) as f64
-                );
             }
         }
+        return;
+    }
+    for (name, config) in candidates {
+        let (mut n, mut ok, mut utp, mut ufp, mut ufn) = (0, 0, 0, 0, 0);
+        for fold in 0..5 {
+            let (va, tr): (Vec<Example>, Vec<Example>) =
+                train.iter().cloned().partition(|e| e.fold() == fold);
+            let r = evaluate(&Classifier::train_with(&tr, config), &va);
+            n += r.n;
+            ok += r.correct;
+            utp += r.urgent_tp;
+            ufp += r.urgent_fp;
+            ufn += r.urgent_fn;
+        }
+        println!(
+            "{name:<28} cv accuracy {:.3} urgent P {:.3} R {:.3}",
+            ok as f64 / n as f64,
+            utp as f64 / (utp + ufp).max(1) as f64,
+            utp as f64 / (utp + ufn).max(1) as f64
+        );
     }
 }

@@ -17,8 +17,12 @@
 pub struct FeatureSet {
     /// Words (Latin) and single characters (CJK) only.
     pub words: bool,
-    /// Character n-grams (CJK 2..=4, Latin 2..=5 within words).
+    /// Character n-grams (CJK 2..=`cjk_max`, Latin `latin_min`..=`latin_max`
+    /// within words).
     pub char_ngrams: bool,
+    pub cjk_max: usize,
+    pub latin_min: usize,
+    pub latin_max: usize,
     /// Word bigrams (Latin).
     pub word_bigrams: bool,
 }
@@ -27,11 +31,17 @@ impl FeatureSet {
     pub const FULL: FeatureSet = FeatureSet {
         words: true,
         char_ngrams: true,
+        cjk_max: 3,
+        latin_min: 3,
+        latin_max: 6,
         word_bigrams: true,
     };
     pub const WORDS_ONLY: FeatureSet = FeatureSet {
         words: true,
         char_ngrams: false,
+        cjk_max: 4,
+        latin_min: 2,
+        latin_max: 5,
         word_bigrams: true,
     };
 }
@@ -73,14 +83,17 @@ fn kind(c: char) -> Kind {
 /// Lowercases, folds full-width ASCII to half-width, maps every digit to
 /// `0` (amounts and counts carry no category signal, their shape does).
 pub(crate) fn normalize_char(c: char) -> char {
+    let c = fold_char(c);
+    if c.is_ascii_digit() { '0' } else { c }
+}
+
+/// Lowercases and folds full-width ASCII to half-width.
+pub(crate) fn fold_char(c: char) -> char {
     let c = match c as u32 {
         0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         0x3000 => ' ',
         _ => c,
     };
-    if c.is_ascii_digit() {
-        return '0';
-    }
     if c.is_ascii() {
         return c.to_ascii_lowercase();
     }
@@ -163,7 +176,7 @@ pub fn extract(text: &str, bits: u32, set: FeatureSet, out: &mut Vec<(u32, f32)>
                     }
                 }
                 if set.char_ngrams {
-                    for n in 2..=4 {
+                    for n in 2..=set.cjk_max {
                         if buf.len() < n {
                             break;
                         }
@@ -189,7 +202,7 @@ pub fn extract(text: &str, bits: u32, set: FeatureSet, out: &mut Vec<(u32, f32)>
                     buf.push(BOUNDARY);
                     buf.extend_from_slice(run);
                     buf.push(BOUNDARY);
-                    for n in 2..=5 {
+                    for n in set.latin_min..=set.latin_max {
                         if buf.len() < n || buf.len() == n {
                             // A window equal to the whole bounded word is the
                             // word feature already.

@@ -132,9 +132,9 @@ impl Default for Config {
             features: FeatureSet::FULL,
             bits: 18,
             epochs: 20,
-            lr: 1.0,
+            lr: 2.0,
             l2: 1e-3,
-            urgent_threshold: 0.5,
+            urgent_threshold: 0.7,
             rules: true,
         }
     }
@@ -160,7 +160,7 @@ fn priority_index(p: Priority) -> usize {
 fn normalize(text: &str) -> String {
     text.chars()
         .take(features::MAX_CHARS)
-        .map(features::normalize_char)
+        .map(features::fold_char)
         .collect()
 }
 
@@ -245,10 +245,7 @@ impl Classifier {
                 linear::softmax(&mut cp[..k]);
             }
         }
-        let ci = argmax(&cp[..k]);
-        let category = Category::ALL[ci.min(Category::ALL.len() - 1)];
-        let confidence = cp[ci].clamp(0.0, 1.0);
-        let confidence = if confidence.is_finite() { confidence } else { 0.0 };
+        let mut ci = argmax(&cp[..k]);
 
         let mut pp = [0.0f32; 8];
         let kp = self.priority.classes();
@@ -257,6 +254,15 @@ impl Classifier {
         let urgent_p = pp[priority_index(Priority::Urgent)];
         let rule = self.config.rules && rules::urgent_rule(&normalize(text));
         let urgent = !f.is_empty() && (rule || urgent_p >= self.config.urgent_threshold);
+        if urgent {
+            // Every emergency (hacked account, unauthorized withdrawal, scam
+            // in progress, freeze request, leaked seed) is a security matter:
+            // it goes to the security team whatever words it used.
+            ci = category_index(Category::Security);
+        }
+        let category = Category::ALL[ci.min(Category::ALL.len() - 1)];
+        let confidence = cp[ci].clamp(0.0, 1.0);
+        let confidence = if confidence.is_finite() { confidence } else { 0.0 };
 
         let priority = if urgent {
             Priority::Urgent

@@ -36,6 +36,10 @@ fn is_past(text: &str) -> bool {
 }
 
 fn zh_freeze_request(text: &str) -> bool {
+    // A freeze ordered by a court or the police is a compliance matter.
+    if has(text, &["法院", "司法", "公安", "警方", "警察"]) {
+        return false;
+    }
     for (i, _) in text.match_indices("冻结") {
         let before = &text[..i];
         let after = &text[i + "冻结".len()..];
@@ -71,13 +75,33 @@ fn zh_urgent(t: &str) -> bool {
     }
     let not_me = has(
         t,
-        &["不是我", "非本人", "我没有操作", "我没操作", "我没有提", "我没提", "本人没有操作"],
+        &[
+            "不是我", "非本人", "我没有操作", "我没操作", "我没有提", "我没提", "本人没有操作",
+            "没有操作过", "没操作过", "不知情", "没有授权", "未经授权", "未授权", "没做过",
+            "不是我做的", "根本没",
+        ],
     );
     let money_out = has(
         t,
-        &["提币", "提现", "转走", "转出", "提走", "转到", "提款", "被转", "下单", "交易"],
+        &[
+            "提币", "提现", "转走", "转出", "提走", "转到", "提款", "被转", "下单", "交易", "提了",
+            "转了", "陌生地址",
+        ],
     );
     if not_me && money_out {
+        return true;
+    }
+    // Credentials changed by someone else.
+    let changed = has(t, &["被改", "被修改", "被人改", "被换绑", "被解绑", "修改了", "改了"]);
+    let credential = has(t, &["谷歌", "验证", "密码", "手机", "邮箱", "2fa"]);
+    let stranger = has(t, &["不是我", "陌生", "别人", "有人", "不见", "被提", "没了", "不知道"]);
+    if changed && credential && stranger && !is_past(t) && !t.contains("怎么改") {
+        return true;
+    }
+    if has(t, &["在被提", "币在被", "正在提我", "快拦住", "帮我拦截", "拦下来", "拦住"]) {
+        return true;
+    }
+    if t.contains("远程") && has(t, &["现在", "正在", "在操作", "控制了"]) {
         return true;
     }
     if has(t, &["被人提走", "被提走", "被转走", "被人转走", "被盗走", "被人转", "被转出", "被转移"]) {
@@ -97,7 +121,10 @@ fn zh_urgent(t: &str) -> bool {
     );
     let acting = has(
         t,
-        &["已经转", "转了", "我转", "远程", "正在", "告诉他", "告诉了", "给他转", "在操作", "还在", "刚刚", "刚才"],
+        &[
+            "已经转", "转了", "我转", "远程", "正在", "告诉他", "告诉了", "给他转", "在操作", "还在",
+            "刚刚", "刚才", "刚转", "转完", "转出去了", "给了",
+        ],
     );
     if fake_support && acting {
         return true;
@@ -138,12 +165,13 @@ fn en_urgent(t: &str) -> bool {
           "did not do it", "didn't withdraw", "didnt withdraw", "did not withdraw",
           "didn't authorize", "didnt authorize", "did not authorize", "not authorized by me",
           "wasn't me", "was not me", "not by me", "unauthorized", "unauthorised", "without my permission",
-          "i didn't send", "i didnt send", "don't recognize", "dont recognize"],
+          "i didn't send", "i didnt send", "don't recognize", "dont recognize", "never did",
+          "without my knowledge", "not done by me"],
     );
     let money_out = has(
         t,
         &["withdraw", "transferred", "transfer", "sent out", "drain", "left my account", "trade",
-          "moved", "sold", "gone"],
+          "moved", "sold", "gone", "sent coins", "unknown address", "from my account"],
     );
     if not_me && money_out {
         return true;
@@ -163,13 +191,14 @@ fn en_urgent(t: &str) -> bool {
     let fake_support = has(
         t,
         &["fake support", "fake customer", "posing as", "pretending to be", "claiming to be",
-          "impersonat", "scammer", "\"support\"", "fake agent", "fake admin"],
+          "impersonat", "scammer", "\"support\"", "fake agent", "fake admin", "\"admin\"",
+          "admin on telegram", "support on telegram", "\"official\""],
     );
     let acting = has(
         t,
         &["i sent", "already sent", "sent him", "sent them", "sent her", "remote access", "still has",
           "still have", "still messaging", "transferred", "gave him", "gave them", "just sent",
-          "they have my", "right now", "i paid"],
+          "they have my", "right now", "i paid", "gave my", "i gave", "told him my", "told them my"],
     );
     if fake_support && acting {
         return true;
@@ -177,9 +206,19 @@ fn en_urgent(t: &str) -> bool {
     let active = has(
         t,
         &["is logged into my account", "is logged in as me", "logged in somewhere else",
-          "kick them out", "is withdrawing", "draining my", "is being drained", "being emptied"],
+          "kick them out", "is withdrawing", "draining my", "drained", "being drained",
+          "being emptied", "being withdrawn", "being moved", "being transferred", "being sent"],
     );
-    active || (t.contains("right now") && has(t, &["someone", "withdraw", "hacker", "logged in"]))
+    if active {
+        return true;
+    }
+    let changed = has(t, &["was changed", "were changed", "changed my", "changed by", "got changed", "reset my"]);
+    let credential = has(t, &["2fa", "authenticator", "email", "password", "phone", "google auth"]);
+    let stranger = has(t, &["someone", "hacker", "they ", "not me", "wasn't me", "gone", "withdrawn", "without"]);
+    if changed && credential && stranger && !is_past(t) {
+        return true;
+    }
+    t.contains("right now") && has(t, &["someone", "withdraw", "hacker", "logged in", "remote"])
 }
 
 /// A small emergency lexicon for the other languages customers write in

@@ -34,28 +34,57 @@ fn main() {
         sweep(&train);
         return;
     }
-    let mut configs = vec![("logistic regression, words + char n-grams (shipped)", Config::default())];
+    let mut configs = vec![(
+        "logistic regression, words + char n-grams (shipped)",
+        Config::default(),
+    )];
     if args.iter().any(|a| a == "--compare") {
         let lr = Config::default();
         configs.push((
             "logistic regression, words only",
-            Config { features: FeatureSet::WORDS_ONLY, ..lr },
+            Config {
+                features: FeatureSet::WORDS_ONLY,
+                ..lr
+            },
         ));
         configs.push((
             "naive Bayes, words + char n-grams",
-            Config { learner: Learner::NaiveBayes, ..lr },
+            Config {
+                learner: Learner::NaiveBayes,
+                ..lr
+            },
         ));
         configs.push((
             "naive Bayes, words only",
-            Config { learner: Learner::NaiveBayes, features: FeatureSet::WORDS_ONLY, ..lr },
+            Config {
+                learner: Learner::NaiveBayes,
+                features: FeatureSet::WORDS_ONLY,
+                ..lr
+            },
         ));
-        configs.push(("logistic regression without the urgent rules", Config { rules: false, ..lr }));
-        configs.push(("logistic regression, 2^16 hash space", Config { bits: 16, ..lr }));
+        configs.push((
+            "logistic regression without the urgent rules",
+            Config { rules: false, ..lr },
+        ));
+        configs.push((
+            "logistic regression, 2^16 hash space",
+            Config { bits: 16, ..lr },
+        ));
         for (cjk_max, latin_min, latin_max) in [(2, 2, 5), (3, 2, 5), (3, 3, 5), (4, 3, 6)] {
             configs.push((
-                Box::leak(format!("logistic regression, CJK 1..={cjk_max}, Latin {latin_min}..={latin_max}").into_boxed_str()),
+                Box::leak(
+                    format!(
+                        "logistic regression, CJK 1..={cjk_max}, Latin {latin_min}..={latin_max}"
+                    )
+                    .into_boxed_str(),
+                ),
                 Config {
-                    features: FeatureSet { cjk_max, latin_min, latin_max, ..FeatureSet::FULL },
+                    features: FeatureSet {
+                        cjk_max,
+                        latin_min,
+                        latin_max,
+                        ..FeatureSet::FULL
+                    },
                     ..lr
                 },
             ));
@@ -65,7 +94,10 @@ fn main() {
         let t0 = Instant::now();
         let model = Classifier::train_with(&train, config);
         let took = t0.elapsed();
-        println!("\n== {name}  (trained in {:.0} ms)", took.as_secs_f64() * 1e3);
+        println!(
+            "\n== {name}  (trained in {:.0} ms)",
+            took.as_secs_f64() * 1e3
+        );
         println!("{}", evaluate(&model, &test));
         if args.iter().any(|a| a == "--errors") {
             for e in &test {
@@ -79,14 +111,25 @@ fn main() {
             }
         }
     }
-    let lang_ok = all.iter().filter(|e| detect_language(&e.text) == e.language).count();
+    let lang_ok = all
+        .iter()
+        .filter(|e| detect_language(&e.text) == e.language)
+        .count();
     println!(
         "\nlanguage detection on the whole dataset: {:.3} ({lang_ok}/{})",
         lang_ok as f64 / all.len() as f64,
         all.len()
     );
-    for e in all.iter().filter(|e| detect_language(&e.text) != e.language) {
-        println!("  LANG {:?}: truth {} got {}", e.text, e.language, detect_language(&e.text));
+    for e in all
+        .iter()
+        .filter(|e| detect_language(&e.text) != e.language)
+    {
+        println!(
+            "  LANG {:?}: truth {} got {}",
+            e.text,
+            e.language,
+            detect_language(&e.text)
+        );
     }
 }
 
@@ -95,21 +138,39 @@ fn main() {
 fn sweep(train: &[Example]) {
     let mut candidates: Vec<(String, Config)> = Vec::new();
     for (cjk_max, latin_min, latin_max) in [(2, 2, 5), (3, 2, 5), (4, 2, 5), (3, 3, 6), (4, 3, 6)] {
-        let features = FeatureSet { cjk_max, latin_min, latin_max, ..FeatureSet::FULL };
+        let features = FeatureSet {
+            cjk_max,
+            latin_min,
+            latin_max,
+            ..FeatureSet::FULL
+        };
         candidates.push((
             format!("CJK 1..={cjk_max} Latin {latin_min}..={latin_max}"),
-            Config { features, ..Config::default() },
+            Config {
+                features,
+                ..Config::default()
+            },
         ));
     }
     for lr in [0.5f32, 1.0, 2.0] {
         for l2 in [1e-4f32, 1e-3] {
-            candidates.push((format!("lr {lr} l2 {l2}"), Config { lr, l2, ..Config::default() }));
+            candidates.push((
+                format!("lr {lr} l2 {l2}"),
+                Config {
+                    lr,
+                    l2,
+                    ..Config::default()
+                },
+            ));
         }
     }
     for urgent_threshold in [0.3f32, 0.5, 0.7] {
         candidates.push((
             format!("urgent threshold {urgent_threshold}"),
-            Config { urgent_threshold, ..Config::default() },
+            Config {
+                urgent_threshold,
+                ..Config::default()
+            },
         ));
     }
     if std::env::args().any(|a| a == "--errors") {
@@ -120,7 +181,10 @@ fn sweep(train: &[Example]) {
             for e in &va {
                 let t = m.classify(&e.text);
                 if t.urgent != e.urgent {
-                    println!("  CV URGENT MISS {:?}: truth {} got {}", e.text, e.urgent, t.urgent);
+                    println!(
+                        "  CV URGENT MISS {:?}: truth {} got {}",
+                        e.text, e.urgent, t.urgent
+                    );
                 }
             }
         }

@@ -52,7 +52,11 @@ impl Report {
         let actual: usize = self.confusion[i].iter().sum();
         let p = ratio(tp, predicted);
         let r = ratio(tp, actual);
-        let f = if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) };
+        let f = if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        };
         (p, r, f)
     }
 
@@ -117,14 +121,28 @@ impl fmt::Display for Report {
         )?;
         for l in Language::ALL {
             let (n, _) = self.per_language[li(*l)];
-            writeln!(f, "  {:<6} n={:<4} accuracy {:.3}", l.as_str(), n, self.language_accuracy(*l))?;
+            writeln!(
+                f,
+                "  {:<6} n={:<4} accuracy {:.3}",
+                l.as_str(),
+                n,
+                self.language_accuracy(*l)
+            )?;
         }
-        writeln!(f, "  {:<11} {:>9} {:>9} {:>9}", "category", "precision", "recall", "f1")?;
+        writeln!(
+            f,
+            "  {:<11} {:>9} {:>9} {:>9}",
+            "category", "precision", "recall", "f1"
+        )?;
         for c in Category::ALL {
             let (p, rc, f1) = self.prf(*c);
             writeln!(f, "  {:<11} {p:>9.3} {rc:>9.3} {f1:>9.3}", c.as_str())?;
         }
-        write!(f, "  confusion (rows = truth, columns = predicted)\n  {:<11}", "")?;
+        write!(
+            f,
+            "  confusion (rows = truth, columns = predicted)\n  {:<11}",
+            ""
+        )?;
         for c in Category::ALL {
             write!(f, " {:>5}", &c.as_str()[..5])?;
         }
@@ -146,6 +164,10 @@ impl fmt::Display for Report {
             self.urgent_fn
         )?;
         writeln!(f, "  priority accuracy {:.3}", self.priority_accuracy())?;
-        write!(f, "  language detection accuracy {:.3}", self.language_detection_accuracy())
+        write!(
+            f,
+            "  language detection accuracy {:.3}",
+            self.language_detection_accuracy()
+        )
     }
 }

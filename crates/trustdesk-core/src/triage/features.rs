@@ -250,7 +250,12 @@ mod tests {
     #[test]
     fn features_are_sorted_unique_and_normalised() {
         let mut out = Vec::new();
-        extract("我的USDT提币没到账 USDT usdt!!", 18, FeatureSet::FULL, &mut out);
+        extract(
+            "我的USDT提币没到账 USDT usdt!!",
+            18,
+            FeatureSet::FULL,
+            &mut out,
+        );
         assert!(!out.is_empty());
         assert!(out.windows(2).all(|w| w[0].0 < w[1].0));
         let norm: f32 = out.iter().map(|f| f.1 * f.1).sum();

@@ -14,15 +14,104 @@ use crate::model::Language;
 
 /// Common English words: function words plus the support vocabulary.
 const EN_WORDS: &[&str] = &[
-    "the", "a", "an", "i", "my", "me", "is", "are", "was", "were", "to", "of", "and", "or", "in",
-    "on", "for", "it", "not", "no", "can", "cant", "can't", "how", "what", "why", "when", "do",
-    "does", "did", "didn't", "didnt", "have", "has", "with", "from", "this", "that", "you",
-    "your", "please", "pls", "help", "hi", "hello", "account", "withdrawal", "withdraw",
-    "deposit", "still", "yet", "arrived", "received", "order", "password", "login", "log",
-    "wallet", "fee", "fees", "stop", "loss", "been", "be", "at", "but", "by", "where", "which",
-    "should", "will", "would", "got", "get", "just", "now", "someone", "there", "they", "we",
-    "hacked", "freeze", "lost", "phone", "email", "verification", "tax", "taxes", "why", "am",
-    "if", "so", "after", "before", "all", "any", "out", "up",
+    "the",
+    "a",
+    "an",
+    "i",
+    "my",
+    "me",
+    "is",
+    "are",
+    "was",
+    "were",
+    "to",
+    "of",
+    "and",
+    "or",
+    "in",
+    "on",
+    "for",
+    "it",
+    "not",
+    "no",
+    "can",
+    "cant",
+    "can't",
+    "how",
+    "what",
+    "why",
+    "when",
+    "do",
+    "does",
+    "did",
+    "didn't",
+    "didnt",
+    "have",
+    "has",
+    "with",
+    "from",
+    "this",
+    "that",
+    "you",
+    "your",
+    "please",
+    "pls",
+    "help",
+    "hi",
+    "hello",
+    "account",
+    "withdrawal",
+    "withdraw",
+    "deposit",
+    "still",
+    "yet",
+    "arrived",
+    "received",
+    "order",
+    "password",
+    "login",
+    "log",
+    "wallet",
+    "fee",
+    "fees",
+    "stop",
+    "loss",
+    "been",
+    "be",
+    "at",
+    "but",
+    "by",
+    "where",
+    "which",
+    "should",
+    "will",
+    "would",
+    "got",
+    "get",
+    "just",
+    "now",
+    "someone",
+    "there",
+    "they",
+    "we",
+    "hacked",
+    "freeze",
+    "lost",
+    "phone",
+    "email",
+    "verification",
+    "tax",
+    "taxes",
+    "why",
+    "am",
+    "if",
+    "so",
+    "after",
+    "before",
+    "all",
+    "any",
+    "out",
+    "up",
 ];
 
 /// Function words of other Latin-script languages common among exchange users.
@@ -33,22 +122,15 @@ const OTHER_WORDS: &[&str] = &[
     // pt
     "meu", "minha", "não", "nao", "foi", "conta", "fazer", "na", "do", "da", "um", "uma",
     // fr
-    "le", "les", "mon", "ma", "mes", "est", "pas", "je", "compte", "il", "vous", "toujours",
-    "dois", "comment", "été", "s'il", "plaît",
-    // de
+    "le", "les", "mon", "ma", "mes", "est", "pas", "je", "compte", "il", "vous", "toujours", "dois",
+    "comment", "été", "s'il", "plaît", // de
     "der", "die", "das", "ist", "nicht", "ich", "mein", "meine", "mich", "und", "wie", "wurde",
-    "konto", "noch", "bitte", "auf", "muss",
-    // it
-    "il", "di", "che", "è", "sono", "mio", "non", "ancora", "qualcuno",
-    // nl
-    "het", "een", "niet", "mijn",
-    // tr
-    "ve", "bir", "hesabım", "lütfen", "henüz", "gelmedi",
-    // vi
-    "của", "tôi", "không", "chưa", "được", "và", "bị", "hãy", "tài", "khoản",
-    // pl
-    "nie", "się", "mogę", "jest",
-    // id
+    "konto", "noch", "bitte", "auf", "muss", // it
+    "il", "di", "che", "è", "sono", "mio", "non", "ancora", "qualcuno", // nl
+    "het", "een", "niet", "mijn", // tr
+    "ve", "bir", "hesabım", "lütfen", "henüz", "gelmedi", // vi
+    "của", "tôi", "không", "chưa", "được", "và", "bị", "hãy", "tài", "khoản", // pl
+    "nie", "się", "mogę", "jest", // id
     "saya", "tidak", "belum", "dan", "yang",
 ];
 
@@ -132,7 +214,11 @@ pub fn detect_language(text: &str) -> Language {
     }
     // Diacritics are strong evidence of a non-English Latin language.
     oth += foreign_latin.min(6);
-    if oth > en { Language::Other } else { Language::En }
+    if oth > en {
+        Language::Other
+    } else {
+        Language::En
+    }
 }
 
 #[cfg(test)]
@@ -143,12 +229,24 @@ mod tests {
     fn scripts() {
         assert_eq!(detect_language("我的USDT提币没到账"), Language::Zh);
         assert_eq!(detect_language("USDT TRC20 提币一直没到账"), Language::Zh);
-        assert_eq!(detect_language("my USDT withdrawal has not arrived"), Language::En);
-        assert_eq!(detect_language("my usdt 提币 has not arrived yet"), Language::En);
-        assert_eq!(detect_language("出金したUSDTがまだ届いていません"), Language::Other);
+        assert_eq!(
+            detect_language("my USDT withdrawal has not arrived"),
+            Language::En
+        );
+        assert_eq!(
+            detect_language("my usdt 提币 has not arrived yet"),
+            Language::En
+        );
+        assert_eq!(
+            detect_language("出金したUSDTがまだ届いていません"),
+            Language::Other
+        );
         assert_eq!(detect_language("로그인이 안 돼요"), Language::Other);
         assert_eq!(detect_language("не могу войти в аккаунт"), Language::Other);
-        assert_eq!(detect_language("Mi retiro de USDT no ha llegado todavía"), Language::Other);
+        assert_eq!(
+            detect_language("Mi retiro de USDT no ha llegado todavía"),
+            Language::Other
+        );
         assert_eq!(detect_language("mein Konto wurde gehackt"), Language::Other);
         assert_eq!(detect_language(""), Language::Other);
         assert_eq!(detect_language("🙂🙂"), Language::Other);

@@ -135,7 +135,10 @@ impl Linear {
             }
         }
         let n: f32 = docs.iter().sum::<f32>().max(1.0);
-        let b = docs.iter().map(|d| ((d + 1.0) / (n + k as f32)).ln()).collect();
+        let b = docs
+            .iter()
+            .map(|d| ((d + 1.0) / (n + k as f32)).ln())
+            .collect();
         let w = counts
             .iter()
             .enumerate()
@@ -193,8 +196,14 @@ mod tests {
         let a = [(1u32, 1.0f32)];
         let b = [(2u32, 1.0f32)];
         let samples = vec![
-            Sample { features: &a, label: 0 },
-            Sample { features: &b, label: 1 },
+            Sample {
+                features: &a,
+                label: 0,
+            },
+            Sample {
+                features: &b,
+                label: 1,
+            },
         ];
         let m = Linear::train_logistic(8, 2, &samples, LrParams::default());
         let mut p = [0.0; 2];

@@ -13,11 +13,11 @@
 //!   for emergencies in zh and en ([`rules`]).
 //! - Language: script and character statistics ([`detect_language`]).
 
+pub mod eval;
 mod features;
 mod lang;
 mod linear;
 mod rules;
-pub mod eval;
 
 pub use features::{FeatureSet, stable_hash};
 pub use lang::detect_language;
@@ -262,7 +262,11 @@ impl Classifier {
         }
         let category = Category::ALL[ci.min(Category::ALL.len() - 1)];
         let confidence = cp[ci].clamp(0.0, 1.0);
-        let confidence = if confidence.is_finite() { confidence } else { 0.0 };
+        let confidence = if confidence.is_finite() {
+            confidence
+        } else {
+            0.0
+        };
 
         let priority = if urgent {
             Priority::Urgent

@@ -53,7 +53,7 @@ pub struct Example {
 impl Example {
     /// The fixed held-out split: a fifth of the groups, by a stable hash.
     pub fn is_held_out(&self) -> bool {
-        stable_hash(&self.group) % 5 == 0
+        stable_hash(&self.group).is_multiple_of(5)
     }
 
     /// Cross-validation fold (0..5) of a training example, independent of

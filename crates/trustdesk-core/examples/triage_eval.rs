@@ -137,7 +137,15 @@ fn main() {
 /// is never looked at while choosing hyper-parameters).
 fn sweep(train: &[Example]) {
     let mut candidates: Vec<(String, Config)> = Vec::new();
-    for (cjk_max, latin_min, latin_max) in [(2, 2, 5), (3, 2, 5), (4, 2, 5), (3, 3, 6), (4, 3, 6)] {
+    for (cjk_max, latin_min, latin_max) in [
+        (1, 2, 5),
+        (2, 2, 5),
+        (2, 3, 6),
+        (3, 2, 5),
+        (4, 2, 5),
+        (3, 3, 6),
+        (4, 3, 6),
+    ] {
         let features = FeatureSet {
             cjk_max,
             latin_min,
@@ -152,6 +160,13 @@ fn sweep(train: &[Example]) {
             },
         ));
     }
+    candidates.push((
+        "words only".to_owned(),
+        Config {
+            features: FeatureSet::WORDS_ONLY,
+            ..Config::default()
+        },
+    ));
     for lr in [0.5f32, 1.0, 2.0] {
         for l2 in [1e-4f32, 1e-3] {
             candidates.push((

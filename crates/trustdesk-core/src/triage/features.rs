@@ -2,7 +2,7 @@
 //!
 //! A text becomes a short sorted list of `(index, value)` pairs in a space of
 //! `2^bits` dimensions. Features:
-//! - CJK runs (Han, kana, Hangul): character n-grams of length 1..=4, with a
+//! - CJK runs (Han, kana, Hangul): character n-grams of length 1..=2, with a
 //!   boundary marker at both ends of the run;
 //! - Latin/Cyrillic/other alphanumeric words: the word itself, its character
 //!   n-grams of length 2..=5 with boundary markers (fastText-style subwords,
@@ -31,7 +31,7 @@ impl FeatureSet {
     pub const FULL: FeatureSet = FeatureSet {
         words: true,
         char_ngrams: true,
-        cjk_max: 3,
+        cjk_max: 2,
         latin_min: 3,
         latin_max: 6,
         word_bigrams: true,

@@ -2,8 +2,8 @@
 //! message, offline and deterministic.
 //!
 //! - Category: multinomial logistic regression on hashed features (CJK
-//!   character 1–4-grams, Latin words, word bigrams and in-word character
-//!   2–5-grams), trained by [`Classifier::train`] from the labelled dataset in
+//!   character 1–2-grams, Latin words, word bigrams and in-word character
+//!   3–6-grams), trained by [`Classifier::train`] from the labelled dataset in
 //!   `data/triage/examples.tsv`, embedded with `include_str!`. The built-in
 //!   model is trained once, lazily, at first use (see docs/triage.md for the
 //!   training time and the figures).

@@ -179,7 +179,10 @@ pub fn detect_language(text: &str) -> Language {
     if han > 0 && han * 2 >= latin && han >= hangul + other_script {
         return Language::Zh;
     }
-    if cjk_foreign + other_script > latin + han {
+    // Another script carrying at least a third of the letters: Latin there is
+    // usually brand names and crypto terms ("потерял доступ к google
+    // authenticator").
+    if (cjk_foreign + other_script) * 2 >= latin + han && cjk_foreign + other_script > 0 {
         return Language::Other;
     }
     if latin == 0 {
@@ -251,5 +254,13 @@ mod tests {
         assert_eq!(detect_language(""), Language::Other);
         assert_eq!(detect_language("🙂🙂"), Language::Other);
         assert_eq!(detect_language("USDT TRC20"), Language::En);
+        assert_eq!(
+            detect_language("потерял доступ к google authenticator"),
+            Language::Other
+        );
+        assert_eq!(
+            detect_language("my withdrawal to Сбербанк failed"),
+            Language::En
+        );
     }
 }

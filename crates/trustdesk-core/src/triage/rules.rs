@@ -81,7 +81,41 @@ fn zh_urgent(t: &str) -> bool {
         .any(|a| t.contains(&format!("{a}被盗")) || t.contains(&format!("{a}被黑")))
         || t.contains("被人盗")
         || t.contains("盗了我的");
-    if stolen && !is_past(t) && !t.contains("会不会") {
+    let theft = has(
+        t,
+        &[
+            "盗我",
+            "盗号",
+            "被盗",
+            "盗了",
+            "被黑",
+            "黑客",
+            "偷了我",
+            "偷我",
+            "骗走",
+            "钱被偷",
+            "币被偷",
+            "号被偷",
+            "账户被偷",
+            "账号被偷",
+            "资产被偷",
+        ],
+    );
+    let prevention = has(
+        t,
+        &[
+            "防",
+            "避免",
+            "会不会",
+            "怎么样才",
+            "如何保护",
+            "小心",
+            "有没有",
+            "被黑过",
+            "被盗过",
+        ],
+    );
+    if (stolen || theft) && !is_past(t) && !prevention {
         return true;
     }
     let not_me = has(
@@ -170,7 +204,9 @@ fn zh_urgent(t: &str) -> bool {
     ) {
         return true;
     }
-    if t.contains("远程") && has(t, &["现在", "正在", "在操作", "控制了"]) {
+    if has(t, &["远程", "屏幕共享", "共享屏幕", "共享桌面"])
+        && has(t, &["现在", "正在", "在操作", "控制了", "在帮我"])
+    {
         return true;
     }
     if has(
@@ -296,6 +332,27 @@ fn en_urgent(t: &str) -> bool {
         ],
     );
     if hacked && !not_really && !is_past(t) {
+        return true;
+    }
+    let theft = has(t, &["stole", "stolen", "robbed", "hacker"]);
+    let assets = has(
+        t,
+        &[
+            "account",
+            "acct",
+            "fund",
+            "coin",
+            "money",
+            "crypto",
+            "usdt",
+            "btc",
+            "eth",
+            "balance",
+            "wallet",
+            "everything",
+        ],
+    );
+    if theft && assets && !not_really && !is_past(t) && !t.contains("phone") {
         return true;
     }
     let not_me = has_word(
@@ -439,6 +496,9 @@ fn en_urgent(t: &str) -> bool {
             "send him",
             "asking for more",
             "still asking",
+            "scammed",
+            "took my",
+            "stole",
         ],
     );
     if fake_support && acting {
@@ -503,7 +563,18 @@ fn en_urgent(t: &str) -> bool {
     if changed && credential && stranger && !is_past(t) {
         return true;
     }
-    t.contains("right now") && has(t, &["someone", "withdraw", "hacker", "logged in", "remote"])
+    t.contains("right now")
+        && has(
+            t,
+            &[
+                "someone",
+                "withdraw",
+                "hacker",
+                "logged in",
+                "remote",
+                "screen",
+            ],
+        )
 }
 
 /// A small emergency lexicon for the other languages customers write in

@@ -1,11 +1,13 @@
-//! High-precision emergency rules (zh and en) layered over the learned
-//! urgent score: a hacked or stolen account, a withdrawal the customer did
-//! not make, a fake-support scam in progress, a freeze request, a leaked seed
-//! phrase or private key. Each rule is a conjunction of phrase lists so that
-//! a question *about* security ("how do I unfreeze my account", "how to avoid
-//! phishing") does not fire.
+//! Emergency rules (zh, en, and a small lexicon for other languages) layered
+//! over the learned urgent score: a hacked or stolen account, a withdrawal
+//! or trade the customer did not make, a fake-support scam in progress, a
+//! freeze request, a leaked seed phrase or private key, credentials changed
+//! by someone else, funds being drained. Each rule is a conjunction of
+//! phrase lists, with exclusions, so that a question *about* security ("how
+//! do I unfreeze my account", "how to protect my account from hackers",
+//! "hacked last month, how do I open an investigation") does not fire.
 //!
-//! The input is the normalised text (lowercase, half-width).
+//! The input is the folded text (lowercase, half-width, digits kept).
 
 fn has(text: &str, needles: &[&str]) -> bool {
     needles.iter().any(|n| text.contains(n))
@@ -24,188 +26,121 @@ fn has_word(text: &str, needles: &[&str]) -> bool {
     })
 }
 
-/// Past events asked about after the fact are not emergencies.
-fn is_past(text: &str) -> bool {
-    has(
-        text,
-        &[
-            "之前",
-            "以前",
-            "上个月",
-            "去年",
-            "上周",
-            "last month",
-            "last year",
-            "last week",
-            "months ago",
-            "years ago",
-        ],
-    )
-}
+/// Past events asked about after the fact, hypotheticals and prevention
+/// questions are not emergencies.
+#[rustfmt::skip]
+const NOT_NOW: &[&str] = &[
+    "之前", "以前", "上个月", "去年", "上周", "如果", "万一", "假如", "防止", "预防", "避免",
+    "怎么防", "如何防", "会不会", "有没有被", "被黑过", "被盗过", "如何保护", "怎么保护",
+    "last month", "last year", "last week", "months ago", "years ago", "what if", "if my",
+    "in case", "someday", "one day", "avoid", "prevent", "protect", "what happens if",
+    "how to know if", "how do i know if", "ever been hacked", "were you hacked",
+];
+
+// ---------------------------------------------------------------- zh
+
+#[rustfmt::skip]
+const ZH_AUTHORITY: &[&str] = &["法院", "司法", "公安", "警方", "警察"];
 
 fn zh_freeze_request(text: &str) -> bool {
     // A freeze ordered by a court or the police is a compliance matter.
-    if has(text, &["法院", "司法", "公安", "警方", "警察"]) {
+    if has(text, ZH_AUTHORITY) {
         return false;
     }
-    for (i, _) in text.match_indices("冻结") {
-        let before = &text[..i];
-        let after = &text[i + "冻结".len()..];
-        let prev = before.chars().next_back();
-        if matches!(prev, Some('被' | '解' | '已' | '法')) {
-            continue;
-        }
-        let asks = [
-            "请", "帮我", "马上", "立即", "立刻", "赶紧", "赶快", "快", "尽快", "申请", "需要",
-            "要求", "先",
-        ]
-        .iter()
-        .any(|w| before.ends_with(w) || before.ends_with(&format!("{w}一下")));
-        let object = ["我", "账", "帐", "号", "一下", "钱包", "它", "资金", "资产"]
+    for verb in ["冻结", "锁定", "锁住", "封掉", "封了"] {
+        for (i, _) in text.match_indices(verb) {
+            let before = &text[..i];
+            let after = &text[i + verb.len()..];
+            if matches!(before.chars().next_back(), Some('被' | '解' | '已')) {
+                continue;
+            }
+            let asks = [
+                "请", "帮我", "马上", "立即", "立刻", "赶紧", "赶快", "快", "尽快", "申请", "需要",
+                "要求", "先", "紧急",
+            ]
             .iter()
-            .any(|w| after.starts_with(w));
-        if asks || object {
-            return true;
+            .any(|w| before.ends_with(w) || before.ends_with(&format!("{w}一下")));
+            let object = [
+                "我", "账", "帐", "号", "一下", "钱包", "它", "资金", "资产", "uid",
+            ]
+            .iter()
+            .any(|w| after.trim_start().starts_with(w));
+            if asks || object {
+                return true;
+            }
         }
     }
     false
 }
 
+#[rustfmt::skip]
+const ZH_THEFT: &[&str] = &[
+    "盗我", "盗号", "被盗", "盗了", "被黑", "黑客", "偷了我", "偷我", "骗走", "钱被偷",
+    "币被偷", "号被偷", "账户被偷", "账号被偷", "资产被偷", "被人盗", "被清空", "钱包清空了",
+    "账户清空了", "余额清空了", "被掏空", "登了我的号", "登录了我的号", "登了我的账", "盗刷",
+];
+#[rustfmt::skip]
+const ZH_NOT_ME: &[&str] = &[
+    "不是我操作", "不是我本人", "不是我提", "不是我做", "不是我下", "不是我转", "不是我改",
+    "不是我弄", "非本人", "我没有操作", "我没操作", "我没有提", "我没提", "本人没有操作",
+    "没有操作过", "没操作过", "不知情", "没有授权", "未经授权", "未授权", "没做过",
+    "不是我做的", "我没提过", "我没有下", "我没下",
+];
+#[rustfmt::skip]
+const ZH_MONEY_OUT: &[&str] = &[
+    "提币", "提现", "转走", "转出", "提走", "转到", "提款", "被转", "下单", "交易", "提了",
+    "转了", "陌生地址", "eth", "btc", "usdt", "币",
+];
+#[rustfmt::skip]
+const ZH_GONE: &[&str] = &["全没了", "都没了", "不见了", "全部不见", "被转光", "被提光", "清零了"];
+#[rustfmt::skip]
+const ZH_TRADING_LOSS: &[&str] = &["爆仓", "亏", "强平", "合约", "跌", "平仓"];
+#[rustfmt::skip]
+const ZH_SECRET: &[&str] = &["助记词", "私钥", "密钥", "12个单词", "恢复短语"];
+#[rustfmt::skip]
+const ZH_LEAKED: &[&str] = &[
+    "泄露", "泄漏", "被别人", "被人", "发给了", "告诉了", "给了", "拿到", "被盗", "正在被",
+    "拿着", "知道了", "输入了", "截图发",
+];
+#[rustfmt::skip]
+const ZH_IMPERSONATOR: &[&str] = &[
+    "冒充", "自称", "假客服", "假的客服", "骗子", "假官方", "说是官方", "说是客服",
+    "官方的人", "客服的人", "管理员", "假冒",
+];
+#[rustfmt::skip]
+const ZH_HANDED_OVER: &[&str] = &[
+    "已经转", "转了", "我转", "远程", "正在", "告诉他", "告诉了", "给他转", "在操作", "还在",
+    "刚刚", "刚才", "刚转", "转完", "转出去了", "给了", "骗走", "让我装",
+    "装了", "下载了", "自己在动", "在用我的",
+];
+#[rustfmt::skip]
+const ZH_CHANGED: &[&str] = &["被改", "被修改", "被人改", "被换绑", "被解绑", "被重置"];
+#[rustfmt::skip]
+const ZH_CREDENTIAL: &[&str] = &["谷歌", "验证", "密码", "手机", "邮箱", "2fa", "账号", "账户"];
+#[rustfmt::skip]
+const ZH_ACTIVE: &[&str] = &[
+    "正在被登录", "被别人登录着", "被别人登陆", "被别人登录", "有人在用我的", "踢不掉",
+    "在疯狂", "在被提", "币在被", "正在提我", "快拦住", "帮我拦截", "拦下来", "拦住",
+    "正在被人操作", "被人操作", "鼠标自己", "被人登录", "有人登了", "有人登录了我",
+    "有人在操作", "被人转",
+];
+
 fn zh_urgent(t: &str) -> bool {
     if zh_freeze_request(t) {
         return true;
     }
-    let account = ["账号", "账户", "帐号", "帐户", "号", "钱包"];
-    let stolen = account
-        .iter()
-        .any(|a| t.contains(&format!("{a}被盗")) || t.contains(&format!("{a}被黑")))
-        || t.contains("被人盗")
-        || t.contains("盗了我的");
-    let theft = has(
-        t,
-        &[
-            "盗我",
-            "盗号",
-            "被盗",
-            "盗了",
-            "被黑",
-            "黑客",
-            "偷了我",
-            "偷我",
-            "骗走",
-            "钱被偷",
-            "币被偷",
-            "号被偷",
-            "账户被偷",
-            "账号被偷",
-            "资产被偷",
-        ],
-    );
-    let prevention = has(
-        t,
-        &[
-            "防",
-            "避免",
-            "会不会",
-            "怎么样才",
-            "如何保护",
-            "小心",
-            "有没有",
-            "被黑过",
-            "被盗过",
-        ],
-    );
-    if (stolen || theft) && !is_past(t) && !prevention {
+    let not_now = has(t, NOT_NOW);
+    if has(t, ZH_THEFT) && !not_now {
         return true;
     }
-    let not_me = has(
-        t,
-        &[
-            "不是我",
-            "非本人",
-            "我没有操作",
-            "我没操作",
-            "我没有提",
-            "我没提",
-            "本人没有操作",
-            "没有操作过",
-            "没操作过",
-            "不知情",
-            "没有授权",
-            "未经授权",
-            "未授权",
-            "没做过",
-            "不是我做的",
-            "根本没",
-        ],
-    );
-    let money_out = has(
-        t,
-        &[
-            "提币",
-            "提现",
-            "转走",
-            "转出",
-            "提走",
-            "转到",
-            "提款",
-            "被转",
-            "下单",
-            "交易",
-            "提了",
-            "转了",
-            "陌生地址",
-        ],
-    );
-    if not_me && money_out {
+    if has(t, ZH_NOT_ME) && has(t, ZH_MONEY_OUT) && !not_now {
         return true;
     }
-    // Credentials changed by someone else.
-    let changed = has(
-        t,
-        &[
-            "被改",
-            "被修改",
-            "被人改",
-            "被换绑",
-            "被解绑",
-            "修改了",
-            "改了",
-        ],
-    );
-    let credential = has(t, &["谷歌", "验证", "密码", "手机", "邮箱", "2fa"]);
-    let stranger = has(
-        t,
-        &[
-            "不是我",
-            "陌生",
-            "别人",
-            "有人",
-            "不见",
-            "被提",
-            "没了",
-            "不知道",
-        ],
-    );
-    if changed && credential && stranger && !is_past(t) && !t.contains("怎么改") {
-        return true;
-    }
-    if has(
-        t,
-        &[
-            "在被提",
-            "币在被",
-            "正在提我",
-            "快拦住",
-            "帮我拦截",
-            "拦下来",
-            "拦住",
-        ],
-    ) {
-        return true;
-    }
-    if has(t, &["远程", "屏幕共享", "共享屏幕", "共享桌面"])
-        && has(t, &["现在", "正在", "在操作", "控制了", "在帮我"])
+    if has(t, ZH_GONE)
+        && has(t, &["币", "钱", "资产", "余额", "u", "账户", "钱包"])
+        && !has(t, ZH_TRADING_LOSS)
+        && !has(t, &["充", "到账", "提币后", "转账", "提现后"])
+        && !not_now
     {
         return true;
     }
@@ -215,352 +150,192 @@ fn zh_urgent(t: &str) -> bool {
             "被人提走",
             "被提走",
             "被转走",
-            "被人转走",
             "被盗走",
             "被人转",
             "被转出",
             "被转移",
+            "把我的",
         ],
-    ) {
+    ) && has(t, &["转走", "提走", "盗走", "转出", "转移", "被人"])
+    {
         return true;
     }
-    let secret = has(t, &["助记词", "私钥", "密钥"]);
-    let leaked = has(
-        t,
-        &[
-            "泄露",
-            "泄漏",
-            "被别人",
-            "被人",
-            "发给了",
-            "告诉了",
-            "给了",
-            "拿到",
-            "被盗",
-            "正在被",
-        ],
-    );
-    if secret && leaked && !t.contains("会不会") {
+    if has(t, ZH_SECRET) && has(t, ZH_LEAKED) && !not_now {
         return true;
     }
-    let fake_support = has(t, &["冒充", "自称", "假客服", "假的客服", "骗子", "假官方"]);
-    let acting = has(
-        t,
-        &[
-            "已经转",
-            "转了",
-            "我转",
-            "远程",
-            "正在",
-            "告诉他",
-            "告诉了",
-            "给他转",
-            "在操作",
-            "还在",
-            "刚刚",
-            "刚才",
-            "刚转",
-            "转完",
-            "转出去了",
-            "给了",
-        ],
-    );
-    if fake_support && acting {
+    if has(t, ZH_IMPERSONATOR) && has(t, ZH_HANDED_OVER) {
         return true;
     }
-    has(
-        t,
-        &[
-            "正在被登录",
-            "被别人登录着",
-            "被别人登陆",
-            "被别人登录",
-            "有人在用我的",
-            "踢不掉",
-            "在疯狂",
-        ],
-    )
+    if has(t, ZH_CHANGED) && has(t, ZH_CREDENTIAL) && !not_now {
+        return true;
+    }
+    if has(t, &["陌生", "别人", "有人", "不是我", "黑客"])
+        && has(t, &["修改了", "改了", "换了", "换绑了", "解绑了"])
+        && has(t, &["密码", "邮箱", "手机号", "谷歌", "验证器", "2fa"])
+        && !not_now
+    {
+        return true;
+    }
+    if has(t, &["远程", "屏幕共享", "共享屏幕", "共享桌面"])
+        && has(t, &["现在", "正在", "在操作", "控制了", "在帮我"])
+    {
+        return true;
+    }
+    has(t, ZH_ACTIVE)
 }
 
+// ---------------------------------------------------------------- en
+
+#[rustfmt::skip]
+const EN_FREEZE: &[&str] = &[
+    "freeze my", "freeze the account", "freeze it", "freeze this account", "freeze account",
+    "freeze now", "freeze everything", "lock my acc", "lock the acc", "lock it now", "lock down my",
+    "block my acc", "suspend my acc", "disable my acc", "freeze uid", "lock uid", "block it now",
+    "stop all withdrawals", "stop the withdrawal", "cancel this withdrawal, it's not me",
+];
+#[rustfmt::skip]
+const EN_HACKED: &[&str] = &[
+    "hacked", "compromised", "stole my account", "stolen account", "account stolen",
+    "account is stolen", "account was stolen", "took over my account", "account takeover",
+    "hacker", "being hacked",
+];
+#[rustfmt::skip]
+const EN_NOT_REALLY: &[&str] = &[
+    "email got hacked", "email was hacked", "email hacked", "at risk", "api key",
+];
+#[rustfmt::skip]
+const EN_NOT_ME: &[&str] = &[
+    "didn't make", "didnt make", "did not make", "never made", "didn't do it", "didnt do it",
+    "did not do it", "didn't withdraw", "didnt withdraw", "did not withdraw",
+    "didn't authorize", "didnt authorize", "did not authorize", "not authorized by me",
+    "wasn't me", "was not me", "not by me", "unauthorized", "unauthorised",
+    "without my permission", "i didn't send", "i didnt send", "don't recognize",
+    "dont recognize", "never did", "without my knowledge", "not done by me", "not me",
+    "i never withdrew", "i didn't place", "i didnt place", "i never placed",
+];
+#[rustfmt::skip]
+const EN_MONEY_OUT: &[&str] = &[
+    "withdraw", "transferred", "transfer", "sent out", "drain", "left my account", "trade",
+    "trading", "moved", "sold", "gone", "sent coins", "unknown address", "from my account",
+    "order", "bought", "balance",
+];
+#[rustfmt::skip]
+const EN_ASSETS: &[&str] = &[
+    "account", "acct", "fund", "coin", "money", "crypto", "usdt", "btc", "eth", "balance",
+    "wallet", "everything", "token", "assets",
+];
+#[rustfmt::skip]
+const EN_SECRET: &[&str] = &[
+    "seed phrase", "recovery phrase", "mnemonic", "private key", "seed words", "secret phrase",
+    "12 words", "24 words", "my seed", "recovery words", "backup phrase",
+];
+#[rustfmt::skip]
+const EN_LEAKED: &[&str] = &[
+    "someone has", "has my", "leaked", "i gave", "gave my", "stolen", "stole", "shared my",
+    "i shared", "sent my", "exposed", "draining", "typed my", "entered my", "gave it",
+    "showed my", "told him", "told them",
+];
+#[rustfmt::skip]
+const EN_IMPERSONATOR: &[&str] = &[
+    "fake support", "fake customer", "posing as", "pretending to be", "claiming to be",
+    "impersonat", "scammer", "\"support", "\"admin", "\"official", "fake agent", "fake admin",
+    "admin on telegram", "support on telegram", "says he is", "says she is", "said he was",
+    "said she was", "says they are", "claims to be", "claimed to be", "from your support",
+    "from your team", "fake",
+];
+#[rustfmt::skip]
+const EN_HANDED_OVER: &[&str] = &[
+    "i sent", "already sent", "sent him", "sent them", "sent her", "remote access", "still has",
+    "still have", "still messaging", "transferred", "gave him", "gave them", "just sent",
+    "they have my", "right now", "i paid", "gave my", "i gave", "told him my", "told them my",
+    "made me", "send him", "asking for more", "still asking", "scammed me", "got scammed by",
+    "took my", "stole", "made me install", "i installed", "moving my", "still using", "using my account", "now he", "now she", "now they",
+];
+#[rustfmt::skip]
+const EN_REMOTE: &[&str] = &[
+    "anydesk", "teamviewer", "remote access", "remote desktop", "screen share", "share my screen",
+    "sharing my screen", "remote control",
+];
+#[rustfmt::skip]
+const EN_ACTIVE: &[&str] = &[
+    "is logged into my account", "is logged in as me", "logged in somewhere else",
+    "kick them out", "is withdrawing", "draining my", "drained", "being drained",
+    "being emptied", "being withdrawn", "being moved", "being transferred", "being sent",
+    "keeps going down", "is trading on my account", "is using my account", "emptied my",
+    "wiped my account", "account was emptied", "someone logged in and",
+];
+#[rustfmt::skip]
+const EN_CHANGED: &[&str] = &[
+    "was changed", "were changed", "changed my", "changed by", "got changed", "reset my",
+];
+#[rustfmt::skip]
+const EN_CREDENTIAL: &[&str] = &[
+    "2fa", "authenticator", "email", "password", "phone", "google auth",
+];
+#[rustfmt::skip]
+const EN_STRANGER: &[&str] = &[
+    "someone", "hacker", "they ", "not me", "wasn't me", "gone", "withdrawn", "without",
+    "i didn't", "i didnt", "i did not", "somebody",
+];
+
 fn en_urgent(t: &str) -> bool {
-    if has_word(
-        t,
-        &[
-            "freeze my",
-            "freeze the account",
-            "freeze it",
-            "freeze this account",
-            "lock my account",
-            "lock the account",
-            "block my account",
-            "suspend my account",
-            "disable my account",
-            "freeze account",
-            "freeze now",
-            "lock it now",
-        ],
-    ) {
+    if has_word(t, EN_FREEZE) {
         return true;
     }
-    let hacked = has(
-        t,
-        &[
-            "hacked",
-            "compromised",
-            "stole my account",
-            "stolen account",
-            "account stolen",
-            "account is stolen",
-            "account was stolen",
-            "took over my account",
-            "account takeover",
-        ],
-    );
-    let not_really = has(
-        t,
-        &[
-            "email got hacked",
-            "email was hacked",
-            "email hacked",
-            "avoid",
-            "prevent",
-            "protect",
-            "at risk",
-            "api key",
-            "what if",
-            "how to know",
-        ],
-    );
-    if hacked && !not_really && !is_past(t) {
+    let not_now = has(t, NOT_NOW);
+    let not_really = has(t, EN_NOT_REALLY);
+    if has(t, EN_HACKED) && !not_really && !not_now {
         return true;
     }
-    let theft = has(t, &["stole", "stolen", "robbed", "hacker"]);
-    let assets = has(
-        t,
-        &[
-            "account",
-            "acct",
-            "fund",
-            "coin",
-            "money",
-            "crypto",
-            "usdt",
-            "btc",
-            "eth",
-            "balance",
-            "wallet",
-            "everything",
-        ],
-    );
-    if theft && assets && !not_really && !is_past(t) && !t.contains("phone") {
+    if has(t, &["stole", "stolen", "robbed"])
+        && has(t, EN_ASSETS)
+        && !t.contains("phone")
+        && !not_now
+    {
         return true;
     }
-    let not_me = has_word(
-        t,
-        &[
-            "didn't make",
-            "didnt make",
-            "did not make",
-            "never made",
-            "didn't do it",
-            "didnt do it",
-            "did not do it",
-            "didn't withdraw",
-            "didnt withdraw",
-            "did not withdraw",
-            "didn't authorize",
-            "didnt authorize",
-            "did not authorize",
-            "not authorized by me",
-            "wasn't me",
-            "was not me",
-            "not by me",
-            "unauthorized",
-            "unauthorised",
-            "without my permission",
-            "i didn't send",
-            "i didnt send",
-            "don't recognize",
-            "dont recognize",
-            "never did",
-            "without my knowledge",
-            "not done by me",
-        ],
-    );
-    let money_out = has(
-        t,
-        &[
-            "withdraw",
-            "transferred",
-            "transfer",
-            "sent out",
-            "drain",
-            "left my account",
-            "trade",
-            "moved",
-            "sold",
-            "gone",
-            "sent coins",
-            "unknown address",
-            "from my account",
-        ],
-    );
-    if not_me && money_out {
+    if has_word(t, EN_NOT_ME) && has(t, EN_MONEY_OUT) {
         return true;
     }
-    let secret = has(
-        t,
-        &[
-            "seed phrase",
-            "recovery phrase",
-            "mnemonic",
-            "private key",
-            "seed words",
-            "secret phrase",
-        ],
-    );
-    let leaked = has(
-        t,
-        &[
-            "someone has",
-            "has my",
-            "leaked",
-            "i gave",
-            "gave my",
-            "stolen",
-            "stole",
-            "shared my",
-            "sent my",
-            "exposed",
-            "draining",
-            "typed my",
-            "entered my",
-        ],
-    );
-    if secret && leaked {
+    if has(t, EN_SECRET) && has(t, EN_LEAKED) && !not_now {
         return true;
     }
-    let fake_support = has(
-        t,
-        &[
-            "fake support",
-            "fake customer",
-            "posing as",
-            "pretending to be",
-            "claiming to be",
-            "impersonat",
-            "scammer",
-            "\"support\"",
-            "fake agent",
-            "fake admin",
-            "\"admin\"",
-            "admin on telegram",
-            "support on telegram",
-            "\"official\"",
-            "says he is",
-            "says she is",
-            "said he was",
-            "said she was",
-            "says they are",
-            "claims to be",
-            "claimed to be",
-            "from your support",
-            "from your team",
-            "fake",
-        ],
-    );
-    let acting = has(
-        t,
-        &[
-            "i sent",
-            "already sent",
-            "sent him",
-            "sent them",
-            "sent her",
-            "remote access",
-            "still has",
-            "still have",
-            "still messaging",
-            "transferred",
-            "gave him",
-            "gave them",
-            "just sent",
-            "they have my",
-            "right now",
-            "i paid",
-            "gave my",
-            "i gave",
-            "told him my",
-            "told them my",
-            "made me",
-            "send him",
-            "asking for more",
-            "still asking",
-            "scammed",
-            "took my",
-            "stole",
-        ],
-    );
-    if fake_support && acting {
+    if has(t, EN_IMPERSONATOR) && has(t, EN_HANDED_OVER) && !not_now {
         return true;
     }
-    let active = has(
-        t,
-        &[
-            "is logged into my account",
-            "is logged in as me",
-            "logged in somewhere else",
-            "kick them out",
-            "is withdrawing",
-            "draining my",
-            "drained",
-            "being drained",
-            "being emptied",
-            "being withdrawn",
-            "being moved",
-            "being transferred",
-            "being sent",
-        ],
-    );
-    if active {
+    if has(t, EN_REMOTE)
+        && has(
+            t,
+            &["now", "moving", "withdraw", "sent", "transfer", "money"],
+        )
+    {
         return true;
     }
-    let changed = has(
-        t,
-        &[
-            "was changed",
-            "were changed",
-            "changed my",
-            "changed by",
-            "got changed",
-            "reset my",
-        ],
-    );
-    let credential = has(
-        t,
-        &[
-            "2fa",
-            "authenticator",
-            "email",
-            "password",
-            "phone",
-            "google auth",
-        ],
-    );
-    let stranger = has(
-        t,
-        &[
-            "someone",
-            "hacker",
-            "they ",
-            "not me",
-            "wasn't me",
-            "gone",
-            "withdrawn",
-            "without",
-        ],
-    );
-    if changed && credential && stranger && !is_past(t) {
+    if has(t, EN_ACTIVE) {
+        return true;
+    }
+    if has(t, EN_CHANGED) && has(t, EN_CREDENTIAL) && has(t, EN_STRANGER) && !not_now {
+        return true;
+    }
+    if has(t, &["all my", "everything"])
+        && has(
+            t,
+            &["is gone", "are gone", "disappeared", "vanished", "missing"],
+        )
+        && has(t, EN_ASSETS)
+        && !has(
+            t,
+            &[
+                "liquidat",
+                "lost on",
+                "futures",
+                "trade",
+                "margin",
+                "deposit",
+                "withdrawal",
+            ],
+        )
+    {
         return true;
     }
     t.contains("right now")
@@ -580,58 +355,25 @@ fn en_urgent(t: &str) -> bool {
 /// A small emergency lexicon for the other languages customers write in
 /// (hacked / freeze or lock the account / taken over / withdrawn without
 /// permission). Stems, so inflections match.
-fn other_urgent(t: &str) -> bool {
-    has(
-        t,
-        &[
-            // es / pt
-            "hackear",
-            "hackead",
-            "congel",
-            "bloqueen",
-            "bloqueiem",
-            "sin mi permiso",
-            "sem permissão",
-            "sem minha permissão",
-            // fr / de / it / tr / pl
-            "piraté",
-            "bloquez",
-            "gehackt",
-            "sperren",
-            "hackerato",
-            "bloccate",
-            "hacklendi",
-            "dondurun",
-            "zhakowane",
-            "zablokujcie",
-            // ru / uk
-            "взлом",
-            "заблокируйте",
-            "заморозьте",
-            "без моего разрешения",
-            "без мого дозволу",
-            // ja / ko
-            "乗っ取",
-            "凍結して",
-            "身に覚えのない",
-            "해킹",
-            "동결",
-            "잠가",
-            "하지 않은 출금",
-            // vi / th / id
-            "bị hack",
-            "khóa ngay",
-            "ถูกแฮก",
-            "ระงับบัญชี",
-            "diretas",
-            "bekukan",
-        ],
-    )
-}
+#[rustfmt::skip]
+const OTHER_URGENT: &[&str] = &[
+    // es / pt
+    "hackear", "hackead", "congel", "bloqueen", "bloqueiem", "sin mi permiso", "sem permissão",
+    "sem minha permissão", "robaron", "roubaram",
+    // fr / de / it / tr / pl
+    "piraté", "bloquez", "gehackt", "sperren", "hackerato", "bloccate", "hacklendi", "dondurun",
+    "zhakowane", "zablokujcie", "volé", "gestohlen",
+    // ru / uk
+    "взлом", "заблокируйте", "заморозьте", "без моего разрешения", "без мого дозволу", "украли",
+    // ja / ko
+    "乗っ取", "凍結して", "身に覚えのない", "해킹", "동결", "잠가", "하지 않은 출금",
+    // vi / th / id
+    "bị hack", "khóa ngay", "ถูกแฮก", "ระงับบัญชี", "diretas", "bekukan",
+];
 
-/// Whether a normalised text matches an emergency rule.
-pub fn urgent_rule(normalized: &str) -> bool {
-    zh_urgent(normalized) || en_urgent(normalized) || other_urgent(normalized)
+/// Whether a folded text matches an emergency rule.
+pub fn urgent_rule(folded: &str) -> bool {
+    zh_urgent(folded) || en_urgent(folded) || has(folded, OTHER_URGENT)
 }
 
 #[cfg(test)]
@@ -651,6 +393,8 @@ mod tests {
             "my account was hacked and there is a withdrawal i didn't make",
             "someone has my seed phrase",
             "a fake support agent told me to send usdt and i sent 500",
+            "lock my acct asap",
+            "someone is trading on my account, not me",
         ] {
             assert!(urgent_rule(t), "{t}");
         }
@@ -662,13 +406,18 @@ mod tests {
             "账户被冻结了，怎么解冻",
             "有人私信说可以帮我解冻账户",
             "助记词怎么保存最安全",
+            "怎么防止账号被盗",
+            "法院冻结了我的账户",
             "how do i unfreeze my account",
             "my account is frozen, how do i unfreeze it",
             "my email got hacked, is my exchange account at risk?",
             "what's the safest way to store my seed phrase",
             "someone pretending to be your support contacted me on telegram",
             "i didn't receive my withdrawal",
+            "how do i protect my account from hackers",
+            "what should i do if my account gets hacked someday",
             "提币没到",
+            "合约爆仓了 钱全没了",
         ] {
             assert!(!urgent_rule(t), "{t}");
         }

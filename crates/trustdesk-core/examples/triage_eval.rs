@@ -179,7 +179,7 @@ fn sweep(train: &[Example]) {
             ));
         }
     }
-    for urgent_threshold in [0.3f32, 0.5, 0.7] {
+    for urgent_threshold in [0.5f32, 0.7, 0.8, 0.9] {
         candidates.push((
             format!("urgent threshold {urgent_threshold}"),
             Config {

@@ -1,6 +1,6 @@
 use trustdesk_core::triage::classify;
 fn main() {
-    let data = std::fs::read_to_string("/tmp/triage_probe/probe.tsv").unwrap();
+    let data = std::fs::read_to_string("/tmp/triage_probe/probe4.tsv").unwrap();
     let (mut n, mut ok, mut ufn, mut ufp) = (0, 0, 0, 0);
     for l in data.lines() {
         let f: Vec<&str> = l.split('\t').collect();

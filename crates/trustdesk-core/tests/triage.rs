@@ -197,8 +197,10 @@ fn security_is_at_least_high_priority() {
 #[test]
 fn training_is_deterministic() {
     let (train, test) = split();
-    let a = Classifier::train(&train);
-    let b = Classifier::train(&train);
+    // A subset keeps this test fast in debug builds.
+    let train = &train[..train.len().min(400)];
+    let a = Classifier::train(train);
+    let b = Classifier::train(train);
     for e in test.iter().take(100) {
         assert_eq!(a.classify(&e.text), b.classify(&e.text), "{}", e.text);
     }

@@ -134,7 +134,7 @@ impl Default for Config {
             epochs: 20,
             lr: 2.0,
             l2: 1e-3,
-            urgent_threshold: 0.7,
+            urgent_threshold: 0.8,
             rules: true,
         }
     }

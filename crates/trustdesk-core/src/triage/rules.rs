@@ -34,7 +34,9 @@ const NOT_NOW: &[&str] = &[
     "怎么防", "如何防", "会不会", "有没有被", "被黑过", "被盗过", "如何保护", "怎么保护",
     "last month", "last year", "last week", "months ago", "years ago", "what if", "if my",
     "in case", "someday", "one day", "avoid", "prevent", "protect", "what happens if",
-    "how to know if", "how do i know if", "ever been hacked", "were you hacked",
+    "how to know if", "how do i know if", "ever been hacked", "were you hacked", "担心", "怕",
+    "加强安全", "怎么加强", "safe from", "is it safe", "secure from", "worried", "afraid",
+    "might", "could someone",
 ];
 
 // ---------------------------------------------------------------- zh
@@ -92,7 +94,14 @@ const ZH_MONEY_OUT: &[&str] = &[
     "转了", "陌生地址", "eth", "btc", "usdt", "币",
 ];
 #[rustfmt::skip]
-const ZH_GONE: &[&str] = &["全没了", "都没了", "不见了", "全部不见", "被转光", "被提光", "清零了"];
+const ZH_GONE: &[&str] = &[
+    "全没了", "都没了", "不见了", "全部不见", "被转光", "被提光", "清零了", "莫名其妙",
+];
+/// Weaker signs of loss, counted only with a place the money was kept.
+#[rustfmt::skip]
+const ZH_GONE_WEAK: &[&str] = &["没了", "少了", "在减少", "越来越少", "变成0", "变成零"];
+#[rustfmt::skip]
+const ZH_KEPT_IN: &[&str] = &["账户里", "钱包里", "账户的", "账号里", "余额", "资产"];
 #[rustfmt::skip]
 const ZH_TRADING_LOSS: &[&str] = &["爆仓", "亏", "强平", "合约", "跌", "平仓"];
 #[rustfmt::skip]
@@ -114,7 +123,9 @@ const ZH_HANDED_OVER: &[&str] = &[
     "装了", "下载了", "自己在动", "在用我的",
 ];
 #[rustfmt::skip]
-const ZH_CHANGED: &[&str] = &["被改", "被修改", "被人改", "被换绑", "被解绑", "被重置"];
+const ZH_CHANGED: &[&str] = &[
+    "被改", "被修改", "被人改", "被换绑", "被解绑", "被重置", "被别人", "被人绑", "被陌生",
+];
 #[rustfmt::skip]
 const ZH_CREDENTIAL: &[&str] = &["谷歌", "验证", "密码", "手机", "邮箱", "2fa", "账号", "账户"];
 #[rustfmt::skip]
@@ -122,8 +133,18 @@ const ZH_ACTIVE: &[&str] = &[
     "正在被登录", "被别人登录着", "被别人登陆", "被别人登录", "有人在用我的", "踢不掉",
     "在疯狂", "在被提", "币在被", "正在提我", "快拦住", "帮我拦截", "拦下来", "拦住",
     "正在被人操作", "被人操作", "鼠标自己", "被人登录", "有人登了", "有人登录了我",
-    "有人在操作", "被人转",
+    "有人在操作", "被人转", "被别人控制", "被人控制", "控制了我的",
 ];
+
+/// "不是我" as a denial ("…提币，不是我"), not inside "是不是我…".
+fn zh_denial(t: &str) -> bool {
+    t.match_indices("不是我").any(|(i, m)| {
+        let before = &t[..i];
+        let next = t[i + m.len()..].chars().next();
+        !before.ends_with('是')
+            && next.is_none_or(|c| !super::features::is_han(c) || "本操做提下转改弄".contains(c))
+    })
+}
 
 fn zh_urgent(t: &str) -> bool {
     if zh_freeze_request(t) {
@@ -133,11 +154,12 @@ fn zh_urgent(t: &str) -> bool {
     if has(t, ZH_THEFT) && !not_now {
         return true;
     }
-    if has(t, ZH_NOT_ME) && has(t, ZH_MONEY_OUT) && !not_now {
+    if (has(t, ZH_NOT_ME) || zh_denial(t)) && has(t, ZH_MONEY_OUT) && !not_now {
         return true;
     }
-    if has(t, ZH_GONE)
-        && has(t, &["币", "钱", "资产", "余额", "u", "账户", "钱包"])
+    let gone = (has(t, ZH_GONE) && has(t, &["币", "钱", "资产", "余额", "u", "账户", "钱包"]))
+        || (has(t, ZH_GONE_WEAK) && has(t, ZH_KEPT_IN));
+    if gone
         && !has(t, ZH_TRADING_LOSS)
         && !has(t, &["充", "到账", "提币后", "转账", "提现后"])
         && !not_now
@@ -166,7 +188,7 @@ fn zh_urgent(t: &str) -> bool {
     if has(t, ZH_IMPERSONATOR) && has(t, ZH_HANDED_OVER) {
         return true;
     }
-    if has(t, ZH_CHANGED) && has(t, ZH_CREDENTIAL) && !not_now {
+    if has(t, ZH_CHANGED) && has(t, ZH_CREDENTIAL) && !not_now && !t.contains("注册") {
         return true;
     }
     if has(t, &["陌生", "别人", "有人", "不是我", "黑客"])
@@ -211,7 +233,9 @@ const EN_NOT_ME: &[&str] = &[
     "wasn't me", "was not me", "not by me", "unauthorized", "unauthorised",
     "without my permission", "i didn't send", "i didnt send", "don't recognize",
     "dont recognize", "never did", "without my knowledge", "not done by me", "not me",
-    "i never withdrew", "i didn't place", "i didnt place", "i never placed",
+    "i never withdrew", "i didn't place", "i didnt place", "i never placed", "never requested",
+    "didn't request", "didnt request", "did not request", "never initiated", "didn't initiate",
+    "never asked for",
 ];
 #[rustfmt::skip]
 const EN_MONEY_OUT: &[&str] = &[
@@ -249,7 +273,7 @@ const EN_HANDED_OVER: &[&str] = &[
     "still have", "still messaging", "transferred", "gave him", "gave them", "just sent",
     "they have my", "right now", "i paid", "gave my", "i gave", "told him my", "told them my",
     "made me", "send him", "asking for more", "still asking", "scammed me", "got scammed by",
-    "took my", "stole", "made me install", "i installed", "moving my", "still using", "using my account", "now he", "now she", "now they",
+    "took my", "stole", "made me install", "i installed", "moving my", "still using", "has my", "is logging", "logging in", "logged in", "using my account", "now he", "now she", "now they",
 ];
 #[rustfmt::skip]
 const EN_REMOTE: &[&str] = &[

@@ -36,7 +36,8 @@ const NOT_NOW: &[&str] = &[
     "in case", "someday", "one day", "avoid", "prevent", "protect", "what happens if",
     "how to know if", "how do i know if", "ever been hacked", "were you hacked", "担心", "怕",
     "加强安全", "怎么加强", "safe from", "is it safe", "secure from", "worried", "afraid",
-    "might", "could someone",
+    "might", "could someone", "的话", "gets hacked", "get hacked", "your hot wallet",
+    "你们的", "what happens to users",
 ];
 
 // ---------------------------------------------------------------- zh
@@ -62,6 +63,19 @@ fn zh_freeze_request(text: &str) -> bool {
             ]
             .iter()
             .any(|w| before.ends_with(w) || before.ends_with(&format!("{w}一下")));
+            // "请帮我把账户锁住": the object comes before the verb.
+            let fronted = ["账户", "账号", "帐户", "帐号", "号", "钱包", "它"]
+                .iter()
+                .any(|w| before.ends_with(w))
+                && has(
+                    before,
+                    &[
+                        "请", "帮", "马上", "立即", "立刻", "赶紧", "赶快", "快", "把",
+                    ],
+                );
+            if fronted {
+                return true;
+            }
             let object = [
                 "我", "账", "帐", "号", "一下", "钱包", "它", "资金", "资产", "uid",
             ]
@@ -194,6 +208,19 @@ fn zh_urgent(t: &str) -> bool {
     if has(t, &["陌生", "别人", "有人", "不是我", "黑客"])
         && has(t, &["修改了", "改了", "换了", "换绑了", "解绑了"])
         && has(t, &["密码", "邮箱", "手机号", "谷歌", "验证器", "2fa"])
+        && !not_now
+    {
+        return true;
+    }
+    // Someone else logged in and acted.
+    if has(t, &["有人", "别人", "黑客", "陌生人"])
+        && has(t, &["登录", "登陆", "登了", "进了"])
+        && has(
+            t,
+            &[
+                "提走", "卖了", "转走", "提了", "转了", "改了", "下单", "卖掉", "买了",
+            ],
+        )
         && !not_now
     {
         return true;

@@ -246,7 +246,7 @@ const EN_FREEZE: &[&str] = &[
 const EN_HACKED: &[&str] = &[
     "hacked", "compromised", "stole my account", "stolen account", "account stolen",
     "account is stolen", "account was stolen", "took over my account", "account takeover",
-    "hacker", "being hacked",
+    "hacker", "being hacked", "hijack",
 ];
 #[rustfmt::skip]
 const EN_NOT_REALLY: &[&str] = &[
@@ -422,9 +422,145 @@ const OTHER_URGENT: &[&str] = &[
     "bị hack", "khóa ngay", "ถูกแฮก", "ระงับบัญชี", "diretas", "bekukan",
 ];
 
+// ------------------------------------------------ cue families (zh + en)
+//
+// The phrase rules above know particular wordings. The families below
+// generalise: an emergency is two kinds of evidence together (an intruder
+// and a loss, a denial and money moving, a secret handed to an
+// impersonator, a security setting changed by someone else).
+
+#[rustfmt::skip]
+const INTRUDER: &[&str] = &[
+    "有人", "别人", "陌生人", "黑客", "骗子", "被人", "陌生ip", "陌生设备",
+    "someone", "somebody", "hacker", "scammer", "stranger", "a guy", "some guy", "unknown person",
+    "some person", "attacker", "thief",
+];
+#[rustfmt::skip]
+const LOSS: &[&str] = &[
+    "没了", "不见", "少了", "转走", "提走", "被提", "被转", "清空", "卖了", "乱下单", "转出",
+    "减少", "盗走", "全卖", "都卖", "提光", "转光", "乱买", "乱交易",
+    "gone", "emptied", "is empty", "wallet empty", "withdrew", "withdrawn", "drained", "moving my",
+    "are moving", "is moving", "transferred out", "sent out", "bought a bunch", "sold my",
+    "sold all", "lost all", "stole", "took all", "took my", "cleaned out", "wiped",
+];
+#[rustfmt::skip]
+const DENIAL: &[&str] = &[
+    "不是我", "没操作", "没有操作", "我没有提", "我没提", "不知情", "未授权", "没授权",
+    "不是本人", "非本人",
+    "didn't", "didnt", "did not", "never", "aren't mine", "arent mine", "not mine", "wasn't me",
+    "wasnt me", "not me", "unauthori", "without my",
+];
+#[rustfmt::skip]
+const MONEY_MOVED: &[&str] = &[
+    "提币", "提现", "转出", "转走", "提走", "下单", "交易记录", "买入", "卖出", "资产", "余额",
+    "withdraw", "transfer", "trade", "order", "bought", "sold", "balance", "funds", "coins",
+    "moving", "sent",
+];
+#[rustfmt::skip]
+const HANDED: &[&str] = &[
+    "给了", "告诉了", "告诉他", "念给", "发给", "输入了", "填了", "报给", "转了", "已经转",
+    "我转", "给他",
+    "gave", "told him", "told them", "told her", "typed", "entered", "sent him", "sent them",
+    "shared", "read out", "i sent", "handed",
+];
+#[rustfmt::skip]
+const SECRET_OR_CODE: &[&str] = &[
+    "验证码", "密码", "助记词", "私钥", "谷歌", "动态码", "资金",
+    "code", "password", "seed", "phrase", "private key", "2fa", "otp", "funds", "usdt", "btc",
+    "eth", "money",
+];
+#[rustfmt::skip]
+const IMPERSONATION: &[&str] = &[
+    "说是", "自称", "冒充", "假", "官方", "客服", "安全中心", "风控部门", "工作人员", "管理员",
+    "support", "admin", "official", "security team", "moderator", " mod", "claiming",
+    "pretending", "posing", "agent", "staff", "employee",
+];
+#[rustfmt::skip]
+const CHANGED_SETTING: &[&str] = &[
+    "被改", "被加", "被人加", "被重置", "被换", "被绑", "被解绑", "被关闭", "被关了",
+    "reset", "changed", "added", "removed", "disabled", "turned off",
+];
+#[rustfmt::skip]
+const SETTING: &[&str] = &[
+    "白名单", "谷歌", "验证", "密码", "邮箱", "手机", "api", "防钓鱼",
+    "whitelist", "2fa", "authenticator", "password", "email", "phone", "api", "anti-phishing",
+];
+/// Contexts where an "intruder" word is a counterparty or a helper, or a
+/// "loss" is a transfer delay.
+#[rustfmt::skip]
+const NOT_INTRUSION: &[&str] = &[
+    "对方", "买家", "卖家", "商家", "p2p", "otc", "转给我", "充值", "到账", "未到", "没到",
+    "buyer", "seller", "merchant", "sent me", "can someone", "could someone", "someone help",
+    "someone please", "deposit", "not arrived", "not credited", "hasn't arrived",
+    "not received", "didn't receive", "didnt receive", "didn't arrive", "didnt arrive",
+];
+
+fn families(t: &str) -> bool {
+    if has(t, NOT_NOW) {
+        return false;
+    }
+    let context_ok = !has(t, NOT_INTRUSION);
+    if context_ok && has(t, INTRUDER) && has(t, LOSS) {
+        return true;
+    }
+    if context_ok && has(t, DENIAL) && has(t, LOSS) {
+        return true;
+    }
+    if context_ok
+        && has(
+            t,
+            &[
+                "不是我的",
+                "aren't mine",
+                "arent mine",
+                "not mine",
+                "wasn't me",
+                "not me",
+            ],
+        )
+        && has(t, MONEY_MOVED)
+    {
+        return true;
+    }
+    if has(t, HANDED) && has(t, SECRET_OR_CODE) && has(t, IMPERSONATION) && !t.contains("?") {
+        return true;
+    }
+    if has(t, CHANGED_SETTING) && has(t, SETTING) && (has(t, INTRUDER) || has(t, DENIAL)) {
+        return true;
+    }
+    // "I need my account frozen right now": a freeze asked for, object first.
+    has(t, &["need", "want", "get", "have", "please", "pls"])
+        && has(
+            t,
+            &[
+                "account frozen",
+                "acct frozen",
+                "account locked down",
+                "wallet frozen",
+                "account blocked now",
+                "account disabled now",
+            ],
+        )
+        && !has(
+            t,
+            &[
+                "why",
+                "how",
+                "unfreeze",
+                "unlock",
+                "until",
+                "when",
+                "was frozen",
+                "is frozen",
+                "got frozen",
+                "been frozen",
+            ],
+        )
+}
+
 /// Whether a folded text matches an emergency rule.
 pub fn urgent_rule(folded: &str) -> bool {
-    zh_urgent(folded) || en_urgent(folded) || has(folded, OTHER_URGENT)
+    zh_urgent(folded) || en_urgent(folded) || families(folded) || has(folded, OTHER_URGENT)
 }
 
 #[cfg(test)]

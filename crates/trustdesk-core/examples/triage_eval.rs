@@ -179,11 +179,19 @@ fn sweep(train: &[Example]) {
             ));
         }
     }
-    for urgent_threshold in [0.5f32, 0.7, 0.8, 0.9] {
+    for urgent_threshold in [0.2f32, 0.3, 0.5, 0.7, 0.8, 0.9] {
         candidates.push((
             format!("urgent threshold {urgent_threshold}"),
             Config {
                 urgent_threshold,
+                ..Config::default()
+            },
+        ));
+        candidates.push((
+            format!("urgent threshold {urgent_threshold}, no rules"),
+            Config {
+                urgent_threshold,
+                rules: false,
                 ..Config::default()
             },
         ));

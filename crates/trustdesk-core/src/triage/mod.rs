@@ -134,7 +134,7 @@ impl Default for Config {
             epochs: 20,
             lr: 2.0,
             l2: 1e-3,
-            urgent_threshold: 0.8,
+            urgent_threshold: 0.5,
             rules: true,
         }
     }
@@ -252,8 +252,11 @@ impl Classifier {
         self.priority.scores(&f, &mut pp);
         linear::softmax(&mut pp[..kp]);
         let urgent_p = pp[priority_index(Priority::Urgent)];
-        let rule = self.config.rules && rules::urgent_rule(&normalize(text));
-        let urgent = !f.is_empty() && (rule || urgent_p >= self.config.urgent_threshold);
+        let folded = normalize(text);
+        let rule = self.config.rules && rules::urgent_rule(&folded);
+        let learned = urgent_p >= self.config.urgent_threshold
+            && !(self.config.rules && rules::calm(&folded));
+        let urgent = !f.is_empty() && (rule || learned);
         if urgent {
             // Every emergency (hacked account, unauthorized withdrawal, scam
             // in progress, freeze request, leaked seed) is a security matter:

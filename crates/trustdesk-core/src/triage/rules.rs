@@ -37,7 +37,7 @@ const NOT_NOW: &[&str] = &[
     "how to know if", "how do i know if", "ever been hacked", "were you hacked", "担心", "怕",
     "加强安全", "怎么加强", "safe from", "is it safe", "secure from", "worried", "afraid",
     "might", "could someone", "的话", "gets hacked", "get hacked", "your hot wallet",
-    "你们的", "what happens to users",
+    "what happens to users",
 ];
 
 // ---------------------------------------------------------------- zh
@@ -93,14 +93,14 @@ fn zh_freeze_request(text: &str) -> bool {
 const ZH_THEFT: &[&str] = &[
     "盗我", "盗号", "被盗", "盗了", "被黑", "黑客", "偷了我", "偷我", "骗走", "钱被偷",
     "币被偷", "号被偷", "账户被偷", "账号被偷", "资产被偷", "被人盗", "被清空", "钱包清空了",
-    "账户清空了", "余额清空了", "被掏空", "登了我的号", "登录了我的号", "登了我的账", "盗刷",
+    "账户清空了", "余额清空了", "被掏空", "入侵", "登了我的号", "登录了我的号", "登了我的账", "盗刷",
 ];
 #[rustfmt::skip]
 const ZH_NOT_ME: &[&str] = &[
     "不是我操作", "不是我本人", "不是我提", "不是我做", "不是我下", "不是我转", "不是我改",
     "不是我弄", "非本人", "我没有操作", "我没操作", "我没有提", "我没提", "本人没有操作",
     "没有操作过", "没操作过", "不知情", "没有授权", "未经授权", "未授权", "没做过",
-    "不是我做的", "我没提过", "我没有下", "我没下",
+    "不是我做的", "我没提过", "没提过", "根本没提", "没有提过", "没转过", "没有转过", "我没有下", "我没下",
 ];
 #[rustfmt::skip]
 const ZH_MONEY_OUT: &[&str] = &[
@@ -128,13 +128,13 @@ const ZH_LEAKED: &[&str] = &[
 #[rustfmt::skip]
 const ZH_IMPERSONATOR: &[&str] = &[
     "冒充", "自称", "假客服", "假的客服", "骗子", "假官方", "说是官方", "说是客服",
-    "官方的人", "客服的人", "管理员", "假冒",
+    "官方的人", "客服的人", "管理员", "假冒", "经理", "说她是", "说他是", "你们的人",
 ];
 #[rustfmt::skip]
 const ZH_HANDED_OVER: &[&str] = &[
     "已经转", "转了", "我转", "远程", "正在", "告诉他", "告诉了", "给他转", "在操作", "还在",
     "刚刚", "刚才", "刚转", "转完", "转出去了", "给了", "骗走", "让我装",
-    "装了", "下载了", "自己在动", "在用我的",
+    "装了", "下载了", "自己在动", "在用我的", "已经充", "我充了", "充了两", "充了几",
 ];
 #[rustfmt::skip]
 const ZH_CHANGED: &[&str] = &[
@@ -147,7 +147,7 @@ const ZH_ACTIVE: &[&str] = &[
     "正在被登录", "被别人登录着", "被别人登陆", "被别人登录", "有人在用我的", "踢不掉",
     "在疯狂", "在被提", "币在被", "正在提我", "快拦住", "帮我拦截", "拦下来", "拦住",
     "正在被人操作", "被人操作", "鼠标自己", "被人登录", "有人登了", "有人登录了我",
-    "有人在操作", "被人转", "被别人控制", "被人控制", "控制了我的",
+    "有人在操作", "被人转", "往外转", "在转出", "在被转", "被别人控制", "被人控制", "控制了我的",
 ];
 
 /// "不是我" as a denial ("…提币，不是我"), not inside "是不是我…".
@@ -246,11 +246,13 @@ const EN_FREEZE: &[&str] = &[
 const EN_HACKED: &[&str] = &[
     "hacked", "compromised", "stole my account", "stolen account", "account stolen",
     "account is stolen", "account was stolen", "took over my account", "account takeover",
-    "hacker", "being hacked", "hijack",
+    "hacker", "being hacked", "hijack", "breached", "broke into", "got into my account",
+    "intrusion", "intruder",
 ];
 #[rustfmt::skip]
 const EN_NOT_REALLY: &[&str] = &[
-    "email got hacked", "email was hacked", "email hacked", "at risk", "api key",
+    "email got hacked", "email was hacked", "email hacked", "at risk", "api key", "another site",
+    "other site", "should i change", "data breach",
 ];
 #[rustfmt::skip]
 const EN_NOT_ME: &[&str] = &[
@@ -313,7 +315,8 @@ const EN_ACTIVE: &[&str] = &[
     "kick them out", "is withdrawing", "draining my", "drained", "being drained",
     "being emptied", "being withdrawn", "being moved", "being transferred", "being sent",
     "keeps going down", "is trading on my account", "is using my account", "emptied my",
-    "wiped my account", "account was emptied", "someone logged in and",
+    "wiped my account", "account was emptied", "someone logged in and", "stranger in my account",
+    "someone in my account", "someone is in my account", "flowing out", "being sent out",
 ];
 #[rustfmt::skip]
 const EN_CHANGED: &[&str] = &[
@@ -528,6 +531,26 @@ fn families(t: &str) -> bool {
     if has(t, CHANGED_SETTING) && has(t, SETTING) && (has(t, INTRUDER) || has(t, DENIAL)) {
         return true;
     }
+    if has(t, INTRUDER)
+        && has(
+            t,
+            &[
+                "in my account",
+                "into my account",
+                "我的账户里",
+                "我的账号里",
+            ],
+        )
+        && has(
+            t,
+            &[
+                "placing", "trading", "buying", "selling", "withdraw", "trade", "下单", "交易",
+                "提币",
+            ],
+        )
+    {
+        return true;
+    }
     // "I need my account frozen right now": a freeze asked for, object first.
     has(t, &["need", "want", "get", "have", "please", "pls"])
         && has(
@@ -556,6 +579,20 @@ fn families(t: &str) -> bool {
                 "been frozen",
             ],
         )
+}
+
+/// The customer says the threat did not work ("I hung up", "我没理他"): the
+/// learned score alone must not raise an alarm then.
+#[rustfmt::skip]
+const CALM: &[&str] = &[
+    "没理", "没有理", "没上当", "没给他", "没有给", "挂了电话", "拉黑了", "没点",
+    "hung up", "ignored", "didn't fall", "did not fall", "didn't give", "did not give",
+    "didnt give", "blocked him", "blocked them", "didn't click", "didnt click", "did not click",
+];
+
+/// Whether the text says an attempt failed (see [`CALM`]).
+pub fn calm(folded: &str) -> bool {
+    has(folded, CALM)
 }
 
 /// Whether a folded text matches an emergency rule.

@@ -47,7 +47,8 @@ const ZH_AUTHORITY: &[&str] = &["法院", "司法", "公安", "警方", "警察"
 
 fn zh_freeze_request(text: &str) -> bool {
     // A freeze ordered by a court or the police is a compliance matter.
-    if has(text, ZH_AUTHORITY) {
+    if has(text, ZH_AUTHORITY) || has(text, &["解除", "解冻", "解封", "后怎么", "之后怎么"])
+    {
         return false;
     }
     for verb in ["冻结", "锁定", "锁住", "封掉", "封了"] {
@@ -246,7 +247,7 @@ const EN_FREEZE: &[&str] = &[
 const EN_HACKED: &[&str] = &[
     "hacked", "compromised", "stole my account", "stolen account", "account stolen",
     "account is stolen", "account was stolen", "took over my account", "account takeover",
-    "hacker", "being hacked", "hijack", "breached", "broke into", "got into my account",
+    "hacker", "being hacked", "hijack", "taken over", "takeover", "breached", "broke into", "got into my account",
     "intrusion", "intruder",
 ];
 #[rustfmt::skip]
@@ -456,6 +457,7 @@ const DENIAL: &[&str] = &[
 #[rustfmt::skip]
 const MONEY_MOVED: &[&str] = &[
     "提币", "提现", "转出", "转走", "提走", "下单", "交易记录", "买入", "卖出", "资产", "余额",
+    "卖单", "买单", "订单", "挂单",
     "withdraw", "transfer", "trade", "order", "bought", "sold", "balance", "funds", "coins",
     "moving", "sent",
 ];
@@ -529,6 +531,37 @@ fn families(t: &str) -> bool {
         return true;
     }
     if has(t, CHANGED_SETTING) && has(t, SETTING) && (has(t, INTRUDER) || has(t, DENIAL)) {
+        return true;
+    }
+    // Credentials typed into a phishing site, and money is now moving.
+    if has(
+        t,
+        &[
+            "钓鱼",
+            "假网站",
+            "phishing",
+            "fake site",
+            "fake website",
+            "scam site",
+        ],
+    ) && has(
+        t,
+        &[
+            "输了",
+            "输入了",
+            "填了",
+            "登录了",
+            "entered",
+            "typed",
+            "logged in",
+            "signed in",
+        ],
+    ) && has(
+        t,
+        &[
+            "提币", "提现", "转出", "转走", "withdraw", "transfer", "gone", "moving", "没了",
+        ],
+    ) {
         return true;
     }
     if has(t, INTRUDER)

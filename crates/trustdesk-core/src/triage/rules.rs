@@ -13,6 +13,53 @@ fn has(text: &str, needles: &[&str]) -> bool {
     needles.iter().any(|n| text.contains(n))
 }
 
+/// The folded text plus a 2^16-bit set of the hashes of its 3-byte windows:
+/// a needle whose first or last three bytes are absent cannot occur, which
+/// skips most of the several hundred substring searches of the rules.
+struct Folded<'a> {
+    s: &'a str,
+    bits: Vec<u64>,
+}
+
+fn window_hash(w: &[u8]) -> usize {
+    let v = u32::from(w[0]) | u32::from(w[1]) << 8 | u32::from(w[2]) << 16;
+    (v.wrapping_mul(0x9E37_79B1) >> 16) as usize
+}
+
+impl<'a> Folded<'a> {
+    fn new(s: &'a str) -> Self {
+        let mut bits = vec![0u64; 1 << 10];
+        for w in s.as_bytes().windows(3) {
+            let h = window_hash(w);
+            bits[h >> 6] |= 1 << (h & 63);
+        }
+        Folded { s, bits }
+    }
+
+    fn may_contain(&self, needle: &str) -> bool {
+        let b = needle.as_bytes();
+        if b.len() < 3 {
+            return true;
+        }
+        let present = |w: &[u8]| {
+            let h = window_hash(w);
+            self.bits[h >> 6] & (1 << (h & 63)) != 0
+        };
+        present(&b[..3]) && present(&b[b.len() - 3..])
+    }
+}
+
+impl std::ops::Deref for Folded<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.s
+    }
+}
+
+fn hs(t: &Folded<'_>, needles: &[&str]) -> bool {
+    needles.iter().any(|n| t.may_contain(n) && t.s.contains(n))
+}
+
 /// `needle` occurs with no letter right before it (so "freeze my" does not
 /// match inside "unfreeze my").
 fn has_word(text: &str, needles: &[&str]) -> bool {
@@ -45,9 +92,9 @@ const NOT_NOW: &[&str] = &[
 #[rustfmt::skip]
 const ZH_AUTHORITY: &[&str] = &["法院", "司法", "公安", "警方", "警察"];
 
-fn zh_freeze_request(text: &str) -> bool {
+fn zh_freeze_request(text: &Folded<'_>) -> bool {
     // A freeze ordered by a court or the police is a compliance matter.
-    if has(text, ZH_AUTHORITY) || has(text, &["解除", "解冻", "解封", "后怎么", "之后怎么"])
+    if hs(text, ZH_AUTHORITY) || hs(text, &["解除", "解冻", "解封", "后怎么", "之后怎么"])
     {
         return false;
     }
@@ -152,7 +199,7 @@ const ZH_ACTIVE: &[&str] = &[
 ];
 
 /// "不是我" as a denial ("…提币，不是我"), not inside "是不是我…".
-fn zh_denial(t: &str) -> bool {
+fn zh_denial(t: &Folded<'_>) -> bool {
     t.match_indices("不是我").any(|(i, m)| {
         let before = &t[..i];
         let next = t[i + m.len()..].chars().next();
@@ -161,27 +208,27 @@ fn zh_denial(t: &str) -> bool {
     })
 }
 
-fn zh_urgent(t: &str) -> bool {
+fn zh_urgent(t: &Folded<'_>) -> bool {
     if zh_freeze_request(t) {
         return true;
     }
-    let not_now = has(t, NOT_NOW);
-    if has(t, ZH_THEFT) && !not_now {
+    let not_now = hs(t, NOT_NOW);
+    if hs(t, ZH_THEFT) && !not_now {
         return true;
     }
-    if (has(t, ZH_NOT_ME) || zh_denial(t)) && has(t, ZH_MONEY_OUT) && !not_now {
+    if (hs(t, ZH_NOT_ME) || zh_denial(t)) && hs(t, ZH_MONEY_OUT) && !not_now {
         return true;
     }
-    let gone = (has(t, ZH_GONE) && has(t, &["币", "钱", "资产", "余额", "u", "账户", "钱包"]))
-        || (has(t, ZH_GONE_WEAK) && has(t, ZH_KEPT_IN));
+    let gone = (hs(t, ZH_GONE) && hs(t, &["币", "钱", "资产", "余额", "u", "账户", "钱包"]))
+        || (hs(t, ZH_GONE_WEAK) && hs(t, ZH_KEPT_IN));
     if gone
-        && !has(t, ZH_TRADING_LOSS)
-        && !has(t, &["充", "到账", "提币后", "转账", "提现后"])
+        && !hs(t, ZH_TRADING_LOSS)
+        && !hs(t, &["充", "到账", "提币后", "转账", "提现后"])
         && !not_now
     {
         return true;
     }
-    if has(
+    if hs(
         t,
         &[
             "被人提走",
@@ -193,30 +240,30 @@ fn zh_urgent(t: &str) -> bool {
             "被转移",
             "把我的",
         ],
-    ) && has(t, &["转走", "提走", "盗走", "转出", "转移", "被人"])
+    ) && hs(t, &["转走", "提走", "盗走", "转出", "转移", "被人"])
     {
         return true;
     }
-    if has(t, ZH_SECRET) && has(t, ZH_LEAKED) && !not_now {
+    if hs(t, ZH_SECRET) && hs(t, ZH_LEAKED) && !not_now {
         return true;
     }
-    if has(t, ZH_IMPERSONATOR) && has(t, ZH_HANDED_OVER) {
+    if hs(t, ZH_IMPERSONATOR) && hs(t, ZH_HANDED_OVER) {
         return true;
     }
-    if has(t, ZH_CHANGED) && has(t, ZH_CREDENTIAL) && !not_now && !t.contains("注册") {
+    if hs(t, ZH_CHANGED) && hs(t, ZH_CREDENTIAL) && !not_now && !t.contains("注册") {
         return true;
     }
-    if has(t, &["陌生", "别人", "有人", "不是我", "黑客"])
-        && has(t, &["修改了", "改了", "换了", "换绑了", "解绑了"])
-        && has(t, &["密码", "邮箱", "手机号", "谷歌", "验证器", "2fa"])
+    if hs(t, &["陌生", "别人", "有人", "不是我", "黑客"])
+        && hs(t, &["修改了", "改了", "换了", "换绑了", "解绑了"])
+        && hs(t, &["密码", "邮箱", "手机号", "谷歌", "验证器", "2fa"])
         && !not_now
     {
         return true;
     }
     // Someone else logged in and acted.
-    if has(t, &["有人", "别人", "黑客", "陌生人"])
-        && has(t, &["登录", "登陆", "登了", "进了"])
-        && has(
+    if hs(t, &["有人", "别人", "黑客", "陌生人"])
+        && hs(t, &["登录", "登陆", "登了", "进了"])
+        && hs(
             t,
             &[
                 "提走", "卖了", "转走", "提了", "转了", "改了", "下单", "卖掉", "买了",
@@ -226,12 +273,12 @@ fn zh_urgent(t: &str) -> bool {
     {
         return true;
     }
-    if has(t, &["远程", "屏幕共享", "共享屏幕", "共享桌面"])
-        && has(t, &["现在", "正在", "在操作", "控制了", "在帮我"])
+    if hs(t, &["远程", "屏幕共享", "共享屏幕", "共享桌面"])
+        && hs(t, &["现在", "正在", "在操作", "控制了", "在帮我"])
     {
         return true;
     }
-    has(t, ZH_ACTIVE)
+    hs(t, ZH_ACTIVE)
 }
 
 // ---------------------------------------------------------------- en
@@ -333,52 +380,49 @@ const EN_STRANGER: &[&str] = &[
     "i didn't", "i didnt", "i did not", "somebody",
 ];
 
-fn en_urgent(t: &str) -> bool {
+fn en_urgent(t: &Folded<'_>) -> bool {
     if has_word(t, EN_FREEZE) {
         return true;
     }
-    let not_now = has(t, NOT_NOW);
-    let not_really = has(t, EN_NOT_REALLY);
-    if has(t, EN_HACKED) && !not_really && !not_now {
+    let not_now = hs(t, NOT_NOW);
+    let not_really = hs(t, EN_NOT_REALLY);
+    if hs(t, EN_HACKED) && !not_really && !not_now {
         return true;
     }
-    if has(t, &["stole", "stolen", "robbed"])
-        && has(t, EN_ASSETS)
-        && !t.contains("phone")
-        && !not_now
+    if hs(t, &["stole", "stolen", "robbed"]) && hs(t, EN_ASSETS) && !t.contains("phone") && !not_now
     {
         return true;
     }
-    if has_word(t, EN_NOT_ME) && has(t, EN_MONEY_OUT) {
+    if has_word(t, EN_NOT_ME) && hs(t, EN_MONEY_OUT) {
         return true;
     }
-    if has(t, EN_SECRET) && has(t, EN_LEAKED) && !not_now {
+    if hs(t, EN_SECRET) && hs(t, EN_LEAKED) && !not_now {
         return true;
     }
-    if has(t, EN_IMPERSONATOR) && has(t, EN_HANDED_OVER) && !not_now {
+    if hs(t, EN_IMPERSONATOR) && hs(t, EN_HANDED_OVER) && !not_now {
         return true;
     }
-    if has(t, EN_REMOTE)
-        && has(
+    if hs(t, EN_REMOTE)
+        && hs(
             t,
             &["now", "moving", "withdraw", "sent", "transfer", "money"],
         )
     {
         return true;
     }
-    if has(t, EN_ACTIVE) {
+    if hs(t, EN_ACTIVE) {
         return true;
     }
-    if has(t, EN_CHANGED) && has(t, EN_CREDENTIAL) && has(t, EN_STRANGER) && !not_now {
+    if hs(t, EN_CHANGED) && hs(t, EN_CREDENTIAL) && hs(t, EN_STRANGER) && !not_now {
         return true;
     }
-    if has(t, &["all my", "everything"])
-        && has(
+    if hs(t, &["all my", "everything"])
+        && hs(
             t,
             &["is gone", "are gone", "disappeared", "vanished", "missing"],
         )
-        && has(t, EN_ASSETS)
-        && !has(
+        && hs(t, EN_ASSETS)
+        && !hs(
             t,
             &[
                 "liquidat",
@@ -394,7 +438,7 @@ fn en_urgent(t: &str) -> bool {
         return true;
     }
     t.contains("right now")
-        && has(
+        && hs(
             t,
             &[
                 "someone",
@@ -500,19 +544,19 @@ const NOT_INTRUSION: &[&str] = &[
     "not received", "didn't receive", "didnt receive", "didn't arrive", "didnt arrive",
 ];
 
-fn families(t: &str) -> bool {
-    if has(t, NOT_NOW) {
+fn families(t: &Folded<'_>) -> bool {
+    if hs(t, NOT_NOW) {
         return false;
     }
-    let context_ok = !has(t, NOT_INTRUSION);
-    if context_ok && has(t, INTRUDER) && has(t, LOSS) {
+    let context_ok = !hs(t, NOT_INTRUSION);
+    if context_ok && hs(t, INTRUDER) && hs(t, LOSS) {
         return true;
     }
-    if context_ok && has(t, DENIAL) && has(t, LOSS) {
+    if context_ok && hs(t, DENIAL) && hs(t, LOSS) {
         return true;
     }
     if context_ok
-        && has(
+        && hs(
             t,
             &[
                 "不是我的",
@@ -523,18 +567,18 @@ fn families(t: &str) -> bool {
                 "not me",
             ],
         )
-        && has(t, MONEY_MOVED)
+        && hs(t, MONEY_MOVED)
     {
         return true;
     }
-    if has(t, HANDED) && has(t, SECRET_OR_CODE) && has(t, IMPERSONATION) && !t.contains("?") {
+    if hs(t, HANDED) && hs(t, SECRET_OR_CODE) && hs(t, IMPERSONATION) && !t.contains("?") {
         return true;
     }
-    if has(t, CHANGED_SETTING) && has(t, SETTING) && (has(t, INTRUDER) || has(t, DENIAL)) {
+    if hs(t, CHANGED_SETTING) && hs(t, SETTING) && (hs(t, INTRUDER) || hs(t, DENIAL)) {
         return true;
     }
     // Credentials typed into a phishing site, and money is now moving.
-    if has(
+    if hs(
         t,
         &[
             "钓鱼",
@@ -544,7 +588,7 @@ fn families(t: &str) -> bool {
             "fake website",
             "scam site",
         ],
-    ) && has(
+    ) && hs(
         t,
         &[
             "输了",
@@ -556,7 +600,7 @@ fn families(t: &str) -> bool {
             "logged in",
             "signed in",
         ],
-    ) && has(
+    ) && hs(
         t,
         &[
             "提币", "提现", "转出", "转走", "withdraw", "transfer", "gone", "moving", "没了",
@@ -564,8 +608,8 @@ fn families(t: &str) -> bool {
     ) {
         return true;
     }
-    if has(t, INTRUDER)
-        && has(
+    if hs(t, INTRUDER)
+        && hs(
             t,
             &[
                 "in my account",
@@ -574,7 +618,7 @@ fn families(t: &str) -> bool {
                 "我的账号里",
             ],
         )
-        && has(
+        && hs(
             t,
             &[
                 "placing", "trading", "buying", "selling", "withdraw", "trade", "下单", "交易",
@@ -585,8 +629,8 @@ fn families(t: &str) -> bool {
         return true;
     }
     // "I need my account frozen right now": a freeze asked for, object first.
-    has(t, &["need", "want", "get", "have", "please", "pls"])
-        && has(
+    hs(t, &["need", "want", "get", "have", "please", "pls"])
+        && hs(
             t,
             &[
                 "account frozen",
@@ -597,7 +641,7 @@ fn families(t: &str) -> bool {
                 "account disabled now",
             ],
         )
-        && !has(
+        && !hs(
             t,
             &[
                 "why",
@@ -630,7 +674,11 @@ pub fn calm(folded: &str) -> bool {
 
 /// Whether a folded text matches an emergency rule.
 pub fn urgent_rule(folded: &str) -> bool {
-    zh_urgent(folded) || en_urgent(folded) || families(folded) || has(folded, OTHER_URGENT)
+    let t = Folded::new(folded);
+    // The zh phrase rules need Han characters, the en ones Latin letters.
+    let han = folded.chars().any(super::features::is_han);
+    let latin = folded.bytes().any(|b| b.is_ascii_alphabetic());
+    (han && zh_urgent(&t)) || (latin && en_urgent(&t)) || families(&t) || hs(&t, OTHER_URGENT)
 }
 
 #[cfg(test)]

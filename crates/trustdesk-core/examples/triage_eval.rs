@@ -160,6 +160,24 @@ fn sweep(train: &[Example]) {
             },
         ));
     }
+    for balanced in [false, true] {
+        for (latin_min, latin_max) in [(2, 5), (3, 6)] {
+            let features = FeatureSet {
+                cjk_max: 2,
+                latin_min,
+                latin_max,
+                ..FeatureSet::FULL
+            };
+            candidates.push((
+                format!("balanced {balanced} Latin {latin_min}..={latin_max}"),
+                Config {
+                    features,
+                    balanced,
+                    ..Config::default()
+                },
+            ));
+        }
+    }
     candidates.push((
         "words only".to_owned(),
         Config {
@@ -215,6 +233,7 @@ fn sweep(train: &[Example]) {
     }
     for (name, config) in candidates {
         let (mut n, mut ok, mut utp, mut ufp, mut ufn) = (0, 0, 0, 0, 0);
+        let mut lang = [(0usize, 0usize); 3];
         for fold in 0..5 {
             let (va, tr): (Vec<Example>, Vec<Example>) =
                 train.iter().cloned().partition(|e| e.fold() == fold);
@@ -224,10 +243,18 @@ fn sweep(train: &[Example]) {
             utp += r.urgent_tp;
             ufp += r.urgent_fp;
             ufn += r.urgent_fn;
+            for (acc, l) in lang.iter_mut().zip(r.per_language) {
+                acc.0 += l.0;
+                acc.1 += l.1;
+            }
         }
+        let la = |i: usize| lang[i].1 as f64 / lang[i].0.max(1) as f64;
         println!(
-            "{name:<28} cv accuracy {:.3} urgent P {:.3} R {:.3}",
+            "{name:<28} cv accuracy {:.3} (zh {:.3} en {:.3} other {:.3}) urgent P {:.3} R {:.3}",
             ok as f64 / n as f64,
+            la(0),
+            la(1),
+            la(2),
             utp as f64 / (utp + ufp).max(1) as f64,
             utp as f64 / (utp + ufn).max(1) as f64
         );

@@ -32,8 +32,8 @@ impl FeatureSet {
         words: true,
         char_ngrams: true,
         cjk_max: 2,
-        latin_min: 3,
-        latin_max: 6,
+        latin_min: 2,
+        latin_max: 5,
         word_bigrams: true,
     };
     pub const WORDS_ONLY: FeatureSet = FeatureSet {

@@ -24,6 +24,9 @@ pub struct LrParams {
     pub lr: f32,
     pub l2: f32,
     pub seed: u64,
+    /// Weight each example by `n / (k * n_class)` so small classes count as
+    /// much as large ones.
+    pub balanced: bool,
 }
 
 impl Default for LrParams {
@@ -33,6 +36,7 @@ impl Default for LrParams {
             lr: 0.5,
             l2: 1e-5,
             seed: 0x7121_a6e5,
+            balanced: false,
         }
     }
 }
@@ -86,6 +90,20 @@ impl Linear {
         if samples.is_empty() || k == 0 {
             return m;
         }
+        let mut class_weight = vec![1.0f32; k];
+        if p.balanced {
+            let mut counts = vec![0usize; k];
+            for s in samples {
+                counts[s.label.min(k - 1)] += 1;
+            }
+            for (w, &c) in class_weight.iter_mut().zip(&counts) {
+                *w = if c == 0 {
+                    1.0
+                } else {
+                    samples.len() as f32 / (k * c) as f32
+                };
+            }
+        }
         let mut order: Vec<usize> = (0..samples.len()).collect();
         let mut rng = Rng(p.seed | 1);
         let mut probs = vec![0.0f32; k];
@@ -100,7 +118,8 @@ impl Linear {
             for &idx in &order {
                 let s = &samples[idx];
                 // Linearly decaying learning rate down to 10 %.
-                let lr = p.lr * (1.0 - 0.9 * step as f32 / total);
+                let lr =
+                    p.lr * (1.0 - 0.9 * step as f32 / total) * class_weight[s.label.min(k - 1)];
                 step += 1;
                 m.probabilities(s.features, &mut probs);
                 for (c, pr) in probs.iter_mut().enumerate() {

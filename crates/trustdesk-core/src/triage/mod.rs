@@ -3,7 +3,7 @@
 //!
 //! - Category: multinomial logistic regression on hashed features (CJK
 //!   character 1–2-grams, Latin words, word bigrams and in-word character
-//!   3–6-grams), trained by [`Classifier::train`] from the labelled dataset in
+//!   2–5-grams, class-balanced), trained by [`Classifier::train`] from the labelled dataset in
 //!   `data/triage/examples.tsv`, embedded with `include_str!`. The built-in
 //!   model is trained once, lazily, at first use (see docs/triage.md for the
 //!   training time and the figures).
@@ -119,6 +119,8 @@ pub struct Config {
     pub lr: f32,
     /// L2 weight decay.
     pub l2: f32,
+    /// Class-balanced example weights for the category model.
+    pub balanced: bool,
     /// Urgent when the learned probability of `urgent` priority reaches this.
     pub urgent_threshold: f32,
     /// Whether the emergency rule layer is applied.
@@ -134,6 +136,7 @@ impl Default for Config {
             epochs: 20,
             lr: 2.0,
             l2: 1e-3,
+            balanced: true,
             urgent_threshold: 0.5,
             rules: true,
         }
@@ -214,7 +217,15 @@ impl Classifier {
         };
         let (category, priority) = match config.learner {
             Learner::LogisticRegression => (
-                Linear::train_logistic(dim, Category::ALL.len(), &cat, params),
+                Linear::train_logistic(
+                    dim,
+                    Category::ALL.len(),
+                    &cat,
+                    LrParams {
+                        balanced: config.balanced,
+                        ..params
+                    },
+                ),
                 Linear::train_logistic(dim, Priority::ALL.len(), &pri, params),
             ),
             Learner::NaiveBayes => (

@@ -67,10 +67,10 @@ fn dataset_has_several_hundred_examples_per_language_and_every_category() {
     );
 }
 
-/// Threshold: the held-out accuracy measured when this was written is 0.93
-/// (zh 0.91, en 0.95; docs/triage.md). 0.85 leaves room for dataset growth
+/// Threshold: the held-out accuracy measured when this was written is 0.92
+/// (zh 0.91, en 0.96; docs/triage.md). 0.85 leaves room for dataset growth
 /// to move it a little while still catching a real regression: the
-/// words-only naive Bayes baseline scores 0.83, and a broken feature
+/// words-only naive Bayes baseline scores 0.80, and a broken feature
 /// extractor or learner falls far below.
 #[test]
 fn held_out_category_accuracy() {
@@ -117,6 +117,17 @@ fn emergencies_are_urgent_security() {
         "有个假客服让我把USDT转到所谓的安全账户，我已经转了一笔",
         "账户里有一笔提币不是我操作的",
         "我的助记词泄露了",
+        // Written after the rules were fixed and never added to the dataset.
+        "紧急 我的账户有人在异地登录 还在往外提USDT",
+        "我把谷歌验证码发给了冒充客服的人 现在账户里的钱没了",
+        "求助！！我的帐户被别人登进去了，把我的BTC全卖了",
+        "请你们立刻冻结我的账号 UID 38291",
+        "有人拿到了我的助记词 正在转走我的币",
+        "my account is being accessed by someone else and they withdrew funds",
+        "fake support on telegram took my seed phrase and emptied my wallet",
+        "there were 3 withdrawals from my account tonight and none of them were me",
+        "hacker changed my email and is trying to withdraw",
+        "i got phished, they have my password and 2fa, please freeze",
     ] {
         let t = classify(text);
         assert!(t.urgent, "{text}: {t:?}");
@@ -134,6 +145,12 @@ fn calm_questions_are_not_urgent() {
         "提币没到",
         "账户被冻结了怎么解冻",
         "怎么设置防钓鱼码",
+        "听说有人冒充客服，怎么辨别",
+        "我的提币一直没到账 都三天了 急死了",
+        "what happens when I freeze my account, can I unfreeze it later",
+        "how do I know if my account was hacked",
+        "can support ever ask for my password",
+        "withdrawal still not here after 2 days, this is urgent",
     ] {
         let t = classify(text);
         assert!(!t.urgent, "{text}: {t:?}");

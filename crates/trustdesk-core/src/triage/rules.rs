@@ -83,7 +83,7 @@ const NOT_NOW: &[&str] = &[
     "in case", "someday", "one day", "avoid", "prevent", "protect", "what happens if",
     "how to know if", "how do i know if", "ever been hacked", "were you hacked", "担心", "怕",
     "加强安全", "怎么加强", "safe from", "is it safe", "secure from", "worried", "afraid",
-    "might", "could someone", "的话", "gets hacked", "get hacked", "your hot wallet",
+    "could someone", "的话", "gets hacked", "get hacked", "your hot wallet",
     "what happens to users",
 ];
 
@@ -381,7 +381,19 @@ const EN_STRANGER: &[&str] = &[
 ];
 
 fn en_urgent(t: &Folded<'_>) -> bool {
-    if has_word(t, EN_FREEZE) {
+    if has_word(t, EN_FREEZE)
+        && !hs(
+            t,
+            &[
+                "unfreeze",
+                "what happens",
+                "if i freeze",
+                "when i freeze",
+                "can i freeze",
+                "unlock",
+            ],
+        )
+    {
         return true;
     }
     let not_now = hs(t, NOT_NOW);
@@ -667,9 +679,11 @@ const CALM: &[&str] = &[
     "didnt give", "blocked him", "blocked them", "didn't click", "didnt click", "did not click",
 ];
 
-/// Whether the text says an attempt failed (see [`CALM`]).
+/// Whether the text says an attempt failed (see [`CALM`]) or asks about a
+/// past, hypothetical or preventive case: the learned score alone must not
+/// raise an alarm then.
 pub fn calm(folded: &str) -> bool {
-    has(folded, CALM)
+    has(folded, CALM) || has(folded, NOT_NOW) || has(folded, EN_NOT_REALLY)
 }
 
 /// Whether a folded text matches an emergency rule.

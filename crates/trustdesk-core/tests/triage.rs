@@ -256,6 +256,12 @@ fn parse_skips_malformed_lines() {
 }
 
 #[test]
+fn debug_output_stays_small() {
+    let shown = format!("{:?}", Classifier::builtin());
+    assert!(shown.len() < 2_000, "{} bytes", shown.len());
+}
+
+#[test]
 fn an_empty_training_set_still_classifies() {
     let m = Classifier::train(&[]);
     let t = m.classify("withdrawal not received");

@@ -33,7 +33,10 @@ pub struct Triage {
     pub language: Language,
     pub priority: Priority,
     pub urgent: bool,
-    /// Probability of the chosen category, in `0..=1`.
+    /// Probability the category model gives the chosen category, in `0..=1`.
+    /// An urgent message is always `security`; its confidence is then the
+    /// model's probability of `security`, which can be low when the
+    /// emergency rules alone decided.
     pub confidence: f32,
 }
 
@@ -144,11 +147,20 @@ impl Default for Config {
 }
 
 /// A trained triage model.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Classifier {
     config: Config,
     category: Linear,
     priority: Linear,
+}
+
+impl std::fmt::Debug for Classifier {
+    // The weights are megabytes of floats: show the configuration only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Classifier")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 fn category_index(c: Category) -> usize {

@@ -132,9 +132,7 @@ impl EventKind {
     pub fn visibility(&self) -> Visibility {
         match self {
             Self::Message { .. } | Self::StatusChanged { .. } => Visibility::Public,
-            Self::Note { .. } | Self::Assigned { .. } | Self::Triaged { .. } => {
-                Visibility::Internal
-            }
+            Self::Note { .. } | Self::Assigned { .. } | Self::Triaged { .. } => Visibility::Internal,
             Self::SystemNotice { audience, .. } => *audience,
         }
     }
@@ -219,8 +217,7 @@ impl Conversation {
                 self.priority = (*priority).max(self.priority);
                 self.urgent = *urgent || self.urgent;
             }
-            EventKind::Message { .. } | EventKind::Note { .. } | EventKind::SystemNotice { .. } => {
-            }
+            EventKind::Message { .. } | EventKind::Note { .. } | EventKind::SystemNotice { .. } => {}
         }
     }
 }
@@ -264,14 +261,8 @@ mod tests {
 
     #[test]
     fn notes_and_routing_are_internal_messages_public() {
-        assert_eq!(
-            EventKind::Note { body: "x".into() }.visibility(),
-            Visibility::Internal
-        );
-        assert_eq!(
-            EventKind::Message { body: "x".into() }.visibility(),
-            Visibility::Public
-        );
+        assert_eq!(EventKind::Note { body: "x".into() }.visibility(), Visibility::Internal);
+        assert_eq!(EventKind::Message { body: "x".into() }.visibility(), Visibility::Public);
         let notice = EventKind::SystemNotice {
             code: "c".into(),
             text: "t".into(),
@@ -333,10 +324,7 @@ mod tests {
                 snoozed_until: None,
             },
         ));
-        assert_eq!(
-            c.snoozed_until, None,
-            "leaving snooze clears the wake-up time"
-        );
+        assert_eq!(c.snoozed_until, None, "leaving snooze clears the wake-up time");
     }
 
     #[test]
@@ -360,13 +348,7 @@ mod tests {
     #[test]
     fn event_json_is_tagged_and_round_trips() {
         let c = conversation();
-        let e = event(
-            &c,
-            7,
-            EventKind::Message {
-                body: "你好".into(),
-            },
-        );
+        let e = event(&c, 7, EventKind::Message { body: "你好".into() });
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["kind"]["type"], "message");
         assert_eq!(v["kind"]["body"], "你好");

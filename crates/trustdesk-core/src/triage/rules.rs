@@ -141,14 +141,14 @@ fn zh_freeze_request(text: &Folded<'_>) -> bool {
 const ZH_THEFT: &[&str] = &[
     "盗我", "盗号", "被盗", "盗了", "被黑", "黑客", "偷了我", "偷我", "骗走", "钱被偷",
     "币被偷", "号被偷", "账户被偷", "账号被偷", "资产被偷", "被人盗", "被清空", "钱包清空了",
-    "账户清空了", "余额清空了", "被掏空", "入侵", "登了我的号", "登录了我的号", "登了我的账", "盗刷",
+    "账户清空了", "余额清空了", "被掏空", "入侵", "冒用", "盗用", "登了我的号", "登录了我的号", "登了我的账", "盗刷",
 ];
 #[rustfmt::skip]
 const ZH_NOT_ME: &[&str] = &[
     "不是我操作", "不是我本人", "不是我提", "不是我做", "不是我下", "不是我转", "不是我改",
     "不是我弄", "非本人", "我没有操作", "我没操作", "我没有提", "我没提", "本人没有操作",
     "没有操作过", "没操作过", "不知情", "没有授权", "未经授权", "未授权", "没做过",
-    "不是我做的", "我没提过", "没提过", "根本没提", "没有提过", "没转过", "没有转过", "我没有下", "我没下",
+    "不是我做的", "我没提过", "什么都没动", "我没动", "没动过", "没提过", "根本没提", "没有提过", "没转过", "没有转过", "我没有下", "我没下",
 ];
 #[rustfmt::skip]
 const ZH_MONEY_OUT: &[&str] = &[
@@ -157,7 +157,8 @@ const ZH_MONEY_OUT: &[&str] = &[
 ];
 #[rustfmt::skip]
 const ZH_GONE: &[&str] = &[
-    "全没了", "都没了", "不见了", "全部不见", "被转光", "被提光", "清零了", "莫名其妙",
+    "全没了", "都没了", "不见了", "全部不见", "被转光", "被提光", "清零了", "莫名其妙", "归零",
+    "变成0", "变成零",
 ];
 /// Weaker signs of loss, counted only with a place the money was kept.
 #[rustfmt::skip]
@@ -195,7 +196,8 @@ const ZH_ACTIVE: &[&str] = &[
     "正在被登录", "被别人登录着", "被别人登陆", "被别人登录", "有人在用我的", "踢不掉",
     "在疯狂", "在被提", "币在被", "正在提我", "快拦住", "帮我拦截", "拦下来", "拦住",
     "正在被人操作", "被人操作", "鼠标自己", "被人登录", "有人登了", "有人登录了我",
-    "有人在操作", "被人转", "往外转", "在转出", "在被转", "被别人控制", "被人控制", "控制了我的",
+    "有人在操作", "被人转", "往外转", "在转出", "在被转", "不认识的提", "不认识的交易",
+    "不认识的转", "不认识的订单", "陌生的提现", "陌生的提币", "陌生的交易", "没见过的提", "被别人控制", "被人控制", "控制了我的",
 ];
 
 /// "不是我" as a denial ("…提币，不是我"), not inside "是不是我…".
@@ -260,6 +262,11 @@ fn zh_urgent(t: &Folded<'_>) -> bool {
     {
         return true;
     }
+    if has(t, &["被转到", "被提到", "被转去", "被转进"])
+        && has(t, &["陌生", "不认识", "未知", "别人的"])
+    {
+        return true;
+    }
     // Someone else logged in and acted.
     if hs(t, &["有人", "别人", "黑客", "陌生人"])
         && hs(t, &["登录", "登陆", "登了", "进了"])
@@ -287,7 +294,7 @@ fn zh_urgent(t: &Folded<'_>) -> bool {
 const EN_FREEZE: &[&str] = &[
     "freeze my", "freeze the account", "freeze it", "freeze this account", "freeze account",
     "freeze now", "freeze everything", "lock my acc", "lock the acc", "lock it now", "lock down my",
-    "block my acc", "suspend my acc", "disable my acc", "freeze uid", "lock uid", "block it now",
+    "block my acc", "suspend my acc", "disable my acc", "put a hold on my", "hold on my account", "freeze uid", "lock uid", "block it now",
     "stop all withdrawals", "stop the withdrawal", "cancel this withdrawal, it's not me",
 ];
 #[rustfmt::skip]
@@ -310,6 +317,7 @@ const EN_NOT_ME: &[&str] = &[
     "wasn't me", "was not me", "not by me", "unauthorized", "unauthorised",
     "without my permission", "i didn't send", "i didnt send", "don't recognize",
     "dont recognize", "never did", "without my knowledge", "not done by me", "not me",
+    "did not authorise", "didn't authorise", "didnt authorise", "not authorised by me",
     "i never withdrew", "i didn't place", "i didnt place", "i never placed", "never requested",
     "didn't request", "didnt request", "did not request", "never initiated", "didn't initiate",
     "never asked for",
@@ -339,14 +347,14 @@ const EN_LEAKED: &[&str] = &[
 #[rustfmt::skip]
 const EN_IMPERSONATOR: &[&str] = &[
     "fake support", "fake customer", "posing as", "pretending to be", "claiming to be",
-    "impersonat", "scammer", "\"support", "\"admin", "\"official", "fake agent", "fake admin",
+    "impersonat", "scammer", "\"support", "\"admin", "\"official", "\"customer", "customer care", "fake agent", "fake admin",
     "admin on telegram", "support on telegram", "says he is", "says she is", "said he was",
     "said she was", "says they are", "claims to be", "claimed to be", "from your support",
     "from your team", "fake",
 ];
 #[rustfmt::skip]
 const EN_HANDED_OVER: &[&str] = &[
-    "i sent", "already sent", "sent him", "sent them", "sent her", "remote access", "still has",
+    "i sent", "sent it", "already sent", "sent him", "sent them", "sent her", "remote access", "still has",
     "still have", "still messaging", "transferred", "gave him", "gave them", "just sent",
     "they have my", "right now", "i paid", "gave my", "i gave", "told him my", "told them my",
     "made me", "send him", "asking for more", "still asking", "scammed me", "got scammed by",
@@ -426,6 +434,29 @@ fn en_urgent(t: &Folded<'_>) -> bool {
         return true;
     }
     if hs(t, EN_CHANGED) && hs(t, EN_CREDENTIAL) && hs(t, EN_STRANGER) && !not_now {
+        return true;
+    }
+    if hs(
+        t,
+        &[
+            "went to zero",
+            "went to 0",
+            "is now zero",
+            "is now 0",
+            "dropped to zero",
+            "dropped to 0",
+            "balance is zero",
+            "balance is 0",
+            "shows zero",
+            "shows 0",
+        ],
+    ) && (hs(t, EN_NOT_ME)
+        || hs(
+            t,
+            &["made no", "no transactions", "did nothing", "overnight"],
+        ))
+        && !not_now
+    {
         return true;
     }
     if hs(t, &["all my", "everything"])

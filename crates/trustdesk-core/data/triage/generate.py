@@ -185,6 +185,30 @@ add("en", "compliance", "N",
     "my account got restricted because of {country_en} regulations",
     "my {coin} withdrawal was rejected by compliance, what documents do you need")
 
+# Emergencies built from cue families (who / what happened / to what / when),
+# so the learned urgent score sees many combinations, plus near misses that
+# share the vocabulary but are not emergencies.
+add("zh", "security", "U",
+    "{when_zh}{who_zh}{acted_zh}我的{asset_zh}",
+    "我的{asset_zh}{when_zh}{lost_zh}，{deny_zh}",
+    "{deny_zh}，但是账户里{when_zh}多了一笔{money_op_zh}记录",
+    "{imp_zh}让我{hand_zh}，我照做了，现在{asset_zh}{lost_zh}",
+    "{urg_zh}{freeze_zh}，{reason3_zh}")
+add("zh", "security", "H",
+    "{imp_zh}联系我，让我{hand_zh}，我没理，这是真的吗",
+    "怎么防止{asset_zh}{lost_zh}",
+    "如果{who_zh}{acted_zh}我的{asset_zh}，应该怎么办")
+add("en", "security", "U",
+    "{when_en} {who_en} {acted_en} my {asset_en}",
+    "my {asset_en} {lost_en2} {when_en}, {deny_en}",
+    "{deny_en} but there's a new {money_op_en} on my account from {when_en}",
+    "{imp_en} told me to {hand_en}, I did it and now my {asset_en} {lost_en2}",
+    "{urg_en} {freeze_en}, {reason3_en}")
+add("en", "security", "H",
+    "{imp_en} asked me to {hand_en}, I ignored it, is that really you?",
+    "how do I stop my {asset_en} from being stolen",
+    "what should I do if {who_en} ever {acted_en} my {asset_en}")
+
 SLOTS = {
     "coin": COINS, "net": NETS, "net2": NETS, "num": NUM, "num_en": NUM_EN,
     "hours": HOURS_ZH, "hours_en": HOURS_EN, "exch": EXCH, "exch_en": EXCH_EN,
@@ -206,6 +230,30 @@ SLOTS = {
     "country": ["美国", "新加坡", "日本", "德国", "香港", "加拿大"],
     "country_en": ["the US", "Singapore", "Japan", "Germany", "Hong Kong", "Canada"],
     "year": ["2024", "2025"],
+    "when_zh": ["刚才", "今天凌晨", "昨晚", "就在刚刚", "十分钟前", "半夜", ""],
+    "who_zh": ["有人", "陌生人", "别人", "黑客", "不知道是谁"],
+    "acted_zh": ["登录并提走了", "转走了", "盗走了", "卖光了", "动了", "清空了"],
+    "asset_zh": ["USDT", "币", "资产", "钱包", "BTC", "账户余额", "ETH"],
+    "lost_zh": ["全没了", "不见了", "被转走了", "少了一大半", "归零了", "被提光了"],
+    "deny_zh": ["我没有操作过", "不是我本人操作", "我什么都没做", "我根本没提币", "我没授权过"],
+    "money_op_zh": ["提币", "提现", "转账", "卖出", "划转"],
+    "imp_zh": ["自称客服的人", "冒充官方的人", "电报上的假客服", "说是安全中心的人", "群里的假管理员"],
+    "hand_zh": ["把币转到安全账户", "提供谷歌验证码", "告诉他助记词", "下载远程软件", "把验证码念给他"],
+    "urg_zh": ["紧急！", "求助 ", "快！", "急急急 ", ""],
+    "freeze_zh": ["请马上冻结我的账户", "帮我冻结账号", "立刻锁定我的账户", "冻结我的账户"],
+    "reason3_zh": ["有人在提我的币", "手机丢了", "密码泄露了", "号被盗了", "我被骗了"],
+    "when_en": ["just now", "last night", "an hour ago", "this morning", "overnight", "minutes ago"],
+    "who_en": ["someone", "a hacker", "somebody", "a stranger", "some scammer"],
+    "acted_en": ["logged in and withdrew", "drained", "stole", "emptied", "transferred out", "sold all"],
+    "asset_en": ["USDT", "coins", "funds", "BTC", "balance", "ETH", "wallet"],
+    "lost_en2": ["are gone", "disappeared", "got drained", "went to zero", "were sent out", "vanished"],
+    "deny_en": ["I didn't do anything", "it wasn't me", "I never withdrew", "I did not authorize it", "none of it was me"],
+    "money_op_en": ["withdrawal", "transfer", "sell order", "withdrawal request"],
+    "imp_en": ["a fake support agent", "someone claiming to be your admin", "a guy posing as support on telegram", "a 'security team' caller", "an impostor on discord"],
+    "hand_en": ["move my coins to a safe wallet", "share my 2fa code", "type my seed phrase", "install remote desktop", "read him the sms code"],
+    "urg_en": ["URGENT:", "help!!", "please,", "asap", ""],
+    "freeze_en": ["freeze my account", "lock my account now", "please freeze it", "block my account immediately"],
+    "reason3_en": ["someone is withdrawing", "my phone was stolen", "my password leaked", "I've been hacked", "I got scammed"],
 }
 
 def fill(tpl):

@@ -243,13 +243,14 @@ fn zh_urgent(t: &Folded<'_>) -> bool {
             "把我的",
         ],
     ) && hs(t, &["转走", "提走", "盗走", "转出", "转移", "被人"])
+        && !not_now
     {
         return true;
     }
     if hs(t, ZH_SECRET) && hs(t, ZH_LEAKED) && !not_now {
         return true;
     }
-    if hs(t, ZH_IMPERSONATOR) && hs(t, ZH_HANDED_OVER) {
+    if hs(t, ZH_IMPERSONATOR) && hs(t, ZH_HANDED_OVER) && !not_now {
         return true;
     }
     if hs(t, ZH_CHANGED) && hs(t, ZH_CREDENTIAL) && !not_now && !t.contains("注册") {
@@ -285,7 +286,7 @@ fn zh_urgent(t: &Folded<'_>) -> bool {
     {
         return true;
     }
-    hs(t, ZH_ACTIVE)
+    hs(t, ZH_ACTIVE) && !not_now
 }
 
 // ---------------------------------------------------------------- en
@@ -430,7 +431,7 @@ fn en_urgent(t: &Folded<'_>) -> bool {
     {
         return true;
     }
-    if hs(t, EN_ACTIVE) {
+    if hs(t, EN_ACTIVE) && !not_now {
         return true;
     }
     if hs(t, EN_CHANGED) && hs(t, EN_CREDENTIAL) && hs(t, EN_STRANGER) && !not_now {

@@ -77,6 +77,7 @@ fn has_word(text: &str, needles: &[&str]) -> bool {
 /// questions are not emergencies.
 #[rustfmt::skip]
 const NOT_NOW: &[&str] = &[
+    "was my account hacked", "is my account hacked", "am i hacked", "it was my new",
     "之前", "以前", "上个月", "去年", "上周", "如果", "万一", "假如", "防止", "预防", "避免",
     "怎么防", "如何防", "会不会", "有没有被", "被黑过", "被盗过", "如何保护", "怎么保护",
     "last month", "last year", "last week", "months ago", "years ago", "what if", "if my",
@@ -94,7 +95,19 @@ const ZH_AUTHORITY: &[&str] = &["法院", "司法", "公安", "警方", "警察"
 
 fn zh_freeze_request(text: &Folded<'_>) -> bool {
     // A freeze ordered by a court or the police is a compliance matter.
-    if hs(text, ZH_AUTHORITY) || hs(text, &["解除", "解冻", "解封", "后怎么", "之后怎么"])
+    if hs(text, ZH_AUTHORITY)
+        || hs(
+            text,
+            &[
+                "解除",
+                "解冻",
+                "解封",
+                "后怎么",
+                "之后怎么",
+                "暂时",
+                "一段时间",
+            ],
+        )
     {
         return false;
     }
@@ -145,6 +158,7 @@ const ZH_THEFT: &[&str] = &[
 ];
 #[rustfmt::skip]
 const ZH_NOT_ME: &[&str] = &[
+    "什么也没干", "什么也没做", "什么都没干", "什么都没做",
     "不是我操作", "不是我本人", "不是我提", "不是我做", "不是我下", "不是我转", "不是我改",
     "不是我弄", "非本人", "我没有操作", "我没操作", "我没有提", "我没提", "本人没有操作",
     "没有操作过", "没操作过", "不知情", "没有授权", "未经授权", "未授权", "没做过",
@@ -162,7 +176,7 @@ const ZH_GONE: &[&str] = &[
 ];
 /// Weaker signs of loss, counted only with a place the money was kept.
 #[rustfmt::skip]
-const ZH_GONE_WEAK: &[&str] = &["没了", "少了", "在减少", "越来越少", "变成0", "变成零"];
+const ZH_GONE_WEAK: &[&str] = &["只剩", "没了", "少了", "在减少", "越来越少", "变成0", "变成零"];
 #[rustfmt::skip]
 const ZH_KEPT_IN: &[&str] = &["账户里", "钱包里", "账户的", "账号里", "余额", "资产"];
 #[rustfmt::skip]
@@ -312,6 +326,7 @@ const EN_NOT_REALLY: &[&str] = &[
 ];
 #[rustfmt::skip]
 const EN_NOT_ME: &[&str] = &[
+    "did not start", "didn't start", "didnt start", "not initiated by me", "did not initiate",
     "didn't make", "didnt make", "did not make", "never made", "didn't do it", "didnt do it",
     "did not do it", "didn't withdraw", "didnt withdraw", "did not withdraw",
     "didn't authorize", "didnt authorize", "did not authorize", "not authorized by me",
@@ -347,6 +362,7 @@ const EN_LEAKED: &[&str] = &[
 ];
 #[rustfmt::skip]
 const EN_IMPERSONATOR: &[&str] = &[
+    "\"your", "your agent",
     "fake support", "fake customer", "posing as", "pretending to be", "claiming to be",
     "impersonat", "scammer", "\"support", "\"admin", "\"official", "\"customer", "customer care", "fake agent", "fake admin",
     "admin on telegram", "support on telegram", "says he is", "says she is", "said he was",
@@ -355,6 +371,7 @@ const EN_IMPERSONATOR: &[&str] = &[
 ];
 #[rustfmt::skip]
 const EN_HANDED_OVER: &[&str] = &[
+    "been scammed",
     "i sent", "sent it", "already sent", "sent him", "sent them", "sent her", "remote access", "still has",
     "still have", "still messaging", "transferred", "gave him", "gave them", "just sent",
     "they have my", "right now", "i paid", "gave my", "i gave", "told him my", "told them my",
@@ -368,6 +385,7 @@ const EN_REMOTE: &[&str] = &[
 ];
 #[rustfmt::skip]
 const EN_ACTIVE: &[&str] = &[
+    "unknown api", "api key i didn't create", "api key i never created",
     "is logged into my account", "is logged in as me", "logged in somewhere else",
     "kick them out", "is withdrawing", "draining my", "drained", "being drained",
     "being emptied", "being withdrawn", "being moved", "being transferred", "being sent",
@@ -394,6 +412,10 @@ fn en_urgent(t: &Folded<'_>) -> bool {
         && !hs(
             t,
             &[
+                "temporarily",
+                "while i travel",
+                "is that possible",
+                "is it possible",
                 "unfreeze",
                 "what happens",
                 "if i freeze",
@@ -529,6 +551,7 @@ const INTRUDER: &[&str] = &[
 ];
 #[rustfmt::skip]
 const LOSS: &[&str] = &[
+    "只剩",
     "没了", "不见", "少了", "转走", "提走", "被提", "被转", "清空", "卖了", "乱下单", "转出",
     "减少", "盗走", "全卖", "都卖", "提光", "转光", "乱买", "乱交易",
     "gone", "emptied", "is empty", "wallet empty", "withdrew", "withdrawn", "drained", "moving my",
@@ -537,6 +560,7 @@ const LOSS: &[&str] = &[
 ];
 #[rustfmt::skip]
 const DENIAL: &[&str] = &[
+    "什么也没干", "什么都没做", "什么也没做", "什么都没干",
     "不是我", "没操作", "没有操作", "我没有提", "我没提", "不知情", "未授权", "没授权",
     "不是本人", "非本人",
     "didn't", "didnt", "did not", "never", "aren't mine", "arent mine", "not mine", "wasn't me",
@@ -706,6 +730,7 @@ fn families(t: &Folded<'_>) -> bool {
 /// learned score alone must not raise an alarm then.
 #[rustfmt::skip]
 const CALM: &[&str] = &[
+    "it was my new", "是我自己", "是我本人登录",
     "没理", "没有理", "没上当", "没给他", "没有给", "挂了电话", "拉黑了", "没点",
     "hung up", "ignored", "didn't fall", "did not fall", "didn't give", "did not give",
     "didnt give", "blocked him", "blocked them", "didn't click", "didnt click", "did not click",

@@ -178,6 +178,15 @@ fn sweep(train: &[Example]) {
             ));
         }
     }
+    for epochs in [8usize, 12, 20] {
+        candidates.push((
+            format!("epochs {epochs}"),
+            Config {
+                epochs,
+                ..Config::default()
+            },
+        ));
+    }
     candidates.push((
         "words only".to_owned(),
         Config {

@@ -136,7 +136,7 @@ impl Default for Config {
             learner: Learner::LogisticRegression,
             features: FeatureSet::FULL,
             bits: 18,
-            epochs: 20,
+            epochs: 12,
             lr: 2.0,
             l2: 1e-3,
             balanced: true,

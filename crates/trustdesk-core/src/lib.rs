@@ -11,6 +11,7 @@ pub mod model;
 pub mod routing;
 pub mod sla;
 pub mod time;
+pub mod triage;
 pub mod validate;
 
 pub use event::{Actor, Event, EventKind, NewEvent, Visibility};

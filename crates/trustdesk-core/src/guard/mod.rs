@@ -1,0 +1,318 @@
+//! The secret guard: finds secrets a customer pasted into a message and
+//! replaces them with a marker before anything else sees the text.
+//!
+//! [`scan`] returns [`Finding`]s (kind, byte span, action), [`redact`]
+//! replaces the `Redact` findings by `[redacted:<kind>]`, [`guard`] does both.
+//!
+//! Detectors (each linear in the input, see `docs/guard.md`):
+//! * [`seed`]: BIP39 seed phrases (English, Chinese simplified/traditional),
+//!   checksum-verified; a bad checksum on the right number of words warns.
+//! * [`keys`]: WIF and extended private keys (base58check), 64-hex with key
+//!   context.
+//! * [`numbers`]: card numbers (Luhn, IIN, grouping, context) and 2FA codes
+//!   (with context).
+//! * [`password`]: passwords after a context phrase.
+//!
+//! Findings from all detectors are merged into a sorted, non-overlapping list:
+//! on overlap `Redact` wins over `Warn`, then the longer span.
+
+use serde::{Deserialize, Serialize};
+
+pub mod keys;
+pub mod numbers;
+pub mod outbound;
+pub mod password;
+pub mod seed;
+
+pub use outbound::{OutboundKind, OutboundViolation, check_outbound};
+
+/// What kind of secret a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretKind {
+    SeedPhrase,
+    PrivateKey,
+    ExtendedPrivateKey,
+    CardNumber,
+    OtpCode,
+    Password,
+}
+
+impl SecretKind {
+    /// The snake_case name used in JSON and in the redaction marker.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretKind::SeedPhrase => "seed_phrase",
+            SecretKind::PrivateKey => "private_key",
+            SecretKind::ExtendedPrivateKey => "extended_private_key",
+            SecretKind::CardNumber => "card_number",
+            SecretKind::OtpCode => "otp_code",
+            SecretKind::Password => "password",
+        }
+    }
+
+    /// The marker that replaces a redacted span: `[redacted:<kind>]`.
+    pub fn marker(self) -> String {
+        format!("[redacted:{}]", self.as_str())
+    }
+}
+
+/// What the server must do with a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardAction {
+    /// The span is a secret: replace it before storing or showing anything.
+    Redact,
+    /// Looks like a secret but is not verifiably one (e.g. a seed phrase with
+    /// a bad checksum): keep the text, warn the customer.
+    Warn,
+}
+
+/// One secret (or suspected secret) in a text; `start..end` are byte offsets
+/// on char boundaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Finding {
+    pub kind: SecretKind,
+    pub start: usize,
+    pub end: usize,
+    pub action: GuardAction,
+}
+
+impl Finding {
+    pub(crate) fn redact(kind: SecretKind, start: usize, end: usize) -> Self {
+        Finding {
+            kind,
+            start,
+            end,
+            action: GuardAction::Redact,
+        }
+    }
+    pub(crate) fn warn(kind: SecretKind, start: usize, end: usize) -> Self {
+        Finding {
+            kind,
+            start,
+            end,
+            action: GuardAction::Warn,
+        }
+    }
+}
+
+/// The result of [`guard`]: the findings and the text with every `Redact`
+/// finding replaced by its marker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GuardResult {
+    pub findings: Vec<Finding>,
+    pub redacted: String,
+}
+
+impl GuardResult {
+    /// True when at least one span was replaced.
+    pub fn has_redactions(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.action == GuardAction::Redact)
+    }
+
+    /// The distinct kinds found (redacted or warned), in a stable order.
+    pub fn kinds(&self) -> Vec<SecretKind> {
+        let mut k: Vec<SecretKind> = self.findings.iter().map(|f| f.kind).collect();
+        k.sort();
+        k.dedup();
+        k
+    }
+}
+
+/// Scans `text` for secrets. Findings are sorted by start, do not overlap,
+/// lie within the text and on char boundaries. Never panics; linear time.
+pub fn scan(text: &str) -> Vec<Finding> {
+    let mut all = Vec::new();
+    seed::scan(text, &mut all);
+    keys::scan(text, &mut all);
+    numbers::scan(text, &mut all);
+    password::scan(text, &mut all);
+    merge(all)
+}
+
+/// Replaces each `Redact` finding by its marker. Findings that are out of
+/// bounds, not on char boundaries, empty or overlapping an earlier one are
+/// ignored, so this never panics whatever it is given.
+pub fn redact(text: &str, findings: &[Finding]) -> String {
+    let mut fs: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| {
+            f.action == GuardAction::Redact
+                && f.start < f.end
+                && f.end <= text.len()
+                && text.is_char_boundary(f.start)
+                && text.is_char_boundary(f.end)
+        })
+        .collect();
+    fs.sort_by_key(|f| (f.start, f.end));
+    let mut out = String::with_capacity(text.len());
+    let mut cursor = 0;
+    for f in fs {
+        if f.start < cursor {
+            continue;
+        }
+        out.push_str(&text[cursor..f.start]);
+        out.push_str(&f.kind.marker());
+        cursor = f.end;
+    }
+    out.push_str(&text[cursor..]);
+    out
+}
+
+/// [`scan`] then [`redact`].
+pub fn guard(text: &str) -> GuardResult {
+    let findings = scan(text);
+    let redacted = redact(text, &findings);
+    GuardResult { findings, redacted }
+}
+
+/// Orders candidate findings and removes overlaps: `Redact` beats `Warn`,
+/// then the longer span wins, then the earlier detector.
+fn merge(mut all: Vec<Finding>) -> Vec<Finding> {
+    all.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+    let better = |a: &Finding, b: &Finding| {
+        let rank = |f: &Finding| (f.action == GuardAction::Redact, f.end - f.start);
+        rank(a) > rank(b)
+    };
+    let mut kept: Vec<Finding> = Vec::with_capacity(all.len());
+    'next: for f in all {
+        if f.start >= f.end {
+            continue;
+        }
+        while let Some(last) = kept.last() {
+            if last.end <= f.start {
+                break;
+            }
+            if better(&f, last) {
+                kept.pop();
+            } else {
+                continue 'next;
+            }
+        }
+        kept.push(f);
+    }
+    kept
+}
+
+// ---- small helpers shared by the detectors ----
+
+/// Largest char boundary `<= i`.
+pub(crate) fn floor_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Smallest char boundary `>= i`.
+pub(crate) fn ceil_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The text in the `window` bytes before `pos` (cut on a char boundary).
+pub(crate) fn before(s: &str, pos: usize, window: usize) -> &str {
+    &s[floor_boundary(s, pos.saturating_sub(window))..pos]
+}
+
+/// The text in the `window` bytes after `pos` (cut on a char boundary).
+pub(crate) fn after(s: &str, pos: usize, window: usize) -> &str {
+    &s[pos..ceil_boundary(s, pos.saturating_add(window))]
+}
+
+/// ASCII-case-insensitive: the end offset of the last occurrence of any of
+/// `needles` (given in lower case) in `hay`. Cost: |hay| × Σ|needle|, and
+/// callers only pass bounded windows.
+pub(crate) fn last_match_end(hay: &str, needles: &[&str]) -> Option<usize> {
+    let h = hay.as_bytes();
+    let mut best: Option<usize> = None;
+    for n in needles {
+        let nb = n.as_bytes();
+        if nb.is_empty() || nb.len() > h.len() {
+            continue;
+        }
+        for s in (0..=h.len() - nb.len()).rev() {
+            if h[s..s + nb.len()]
+                .iter()
+                .zip(nb)
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+            {
+                let e = s + nb.len();
+                if best.is_none_or(|b| e > b) {
+                    best = Some(e);
+                }
+                break;
+            }
+        }
+    }
+    best
+}
+
+/// ASCII-case-insensitive: does `hay` contain any of `needles` (lower case)?
+pub(crate) fn contains_any(hay: &str, needles: &[&str]) -> bool {
+    last_match_end(hay, needles).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_replaces_only_redact_findings_and_ignores_garbage() {
+        let text = "ab密码cd";
+        let fs = [
+            Finding::redact(SecretKind::Password, 8, 10),
+            Finding::warn(SecretKind::SeedPhrase, 0, 2),
+            Finding::redact(SecretKind::OtpCode, 3, 4), // not a char boundary
+            Finding::redact(SecretKind::OtpCode, 7, 100), // out of bounds
+        ];
+        assert_eq!(redact(text, &fs), "ab密码[redacted:password]");
+    }
+
+    #[test]
+    fn merge_prefers_redact_then_longer() {
+        let m = merge(vec![
+            Finding::warn(SecretKind::SeedPhrase, 0, 50),
+            Finding::redact(SecretKind::Password, 10, 20),
+            Finding::redact(SecretKind::OtpCode, 15, 18),
+            Finding::redact(SecretKind::CardNumber, 60, 70),
+        ]);
+        assert_eq!(
+            m,
+            vec![
+                Finding::redact(SecretKind::Password, 10, 20),
+                Finding::redact(SecretKind::CardNumber, 60, 70)
+            ]
+        );
+    }
+
+    #[test]
+    fn serde_names_are_snake_case() {
+        let f = Finding::redact(SecretKind::ExtendedPrivateKey, 1, 2);
+        let j = serde_json::to_string(&f).unwrap();
+        assert_eq!(
+            j,
+            r#"{"kind":"extended_private_key","start":1,"end":2,"action":"redact"}"#
+        );
+        let back: Finding = serde_json::from_str(&j).unwrap();
+        assert_eq!(back, f);
+        assert_eq!(SecretKind::OtpCode.marker(), "[redacted:otp_code]");
+    }
+
+    #[test]
+    fn helpers_respect_char_boundaries() {
+        let s = "私钥是abc";
+        // The window is widened to the previous char boundary.
+        assert_eq!(before(s, 9, 4), "钥是");
+        assert_eq!(after(s, 0, 4), "私钥");
+        assert_eq!(last_match_end("My Private KEY: x", &["private key"]), Some(14));
+        assert_eq!(last_match_end("a", &["abc"]), None);
+    }
+}

@@ -1,0 +1,173 @@
+//! Passwords written after a context phrase: "my password is X",
+//! "password: X", "pwd:X", "密码是X", "密码：X". Only the password token is
+//! redacted, not the context words.
+//!
+//! The token is the run of printable ASCII that follows the context (after
+//! spaces, `:`/`：`/`=` and an opening quote), trailing sentence punctuation
+//! trimmed, at most 128 bytes. Chinese text after the context ("密码是什么")
+//! is not a password, and a small stop list keeps "my password is wrong",
+//! "password: reset" and friends out.
+
+use super::{Finding, SecretKind};
+
+const CONTEXT: &[&str] = &[
+    "password is",
+    "password was",
+    "password:",
+    "password：",
+    "password =",
+    "password=",
+    "passwd:",
+    "passwd is",
+    "passcode is",
+    "passcode:",
+    "pwd:",
+    "pwd：",
+    "pwd=",
+    "pwd is",
+    "pass:",
+    "pw:",
+    "密码是",
+    "密码为",
+    "密码：",
+    "密码:",
+    "密碼是",
+    "密碼：",
+    "密碼:",
+    "口令是",
+];
+
+const STOP: &[&str] = &[
+    "not", "wrong", "incorrect", "correct", "invalid", "too", "very", "the", "a", "an", "same",
+    "expired", "locked", "right", "fine", "ok", "okay", "working", "changed", "reset", "forgotten",
+    "lost", "missing", "empty", "blank", "required", "weak", "strong", "being", "still", "also",
+    "now", "and", "or", "but", "in", "on", "of", "for", "to", "my", "your", "it", "this", "that",
+    "is", "was", "no", "none", "n/a", "what", "which", "set", "different", "unknown", "hidden",
+    "please", "pls", "stolen", "compromised", "leaked", "broken", "case", "sensitive", "long",
+    "short", "new", "old", "updated", "accepted", "rejected", "?", "***",
+];
+
+pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        // Context phrases all start with ASCII p/P or with 密/口.
+        let c = b[i];
+        if !(c == b'p' || c == b'P' || c == 0xE5) {
+            i += 1;
+            continue;
+        }
+        let Some(len) = CONTEXT.iter().find_map(|ctx| {
+            let n = ctx.len();
+            (i + n <= b.len()
+                && b[i..i + n]
+                    .iter()
+                    .zip(ctx.as_bytes())
+                    .all(|(x, y)| x.to_ascii_lowercase() == *y))
+            .then_some(n)
+        }) else {
+            i += 1;
+            continue;
+        };
+        let ctx_end = i + len;
+        i = ctx_end;
+        if let Some((s, e)) = token_after(text, ctx_end) {
+            out.push(Finding::redact(SecretKind::Password, s, e));
+            i = e;
+        }
+    }
+}
+
+fn token_after(text: &str, pos: usize) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut s = pos;
+    // Skip spaces, separators and an opening quote. Full-width colon and
+    // ideographic space are 3 bytes.
+    loop {
+        if s < b.len() && matches!(b[s], b' ' | b'\t' | b':' | b'=' | b'"' | b'\'' | b'`') {
+            s += 1;
+        } else if text[s..].starts_with('：') || text[s..].starts_with('\u{3000}') {
+            s += 3;
+        } else if text[s..].starts_with('“') || text[s..].starts_with('「') {
+            s += 3;
+        } else {
+            break;
+        }
+        if s - pos > 16 {
+            return None;
+        }
+    }
+    // A quoted password may contain spaces: take it up to the closing quote.
+    if s > pos {
+        let q = b[s - 1];
+        if matches!(q, b'"' | b'\'' | b'`') {
+            let rest = &b[s..b.len().min(s + 128)];
+            if let Some(k) = rest.iter().position(|&c| c == q || c == b'\n')
+                && rest[k] == q
+                && k > 0
+            {
+                return Some((s, s + k));
+            }
+        }
+    }
+    let mut e = s;
+    while e < b.len() && e - s < 128 && b[e].is_ascii_graphic() {
+        e += 1;
+    }
+    if e - s >= 128 && b.get(e).is_some_and(u8::is_ascii_graphic) {
+        return None;
+    }
+    // Trim sentence punctuation and closing quotes.
+    while e > s && matches!(b[e - 1], b'.' | b',' | b'!' | b'?' | b';' | b')' | b'"' | b'\'' | b'`') {
+        e -= 1;
+    }
+    if e == s {
+        return None;
+    }
+    let tok = &text[s..e];
+    if STOP.iter().any(|w| tok.eq_ignore_ascii_case(w)) {
+        return None;
+    }
+    Some((s, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::guard::{SecretKind, guard, scan as scan_all};
+
+    fn pw(t: &str) -> Vec<String> {
+        scan_all(t)
+            .into_iter()
+            .filter(|f| f.kind == SecretKind::Password)
+            .map(|f| t[f.start..f.end].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn passwords_after_context() {
+        assert_eq!(pw("my password is Hunter2!x."), vec!["Hunter2!x"]);
+        assert_eq!(pw("Password: \"s3cr3t pass\""), vec!["s3cr3t pass"]);
+        assert_eq!(pw("pwd:Abc12345"), vec!["Abc12345"]);
+        assert_eq!(pw("我的密码是abc123456，请帮我登录"), vec!["abc123456"]);
+        assert_eq!(pw("登录密码：Qq@2024"), vec!["Qq@2024"]);
+        assert_eq!(
+            guard("password: letmein").redacted,
+            "password: [redacted:password]"
+        );
+    }
+
+    #[test]
+    fn not_passwords() {
+        for t in [
+            "my password is wrong",
+            "I forgot my password",
+            "password: reset",
+            "密码是什么",
+            "how do I reset my password?",
+            "密码错误",
+            "my password is not working",
+        ] {
+            assert!(pw(t).is_empty(), "{t}: {:?}", pw(t));
+        }
+    }
+}

@@ -19,8 +19,8 @@
 //!    that are all words of that list. Prose that merely uses list words is
 //!    broken into short runs by its non-list words ("the", "is", "my", …).
 //! 3. In each run of at least 12 words, every window of 24/21/18/15/12 words
-//!    is checksum-checked (bounded work per position). Valid windows are
-//!    taken longest first without overlap → `Redact`.
+//!    is checksum-checked (bounded work per position). The union of the valid
+//!    windows → `Redact`.
 //! 4. What is left of a run, if it still spans 12 or more words, is a phrase
 //!    with a typo or a bad checksum → `Warn`.
 //!
@@ -296,18 +296,28 @@ fn flush(text: &str, lang: Lang, run: &[Word], out: &mut Vec<Finding>) {
             }
         }
     }
-    cands.sort_by_key(|&(i, n)| (std::cmp::Reverse(n), i));
+    // Redact the union of all valid windows. Taking only some of them (say
+    // the longest) could let a chance-valid window that overlaps the real
+    // phrase hide part of it; the union at worst redacts a few neighbouring
+    // list words too ("seed phrase" before the phrase), never leaks one.
+    cands.sort_unstable();
     let mut taken = vec![false; run.len()];
-    for (i, n) in cands {
-        if taken[i..i + n].iter().any(|t| *t) {
-            continue;
+    let mut cur: Option<(usize, usize)> = None;
+    for (i, n) in cands.into_iter().chain(std::iter::once((usize::MAX, 0))) {
+        match cur {
+            Some((s, e)) if i != usize::MAX && i < e => cur = Some((s, e.max(i + n))),
+            _ => {
+                if let Some((s, e)) = cur {
+                    taken[s..e].iter_mut().for_each(|t| *t = true);
+                    out.push(Finding::redact(
+                        SecretKind::SeedPhrase,
+                        run[s].start,
+                        run[e - 1].end,
+                    ));
+                }
+                cur = (i != usize::MAX).then_some((i, i + n));
+            }
         }
-        taken[i..i + n].iter_mut().for_each(|t| *t = true);
-        out.push(Finding::redact(
-            SecretKind::SeedPhrase,
-            run[i].start,
-            run[i + n - 1].end,
-        ));
     }
     // Uncovered stretches of 12+ list words: a phrase with a bad checksum.
     let mut i = 0;

@@ -132,7 +132,9 @@ impl EventKind {
     pub fn visibility(&self) -> Visibility {
         match self {
             Self::Message { .. } | Self::StatusChanged { .. } => Visibility::Public,
-            Self::Note { .. } | Self::Assigned { .. } | Self::Triaged { .. } => Visibility::Internal,
+            Self::Note { .. } | Self::Assigned { .. } | Self::Triaged { .. } => {
+                Visibility::Internal
+            }
             Self::SystemNotice { audience, .. } => *audience,
         }
     }
@@ -217,7 +219,8 @@ impl Conversation {
                 self.priority = (*priority).max(self.priority);
                 self.urgent = *urgent || self.urgent;
             }
-            EventKind::Message { .. } | EventKind::Note { .. } | EventKind::SystemNotice { .. } => {}
+            EventKind::Message { .. } | EventKind::Note { .. } | EventKind::SystemNotice { .. } => {
+            }
         }
     }
 }
@@ -261,8 +264,14 @@ mod tests {
 
     #[test]
     fn notes_and_routing_are_internal_messages_public() {
-        assert_eq!(EventKind::Note { body: "x".into() }.visibility(), Visibility::Internal);
-        assert_eq!(EventKind::Message { body: "x".into() }.visibility(), Visibility::Public);
+        assert_eq!(
+            EventKind::Note { body: "x".into() }.visibility(),
+            Visibility::Internal
+        );
+        assert_eq!(
+            EventKind::Message { body: "x".into() }.visibility(),
+            Visibility::Public
+        );
         let notice = EventKind::SystemNotice {
             code: "c".into(),
             text: "t".into(),
@@ -324,7 +333,10 @@ mod tests {
                 snoozed_until: None,
             },
         ));
-        assert_eq!(c.snoozed_until, None, "leaving snooze clears the wake-up time");
+        assert_eq!(
+            c.snoozed_until, None,
+            "leaving snooze clears the wake-up time"
+        );
     }
 
     #[test]
@@ -348,7 +360,13 @@ mod tests {
     #[test]
     fn event_json_is_tagged_and_round_trips() {
         let c = conversation();
-        let e = event(&c, 7, EventKind::Message { body: "你好".into() });
+        let e = event(
+            &c,
+            7,
+            EventKind::Message {
+                body: "你好".into(),
+            },
+        );
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["kind"]["type"], "message");
         assert_eq!(v["kind"]["body"], "你好");

@@ -275,8 +275,14 @@ mod tests {
     #[test]
     fn btc_base58_addresses() {
         let r = one("send to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa please");
-        assert_eq!((r.kind, r.network(), r.valid), (RefKind::Address, Network::Bitcoin, true));
-        assert_eq!(&"send to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa please"[r.start..r.end], "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa");
+        assert_eq!(
+            (r.kind, r.network(), r.valid),
+            (RefKind::Address, Network::Bitcoin, true)
+        );
+        assert_eq!(
+            &"send to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa please"[r.start..r.end],
+            "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
+        );
         let r = one("3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy");
         assert!(r.valid);
         // One character changed: checksum fails, still recognised as an address.
@@ -311,7 +317,10 @@ mod tests {
         let bad = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD";
         let r = one(bad);
         assert_eq!((r.valid, r.checksummed), (false, Some(false)));
-        assert_eq!(eip55_checksum("fb6916095ca1df60bb79ce92ce3ea74c37c5d359"), "fB6916095ca1df60bB79Ce92cE3Ea74c37c5d359");
+        assert_eq!(
+            eip55_checksum("fb6916095ca1df60bb79ce92ce3ea74c37c5d359"),
+            "fB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"
+        );
     }
 
     #[test]
@@ -322,7 +331,10 @@ mod tests {
         assert!(!network_mismatch(Network::Tron, &r));
         let e = one("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
         assert!(network_mismatch(Network::Tron, &e));
-        assert!(!network_mismatch(Network::from_label("ERC-20").unwrap(), &e));
+        assert!(!network_mismatch(
+            Network::from_label("ERC-20").unwrap(),
+            &e
+        ));
         let r = one("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u");
         assert!(!r.valid);
     }

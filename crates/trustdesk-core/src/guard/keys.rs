@@ -30,7 +30,16 @@ const KEY_CONTEXT: &[&str] = &[
 ];
 
 const TX_CONTEXT: &[&str] = &[
-    "txid", "tx id", "tx:", "tx hash", "txhash", "hash", "transaction", "交易", "哈希", "区块",
+    "txid",
+    "tx id",
+    "tx:",
+    "tx hash",
+    "txhash",
+    "hash",
+    "transaction",
+    "交易",
+    "哈希",
+    "区块",
     "block",
 ];
 
@@ -119,11 +128,19 @@ mod tests {
         // The well-known example key from the Bitcoin wiki.
         let known = "5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ";
         assert!(is_wif(known));
-        for w in [wif(0x80, false), wif(0x80, true), wif(0xef, true), known.to_string()] {
+        for w in [
+            wif(0x80, false),
+            wif(0x80, true),
+            wif(0xef, true),
+            known.to_string(),
+        ] {
             let t = format!("my key {w}.");
             let f = scan_all(&t);
             assert_eq!(f.len(), 1, "{t}");
-            assert_eq!((f[0].kind, f[0].action), (SecretKind::PrivateKey, GuardAction::Redact));
+            assert_eq!(
+                (f[0].kind, f[0].action),
+                (SecretKind::PrivateKey, GuardAction::Redact)
+            );
             assert_eq!(&t[f[0].start..f[0].end], w);
         }
         // Same bytes, one character flipped: checksum fails.

@@ -169,32 +169,46 @@ pub fn guard(text: &str) -> GuardResult {
     GuardResult { findings, redacted }
 }
 
-/// Orders candidate findings and removes overlaps: `Redact` beats `Warn`,
-/// then the longer span wins, then the earlier detector.
-fn merge(mut all: Vec<Finding>) -> Vec<Finding> {
-    all.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
-    let better = |a: &Finding, b: &Finding| {
-        let rank = |f: &Finding| (f.action == GuardAction::Redact, f.end - f.start);
-        rank(a) > rank(b)
-    };
-    let mut kept: Vec<Finding> = Vec::with_capacity(all.len());
-    'next: for f in all {
-        if f.start >= f.end {
-            continue;
-        }
-        while let Some(last) = kept.last() {
-            if last.end <= f.start {
-                break;
-            }
-            if better(&f, last) {
-                kept.pop();
-            } else {
-                continue 'next;
+/// Orders candidate findings and removes overlaps. Overlapping `Redact`
+/// findings are joined into one span (named after the longest of them):
+/// redacting the union is always safe, while choosing one could leave part
+/// of another secret in clear. A `Warn` overlapping a `Redact` is dropped;
+/// overlapping warnings are joined.
+fn merge(all: Vec<Finding>) -> Vec<Finding> {
+    fn join(mut v: Vec<Finding>) -> Vec<Finding> {
+        v.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+        let mut out: Vec<(Finding, usize)> = Vec::with_capacity(v.len());
+        for f in v.into_iter().filter(|f| f.start < f.end) {
+            match out.last_mut() {
+                Some((last, longest)) if f.start < last.end => {
+                    if f.end - f.start > *longest {
+                        *longest = f.end - f.start;
+                        last.kind = f.kind;
+                    }
+                    last.end = last.end.max(f.end);
+                }
+                _ => out.push((f, f.end - f.start)),
             }
         }
-        kept.push(f);
+        out.into_iter().map(|(f, _)| f).collect()
     }
-    kept
+    let (red, warn): (Vec<Finding>, Vec<Finding>) = all
+        .into_iter()
+        .partition(|f| f.action == GuardAction::Redact);
+    let red = join(red);
+    let warn = join(warn);
+    let mut out = red.clone();
+    // Both lists are sorted and disjoint within themselves: keep the warnings
+    // that touch no redaction (binary search for the first redaction ending
+    // after the warning starts).
+    for w in warn {
+        let k = red.partition_point(|r| r.end <= w.start);
+        if red.get(k).is_none_or(|r| r.start >= w.end) {
+            out.push(w);
+        }
+    }
+    out.sort_by_key(|f| f.start);
+    out
 }
 
 // ---- small helpers shared by the detectors ----
@@ -277,18 +291,21 @@ mod tests {
     }
 
     #[test]
-    fn merge_prefers_redact_then_longer() {
+    fn merge_joins_redactions_and_drops_covered_warnings() {
         let m = merge(vec![
             Finding::warn(SecretKind::SeedPhrase, 0, 50),
             Finding::redact(SecretKind::Password, 10, 20),
-            Finding::redact(SecretKind::OtpCode, 15, 18),
+            Finding::redact(SecretKind::OtpCode, 15, 28),
             Finding::redact(SecretKind::CardNumber, 60, 70),
+            Finding::warn(SecretKind::SeedPhrase, 80, 90),
+            Finding::warn(SecretKind::SeedPhrase, 85, 95),
         ]);
         assert_eq!(
             m,
             vec![
-                Finding::redact(SecretKind::Password, 10, 20),
-                Finding::redact(SecretKind::CardNumber, 60, 70)
+                Finding::redact(SecretKind::OtpCode, 10, 28),
+                Finding::redact(SecretKind::CardNumber, 60, 70),
+                Finding::warn(SecretKind::SeedPhrase, 80, 95),
             ]
         );
     }
@@ -312,7 +329,10 @@ mod tests {
         // The window is widened to the previous char boundary.
         assert_eq!(before(s, 9, 4), "钥是");
         assert_eq!(after(s, 0, 4), "私钥");
-        assert_eq!(last_match_end("My Private KEY: x", &["private key"]), Some(14));
+        assert_eq!(
+            last_match_end("My Private KEY: x", &["private key"]),
+            Some(14)
+        );
         assert_eq!(last_match_end("a", &["abc"]), None);
     }
 }

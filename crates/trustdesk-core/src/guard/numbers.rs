@@ -119,8 +119,18 @@ const OTHER_NUMBER_CONTEXT: &[&str] = &[
 ];
 
 const CARD_CONTEXT: &[&str] = &[
-    "card", "visa", "mastercard", "amex", "unionpay", "卡号", "卡號", "银行卡", "信用卡", "借记卡",
-    "储蓄卡", "银联",
+    "card",
+    "visa",
+    "mastercard",
+    "amex",
+    "unionpay",
+    "卡号",
+    "卡號",
+    "银行卡",
+    "信用卡",
+    "借记卡",
+    "储蓄卡",
+    "银联",
 ];
 
 struct Seq {
@@ -183,7 +193,8 @@ fn read_seq(b: &[u8], start: usize) -> Seq {
             groups.push((gs, i));
         }
         let sep = b.get(i).copied();
-        if matches!(sep, Some(b' ') | Some(b'-')) && b.get(i + 1).is_some_and(|c| c.is_ascii_digit())
+        if matches!(sep, Some(b' ') | Some(b'-'))
+            && b.get(i + 1).is_some_and(|c| c.is_ascii_digit())
         {
             dashes |= sep == Some(b'-');
             i += 1;
@@ -269,7 +280,8 @@ fn has_otp_context(text: &str, start: usize, end: usize) -> bool {
         return false;
     }
     let post = after(text, end, 32);
-    last_match_end(post, OTP_CONTEXT).is_some() && last_match_end(post, OTHER_NUMBER_CONTEXT).is_none()
+    last_match_end(post, OTP_CONTEXT).is_some()
+        && last_match_end(post, OTHER_NUMBER_CONTEXT).is_none()
 }
 
 #[cfg(test)]
@@ -305,7 +317,11 @@ mod tests {
         ] {
             assert!(luhn(c), "{c}");
             let t = format!("my card {c} please refund");
-            assert_eq!(kinds(&t), vec![(SecretKind::CardNumber, c.to_string())], "{t}");
+            assert_eq!(
+                kinds(&t),
+                vec![(SecretKind::CardNumber, c.to_string())],
+                "{t}"
+            );
         }
     }
 
@@ -337,7 +353,11 @@ mod tests {
             ("839201 是我的动态码", "839201"),
             ("OTP=00912345", "00912345"),
         ] {
-            assert_eq!(kinds(t), vec![(SecretKind::OtpCode, code.to_string())], "{t}");
+            assert_eq!(
+                kinds(t),
+                vec![(SecretKind::OtpCode, code.to_string())],
+                "{t}"
+            );
         }
         for t in [
             "my order 123456 has not arrived",

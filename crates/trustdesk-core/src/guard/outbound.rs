@@ -102,17 +102,7 @@ const HERE: &[&str] = &[
 ];
 
 const INSTALL: &[&str] = &[
-    "install",
-    "download",
-    "open",
-    "run",
-    "use",
-    "connect",
-    "安装",
-    "下载",
-    "打开",
-    "使用",
-    "连接",
+    "install", "download", "open", "run", "use", "connect", "安装", "下载", "打开", "使用", "连接",
     "开启",
 ];
 
@@ -306,7 +296,10 @@ pub fn check_outbound(text: &str) -> Vec<OutboundViolation> {
         if asks {
             // The most specific object only: "private key" also contains "key",
             // "seed phrase password" is about the seed.
-            if let Some((kind, _)) = OBJECTS.iter().find(|(_, words)| contains_any(&lower, words)) {
+            if let Some((kind, _)) = OBJECTS
+                .iter()
+                .find(|(_, words)| contains_any(&lower, words))
+            {
                 push(*kind);
             }
         }
@@ -358,15 +351,27 @@ mod tests {
     fn requests_are_blocked_en() {
         use OutboundKind::*;
         for (t, k) in [
-            ("Please send me your seed phrase so I can verify the wallet.", SeedPhrase),
+            (
+                "Please send me your seed phrase so I can verify the wallet.",
+                SeedPhrase,
+            ),
             ("What is your 12-word recovery phrase?", SeedPhrase),
-            ("To unlock the account, provide your private key.", PrivateKey),
+            (
+                "To unlock the account, provide your private key.",
+                PrivateKey,
+            ),
             ("Can you share your password with me", Password),
             ("Tell me the 2FA code you just received", TwoFactorCode),
-            ("Type your verification code here and we will finish.", TwoFactorCode),
+            (
+                "Type your verification code here and we will finish.",
+                TwoFactorCode,
+            ),
             ("Please install AnyDesk so I can fix it.", RemoteAccess),
             ("Open TeamViewer and give me the ID", RemoteAccess),
-            ("Transfer your USDT to 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed for safety", TransferToAddress),
+            (
+                "Transfer your USDT to 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed for safety",
+                TransferToAddress,
+            ),
             ("Move all funds to this safe wallet now", TransferToAddress),
             ("Don't worry, just send me your seed phrase.", SeedPhrase),
         ] {
@@ -384,7 +389,10 @@ mod tests {
             ("请把谷歌验证码发给我", TwoFactorCode),
             ("请下载向日葵远程软件", RemoteAccess),
             ("请安装AnyDesk，我远程帮你操作", RemoteAccess),
-            ("请把USDT转到这个地址：TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", TransferToAddress),
+            (
+                "请把USDT转到这个地址：TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+                TransferToAddress,
+            ),
             ("你的资产有风险，请尽快转入安全钱包", TransferToAddress),
             ("在这里输入你的验证码", TwoFactorCode),
         ] {
@@ -417,6 +425,9 @@ mod tests {
         let t = "Hello! Please send me your seed phrase. Thanks.";
         let v = check_outbound(t);
         assert_eq!(v.len(), 1);
-        assert_eq!(&t[v[0].start..v[0].end], " Please send me your seed phrase.");
+        assert_eq!(
+            &t[v[0].start..v[0].end],
+            " Please send me your seed phrase."
+        );
     }
 }

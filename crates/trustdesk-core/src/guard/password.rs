@@ -38,13 +38,79 @@ const CONTEXT: &[&str] = &[
 ];
 
 const STOP: &[&str] = &[
-    "not", "wrong", "incorrect", "correct", "invalid", "too", "very", "the", "a", "an", "same",
-    "expired", "locked", "right", "fine", "ok", "okay", "working", "changed", "reset", "forgotten",
-    "lost", "missing", "empty", "blank", "required", "weak", "strong", "being", "still", "also",
-    "now", "and", "or", "but", "in", "on", "of", "for", "to", "my", "your", "it", "this", "that",
-    "is", "was", "no", "none", "n/a", "what", "which", "set", "different", "unknown", "hidden",
-    "please", "pls", "stolen", "compromised", "leaked", "broken", "case", "sensitive", "long",
-    "short", "new", "old", "updated", "accepted", "rejected", "?", "***",
+    "not",
+    "wrong",
+    "incorrect",
+    "correct",
+    "invalid",
+    "too",
+    "very",
+    "the",
+    "a",
+    "an",
+    "same",
+    "expired",
+    "locked",
+    "right",
+    "fine",
+    "ok",
+    "okay",
+    "working",
+    "changed",
+    "reset",
+    "forgotten",
+    "lost",
+    "missing",
+    "empty",
+    "blank",
+    "required",
+    "weak",
+    "strong",
+    "being",
+    "still",
+    "also",
+    "now",
+    "and",
+    "or",
+    "but",
+    "in",
+    "on",
+    "of",
+    "for",
+    "to",
+    "my",
+    "your",
+    "it",
+    "this",
+    "that",
+    "is",
+    "was",
+    "no",
+    "none",
+    "n/a",
+    "what",
+    "which",
+    "set",
+    "different",
+    "unknown",
+    "hidden",
+    "please",
+    "pls",
+    "stolen",
+    "compromised",
+    "leaked",
+    "broken",
+    "case",
+    "sensitive",
+    "long",
+    "short",
+    "new",
+    "old",
+    "updated",
+    "accepted",
+    "rejected",
+    "?",
+    "***",
 ];
 
 pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
@@ -86,9 +152,10 @@ fn token_after(text: &str, pos: usize) -> Option<(usize, usize)> {
     loop {
         if s < b.len() && matches!(b[s], b' ' | b'\t' | b':' | b'=' | b'"' | b'\'' | b'`') {
             s += 1;
-        } else if text[s..].starts_with('：') || text[s..].starts_with('\u{3000}') {
-            s += 3;
-        } else if text[s..].starts_with('“') || text[s..].starts_with('「') {
+        } else if ['：', '\u{3000}', '“', '「']
+            .iter()
+            .any(|c| text[s..].starts_with(*c))
+        {
             s += 3;
         } else {
             break;
@@ -118,7 +185,12 @@ fn token_after(text: &str, pos: usize) -> Option<(usize, usize)> {
         return None;
     }
     // Trim sentence punctuation and closing quotes.
-    while e > s && matches!(b[e - 1], b'.' | b',' | b'!' | b'?' | b';' | b')' | b'"' | b'\'' | b'`') {
+    while e > s
+        && matches!(
+            b[e - 1],
+            b'.' | b',' | b'!' | b'?' | b';' | b')' | b'"' | b'\'' | b'`'
+        )
+    {
         e -= 1;
     }
     if e == s {

@@ -18,22 +18,21 @@
 //! 2. For each language, a *run* is a maximal sequence of consecutive tokens
 //!    that are all words of that list. Prose that merely uses list words is
 //!    broken into short runs by its non-list words ("the", "is", "my", …).
-//! 3. In each run of at least 12 words, every window of 24/21/18/15/12 words
-//!    is checksum-checked (bounded work per position). The union of the valid
-//!    windows → `Redact`.
-//! 4. What is left of a run, if it still spans 12 or more words, is a phrase
-//!    with a typo or a bad checksum → `Warn`.
+//! 3. Each run of 12+ words is decided by [`decide_spaced`]: whole-run
+//!    checksum, lead-in words stripped, windows of 24/21/18/15/12 words
+//!    (bounded work per position, so linear overall). Valid → `Redact`; the
+//!    right number of list words with a bad checksum → `Warn`.
 //!
-//! Chinese needs two more rules because the Chinese lists are the 2048 most
-//! common characters, so ordinary Chinese prose is made of list words:
-//! * a window must not cut through a block of characters written without
-//!   separators (`是的一是在不了有和人这中大` cannot yield the 12 characters in
-//!   its middle), and
-//! * a window whose characters are written without separators is rejected as
-//!   prose when a third or more of its characters are very common function
-//!   characters (的 了 是 我 你 …). A random phrase hits that with probability
-//!   below 1e-4; a chat sentence almost always does. Warnings on packed
-//!   Chinese additionally need at most one such character.
+//! Chinese needs more care because the Chinese lists are the 2048 most common
+//! characters, so ordinary Chinese prose is made of list words. A Chinese run
+//! is cut into blocks of characters written without separators: single
+//! characters separated by spaces/commas/numbers form a spaced phrase (as in
+//! English); a block of exactly 12/15/18/21/24 characters may be a packed
+//! phrase (`的一是在不了有和人这中大`), but only as a whole, and it is rejected
+//! as prose when a third or more of its characters are very common function
+//! characters (的 了 是 我 你 …). A random phrase hits that with probability
+//! below 1e-4; a chat sentence almost always does. A packed block with a bad
+//! checksum warns only with at most one such character.
 
 use super::{Finding, SecretKind};
 use bip39::Language;
@@ -47,37 +46,30 @@ pub const LENGTHS: [usize; 5] = [24, 21, 18, 15, 12];
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lang {
     En,
-    ZhS,
-    ZhT,
+    /// Chinese simplified and traditional together: the two official lists
+    /// are parallel (word i of one is word i of the other in the other
+    /// script) and the 1275 characters they share sit at the same index in
+    /// both (checked by a test). So one map from character to index serves
+    /// both, a phrase is checksum-checked once, and a phrase typed in a mix
+    /// of the two scripts is still caught.
+    Zh,
 }
 
-const LANGS: [Lang; 3] = [Lang::En, Lang::ZhS, Lang::ZhT];
+const LANGS: [Lang; 2] = [Lang::En, Lang::Zh];
 
-struct ZhLists {
-    simplified: HashMap<char, u16>,
-    traditional: HashMap<char, u16>,
-}
-
-fn zh_lists() -> &'static ZhLists {
-    static L: OnceLock<ZhLists> = OnceLock::new();
+fn zh_index() -> &'static HashMap<char, u16> {
+    static L: OnceLock<HashMap<char, u16>> = OnceLock::new();
     L.get_or_init(|| {
-        let build = |lang: Language| {
-            lang.word_list()
-                .iter()
-                .enumerate()
-                .filter_map(|(i, w)| {
-                    let mut cs = w.chars();
-                    match (cs.next(), cs.next()) {
-                        (Some(c), None) => Some((c, i as u16)),
-                        _ => None,
-                    }
-                })
-                .collect()
-        };
-        ZhLists {
-            simplified: build(Language::SimplifiedChinese),
-            traditional: build(Language::TraditionalChinese),
+        let mut m = HashMap::with_capacity(2900);
+        for lang in [Language::SimplifiedChinese, Language::TraditionalChinese] {
+            for (i, w) in lang.word_list().iter().enumerate() {
+                let mut cs = w.chars();
+                if let (Some(c), None) = (cs.next(), cs.next()) {
+                    m.entry(c).or_insert(i as u16);
+                }
+            }
         }
+        m
     })
 }
 
@@ -180,14 +172,13 @@ enum Tok {
 
 /// Appends seed-phrase findings for `text` to `out`.
 pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
-    let lists = zh_lists();
-    let mut runs: [Vec<Word>; 3] = [Vec::new(), Vec::new(), Vec::new()];
-    let feed = |tok: Tok, runs: &mut [Vec<Word>; 3], out: &mut Vec<Finding>| {
+    let zh = zh_index();
+    let mut runs: [Vec<Word>; 2] = [Vec::new(), Vec::new()];
+    let feed = |tok: Tok, runs: &mut [Vec<Word>; 2], out: &mut Vec<Finding>| {
         for (li, lang) in LANGS.iter().enumerate() {
             let idx = match (&tok, lang) {
                 (Tok::En(s, e), Lang::En) => en_index(&text[*s..*e]).map(|i| (*s, *e, i)),
-                (Tok::Zh(s, e, c), Lang::ZhS) => lists.simplified.get(c).map(|i| (*s, *e, *i)),
-                (Tok::Zh(s, e, c), Lang::ZhT) => lists.traditional.get(c).map(|i| (*s, *e, *i)),
+                (Tok::Zh(s, e, c), Lang::Zh) => zh.get(c).map(|i| (*s, *e, *i)),
                 _ => None,
             };
             match idx {
@@ -262,92 +253,238 @@ fn glued_after(text: &str, pos: usize) -> bool {
     text[pos..].chars().next().is_some_and(is_cjk)
 }
 
-/// For Chinese: is any word of `w` written right after the previous one?
-fn packed(w: &[Word]) -> bool {
-    w.windows(2).any(|p| p[0].end == p[1].start)
-}
-
 fn function_chars(text: &str, w: &[Word]) -> usize {
     w.iter()
-        .filter(|x| text[x.start..x.end].chars().next().is_some_and(is_function_char))
+        .filter(|x| {
+            text[x.start..x.end]
+                .chars()
+                .next()
+                .is_some_and(is_function_char)
+        })
         .count()
+}
+
+/// English list words that often stand right before or after a pasted
+/// phrase ("please check this seed phrase: …", "… thank you").
+pub const CONTEXT_WORDS: &[&str] = &[
+    "seed", "phrase", "key", "private", "please", "help", "account", "secret", "word", "you",
+    "what", "where", "check", "thank", "hello", "below", "list", "copy", "this", "old", "code",
+    "pass", "all", "recall", "remember", "correct", "wrong", "again", "okay", "just", "now",
+    "there", "also", "can", "access",
+];
+const MAX_STRIP: usize = 6;
+
+fn valid(w: &[Word]) -> bool {
+    checksum_ok(w.iter().map(|x| x.index))
+}
+
+fn push(out: &mut Vec<Finding>, w: &[Word], redact: bool) {
+    let (s, e) = (w[0].start, w[w.len() - 1].end);
+    out.push(if redact {
+        Finding::redact(SecretKind::SeedPhrase, s, e)
+    } else {
+        Finding::warn(SecretKind::SeedPhrase, s, e)
+    });
 }
 
 fn flush(text: &str, lang: Lang, run: &[Word], out: &mut Vec<Finding>) {
     if run.len() < 12 {
         return;
     }
-    let zh = lang != Lang::En;
-    let aligned = |i: usize, n: usize| {
-        !zh || (!glued_before(text, run[i].start) && !glued_after(text, run[i + n - 1].end))
-    };
-    let mut cands: Vec<(usize, usize)> = Vec::new();
-    for i in 0..run.len() {
+    if lang == Lang::En {
+        decide_spaced(text, run, true, out);
+        return;
+    }
+    // Chinese: cut the run into blocks of characters written without
+    // separators. Single-character blocks form spaced phrases; a block of 12+
+    // characters may be a packed phrase; any other block (a word of prose
+    // such as 助记词, or a block glued to a non-list character) breaks.
+    let mut seq_start = 0;
+    let mut k = 0;
+    while k < run.len() {
+        let b0 = k;
+        k += 1;
+        while k < run.len() && run[k].start == run[k - 1].end {
+            k += 1;
+        }
+        let blk = &run[b0..k];
+        let glued_start = b0 == 0 && glued_before(text, blk[0].start);
+        let glued_end = k == run.len() && glued_after(text, blk[blk.len() - 1].end);
+        let clean = !glued_start && !glued_end;
+        if blk.len() == 1 && clean {
+            continue;
+        }
+        decide_spaced(text, &run[seq_start..b0], false, out);
+        if clean {
+            decide_packed(text, blk, out);
+        }
+        seq_start = k;
+    }
+    decide_spaced(text, &run[seq_start..], false, out);
+}
+
+/// A block of Chinese characters without separators: only the whole block
+/// can be a phrase, and it must not read like prose.
+fn decide_packed(text: &str, w: &[Word], out: &mut Vec<Finding>) {
+    let n = w.len();
+    if !LENGTHS.contains(&n) {
+        return;
+    }
+    let f = function_chars(text, w);
+    if f * 3 >= n {
+        return;
+    }
+    if valid(w) {
+        push(out, w, true);
+    } else if f <= 1 {
+        push(out, w, false);
+    }
+}
+
+/// Valid windows (start, len) of phrase length lying inside `w`.
+fn windows(w: &[Word]) -> Vec<(usize, usize)> {
+    let mut c = Vec::new();
+    for i in 0..w.len() {
         for n in LENGTHS {
-            if i + n > run.len() || !aligned(i, n) {
-                continue;
-            }
-            let w = &run[i..i + n];
-            if zh && packed(w) && function_chars(text, w) * 3 >= n {
-                continue;
-            }
-            if checksum_ok(w.iter().map(|x| x.index)) {
-                cands.push((i, n));
+            if i + n <= w.len() && valid(&w[i..i + n]) {
+                c.push((i, n));
             }
         }
     }
-    // Redact the union of all valid windows. Taking only some of them (say
-    // the longest) could let a chance-valid window that overlaps the real
-    // phrase hide part of it; the union at worst redacts a few neighbouring
-    // list words too ("seed phrase" before the phrase), never leaks one.
-    cands.sort_unstable();
-    let mut taken = vec![false; run.len()];
-    let mut cur: Option<(usize, usize)> = None;
-    for (i, n) in cands.into_iter().chain(std::iter::once((usize::MAX, 0))) {
-        match cur {
-            Some((s, e)) if i != usize::MAX && i < e => cur = Some((s, e.max(i + n))),
-            _ => {
-                if let Some((s, e)) = cur {
-                    taken[s..e].iter_mut().for_each(|t| *t = true);
-                    out.push(Finding::redact(
-                        SecretKind::SeedPhrase,
-                        run[s].start,
-                        run[e - 1].end,
-                    ));
+    c
+}
+
+/// Valid phrases that exactly tile `w` (two phrases pasted back to back),
+/// found by a small dynamic programme over word positions (`w` has at most
+/// 24 words here).
+fn tiling(w: &[Word]) -> Option<Vec<(usize, usize)>> {
+    let l = w.len();
+    let mut prev: Vec<Option<usize>> = vec![None; l + 1];
+    let mut reach = vec![false; l + 1];
+    reach[0] = true;
+    for i in 0..l {
+        if !reach[i] {
+            continue;
+        }
+        for n in LENGTHS {
+            if i + n <= l && !reach[i + n] && valid(&w[i..i + n]) {
+                reach[i + n] = true;
+                prev[i + n] = Some(i);
+            }
+        }
+    }
+    if !reach[l] {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let mut e = l;
+    while let Some(s) = prev[e] {
+        parts.push((s, e - s));
+        e = s;
+    }
+    parts.reverse();
+    Some(parts)
+}
+
+/// Union of windows as sorted, disjoint word-index intervals.
+fn union(mut c: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    c.sort_unstable();
+    let mut u: Vec<(usize, usize)> = Vec::new();
+    for (i, n) in c {
+        match u.last_mut() {
+            Some((_, e)) if i < *e => *e = (*e).max(i + n),
+            _ => u.push((i, i + n)),
+        }
+    }
+    u
+}
+
+/// A run of words separated by separators (English, or Chinese written with
+/// spaces, commas, numbering).
+///
+/// 1. The whole run is a valid phrase → redact it.
+/// 2. Stripping the common lead-in/trailing list words at its ends ("please
+///    check this seed phrase: …", up to six, or all but one or two of them)
+///    leaves a valid phrase → redact that.
+/// 3. Otherwise, if the run (or the run without those words) has a phrase
+///    length, it is one phrase with a bad checksum: warn, unless valid
+///    phrases tile it exactly (two phrases pasted back to back) → redact.
+///    Chance-valid windows are common inside a random 24 words (a 12-word
+///    window passes with probability 1/16, 13 of them fit), so a valid
+///    window strictly inside does not count: a mistyped 24-word phrase must
+///    warn, not be half redacted.
+/// 4. Otherwise (a longer run): redact the union of valid windows. The union,
+///    not a choice among them, so a chance-valid window overlapping the real
+///    phrase can never leave part of it in clear; the cost is at most a few
+///    neighbouring list words redacted too. Leftover stretches of 12+ words
+///    warn.
+fn decide_spaced(text: &str, w: &[Word], english: bool, out: &mut Vec<Finding>) {
+    let l = w.len();
+    if l < 12 {
+        return;
+    }
+    if LENGTHS.contains(&l) && valid(w) {
+        push(out, w, true);
+        return;
+    }
+    let is_ctx = |x: &Word| {
+        english
+            && CONTEXT_WORDS
+                .iter()
+                .any(|c| text[x.start..x.end].eq_ignore_ascii_case(c))
+    };
+    let front = w.iter().take(MAX_STRIP).take_while(|x| is_ctx(x)).count();
+    let back = w
+        .iter()
+        .rev()
+        .take(MAX_STRIP)
+        .take_while(|x| is_ctx(x))
+        .count();
+    // Strip all the context words at each end, or all but one or two (the
+    // phrase itself may start or end with such a word). Trying every split
+    // would give chance-valid cores too many tries on a mistyped phrase.
+    let mut core: Option<(usize, usize)> = None;
+    for k1 in (front.saturating_sub(2)..=front).rev() {
+        for k2 in (back.saturating_sub(2)..=back).rev() {
+            if k1 + k2 == 0 || k1 + k2 > l - 12 {
+                continue;
+            }
+            let c = &w[k1..l - k2];
+            if !LENGTHS.contains(&c.len()) {
+                continue;
+            }
+            if valid(c) {
+                push(out, c, true);
+                return;
+            }
+            core.get_or_insert((k1, l - k2));
+        }
+    }
+    if core.is_none() && LENGTHS.contains(&l) {
+        core = Some((0, l));
+    }
+    if let Some((a, b)) = core {
+        let inner = &w[a..b];
+        match tiling(inner) {
+            Some(parts) => {
+                for (s, n) in parts {
+                    push(out, &inner[s..s + n], true);
                 }
-                cur = (i != usize::MAX).then_some((i, i + n));
             }
+            None => push(out, inner, false),
         }
+        return;
     }
-    // Uncovered stretches of 12+ list words: a phrase with a bad checksum.
-    let mut i = 0;
-    while i < run.len() {
-        if taken[i] {
-            i += 1;
-            continue;
+    let u = union(windows(w));
+    let mut cursor = 0;
+    for &(s, e) in u.iter().chain(std::iter::once(&(l, l))) {
+        if s - cursor >= 12 {
+            push(out, &w[cursor..s], false);
         }
-        let s = i;
-        while i < run.len() && !taken[i] {
-            i += 1;
+        if s < e {
+            push(out, &w[s..e], true);
         }
-        let seg = &run[s..i];
-        if seg.len() < 12 {
-            continue;
-        }
-        let warn = if zh {
-            LENGTHS.contains(&seg.len())
-                && aligned(s, seg.len())
-                && (!packed(seg) || function_chars(text, seg) <= 1)
-        } else {
-            true
-        };
-        if warn {
-            out.push(Finding::warn(
-                SecretKind::SeedPhrase,
-                seg[0].start,
-                seg[seg.len() - 1].end,
-            ));
-        }
+        cursor = e;
     }
 }
 
@@ -356,8 +493,7 @@ mod tests {
     use super::*;
     use crate::guard::{GuardAction, scan as scan_all};
 
-    const VALID12: &str =
-        "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+    const VALID12: &str = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 
     fn seed_findings(t: &str) -> Vec<Finding> {
         let mut v = Vec::new();
@@ -375,21 +511,47 @@ mod tests {
     }
 
     #[test]
-    fn chinese_lists_are_single_characters() {
-        let l = zh_lists();
-        assert_eq!(l.simplified.len(), 2048);
-        assert_eq!(l.traditional.len(), 2048);
+    fn context_words_are_list_words() {
+        for w in CONTEXT_WORDS {
+            assert!(
+                en_index(w).is_some(),
+                "{w} is not a BIP39 word: no need to strip it"
+            );
+        }
+    }
+
+    #[test]
+    fn chinese_lists_are_parallel_single_characters() {
+        let s = Language::SimplifiedChinese.word_list();
+        let t = Language::TraditionalChinese.word_list();
+        let shared = s.iter().filter(|w| t.contains(w)).count();
+        assert_eq!(shared, 1275);
+        for (i, w) in s.iter().enumerate() {
+            assert_eq!(w.chars().count(), 1);
+            if let Some(j) = t.iter().position(|x| x == w) {
+                assert_eq!(i, j, "{w} at different indices");
+            }
+        }
+        assert_eq!(zh_index().len(), 2048 * 2 - 1275);
     }
 
     #[test]
     fn checksum_matches_known_vectors() {
-        let idx = |p: &str| p.split(' ').map(|w| en_index(w).unwrap()).collect::<Vec<_>>();
+        let idx = |p: &str| {
+            p.split(' ')
+                .map(|w| en_index(w).unwrap())
+                .collect::<Vec<_>>()
+        };
         assert!(checksum_ok(idx(VALID12)));
         assert!(!checksum_ok(idx(&VALID12.replace("about", "abandon"))));
         let v24 = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon art";
         assert!(checksum_ok(idx(v24)));
-        assert!(checksum_ok(idx("zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong")));
-        assert!(!checksum_ok(idx("zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo")));
+        assert!(checksum_ok(idx(
+            "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong"
+        )));
+        assert!(!checksum_ok(idx(
+            "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo"
+        )));
     }
 
     #[test]
@@ -416,7 +578,8 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].action, GuardAction::Warn);
         // 14 words, most of them list words, but "the"/"my"/"is" break runs.
-        let prose = "I want to withdraw all my money because the account is locked and nobody will answer";
+        let prose =
+            "I want to withdraw all my money because the account is locked and nobody will answer";
         assert!(scan_all(prose).is_empty());
         assert!(seed_findings("abandon ability able about above absent").is_empty());
     }

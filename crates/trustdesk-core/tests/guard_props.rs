@@ -199,7 +199,7 @@ proptest! {
         entropy in prop::collection::vec(any::<u8>(), 32),
         style_i in 0usize..STYLES.len(),
         case_bits in any::<u32>(),
-        prefix in prop::sample::select(vec!["", "hi, this is it: ", "助记词：", "my words\n", "请帮我看看 "]),
+        prefix in prop::sample::select(vec!["", "hi, this is it: ", "助记词：", "助记词是", "my words\n", "请帮我看看 "]),
         suffix in prop::sample::select(vec!["", " thanks!", "，谢谢", "\nok?"]),
     ) {
         let lang = LANGS[lang_i];

@@ -23,6 +23,7 @@ const KEY_CONTEXT: &[&str] = &[
     "key :",
     "key=",
     "key is",
+    "key",
     "key：",
     "私钥",
     "密钥",
@@ -176,6 +177,7 @@ mod tests {
             format!("私钥是 0x{h}"),
             format!("Secret = {h}"),
             format!("{h} is my private key"),
+            format!("wallet key 0x{h}"),
         ] {
             let f = scan_all(&t);
             assert_eq!(f.len(), 1, "{t}");

@@ -27,6 +27,11 @@ const CONTEXT: &[&str] = &[
     "pwd is",
     "pass:",
     "pw:",
+    "pin is",
+    "pin:",
+    "pin：",
+    "pin code is",
+    "pin code:",
     "密码是",
     "密码为",
     "密码：",
@@ -222,6 +227,7 @@ mod tests {
         assert_eq!(pw("pwd:Abc12345"), vec!["Abc12345"]);
         assert_eq!(pw("我的密码是abc123456，请帮我登录"), vec!["abc123456"]);
         assert_eq!(pw("登录密码：Qq@2024"), vec!["Qq@2024"]);
+        assert_eq!(pw("my PIN is 4821"), vec!["4821"]);
         assert_eq!(
             guard("password: letmein").redacted,
             "password: [redacted:password]"

@@ -315,7 +315,12 @@ fn flush(text: &str, lang: Lang, run: &[Word], out: &mut Vec<Finding>) {
             continue;
         }
         decide_spaced(text, &run[seq_start..b0], false, out);
-        if clean {
+        // A seed word inside the block pins the phrase boundary; otherwise
+        // only the whole block can be a phrase.
+        if blk.len() >= 12
+            && !decide_packed_with_keyword(text, blk, !glued_start, !glued_end, out)
+            && clean
+        {
             decide_packed(text, blk, out);
         }
         seq_start = k;
@@ -339,6 +344,77 @@ fn decide_packed(text: &str, w: &[Word], out: &mut Vec<Finding>) {
     } else if f <= 1 {
         push(out, w, false);
     }
+}
+
+/// Words that name a seed phrase in Chinese; a phrase written without
+/// separators right after or before one ("助记词是的一是…", "…这是我的助记词")
+/// is cut out of the longer block it is glued into.
+const ZH_SEED_WORDS: &[&str] = &[
+    "助记词",
+    "助記詞",
+    "种子词",
+    "種子詞",
+    "种子",
+    "種子",
+    "恢复词",
+    "恢復詞",
+    "助记码",
+    "密语",
+];
+const ZH_LINKS: &[&str] = &["是", "为", "為", "如下", "就是", "：", ":"];
+
+fn seed_word_before(text: &str, pos: usize) -> bool {
+    let pre = super::before(text, pos, 24);
+    ZH_SEED_WORDS.iter().any(|k| {
+        pre.ends_with(k)
+            || ZH_LINKS
+                .iter()
+                .any(|l| pre.strip_suffix(l).is_some_and(|p| p.ends_with(k)))
+    })
+}
+
+fn seed_word_after(text: &str, pos: usize) -> bool {
+    let post = super::after(text, pos, 30);
+    ZH_SEED_WORDS.iter().any(|k| post.contains(k))
+}
+
+/// A block of Chinese list characters longer than a phrase (or glued to
+/// other characters): only a phrase at its very end preceded by a seed word,
+/// or at its very start followed by one, is considered.
+fn decide_packed_with_keyword(
+    text: &str,
+    blk: &[Word],
+    start_clean: bool,
+    end_clean: bool,
+    out: &mut Vec<Finding>,
+) -> bool {
+    let len = blk.len();
+    for n in LENGTHS {
+        if n > len {
+            continue;
+        }
+        let tail = &blk[len - n..];
+        if end_clean && n < len && seed_word_before(text, tail[0].start) {
+            decide_packed(text, tail, out);
+            return true;
+        }
+        let head = &blk[..n];
+        if start_clean && n < len && seed_word_after(text, head[n - 1].end) {
+            // The rest of the block must start with the seed word or a link
+            // to it ("这是我的助记词"), not with more phrase-like characters.
+            let rest = super::after(text, head[n - 1].end, 12);
+            if [
+                "这", "這", "是", "就", "为", "為", "我", "助", "种", "種", "恢",
+            ]
+            .iter()
+            .any(|p| rest.starts_with(p))
+            {
+                decide_packed(text, head, out);
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Valid windows (start, len) of phrase length lying inside `w`.
@@ -582,6 +658,30 @@ mod tests {
             "I want to withdraw all my money because the account is locked and nobody will answer";
         assert!(scan_all(prose).is_empty());
         assert!(seed_findings("abandon ability able about above absent").is_empty());
+    }
+
+    #[test]
+    fn chinese_phrase_glued_to_a_seed_word() {
+        let words = "师乘剥恐逮事甚享锻仲液字";
+        for t in [
+            format!("助记词是{words}"),
+            format!("我的助记词为{words}，谢谢"),
+            format!("{words}这是我的助记词"),
+            format!("账户种子{words}"),
+        ] {
+            let f = scan_all(&t);
+            assert_eq!(f.len(), 1, "{t}: {f:?}");
+            assert_eq!(f[0].action, GuardAction::Redact);
+            assert_eq!(&t[f[0].start..f[0].end], words, "{t}");
+        }
+        // Bad checksum: a warning, the same span.
+        let bad = "师乘剥恐逮事甚享锻仲液子";
+        let t = format!("助记词是{bad}");
+        let f = scan_all(&t);
+        assert_eq!(f.len(), 1, "{t}: {f:?}");
+        assert_eq!(f[0].action, GuardAction::Warn);
+        // Without a seed word a long block is left alone.
+        assert!(scan_all(&format!("你好{words}")).is_empty());
     }
 
     #[test]

@@ -242,7 +242,8 @@ pub(crate) fn after(s: &str, pos: usize, window: usize) -> &str {
 }
 
 /// ASCII-case-insensitive: the end offset of the last occurrence of any of
-/// `needles` (given in lower case) in `hay`. Cost: |hay| × Σ|needle|, and
+/// `needles` (given in lower case) in `hay`; a needle that starts with an
+/// ASCII letter or digit must start a word there. Cost: |hay| × Σ|needle|, and
 /// callers only pass bounded windows.
 pub(crate) fn last_match_end(hay: &str, needles: &[&str]) -> Option<usize> {
     let h = hay.as_bytes();
@@ -252,7 +253,12 @@ pub(crate) fn last_match_end(hay: &str, needles: &[&str]) -> Option<usize> {
         if nb.is_empty() || nb.len() > h.len() {
             continue;
         }
+        let word_start = nb[0].is_ascii_alphanumeric();
         for s in (0..=h.len() - nb.len()).rev() {
+            // An ASCII needle must start a word: "uid" is not in "guide".
+            if word_start && s > 0 && h[s - 1].is_ascii_alphanumeric() {
+                continue;
+            }
             if h[s..s + nb.len()]
                 .iter()
                 .zip(nb)
@@ -334,5 +340,7 @@ mod tests {
             Some(14)
         );
         assert_eq!(last_match_end("a", &["abc"]), None);
+        assert_eq!(last_match_end("guide", &["uid"]), None);
+        assert_eq!(last_match_end("my uid", &["uid"]), Some(6));
     }
 }

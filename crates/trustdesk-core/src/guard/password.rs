@@ -140,6 +140,11 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
             i += 1;
             continue;
         };
+        // An English context must start a word: "spin is" is not "pin is".
+        if c.is_ascii_alphabetic() && i > 0 && b[i - 1].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
         let ctx_end = i + len;
         i = ctx_end;
         if let Some((s, e)) = token_after(text, ctx_end) {
@@ -244,6 +249,7 @@ mod tests {
             "how do I reset my password?",
             "密码错误",
             "my password is not working",
+            "spin is fun",
         ] {
             assert!(pw(t).is_empty(), "{t}: {:?}", pw(t));
         }

@@ -315,6 +315,12 @@ fn flush(text: &str, lang: Lang, run: &[Word], out: &mut Vec<Finding>) {
             continue;
         }
         decide_spaced(text, &run[seq_start..b0], false, out);
+        // "助记词是的 一 是 …": the first word is glued to the seed word
+        // before it; it opens the spaced phrase that follows.
+        if blk.len() < 12 && k < run.len() && seed_word_before(text, blk[blk.len() - 1].start) {
+            seq_start = k - 1;
+            continue;
+        }
         // A seed word inside the block pins the phrase boundary; otherwise
         // only the whole block can be a phrase.
         if blk.len() >= 12
@@ -519,7 +525,7 @@ fn decide_spaced(text: &str, w: &[Word], english: bool, out: &mut Vec<Finding>) 
     // Strip all the context words at each end, or all but one or two (the
     // phrase itself may start or end with such a word). Trying every split
     // would give chance-valid cores too many tries on a mistyped phrase.
-    let mut core: Option<(usize, usize)> = None;
+    let mut cores: Vec<(usize, usize)> = Vec::new();
     for k1 in (front.saturating_sub(2)..=front).rev() {
         for k2 in (back.saturating_sub(2)..=back).rev() {
             if k1 + k2 == 0 || k1 + k2 > l - 12 {
@@ -533,22 +539,25 @@ fn decide_spaced(text: &str, w: &[Word], english: bool, out: &mut Vec<Finding>) 
                 push(out, c, true);
                 return;
             }
-            core.get_or_insert((k1, l - k2));
+            cores.push((k1, l - k2));
         }
     }
-    if core.is_none() && LENGTHS.contains(&l) {
-        core = Some((0, l));
+    // Tiling is tried on the whole run first; the span to warn about is the
+    // whole run if it has a phrase length, else the run without lead-ins.
+    if LENGTHS.contains(&l) {
+        cores.insert(0, (0, l));
     }
-    if let Some((a, b)) = core {
-        let inner = &w[a..b];
-        match tiling(inner) {
-            Some(parts) => {
+    let warn_span = cores.first().copied();
+    if let Some((a, b)) = warn_span {
+        for &(x, y) in &cores {
+            if let Some(parts) = tiling(&w[x..y]) {
                 for (s, n) in parts {
-                    push(out, &inner[s..s + n], true);
+                    push(out, &w[x + s..x + s + n], true);
                 }
+                return;
             }
-            None => push(out, inner, false),
         }
+        push(out, &w[a..b], false);
         return;
     }
     let u = union(windows(w));

@@ -1,23 +1,28 @@
 //! The outbound guard: flags an agent or bot message that *asks* the customer
 //! for a secret, for remote access, or to send funds to an address.
 //!
-//! The message is cut into sentences (`.` `!` `?` `。` `！` `？` and newlines).
-//! A sentence is a violation when it has a request (a verb such as "send me",
-//! "provide", "share", "提供", "发给我", "告诉我" …) and an object (seed phrase,
-//! private key, password, 2FA code, remote-access software, or a transfer to
-//! an address), and no negation ("never", "do not", "不要", "切勿", "绝不",
-//! …). Advice such as "never share your seed phrase" therefore passes, and
-//! so does "enter your 2FA code in the app" (typing is only a request when it
-//! is directed at the chat: "type it here", "在这里输入").
+//! The message is cut into sentences (`.` `!` `?` `。` `！` `？` `；` and
+//! newlines) and each sentence into clauses (`,` `，` `;` `:` `：`). A sentence
+//! is a violation when one of its clauses makes a request ("send me",
+//! "provide", "share", "tell me", "提供", "发给我", "告诉我" …) that no
+//! negation *before it in the same clause* cancels ("never share", "do not
+//! send", "不要向任何人提供", "绝不会索要"), and the sentence names an object:
+//! seed phrase, private key, password, 2FA code, remote-access software (with
+//! an install/open verb), or a transfer to an address. Advice such as "never
+//! share your seed phrase" therefore passes, while "如果不能登录，请把你的密码发给我"
+//! and "don't worry, just send me your seed phrase" are blocked. Typing is a
+//! request only when aimed at the chat ("type it here", "在这里输入"), so "enter
+//! your 2FA code in the app" passes.
 //!
-//! Known limit: a sentence that mixes advice and a request ("do not worry,
-//! just send your seed phrase") is handled by ignoring "don't worry" /
-//! "别担心" style phrases; other mixes may slip through or be blocked, which
-//! is why the server lets a supervisor override (audited).
+//! Known limit: it is keyword based. A negation in an earlier clause does not
+//! carry ("Never, under any circumstances, share your seed phrase" is
+//! blocked) and unusual phrasings of a request pass; the server lets a
+//! supervisor override a block, audited.
 
 use super::{contains_any, floor_boundary};
 use crate::crypto::{RefKind, recognise};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// What an outbound message asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -66,7 +71,19 @@ const REQUEST: &[&str] = &[
     "can you send",
     "could you send",
     "please send",
+    "ask for",
+    "ask you for",
+    "what's the",
+    "what is the",
+    "what was the",
+    "是多少",
+    "是什么",
+    "发来",
+    "念一下",
+    "读一下",
     "提供",
+    "索要",
+    "透露",
     "发给我",
     "发我",
     "发过来",
@@ -107,6 +124,7 @@ const INSTALL: &[&str] = &[
 ];
 
 const TRANSFER: &[&str] = &[
+    "send ",
     "send your",
     "send the",
     "send all",
@@ -131,6 +149,9 @@ const TRANSFER: &[&str] = &[
     "提到",
     "转移到",
     "转移",
+    "转",
+    "打款",
+    "汇款",
 ];
 
 const ADDRESS_WORDS: &[&str] = &[
@@ -243,6 +264,9 @@ const OBJECTS: &[(OutboundKind, &[&str])] = &[
             "auth code",
             "security code",
             "one-time code",
+            "the code",
+            "code you",
+            "code we sent",
             "验证码",
             "谷歌验证",
             "动态码",
@@ -279,23 +303,26 @@ pub fn check_outbound(text: &str) -> Vec<OutboundViolation> {
         if s.trim().is_empty() {
             continue;
         }
-        let lower = s.to_lowercase();
-        let mut cleaned = lower.clone();
+        let mut lower = s.to_lowercase();
         for b in BENIGN_NEGATION {
-            cleaned = cleaned.replace(b, " ");
+            if lower.contains(b) {
+                lower = lower.replace(b, " ");
+            }
         }
-        if contains_any(&cleaned, NEGATION) {
-            continue;
+        let (mut asks, mut installs, mut transfers) = (false, false, false);
+        for clause in lower.split([',', '，', ';', ':', '：', '、']) {
+            asks |= requested(clause, REQUEST)
+                || (requested(clause, TYPE_VERBS) && contains_any(clause, HERE));
+            installs |= requested(clause, INSTALL);
+            transfers |= requested(clause, TRANSFER);
         }
-        let asks = contains_any(&lower, REQUEST)
-            || (contains_any(&lower, TYPE_VERBS) && contains_any(&lower, HERE));
         let mut push = |kind| out.push(OutboundViolation { kind, start, end });
-        if contains_any(&lower, REMOTE) && (asks || contains_any(&lower, INSTALL)) {
+        if (asks || installs) && contains_any(&lower, REMOTE) {
             push(OutboundKind::RemoteAccess);
         }
         if asks {
-            // The most specific object only: "private key" also contains "key",
-            // "seed phrase password" is about the seed.
+            // The most specific object only: "seed phrase password" is about
+            // the seed.
             if let Some((kind, _)) = OBJECTS
                 .iter()
                 .find(|(_, words)| contains_any(&lower, words))
@@ -303,15 +330,53 @@ pub fn check_outbound(text: &str) -> Vec<OutboundViolation> {
                 push(*kind);
             }
         }
-        if contains_any(&lower, TRANSFER) {
-            let has_addr = contains_any(&lower, ADDRESS_WORDS)
-                || recognise(s).iter().any(|r| r.kind == RefKind::Address);
-            if has_addr {
-                push(OutboundKind::TransferToAddress);
-            }
+        if transfers
+            && (contains_any(&lower, ADDRESS_WORDS)
+                || recognise(s).iter().any(|r| r.kind == RefKind::Address))
+        {
+            push(OutboundKind::TransferToAddress);
         }
     }
     out
+}
+
+/// Does `clause` contain one of `verbs` with no negation before it?
+fn requested(clause: &str, verbs: &[&str]) -> bool {
+    match first_match_start(clause, verbs) {
+        Some(p) => !contains_any(&clause[..p], NEGATION),
+        None => false,
+    }
+}
+
+/// Start of the earliest occurrence of any needle (same matching rules as
+/// `last_match_end`: ASCII case-insensitive, ASCII needles start a word).
+fn first_match_start(hay: &str, needles: &[&str]) -> Option<usize> {
+    let h = hay.as_bytes();
+    let mut best: Option<usize> = None;
+    for n in needles {
+        let nb = n.as_bytes();
+        if nb.is_empty() || nb.len() > h.len() {
+            continue;
+        }
+        let word_start = nb[0].is_ascii_alphanumeric();
+        let limit = best
+            .unwrap_or(h.len() - nb.len() + 1)
+            .min(h.len() - nb.len() + 1);
+        for s in 0..limit {
+            if word_start && s > 0 && h[s - 1].is_ascii_alphanumeric() {
+                continue;
+            }
+            if h[s..s + nb.len()]
+                .iter()
+                .zip(nb)
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+            {
+                best = Some(s);
+                break;
+            }
+        }
+    }
+    best
 }
 
 /// Sentence spans, cut after `.` `!` `?` `。` `！` `？` `；` and newlines. A `.`
@@ -374,6 +439,16 @@ mod tests {
             ),
             ("Move all funds to this safe wallet now", TransferToAddress),
             ("Don't worry, just send me your seed phrase.", SeedPhrase),
+            ("What's the code you received by SMS?", TwoFactorCode),
+            (
+                "To speed up, send 0.1 ETH to 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+                TransferToAddress,
+            ),
+            ("If you cannot log in, tell me your password", Password),
+            (
+                "For verification please share the 12 words of your wallet",
+                SeedPhrase,
+            ),
         ] {
             assert!(kinds(t).contains(&k), "{t}: {:?}", kinds(t));
         }
@@ -395,6 +470,13 @@ mod tests {
             ),
             ("你的资产有风险，请尽快转入安全钱包", TransferToAddress),
             ("在这里输入你的验证码", TwoFactorCode),
+            ("如果不能登录，请把你的密码发给我", Password),
+            ("您好，请问您的谷歌验证码是多少？", TwoFactorCode),
+            (
+                "请转0.5个ETH到0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed完成验证",
+                TransferToAddress,
+            ),
+            ("别担心，把助记词发过来我帮你检查", SeedPhrase),
         ] {
             assert!(kinds(t).contains(&k), "{t}: {:?}", kinds(t));
         }
@@ -415,6 +497,16 @@ mod tests {
             "您的提现已到账，请查收。",
             "请在App内重置密码。",
             "Thanks for waiting, the transfer is being processed.",
+            "No one from support will ever ask you to share your seed phrase.",
+            "Please provide your UID and the TXID of the deposit.",
+            "请提供您的UID和充值记录截图",
+            "Could you share a screenshot of the error?",
+            "官方客服不会向您索要验证码",
+            "您的提币地址是TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t吗？",
+            "Please share the transaction hash so we can check.",
+            "请提供交易哈希",
+            "Your password reset link has been sent.",
+            "我帮您转接人工客服",
         ] {
             assert!(kinds(t).is_empty(), "{t}: {:?}", kinds(t));
         }

@@ -22,7 +22,6 @@
 use super::{contains_any, floor_boundary};
 use crate::crypto::{RefKind, recognise};
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 
 /// What an outbound message asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -10,8 +10,8 @@
 //!   numbers with a country code (86…, 1…) usually start elsewhere;
 //! * when written in groups, the first group has 4 digits and every group
 //!   2–7 (4-4-4-4, 4-6-5, 4-4-4-4-3);
-//! * not preceded by `+` (a phone number) and not part of an amount
-//!   (`1,000.50`);
+//! * not preceded by `+` (a phone number) or `#`/`No.` (a ticket or order
+//!   number) and not part of an amount (`1,000.50`);
 //! * no order/phone/id word ("order", "订单", "单号", "uid", "tel", "手机" …)
 //!   stands closer before it than a card word ("card", "卡号", "visa" …).
 //!   A Luhn-valid order id right after "order" is therefore not a card: one
@@ -157,6 +157,11 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
             continue;
         }
         if part_of_amount(b, seq.start, seq.end) || (seq.start > 0 && b[seq.start - 1] == b'+') {
+            continue;
+        }
+        // "#123456", "No.123456": a ticket or order number.
+        let pre = before(text, seq.start, 4).to_ascii_lowercase();
+        if pre.ends_with('#') || pre.ends_with("no.") || pre.ends_with("no. ") {
             continue;
         }
         if is_card(text, b, &seq) {
@@ -366,6 +371,7 @@ mod tests {
             "I deposited 5000 USDT yesterday",
             "the year 2024",
             "2FA reset, amount 123456",
+            "2FA ticket #123456",
         ] {
             assert!(kinds(t).is_empty(), "{t}: {:?}", kinds(t));
         }

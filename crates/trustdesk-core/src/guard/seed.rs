@@ -30,9 +30,11 @@
 //! English); a block of exactly 12/15/18/21/24 characters may be a packed
 //! phrase (`的一是在不了有和人这中大`), but only as a whole, and it is rejected
 //! as prose when a third or more of its characters are very common function
-//! characters (的 了 是 我 你 …). A random phrase hits that with probability
-//! below 1e-4; a chat sentence almost always does. A packed block with a bad
-//! checksum warns only with at most one such character.
+//! characters (的 了 是 我 你 …) or when two or more of its adjacent character
+//! pairs are common words (网络, 选择, 错误 … from `zh_words.txt`). A random
+//! phrase hits either rule with probability below 1e-4; a chat sentence
+//! almost always does. A packed block with a bad checksum warns only with at
+//! most one function character.
 
 use super::{Finding, SecretKind};
 use bip39::Language;
@@ -264,6 +266,54 @@ fn function_chars(text: &str, w: &[Word]) -> usize {
         .count()
 }
 
+/// Adjacent-character pairs of common Chinese words (see `zh_words.txt`), in
+/// simplified and traditional script.
+fn zh_word_pairs() -> &'static std::collections::HashSet<(char, char)> {
+    static P: OnceLock<std::collections::HashSet<(char, char)>> = OnceLock::new();
+    P.get_or_init(|| {
+        let simp = Language::SimplifiedChinese.word_list();
+        let trad = Language::TraditionalChinese.word_list();
+        let to_trad = |c: char| {
+            let mut b = [0u8; 4];
+            let s: &str = c.encode_utf8(&mut b);
+            simp.iter()
+                .position(|w| *w == s)
+                .and_then(|i| trad[i].chars().next())
+                .unwrap_or(c)
+        };
+        let mut set = std::collections::HashSet::new();
+        for line in include_str!("zh_words.txt").lines() {
+            if line.starts_with('#') {
+                continue;
+            }
+            for word in line.split_whitespace() {
+                let cs: Vec<char> = word.chars().collect();
+                for p in cs.windows(2) {
+                    set.insert((p[0], p[1]));
+                    set.insert((to_trad(p[0]), to_trad(p[1])));
+                }
+            }
+        }
+        set
+    })
+}
+
+/// Packed Chinese reads like prose: many function characters, or two or
+/// more adjacent pairs that are common words (网络, 选择, 错误 …).
+fn zh_prose(text: &str, w: &[Word]) -> bool {
+    if function_chars(text, w) * 3 >= w.len() {
+        return true;
+    }
+    let pairs = zh_word_pairs();
+    let ch = |x: &Word| text[x.start..x.end].chars().next();
+    let hits = w
+        .windows(2)
+        .filter(|p| p[0].end == p[1].start)
+        .filter(|p| matches!((ch(&p[0]), ch(&p[1])), (Some(a), Some(b)) if pairs.contains(&(a, b))))
+        .count();
+    hits >= 2
+}
+
 /// English list words that often stand right before or after a pasted
 /// phrase ("please check this seed phrase: …", "… thank you").
 pub const CONTEXT_WORDS: &[&str] = &[
@@ -341,10 +391,10 @@ fn decide_packed(text: &str, w: &[Word], out: &mut Vec<Finding>) {
     if !LENGTHS.contains(&n) {
         return;
     }
-    let f = function_chars(text, w);
-    if f * 3 >= n {
+    if zh_prose(text, w) {
         return;
     }
+    let f = function_chars(text, w);
     if valid(w) {
         push(out, w, true);
     } else if f <= 1 {
@@ -699,6 +749,9 @@ mod tests {
             "我的提现还没有到账请帮我查一下",
             "你好，我的账户被冻结了，请问怎么办？已经等了两个小时了，还是没有人回复我。",
             "我想问一下为什么我的充值一直没有到账，是不是网络有问题",
+            "网络选择错误导致资产丢失怎么办",
+            "资金安全问题请联系官方客服处理",
+            "实名认证上传照片总是失败",
         ] {
             assert!(scan_all(t).is_empty(), "{t}: {:?}", scan_all(t));
         }

@@ -57,6 +57,12 @@ impl SecretKind {
     }
 }
 
+impl std::fmt::Display for SecretKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What the server must do with a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -99,7 +105,7 @@ impl Finding {
 
 /// The result of [`guard`]: the findings and the text with every `Redact`
 /// finding replaced by its marker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuardResult {
     pub findings: Vec<Finding>,
     pub redacted: String,

@@ -40,6 +40,12 @@ const CONTEXT: &[&str] = &[
     "密碼：",
     "密碼:",
     "口令是",
+    "pin码",
+    "pin碼",
+    // Bare 密码 last (the longer forms above win): only ASCII right after it
+    // is taken, so "密码错误" is not a finding but "密码 abc123" is.
+    "密码",
+    "密碼",
 ];
 
 const STOP: &[&str] = &[
@@ -233,6 +239,8 @@ mod tests {
         assert_eq!(pw("我的密码是abc123456，请帮我登录"), vec!["abc123456"]);
         assert_eq!(pw("登录密码：Qq@2024"), vec!["Qq@2024"]);
         assert_eq!(pw("my PIN is 4821"), vec!["4821"]);
+        assert_eq!(pw("交易密码 Abc12345"), vec!["Abc12345"]);
+        assert_eq!(pw("密码abc123"), vec!["abc123"]);
         assert_eq!(
             guard("password: letmein").redacted,
             "password: [redacted:password]"
@@ -248,6 +256,7 @@ mod tests {
             "密码是什么",
             "how do I reset my password?",
             "密码错误",
+            "修改密码后无法登录",
             "my password is not working",
             "spin is fun",
         ] {

@@ -275,7 +275,18 @@ fn is_code_shape(seq: &Seq) -> bool {
     }
 }
 
+/// Units that make a number an amount, a count or a duration.
+const UNITS: &[&str] = &[
+    "usdt", "usdc", "btc", "eth", "trx", "bnb", "usd", "cny", "rmb", "eur", "%", "元", "块", "个",
+    "枚", "笔", "次", "天", "小时", "分钟", "秒", "万", "美元", "u ", "days", "hours", "minutes",
+    "times", "coins", "dollars",
+];
+
 fn has_otp_context(text: &str, start: usize, end: usize) -> bool {
+    let unit = after(text, end, 10).trim_start().to_ascii_lowercase();
+    if UNITS.iter().any(|u| unit.starts_with(u)) {
+        return false;
+    }
     let pre = before(text, start, 48);
     let other = last_match_end(pre, OTHER_NUMBER_CONTEXT);
     if let Some(o) = last_match_end(pre, OTP_CONTEXT) {
@@ -372,6 +383,8 @@ mod tests {
             "the year 2024",
             "2FA reset, amount 123456",
             "2FA ticket #123456",
+            "2FA 已开启，转账 123456 USDT",
+            "验证码已经发了 5000 次",
         ] {
             assert!(kinds(t).is_empty(), "{t}: {:?}", kinds(t));
         }

@@ -35,6 +35,22 @@ pub enum OutboundKind {
     TransferToAddress,
 }
 
+impl OutboundKind {
+    /// A short explanation for the agent, in English.
+    pub fn reason(self) -> &'static str {
+        match self {
+            OutboundKind::SeedPhrase => "asks the customer for a seed phrase",
+            OutboundKind::PrivateKey => "asks the customer for a private key",
+            OutboundKind::Password => "asks the customer for a password",
+            OutboundKind::TwoFactorCode => "asks the customer for a 2FA / verification code",
+            OutboundKind::RemoteAccess => {
+                "asks the customer to install or open remote-access software"
+            }
+            OutboundKind::TransferToAddress => "asks the customer to send funds to an address",
+        }
+    }
+}
+
 /// One blocked request: the kind and the byte span of the sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboundViolation {

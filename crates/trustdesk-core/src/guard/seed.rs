@@ -367,7 +367,14 @@ fn flush(text: &str, lang: Lang, run: &[Word], out: &mut Vec<Finding>) {
         decide_spaced(text, &run[seq_start..b0], false, out);
         // "助记词是的 一 是 …": the first word is glued to the seed word
         // before it; it opens the spaced phrase that follows.
-        if blk.len() < 12 && k < run.len() && seed_word_before(text, blk[blk.len() - 1].start) {
+        // "助记词是 …" is a link, not a word; "助记词是为 …" has a first word 为.
+        let last = &blk[blk.len() - 1];
+        let first_word = match seed_word_kind(text, last.start) {
+            Some(true) => true,
+            Some(false) => !ZH_LINKS.contains(&&text[last.start..last.end]),
+            None => false,
+        };
+        if blk.len() < 12 && k < run.len() && first_word {
             seq_start = k - 1;
             continue;
         }
@@ -385,19 +392,20 @@ fn flush(text: &str, lang: Lang, run: &[Word], out: &mut Vec<Finding>) {
 }
 
 /// A block of Chinese characters without separators: only the whole block
-/// can be a phrase, and it must not read like prose.
+/// can be a phrase, and it must not read like prose unless a seed word
+/// stands right before it ("助记词：<block>").
 fn decide_packed(text: &str, w: &[Word], out: &mut Vec<Finding>) {
     let n = w.len();
     if !LENGTHS.contains(&n) {
         return;
     }
-    if zh_prose(text, w) {
+    let context = seed_word_before(text, w[0].start);
+    if !context && zh_prose(text, w) {
         return;
     }
-    let f = function_chars(text, w);
     if valid(w) {
         push(out, w, true);
-    } else if f <= 1 {
+    } else if context || function_chars(text, w) <= (n / 8).max(1) {
         push(out, w, false);
     }
 }
@@ -419,14 +427,28 @@ const ZH_SEED_WORDS: &[&str] = &[
 ];
 const ZH_LINKS: &[&str] = &["是", "为", "為", "如下", "就是", "：", ":"];
 
+/// Is a seed word (optionally followed by 是/为/：…) right before `pos`,
+/// ignoring whitespace and separators in between?
 fn seed_word_before(text: &str, pos: usize) -> bool {
-    let pre = super::before(text, pos, 24);
-    ZH_SEED_WORDS.iter().any(|k| {
-        pre.ends_with(k)
-            || ZH_LINKS
-                .iter()
-                .any(|l| pre.strip_suffix(l).is_some_and(|p| p.ends_with(k)))
-    })
+    seed_word_kind(text, pos).is_some()
+}
+
+/// `Some(true)`: a seed word and a link ("助记词是") end right before `pos`;
+/// `Some(false)`: a bare seed word ("助记词"); `None`: neither.
+fn seed_word_kind(text: &str, pos: usize) -> Option<bool> {
+    let pre = super::before(text, pos, 30)
+        .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '：' | '-' | '>' | '='));
+    let mut bare = false;
+    for k in ZH_SEED_WORDS {
+        if ZH_LINKS
+            .iter()
+            .any(|l| pre.strip_suffix(l).is_some_and(|p| p.ends_with(k)))
+        {
+            return Some(true);
+        }
+        bare |= pre.ends_with(k);
+    }
+    bare.then_some(false)
 }
 
 fn seed_word_after(text: &str, pos: usize) -> bool {
@@ -489,7 +511,7 @@ fn windows(w: &[Word]) -> Vec<(usize, usize)> {
 /// Valid phrases that exactly tile `w` (two phrases pasted back to back),
 /// found by a small dynamic programme over word positions (`w` has at most
 /// 24 words here).
-fn tiling(w: &[Word]) -> Option<Vec<(usize, usize)>> {
+fn tiling(text: &str, w: &[Word]) -> Option<Vec<(usize, usize)>> {
     let l = w.len();
     let mut prev: Vec<Option<usize>> = vec![None; l + 1];
     let mut reach = vec![false; l + 1];
@@ -515,7 +537,20 @@ fn tiling(w: &[Word]) -> Option<Vec<(usize, usize)>> {
         e = s;
     }
     parts.reverse();
-    Some(parts)
+    // Two phrases pasted one after the other are set apart (a line break
+    // where the words of each are not, or numbering that starts again at
+    // 1); without that, a chance tiling of one mistyped phrase (1 in 256 for
+    // 24 words) would be redacted instead of warned.
+    let gap = |i: usize| &text[w[i - 1].end..w[i].start];
+    let newline_inside = parts
+        .iter()
+        .any(|&(s, n)| (s + 1..s + n).any(|i| gap(i).contains('\n')));
+    let apart = parts.iter().skip(1).all(|&(s, _)| {
+        let g = gap(s);
+        let digits: String = g.chars().filter(char::is_ascii_digit).collect();
+        (g.contains('\n') && !newline_inside) || digits == "1"
+    });
+    apart.then_some(parts)
 }
 
 /// Union of windows as sorted, disjoint word-index intervals.
@@ -540,7 +575,9 @@ fn union(mut c: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 ///    leaves a valid phrase → redact that.
 /// 3. Otherwise, if the run (or the run without those words) has a phrase
 ///    length, it is one phrase with a bad checksum: warn, unless valid
-///    phrases tile it exactly (two phrases pasted back to back) → redact.
+///    phrases tile it exactly and are set apart by a line break or by
+///    numbering that restarts (two phrases pasted one after the other) →
+///    redact them.
 ///    Chance-valid windows are common inside a random 24 words (a 12-word
 ///    window passes with probability 1/16, 13 of them fit), so a valid
 ///    window strictly inside does not count: a mistyped 24-word phrase must
@@ -600,7 +637,7 @@ fn decide_spaced(text: &str, w: &[Word], english: bool, out: &mut Vec<Finding>) 
     let warn_span = cores.first().copied();
     if let Some((a, b)) = warn_span {
         for &(x, y) in &cores {
-            if let Some(parts) = tiling(&w[x..y]) {
+            if let Some(parts) = tiling(text, &w[x..y]) {
                 for (s, n) in parts {
                     push(out, &w[x + s..x + s + n], true);
                 }

@@ -369,11 +369,14 @@ fn flush(text: &str, lang: Lang, run: &[Word], out: &mut Vec<Finding>) {
         // before it; it opens the spaced phrase that follows.
         // "助记词是 …" is a link, not a word; "助记词是为 …" has a first word 为.
         let last = &blk[blk.len() - 1];
-        let first_word = match seed_word_kind(text, last.start) {
-            Some(true) => true,
-            Some(false) => !ZH_LINKS.contains(&&text[last.start..last.end]),
-            None => false,
-        };
+        // "種子詞" ends with a seed word itself: 詞 is not a phrase word.
+        let blk_text = &text[blk[0].start..last.end];
+        let first_word = !ZH_SEED_WORDS.iter().any(|k| blk_text.ends_with(k))
+            && match seed_word_kind(text, last.start) {
+                Some(true) => true,
+                Some(false) => !ZH_LINKS.contains(&&text[last.start..last.end]),
+                None => false,
+            };
         if blk.len() < 12 && k < run.len() && first_word {
             seq_start = k - 1;
             continue;
@@ -759,16 +762,23 @@ mod tests {
     #[test]
     fn chinese_phrase_glued_to_a_seed_word() {
         let words = "师乘剥恐逮事甚享锻仲液字";
-        for t in [
-            format!("助记词是{words}"),
-            format!("我的助记词为{words}，谢谢"),
-            format!("{words}这是我的助记词"),
-            format!("账户种子{words}"),
+        let spaced = words
+            .chars()
+            .map(String::from)
+            .collect::<Vec<_>>()
+            .join(" ");
+        for (t, want) in [
+            (format!("助记词是{words}"), words.to_string()),
+            (format!("我的助记词为{words}，谢谢"), words.to_string()),
+            (format!("{words}这是我的助记词"), words.to_string()),
+            (format!("账户种子{words}"), words.to_string()),
+            (format!("種子詞：{spaced}"), spaced.clone()),
+            (format!("助记词是{spaced}"), spaced.clone()),
         ] {
             let f = scan_all(&t);
             assert_eq!(f.len(), 1, "{t}: {f:?}");
             assert_eq!(f[0].action, GuardAction::Redact);
-            assert_eq!(&t[f[0].start..f[0].end], words, "{t}");
+            assert_eq!(&t[f[0].start..f[0].end], want, "{t}");
         }
         // Bad checksum: a warning, the same span.
         let bad = "师乘剥恐逮事甚享锻仲液子";

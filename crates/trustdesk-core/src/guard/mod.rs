@@ -282,8 +282,24 @@ pub(crate) fn last_match_end(hay: &str, needles: &[&str]) -> Option<usize> {
 }
 
 /// ASCII-case-insensitive: does `hay` contain any of `needles` (lower case)?
+/// Same word-start rule as [`last_match_end`]; stops at the first match.
 pub(crate) fn contains_any(hay: &str, needles: &[&str]) -> bool {
-    last_match_end(hay, needles).is_some()
+    let h = hay.as_bytes();
+    needles.iter().any(|n| {
+        let nb = n.as_bytes();
+        if nb.is_empty() || nb.len() > h.len() {
+            return false;
+        }
+        let word_start = nb[0].is_ascii_alphanumeric();
+        (0..=h.len() - nb.len()).any(|s| {
+            (!word_start || s == 0 || !h[s - 1].is_ascii_alphanumeric())
+                && h[s].to_ascii_lowercase() == nb[0]
+                && h[s..s + nb.len()]
+                    .iter()
+                    .zip(nb)
+                    .all(|(a, b)| a.to_ascii_lowercase() == *b)
+        })
+    })
 }
 
 #[cfg(test)]
@@ -348,5 +364,8 @@ mod tests {
         assert_eq!(last_match_end("a", &["abc"]), None);
         assert_eq!(last_match_end("guide", &["uid"]), None);
         assert_eq!(last_match_end("my uid", &["uid"]), Some(6));
+        assert!(contains_any("My UID", &["uid"]));
+        assert!(!contains_any("guide", &["uid"]));
+        assert!(contains_any("请提供助记词", &["助记词"]));
     }
 }

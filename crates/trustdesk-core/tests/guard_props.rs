@@ -6,9 +6,11 @@
 
 use bip39::{Language, Mnemonic};
 use proptest::prelude::*;
-use trustdesk_core::crypto::base58check_encode;
+use trustdesk_core::crypto::{Network, base58check_encode, eip55_checksum, recognise};
 use trustdesk_core::guard::seed::CONTEXT_WORDS;
-use trustdesk_core::guard::{Finding, GuardAction, SecretKind, guard, redact, scan};
+use trustdesk_core::guard::{
+    Finding, GuardAction, SecretKind, check_outbound, guard, redact, scan,
+};
 
 const LANGS: [Language; 3] = [
     Language::English,
@@ -391,6 +393,45 @@ proptest! {
         prop_assert!(r.findings.iter().all(|f| f.action == GuardAction::Redact), "{:?}", r.findings);
         let rest = r.redacted.replace("[redacted:seed_phrase]", "");
         prop_assert_eq!(rest.trim(), "");
+    }
+}
+
+proptest! {
+    #[test]
+    fn outbound_and_crypto_spans_are_sound(parts in prop::collection::vec(piece(), 0..30)) {
+        let s: String = parts.concat();
+        for v in check_outbound(&s) {
+            prop_assert!(v.start < v.end && v.end <= s.len());
+            prop_assert!(s.is_char_boundary(v.start) && s.is_char_boundary(v.end));
+        }
+        let mut prev = 0;
+        for r in recognise(&s) {
+            prop_assert!(r.start >= prev && r.start < r.end && r.end <= s.len());
+            prop_assert!(!r.networks.is_empty());
+            prev = r.end;
+        }
+    }
+
+    #[test]
+    fn generated_addresses_are_valid_and_never_secrets(
+        payload in any::<[u8; 20]>(),
+        version in prop::sample::select(vec![0x00u8, 0x05, 0x41]),
+    ) {
+        let mut p = vec![version];
+        p.extend_from_slice(&payload);
+        let addr = base58check_encode(&p);
+        let text = format!("please send to {addr} thanks");
+        prop_assert!(scan(&text).is_empty());
+        let refs = recognise(&text);
+        prop_assert_eq!(refs.len(), 1);
+        prop_assert!(refs[0].valid);
+        let want = if version == 0x41 { Network::Tron } else { Network::Bitcoin };
+        prop_assert_eq!(refs[0].network(), want);
+        let evm = format!("0x{}", eip55_checksum(&payload.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+        let r = recognise(&evm);
+        prop_assert_eq!(r.len(), 1);
+        prop_assert!(r[0].valid);
+        prop_assert!(scan(&evm).is_empty());
     }
 }
 

@@ -262,7 +262,9 @@ pub(crate) fn last_match_end(hay: &str, needles: &[&str]) -> Option<usize> {
         let word_start = nb[0].is_ascii_alphanumeric();
         for s in (0..=h.len() - nb.len()).rev() {
             // An ASCII needle must start a word: "uid" is not in "guide".
-            if word_start && s > 0 && h[s - 1].is_ascii_alphanumeric() {
+            if h[s].to_ascii_lowercase() != nb[0]
+                || (word_start && s > 0 && h[s - 1].is_ascii_alphanumeric())
+            {
                 continue;
             }
             if h[s..s + nb.len()]

@@ -224,21 +224,27 @@ fn bits(n: usize) -> (usize, usize) {
 /// bits that follow the entropy in the concatenated 11-bit word indices.
 pub fn checksum_ok(indices: impl IntoIterator<Item = u16>) -> bool {
     let mut buf = [0u8; 33];
-    let mut pos = 0usize;
+    let (mut acc, mut nbits, mut len, mut n) = (0u32, 0u32, 0usize, 0usize);
     for idx in indices {
-        if pos + 11 > 264 {
+        if n == 24 {
             return false;
         }
-        for b in (0..11).rev() {
-            if (idx >> b) & 1 == 1 {
-                buf[pos / 8] |= 1 << (7 - pos % 8);
-            }
-            pos += 1;
+        n += 1;
+        acc = (acc << 11) | u32::from(idx & 0x7ff);
+        nbits += 11;
+        while nbits >= 8 {
+            nbits -= 8;
+            buf[len] = (acc >> nbits) as u8;
+            len += 1;
         }
+        acc &= (1 << nbits) - 1;
     }
-    let n = pos / 11;
     if !LENGTHS.contains(&n) {
         return false;
+    }
+    // The checksum bits left over (4 for 12 words), left-aligned.
+    if nbits > 0 {
+        buf[len] = (acc << (8 - nbits)) as u8;
     }
     let (ent, cs) = bits(n);
     let hash = Sha256::digest(&buf[..ent / 8]);

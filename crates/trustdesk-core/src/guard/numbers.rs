@@ -78,6 +78,8 @@ const OTHER_NUMBER_CONTEXT: &[&str] = &[
     "id is",
     "ticket",
     "invoice",
+    "iban",
+    "swift",
     "ref:",
     "ref no",
     "reference",
@@ -352,6 +354,7 @@ mod tests {
             "timestamp 1732406400000",
             "4111111111111112 is not valid",
             "41111 1111 1111 1111",
+            "IBAN DE89 3704 0044 0532 0130 00",
         ] {
             assert!(kinds(t).is_empty(), "{t}: {:?}", kinds(t));
         }

@@ -120,6 +120,16 @@ const STOP: &[&str] = &[
     "updated",
     "accepted",
     "rejected",
+    "strict",
+    "mandatory",
+    "complex",
+    "simple",
+    "easy",
+    "hard",
+    "incorrectly",
+    "displayed",
+    "shown",
+    "sent",
     "?",
     "***",
 ];
@@ -143,6 +153,20 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
                     .all(|(x, y)| x.to_ascii_lowercase() == *y))
             .then_some(n)
         }) else {
+            // "password for my account is X", "password I used: X".
+            if let Some(n) = BASE
+                .iter()
+                .find(|w| {
+                    b.len() >= i + w.len() && b[i..i + w.len()].eq_ignore_ascii_case(w.as_bytes())
+                })
+                .map(|w| w.len())
+                .filter(|_| i == 0 || !b[i - 1].is_ascii_alphanumeric())
+                && let Some((s, e)) = linked_token(text, i + n)
+            {
+                out.push(Finding::redact(SecretKind::Password, s, e));
+                i = e;
+                continue;
+            }
             i += 1;
             continue;
         };
@@ -153,11 +177,34 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
         }
         let ctx_end = i + len;
         i = ctx_end;
-        if let Some((s, e)) = token_after(text, ctx_end) {
+        // "密码应该是Abc123": a bare 密码 followed by a link a few characters on.
+        if let Some((s, e)) = token_after(text, ctx_end).or_else(|| linked_token(text, ctx_end)) {
             out.push(Finding::redact(SecretKind::Password, s, e));
             i = e;
         }
     }
+}
+
+/// Words that name a password, for the looser "… is X" form.
+const BASE: &[&str] = &["password", "passwd", "passcode", "pwd"];
+const LINKS: &[&str] = &[" is ", " was ", ":", "=", "：", "是", "为"];
+
+/// A password a few words after its name: within 32 bytes of `pos`, in the
+/// same clause (no `.` `,` `?` `!` `。` `，` newline before the link), at most
+/// four words in between, then " is "/":"/"是" … and the token.
+fn linked_token(text: &str, pos: usize) -> Option<(usize, usize)> {
+    let win = super::after(text, pos, 32);
+    let (p, link) = LINKS
+        .iter()
+        .filter_map(|l| win.find(l).map(|p| (p, *l)))
+        .min_by_key(|&(p, _)| p)?;
+    let between = &win[..p];
+    if between.contains(['.', ',', '?', '!', '\n', '。', '，', '？', '！', ';', '；'])
+        || between.split_whitespace().count() > 4
+    {
+        return None;
+    }
+    token_after(text, pos + p + link.len())
 }
 
 fn token_after(text: &str, pos: usize) -> Option<(usize, usize)> {
@@ -241,6 +288,9 @@ mod tests {
         assert_eq!(pw("my PIN is 4821"), vec!["4821"]);
         assert_eq!(pw("交易密码 Abc12345"), vec!["Abc12345"]);
         assert_eq!(pw("密码abc123"), vec!["abc123"]);
+        assert_eq!(pw("the password for my account is Xy9!pq"), vec!["Xy9!pq"]);
+        assert_eq!(pw("pwd I used: hunter22"), vec!["hunter22"]);
+        assert_eq!(pw("登录密码应该是Abc123，对吗"), vec!["Abc123"]);
         assert_eq!(
             guard("password: letmein").redacted,
             "password: [redacted:password]"
@@ -259,6 +309,10 @@ mod tests {
             "修改密码后无法登录",
             "my password is not working",
             "spin is fun",
+            "password reset link is broken",
+            "the password policy is strict",
+            "my password, as I said, is lost",
+            "密码错误是什么原因",
         ] {
             assert!(pw(t).is_empty(), "{t}: {:?}", pw(t));
         }

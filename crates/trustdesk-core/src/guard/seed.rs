@@ -18,7 +18,7 @@
 //! 2. For each language, a *run* is a maximal sequence of consecutive tokens
 //!    that are all words of that list. Prose that merely uses list words is
 //!    broken into short runs by its non-list words ("the", "is", "my", …).
-//! 3. Each run of 12+ words is decided by [`decide_spaced`]: whole-run
+//! 3. Each run of 12+ words is decided by `decide_spaced`: whole-run
 //!    checksum, lead-in words stripped, windows of 24/21/18/15/12 words
 //!    (bounded work per position, so linear overall). Valid → `Redact`; the
 //!    right number of list words with a bad checksum → `Warn`.

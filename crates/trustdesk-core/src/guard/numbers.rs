@@ -155,7 +155,6 @@ struct Seq {
     end: usize,
     /// (start, end) of each digit group; at most 8 are kept.
     groups: Vec<(usize, usize)>,
-    digits: usize,
     dashes: bool,
 }
 
@@ -181,8 +180,8 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
         if pre.ends_with('#') || pre.ends_with("no.") || pre.ends_with("no. ") {
             continue;
         }
-        if is_card(text, b, &seq) {
-            out.push(Finding::redact(SecretKind::CardNumber, seq.start, seq.end));
+        if let Some(end) = card_end(text, b, &seq) {
+            out.push(Finding::redact(SecretKind::CardNumber, seq.start, end));
             continue;
         }
         if is_code_shape(&seq) && has_otp_context(text, seq.start, seq.end) {
@@ -202,7 +201,6 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
 
 fn read_seq(b: &[u8], start: usize) -> Seq {
     let mut groups = Vec::new();
-    let mut digits = 0;
     let mut dashes = false;
     let mut i = start;
     loop {
@@ -210,7 +208,6 @@ fn read_seq(b: &[u8], start: usize) -> Seq {
         while i < b.len() && b[i].is_ascii_digit() {
             i += 1;
         }
-        digits += i - gs;
         if groups.len() < 8 {
             groups.push((gs, i));
         }
@@ -228,7 +225,6 @@ fn read_seq(b: &[u8], start: usize) -> Seq {
         start,
         end: i,
         groups,
-        digits,
         dashes,
     }
 }
@@ -258,27 +254,38 @@ pub fn luhn(s: &str) -> bool {
     n > 0 && sum.is_multiple_of(10)
 }
 
-fn is_card(text: &str, b: &[u8], seq: &Seq) -> bool {
-    if !(13..=19).contains(&seq.digits) || seq.groups.len() > 7 {
-        return false;
-    }
+/// The end of a card number at the start of `seq`: the whole sequence, or
+/// its longest prefix of whole groups that is one ("4111 1111 1111 1111 12/28"
+/// reads the expiry month as a fifth group).
+fn card_end(text: &str, b: &[u8], seq: &Seq) -> Option<usize> {
     if !(b'2'..=b'6').contains(&b[seq.start]) {
-        return false;
-    }
-    if seq.groups.len() > 1 {
-        let (s0, e0) = seq.groups[0];
-        if e0 - s0 != 4 || seq.groups.iter().any(|(s, e)| !(2..=7).contains(&(e - s))) {
-            return false;
-        }
-    }
-    if !luhn(&text[seq.start..seq.end]) {
-        return false;
+        return None;
     }
     let pre = before(text, seq.start, 40);
-    match last_match_end(pre, OTHER_NUMBER_CONTEXT) {
-        Some(o) => last_match_end(pre, CARD_CONTEXT).is_some_and(|c| c > o),
-        None => true,
+    if let Some(o) = last_match_end(pre, OTHER_NUMBER_CONTEXT)
+        && last_match_end(pre, CARD_CONTEXT).is_none_or(|c| c <= o)
+    {
+        return None;
     }
+    let mut digits = 0;
+    let mut best = None;
+    for (k, &(s, e)) in seq.groups.iter().enumerate() {
+        digits += e - s;
+        if digits > 19 {
+            break;
+        }
+        if digits < 13 {
+            continue;
+        }
+        let groups = &seq.groups[..=k];
+        let shape_ok = groups.len() == 1
+            || (groups[0].1 - groups[0].0 == 4
+                && groups.iter().all(|(s, e)| (2..=7).contains(&(e - s))));
+        if shape_ok && luhn(&text[seq.start..e]) {
+            best = Some(e);
+        }
+    }
+    best
 }
 
 fn is_code_shape(seq: &Seq) -> bool {
@@ -373,6 +380,15 @@ mod tests {
         ] {
             assert!(kinds(t).is_empty(), "{t}: {:?}", kinds(t));
         }
+        // The expiry or CVV after the number is not part of it.
+        assert_eq!(
+            kinds("card 4111 1111 1111 1111 12 28 cvv 123"),
+            vec![(SecretKind::CardNumber, "4111 1111 1111 1111".to_string())]
+        );
+        assert_eq!(
+            kinds("4111111111111111 123"),
+            vec![(SecretKind::CardNumber, "4111111111111111".to_string())]
+        );
         // Card context closer than the order word wins.
         assert_eq!(kinds("order paid with card 4111111111111111").len(), 1);
     }

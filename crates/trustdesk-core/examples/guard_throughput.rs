@@ -39,6 +39,16 @@ fn main() {
         ("list words", words),
         ("digits+CJK", cjk),
     ];
+    // `guard_throughput <input 0-2> <bytes>`: scan that one input once, for
+    // an instruction count under `valgrind --tool=cachegrind` (load on the
+    // shared machine does not skew it).
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [which, size] = args.as_slice() {
+        let unit = inputs[which.parse::<usize>().unwrap_or(0).min(2)].1;
+        let text = fill(unit, size.parse().unwrap_or(1024));
+        println!("{}", guard(&text).findings.len());
+        return;
+    }
     println!("| input | size | time | MiB/s | findings |");
     println!("|---|---:|---:|---:|---:|");
     for (name, unit) in inputs {

@@ -5,7 +5,9 @@
 //! wire, and the logic that matters most (routing, SLA math, triage, the
 //! secret guard) lives beside them so it can be tested fast and exhaustively.
 
+pub mod crypto;
 pub mod event;
+pub mod guard;
 pub mod ids;
 pub mod model;
 pub mod routing;

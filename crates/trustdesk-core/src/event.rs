@@ -7,7 +7,7 @@
 //! [`EventKind`]; the store keeps the kind as text and the payload as JSON,
 //! so a new variant needs no schema change.
 
-use crate::ids::{AgentId, ConversationId, CustomerId, TeamId};
+use crate::ids::{AgentId, ArticleId, ConversationId, CustomerId, TeamId};
 use crate::model::{Category, Conversation, ConversationStatus, Language, Priority};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -75,6 +75,15 @@ pub enum AssignReason {
     Escalated,
 }
 
+/// A knowledge-base article the bot suggests.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuggestedArticle {
+    pub id: ArticleId,
+    pub slug: String,
+    pub title: String,
+    pub snippet: String,
+}
+
 /// What happened. Serialised with a `type` tag; stored as kind + JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -97,6 +106,13 @@ pub enum EventKind {
         reason: AssignReason,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
+    },
+    /// The answer bot's reply: articles from the knowledge base that likely
+    /// answer the customer's question (public).
+    BotReply {
+        text: String,
+        articles: Vec<SuggestedArticle>,
+        confidence: f32,
     },
     /// The result of triage on the first customer message.
     Triaged {
@@ -125,13 +141,16 @@ impl EventKind {
             Self::StatusChanged { .. } => "status_changed",
             Self::Assigned { .. } => "assigned",
             Self::Triaged { .. } => "triaged",
+            Self::BotReply { .. } => "bot_reply",
             Self::SystemNotice { .. } => "system_notice",
         }
     }
 
     pub fn visibility(&self) -> Visibility {
         match self {
-            Self::Message { .. } | Self::StatusChanged { .. } => Visibility::Public,
+            Self::Message { .. } | Self::StatusChanged { .. } | Self::BotReply { .. } => {
+                Visibility::Public
+            }
             Self::Note { .. } | Self::Assigned { .. } | Self::Triaged { .. } => {
                 Visibility::Internal
             }
@@ -219,8 +238,10 @@ impl Conversation {
                 self.priority = (*priority).max(self.priority);
                 self.urgent = *urgent || self.urgent;
             }
-            EventKind::Message { .. } | EventKind::Note { .. } | EventKind::SystemNotice { .. } => {
-            }
+            EventKind::Message { .. }
+            | EventKind::Note { .. }
+            | EventKind::SystemNotice { .. }
+            | EventKind::BotReply { .. } => {}
         }
     }
 }

@@ -64,6 +64,10 @@ typed_id!(
     /// A server-side login session of a customer or an agent.
     SessionId
 );
+typed_id!(
+    /// A knowledge-base article.
+    ArticleId
+);
 
 #[cfg(test)]
 mod tests {

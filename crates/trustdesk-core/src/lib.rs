@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod event;
 pub mod guard;
 pub mod ids;
+pub mod kb;
 pub mod model;
 pub mod routing;
 pub mod sla;
@@ -17,7 +18,7 @@ pub mod triage;
 pub mod validate;
 
 pub use event::{Actor, Event, EventKind, NewEvent, Visibility};
-pub use ids::{AgentId, ConversationId, CustomerId, SessionId, TeamId};
+pub use ids::{AgentId, ArticleId, ConversationId, CustomerId, SessionId, TeamId};
 pub use model::{
     Agent, AgentStatus, Category, Channel, Conversation, ConversationStatus, Customer, Language,
     Priority, Role, Team,

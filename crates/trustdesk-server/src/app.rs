@@ -4,6 +4,7 @@
 
 use crate::bus::{Bus, MemoryBus};
 use crate::config::Config;
+use crate::kb::KbIndex;
 use crate::state::AppState;
 use anyhow::Context;
 use std::future::Future;
@@ -33,7 +34,15 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
-        let state = AppState::new(config, store, bus, stopping);
+        let kb = Arc::new(KbIndex::new()?);
+        kb.rebuild(
+            &store
+                .list_articles()
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot read articles: {e}"))?,
+        )?;
+        tracing::info!(articles = kb.len(), "knowledge base indexed");
+        let state = AppState::new(config, store, bus, kb, stopping);
         Ok(Self {
             listener,
             state,

@@ -37,6 +37,37 @@ pub enum Command {
         #[command(subcommand)]
         command: AgentCommand,
     },
+    /// Knowledge base administration.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+    /// Triage: reads one text per line on stdin, prints one JSON object per
+    /// line (category, language, priority, urgent, confidence).
+    Classify,
+    /// The secret guard.
+    Guard {
+        #[command(subcommand)]
+        command: GuardCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KbCommand {
+    /// Imports every markdown file with front matter under DIR (updating
+    /// articles with the same locale and slug).
+    Import {
+        dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GuardCommand {
+    /// Reads one text per line on stdin, prints one JSON object per line
+    /// with `findings` (kind, start, end, action) and `redacted`.
+    Scan,
 }
 
 #[derive(Args, Debug, Default)]
@@ -123,6 +154,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = app::open_store(&config).await?;
             println!("database is up to date ({})", store.backend());
             Ok(())
+        }
+        Command::Classify => {
+            each_line(|line| serde_json::to_string(&trustdesk_core::triage::classify(line)))
+        }
+        Command::Guard {
+            command: GuardCommand::Scan,
+        } => each_line(|line| serde_json::to_string(&trustdesk_core::guard::guard(line))),
+        Command::Kb {
+            command: KbCommand::Import { dir, store },
+        } => {
+            let config = Config::load(cli.config.as_deref(), &overrides(&store, None))?;
+            crate::init_tracing(config.log.json);
+            let store = app::open_store(&config).await?;
+            let report = crate::kb::import::import_dir(store.as_ref(), &dir).await?;
+            println!(
+                "imported {} articles ({} skipped without front matter)",
+                report.imported, report.skipped
+            );
+            for (path, error) in &report.failed {
+                eprintln!("{}: {error}", path.display());
+            }
+            if report.failed.is_empty() {
+                Ok(())
+            } else {
+                bail!("{} files could not be imported", report.failed.len())
+            }
         }
         Command::Agent {
             command: AgentCommand::Create(args),
@@ -219,4 +276,18 @@ pub(crate) async fn find_or_create_team(
     };
     store.create_team(&team).await?;
     Ok(team.id)
+}
+
+/// Applies `f` to every line of stdin and prints one result per line.
+fn each_line(f: impl Fn(&str) -> serde_json::Result<String>) -> anyhow::Result<()> {
+    use std::io::{BufRead, Write};
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for line in stdin.lock().lines() {
+        let line = line.context("stdin is not valid UTF-8 text")?;
+        writeln!(out, "{}", f(&line)?)?;
+    }
+    out.flush()?;
+    Ok(())
 }

@@ -112,6 +112,28 @@ pub struct Overrides {
     pub database_url: Option<String>,
 }
 
+/// The top-level keys of [`Config`]. Other `TRUSTDESK_*` variables (test
+/// settings, tool paths, `TRUSTDESK_CONFIG`) are not configuration.
+const CONFIG_KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "widget",
+    "limits",
+    "sessions",
+    "log",
+];
+
+fn is_config_key(key: &figment::value::UncasedStr) -> bool {
+    let key = key.as_str().to_ascii_lowercase();
+    CONFIG_KEYS.iter().any(|top| {
+        key == *top
+            || key
+                .strip_prefix(top)
+                .is_some_and(|rest| rest.starts_with("__") || rest.starts_with('.'))
+    })
+}
+
 impl Config {
     /// Loads the configuration. `file` defaults to `trustdesk.toml` in the
     /// working directory and may be missing. Nested keys in the environment
@@ -120,11 +142,11 @@ impl Config {
         let file = file.unwrap_or(Path::new("trustdesk.toml"));
         Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
-            .merge(Env::prefixed("TRUSTDESK_").split("__").ignore(&[
-                "test_postgres_url",
-                "test_nats_url",
-                "config",
-            ]))
+            .merge(
+                Env::prefixed("TRUSTDESK_")
+                    .filter(is_config_key)
+                    .split("__"),
+            )
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(Box::new)
@@ -150,6 +172,8 @@ mod tests {
                 "td.toml",
                 "listen = \"127.0.0.1:9000\"\n[limits]\nmax_frame_bytes = 1000\n",
             )?;
+            jail.set_env("TRUSTDESK_BIN", "/not/config");
+            jail.set_env("TRUSTDESK_TEST_POSTGRES_URL", "postgres://elsewhere");
             jail.set_env("TRUSTDESK_DATA_DIR", "/tmp/from-env");
             jail.set_env(
                 "TRUSTDESK_WIDGET__ALLOWED_ORIGINS",

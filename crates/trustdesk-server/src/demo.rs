@@ -66,6 +66,12 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         tracing::info!("demo data already present");
         return Ok(());
     }
+    let report = crate::kb::import::import_starter(store).await?;
+    state.kb.rebuild(&store.list_articles().await?)?;
+    tracing::info!(
+        articles = report.imported,
+        "starter knowledge base imported"
+    );
     let hash = password::hash(DEMO_PASSWORD.to_owned()).await?;
     let mut agents = Vec::new();
     for demo in AGENTS {

@@ -23,6 +23,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("the request body is too large")]
     TooLarge,
+    /// Refused by a safety rule (e.g. the outbound guard).
+    #[error("{0}")]
+    Blocked(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -36,6 +39,7 @@ impl ApiError {
             Self::NotFound => "not_found",
             Self::Conflict(_) => "conflict",
             Self::TooLarge => "too_large",
+            Self::Blocked(_) => "blocked",
             Self::Internal(_) => "internal",
         }
     }
@@ -48,6 +52,7 @@ impl ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Blocked(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -72,7 +77,7 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable, machine-readable: bad_request, unauthorized, forbidden,
-    /// not_found, conflict, too_large, internal.
+    /// not_found, conflict, too_large, blocked, internal.
     pub code: &'static str,
     pub message: String,
 }

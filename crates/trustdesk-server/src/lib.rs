@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod kb;
 pub mod services;
 pub mod state;
 pub mod ws;

@@ -2,6 +2,7 @@
 
 use crate::bus::Bus;
 use crate::config::Config;
+use crate::kb::KbIndex;
 use crate::services::conversations::Conversations;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -16,6 +17,8 @@ pub struct Inner {
     pub store: Arc<dyn Store>,
     pub bus: Arc<dyn Bus>,
     pub conversations: Conversations,
+    /// The knowledge-base search index.
+    pub kb: Arc<KbIndex>,
     /// Flips to `true` when the server begins shutting down; long-lived
     /// tasks (WebSockets, workers) watch it to say goodbye.
     pub shutdown: watch::Receiver<bool>,
@@ -26,14 +29,16 @@ impl AppState {
         config: Config,
         store: Arc<dyn Store>,
         bus: Arc<dyn Bus>,
+        kb: Arc<KbIndex>,
         shutdown: watch::Receiver<bool>,
     ) -> Self {
-        let conversations = Conversations::new(store.clone(), bus.clone());
+        let conversations = Conversations::new(store.clone(), bus.clone(), kb.clone());
         Self(Arc::new(Inner {
             config,
             store,
             bus,
             conversations,
+            kb,
             shutdown,
         }))
     }

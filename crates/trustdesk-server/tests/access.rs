@@ -68,7 +68,13 @@ async fn a_customer_gets_the_same_404_for_anothers_conversation_as_for_a_missing
     let (_, hers) = app
         .get(&format!("/v1/widget/conversations/{theirs}"), Some(&alice))
         .await;
-    assert_eq!(hers["events"].as_array().unwrap().len(), 1);
+    let messages = hers["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"]["type"] == "message")
+        .count();
+    assert_eq!(messages, 1);
     // A customer token is not an agent token.
     let (status, _) = app
         .get(&format!("/v1/agent/conversations/{theirs}"), Some(&alice))
@@ -300,8 +306,8 @@ async fn the_spine_runs_on_postgres_too() {
     cws.subscribe(&conv, Some(0)).await;
     aws.subscribe(&conv, Some(0)).await;
     assert_eq!(
-        cws.send_message(&conv, "p1", "over postgres").await["seq"],
-        2
+        cws.send_message(&conv, "p1", "over postgres").await["type"],
+        "ack"
     );
     assert_eq!(aws.next_event().await["kind"]["body"], "over postgres");
     assert_eq!(

@@ -19,18 +19,24 @@ async fn customer_and_agent_exchange_messages_both_ways_in_real_time() {
     let mut cws = app.ws(&customer).await;
     let mut aws = app.ws(&agent).await;
     let (_, sub) = cws.subscribe(&conv, None).await;
-    assert_eq!(sub["head_seq"], 1);
+    // The opening: the message, triage, and the bot's answer or handoff.
+    let head = sub["head_seq"].as_i64().unwrap();
+    assert!(head >= 1);
     let (replayed, _) = aws.subscribe(&conv, Some(0)).await;
-    assert_eq!(replayed.len(), 1, "the agent replays the opening message");
+    assert_eq!(
+        replayed.len() as i64,
+        head,
+        "the agent replays the whole opening"
+    );
     assert_eq!(replayed[0]["kind"]["body"], "My deposit has not arrived");
 
     // Customer -> agent.
     let ack = cws.send_message(&conv, "c-1", "txid is 0xabc").await;
     assert_eq!(ack["type"], "ack", "{ack}");
-    assert_eq!(ack["seq"], 2);
+    assert_eq!(ack["seq"], head + 1);
     assert_eq!(ack["duplicate"], false);
     let seen = aws.next_event().await;
-    assert_eq!(seen["seq"], 2);
+    assert_eq!(seen["seq"], head + 1);
     assert_eq!(seen["kind"]["body"], "txid is 0xabc");
     assert_eq!(seen["actor"]["type"], "customer");
 
@@ -40,7 +46,7 @@ async fn customer_and_agent_exchange_messages_both_ways_in_real_time() {
         .await;
     assert_eq!(ack["type"], "ack", "{ack}");
     let mine = cws.next_event().await;
-    assert_eq!(mine["seq"], 2, "the sender sees its own message too");
+    assert_eq!(mine["seq"], head + 1, "the sender sees its own message too");
     let reply = cws.next_event().await;
     assert_eq!(reply["kind"]["body"], "Found it, 2 confirmations to go");
     assert_eq!(reply["actor"]["type"], "agent");
@@ -86,7 +92,7 @@ async fn an_internal_note_never_reaches_the_customer() {
     assert_eq!(note["event"]["visibility"], "internal");
     let mut aws = app.ws(&agent).await;
     aws.send(json!({"type": "send", "conversation_id": conv, "client_msg_id": "n2", "body": "SECRET-NOTE two", "internal": true})).await;
-    assert_eq!(aws.recv_type("ack").await["seq"], 3);
+    assert_eq!(aws.recv_type("ack").await["type"], "ack");
     let (status, _) = app
         .post(
             &format!("/v1/agent/conversations/{conv}/messages"),
@@ -136,8 +142,9 @@ async fn reconnecting_with_since_replays_exactly_the_missed_events() {
     let conv = app.open_conversation(&customer, "first").await;
     let mut cws = app.ws(&customer).await;
     cws.subscribe(&conv, Some(0)).await;
-    cws.send_message(&conv, "m2", "second").await;
-    let last_seen = 2;
+    let last_seen = cws.send_message(&conv, "m2", "second").await["seq"]
+        .as_i64()
+        .unwrap();
     drop(cws); // the customer's connection drops
 
     // While away: a note (internal), an assignment (internal) and a reply.
@@ -172,7 +179,8 @@ async fn reconnecting_with_since_replays_exactly_the_missed_events() {
     assert!(seqs.windows(2).all(|w| w[0] < w[1]));
     assert!(seqs.iter().all(|s| *s > last_seen));
     assert_eq!(
-        sub["head_seq"], 6,
+        sub["head_seq"],
+        last_seen + 4,
         "message, message, note, assigned, reply, reply"
     );
 
@@ -187,7 +195,7 @@ async fn reconnecting_with_since_replays_exactly_the_missed_events() {
 
     // A cursor ahead of the head is an error and no subscription.
     let mut ahead = app.ws(&customer).await;
-    let (_, err) = ahead.subscribe(&conv, Some(7)).await;
+    let (_, err) = ahead.subscribe(&conv, Some(last_seen + 5)).await;
     assert_eq!(err["type"], "error");
     assert_eq!(err["code"], "cursor_ahead");
     // After replay, live events continue with no gap and no repeat.
@@ -198,12 +206,12 @@ async fn reconnecting_with_since_replays_exactly_the_missed_events() {
     )
     .await;
     let live = back.next_event().await;
-    assert_eq!(live["seq"], 7);
+    assert_eq!(live["seq"], last_seen + 5);
     assert_eq!(live["kind"]["body"], "live");
     // REST history honours since too.
     let (_, h) = app
         .get(
-            &format!("/v1/widget/conversations/{conv}?since=5"),
+            &format!("/v1/widget/conversations/{conv}?since={}", last_seen + 3),
             Some(&customer),
         )
         .await;
@@ -213,7 +221,7 @@ async fn reconnecting_with_since_replays_exactly_the_missed_events() {
         .iter()
         .map(|e| e["seq"].as_i64().unwrap())
         .collect();
-    assert_eq!(seqs, vec![6, 7]);
+    assert_eq!(seqs, vec![last_seen + 4, last_seen + 5]);
     let (status, err) = app
         .get(
             &format!("/v1/widget/conversations/{conv}?since=99"),
@@ -320,7 +328,13 @@ async fn a_bad_frame_errors_only_its_own_connection() {
     let (_, history) = app
         .get(&format!("/v1/agent/conversations/{conv}"), Some(&agent))
         .await;
-    assert_eq!(history["events"].as_array().unwrap().len(), 2);
+    let messages = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"]["type"] == "message")
+        .count();
+    assert_eq!(messages, 2);
 }
 
 use futures_util::SinkExt;
@@ -406,7 +420,7 @@ async fn agents_get_live_inbox_updates_and_typing() {
     let conv = app.open_conversation(&customer, "new question").await;
     let update = aws.recv_type("conversation").await;
     assert_eq!(update["conversation"]["id"], conv.as_str());
-    assert_eq!(update["conversation"]["last_seq"], 1);
+    assert!(update["conversation"]["last_seq"].as_i64().unwrap() >= 1);
     // Customers have no inbox.
     let mut cws = app.ws(&customer).await;
     cws.send(json!({"type": "subscribe_inbox"})).await;

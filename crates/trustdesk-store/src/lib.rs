@@ -19,9 +19,10 @@ pub use types::*;
 
 use async_trait::async_trait;
 use std::sync::Arc;
+use trustdesk_core::kb::{Article, ArticleDraft};
 use trustdesk_core::{
-    Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent, SessionId,
-    Team, Timestamp,
+    Agent, AgentId, ArticleId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent,
+    SessionId, Team, Timestamp,
 };
 
 /// Why a store operation failed. `NotFound` and `Conflict` are expected
@@ -127,6 +128,19 @@ pub trait Store: Send + Sync + 'static {
         audience: Audience,
         limit: u32,
     ) -> Result<Vec<Event>>;
+
+    // --- knowledge base ----------------------------------------------------
+    /// Creates the article, or updates the one with the same locale and slug.
+    async fn upsert_article(&self, draft: &ArticleDraft, at: Timestamp) -> Result<Article>;
+    async fn set_article_published(
+        &self,
+        id: ArticleId,
+        published: bool,
+        at: Timestamp,
+    ) -> Result<Article>;
+    async fn get_article(&self, id: ArticleId) -> Result<Article>;
+    /// Every article, published or not.
+    async fn list_articles(&self) -> Result<Vec<Article>>;
 }
 
 /// Opens the store a database URL names: `sqlite://PATH` or

@@ -17,8 +17,9 @@ macro_rules! define_ops {
             Principal, Result, Session, StoreError, VerifiedProfile,
         };
         use sqlx::QueryBuilder;
+        use trustdesk_core::kb::{Article, ArticleDraft};
         use trustdesk_core::{
-            Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent,
+            Agent, AgentId, ArticleId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent,
             SessionId, Team, Timestamp, Visibility,
         };
 
@@ -407,6 +408,70 @@ macro_rules! define_ops {
                 .push_bind(f.effective_limit());
             let rows = qb.build().fetch_all(&mut *conn).await?;
             rows.iter().map(rows::conversation).collect()
+        }
+
+        /// Inserts the article, or updates the one with the same locale and
+        /// slug (keeping its id and creation time).
+        pub(crate) async fn upsert_article(
+            conn: &mut $conn,
+            draft: &ArticleDraft,
+            at: Timestamp,
+        ) -> Result<Article> {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "INSERT INTO articles (id, slug, locale, category, title, body, tags, published, \
+                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+                 ON CONFLICT (locale, slug) DO UPDATE SET category = EXCLUDED.category, \
+                   title = EXCLUDED.title, body = EXCLUDED.body, tags = EXCLUDED.tags, \
+                   published = EXCLUDED.published, updated_at = EXCLUDED.updated_at \
+                 RETURNING {ARTICLE_COLUMNS}"
+            ));
+            let tags = serde_json::to_string(&draft.tags)
+                .map_err(|e| StoreError::Internal(format!("encode tags: {e}")))?;
+            let row = sqlx::query(sql)
+                .bind(ArticleId::new().to_string())
+                .bind(&draft.slug)
+                .bind(draft.locale.as_str())
+                .bind(draft.category.as_str())
+                .bind(&draft.title)
+                .bind(&draft.body)
+                .bind(tags)
+                .bind(draft.published)
+                .bind(at.0)
+                .fetch_one(&mut *conn)
+                .await?;
+            rows::article(&row)
+        }
+
+        pub(crate) async fn set_article_published(
+            conn: &mut $conn,
+            id: ArticleId,
+            published: bool,
+            at: Timestamp,
+        ) -> Result<Article> {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "UPDATE articles SET published = $1, updated_at = $2 WHERE id = $3 RETURNING {ARTICLE_COLUMNS}"
+            ));
+            let row = sqlx::query(sql)
+                .bind(published)
+                .bind(at.0)
+                .bind(id.to_string())
+                .fetch_optional(&mut *conn)
+                .await?;
+            row.as_ref().map(rows::article).transpose()?.ok_or(StoreError::NotFound)
+        }
+
+        pub(crate) async fn get_article(conn: &mut $conn, id: ArticleId) -> Result<Article> {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = $1"));
+            let row = sqlx::query(sql).bind(id.to_string()).fetch_optional(&mut *conn).await?;
+            row.as_ref().map(rows::article).transpose()?.ok_or(StoreError::NotFound)
+        }
+
+        pub(crate) async fn list_articles(conn: &mut $conn) -> Result<Vec<Article>> {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY locale, category, title"
+            ));
+            let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
+            rows.iter().map(rows::article).collect()
         }
 
         pub(crate) async fn events(

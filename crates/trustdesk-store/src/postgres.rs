@@ -12,9 +12,10 @@ use crate::{
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use trustdesk_core::kb::{Article, ArticleDraft};
 use trustdesk_core::{
-    Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent, SessionId,
-    Team, Timestamp,
+    Agent, AgentId, ArticleId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent,
+    SessionId, Team, Timestamp,
 };
 
 mod ops {
@@ -166,5 +167,26 @@ impl Store for PgStore {
         limit: u32,
     ) -> Result<Vec<Event>> {
         read!(self, events(conversation, after, audience, limit))
+    }
+
+    async fn upsert_article(&self, draft: &ArticleDraft, at: Timestamp) -> Result<Article> {
+        write!(self, upsert_article(draft, at))
+    }
+
+    async fn set_article_published(
+        &self,
+        id: ArticleId,
+        published: bool,
+        at: Timestamp,
+    ) -> Result<Article> {
+        write!(self, set_article_published(id, published, at))
+    }
+
+    async fn get_article(&self, id: ArticleId) -> Result<Article> {
+        read!(self, get_article(id))
+    }
+
+    async fn list_articles(&self) -> Result<Vec<Article>> {
+        read!(self, list_articles())
     }
 }

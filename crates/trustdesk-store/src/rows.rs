@@ -6,6 +6,7 @@ use crate::{Principal, Result, Session, StoreError};
 use sqlx::Row;
 use std::str::FromStr;
 use trustdesk_core::event::Actor;
+use trustdesk_core::kb::Article;
 use trustdesk_core::{
     Agent, Conversation, Customer, Event, EventKind, Team, Timestamp, Visibility,
 };
@@ -190,4 +191,22 @@ pub(crate) fn event<R: RowExt>(r: &R) -> Result<Event> {
 
 pub(crate) fn payload_json(kind: &EventKind) -> Result<String> {
     serde_json::to_string(kind).map_err(|e| StoreError::Internal(format!("encode event: {e}")))
+}
+
+pub(crate) const ARTICLE_COLUMNS: &str =
+    "id, slug, locale, category, title, body, tags, published, created_at, updated_at";
+
+pub(crate) fn article<R: RowExt>(r: &R) -> Result<Article> {
+    Ok(Article {
+        id: parse(&r.text("id")?, "article id")?,
+        slug: r.text("slug")?,
+        locale: parse(&r.text("locale")?, "article locale")?,
+        category: parse(&r.text("category")?, "article category")?,
+        title: r.text("title")?,
+        body: r.text("body")?,
+        tags: serde_json::from_str(&r.text("tags")?).map_err(|_| corrupt("article tags"))?,
+        published: r.flag("published")?,
+        created_at: Timestamp(r.int("created_at")?),
+        updated_at: Timestamp(r.int("updated_at")?),
+    })
 }

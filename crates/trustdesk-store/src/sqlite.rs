@@ -22,9 +22,10 @@ use sqlx::{ConnectOptions, Connection};
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
+use trustdesk_core::kb::{Article, ArticleDraft};
 use trustdesk_core::{
-    Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent, SessionId,
-    Team, Timestamp,
+    Agent, AgentId, ArticleId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent,
+    SessionId, Team, Timestamp,
 };
 
 mod ops {
@@ -318,5 +319,28 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<Event>> {
         read!(self, events(conversation, after, audience, limit))
+    }
+
+    async fn upsert_article(&self, draft: &ArticleDraft, at: Timestamp) -> Result<Article> {
+        let draft = draft.clone();
+        self.write(move |conn| Box::pin(async move { ops::upsert_article(conn, &draft, at).await }))
+            .await
+    }
+
+    async fn set_article_published(
+        &self,
+        id: ArticleId,
+        published: bool,
+        at: Timestamp,
+    ) -> Result<Article> {
+        write!(self, set_article_published(id, published, at))
+    }
+
+    async fn get_article(&self, id: ArticleId) -> Result<Article> {
+        read!(self, get_article(id))
+    }
+
+    async fn list_articles(&self) -> Result<Vec<Article>> {
+        read!(self, list_articles())
     }
 }

@@ -429,6 +429,49 @@ async fn story(store: Arc<dyn Store>) {
     seqs.sort();
     assert_eq!(seqs, (1..=40).collect::<Vec<i64>>());
     assert_eq!(store.get_conversation(target).await.unwrap().last_seq, 40);
+
+    // Knowledge base: (locale, slug) identifies an article across imports.
+    let draft = trustdesk_core::kb::ArticleDraft {
+        slug: "deposit-not-credited".into(),
+        locale: Language::Zh,
+        category: Category::Transfer,
+        title: "充值未到账".into(),
+        body: "请先确认区块确认数。".into(),
+        tags: vec!["充值".into()],
+        published: true,
+    };
+    let first = store.upsert_article(&draft, Timestamp(10)).await.unwrap();
+    let edited = trustdesk_core::kb::ArticleDraft {
+        title: "充值没到账怎么办".into(),
+        ..draft.clone()
+    };
+    let second = store.upsert_article(&edited, Timestamp(20)).await.unwrap();
+    assert_eq!(first.id, second.id, "same locale and slug: an update");
+    assert_eq!(
+        (second.created_at, second.updated_at),
+        (Timestamp(10), Timestamp(20))
+    );
+    assert_eq!(second.title, "充值没到账怎么办");
+    let english = trustdesk_core::kb::ArticleDraft {
+        locale: Language::En,
+        title: "Deposit not credited".into(),
+        ..draft
+    };
+    let en = store.upsert_article(&english, Timestamp(30)).await.unwrap();
+    assert_ne!(en.id, first.id, "another locale is another article");
+    let hidden = store
+        .set_article_published(en.id, false, Timestamp(40))
+        .await
+        .unwrap();
+    assert!(!hidden.published);
+    assert_eq!(store.get_article(en.id).await.unwrap(), hidden);
+    assert_eq!(store.list_articles().await.unwrap().len(), 2);
+    assert!(matches!(
+        store
+            .set_article_published(trustdesk_core::ArticleId::new(), true, Timestamp(1))
+            .await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

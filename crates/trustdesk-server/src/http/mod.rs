@@ -2,8 +2,10 @@
 //! document at `/openapi.json`.
 
 pub mod agent;
+pub mod analysis;
 pub mod extract;
 pub mod health;
+pub mod kb;
 pub mod views;
 pub mod widget;
 
@@ -25,9 +27,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         widget::start_session, widget::list, widget::open, widget::show, widget::send,
         agent::login, agent::logout, agent::me, agent::agents, agent::teams, agent::list, agent::show,
         agent::reply, agent::note, agent::set_status, agent::assign,
+        kb::search, kb::article, kb::admin_list, kb::admin_upsert, kb::admin_publish,
+        analysis::classify, analysis::scan,
     ),
     modifiers(&BearerAuth),
-    tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "ops"))
+    tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "kb", description = "Knowledge base"), (name = "analysis", description = "Triage and the secret guard"), (name = "ops"))
 )]
 pub struct ApiDoc;
 
@@ -53,6 +57,8 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(widget::router())
         .merge(agent::router())
+        .merge(kb::router())
+        .merge(analysis::router())
         .merge(crate::ws::router())
         .route("/openapi.json", get(openapi))
         .layer(DefaultBodyLimit::max(max_body))

@@ -9,8 +9,11 @@
 use crate::auth::{Authenticated, Who};
 use crate::bus::{Bus, BusMessage, Topic};
 use crate::error::{ApiError, ApiResult};
+use crate::kb::KbIndex;
+use crate::services::{bot, safety};
 use std::sync::Arc;
 use trustdesk_core::event::{Actor, AssignReason, EventKind};
+use trustdesk_core::triage;
 use trustdesk_core::{
     AgentId, Channel, Conversation, ConversationId, ConversationStatus, CustomerId, Event,
     Language, NewEvent, Priority, Timestamp, validate,
@@ -24,6 +27,7 @@ pub const MAX_PAGE: u32 = 500;
 pub struct Conversations {
     store: Arc<dyn Store>,
     bus: Arc<dyn Bus>,
+    kb: Arc<KbIndex>,
 }
 
 /// A customer's request to open a conversation.
@@ -46,8 +50,8 @@ pub struct Post {
 }
 
 impl Conversations {
-    pub fn new(store: Arc<dyn Store>, bus: Arc<dyn Bus>) -> Self {
-        Self { store, bus }
+    pub fn new(store: Arc<dyn Store>, bus: Arc<dyn Bus>, kb: Arc<KbIndex>) -> Self {
+        Self { store, bus, kb }
     }
 
     /// The conversation if `who` may see it. A customer asking for another
@@ -112,7 +116,7 @@ impl Conversations {
             validate::client_msg_id(id)?;
         }
         let now = Timestamp::now();
-        let new = NewConversation {
+        let mut new = NewConversation {
             id: ConversationId::new(),
             customer_id: customer,
             channel: opening.channel.unwrap_or(Channel::Web),
@@ -122,18 +126,51 @@ impl Conversations {
             origin_client_id: opening.client_msg_id.clone(),
             at: now,
         };
-        // Guard point: the secret guard redacts `body` here, before the
-        // store sees it. Triage point: classify `body` and append a
-        // `Triaged` event to the opening.
         let mut events = Vec::new();
         if let Some(body) = body {
+            // The guard runs first: everything after it (triage, the bot,
+            // the store, the bus) only ever sees the redacted text.
+            let hint = opening
+                .language
+                .unwrap_or_else(|| triage::detect_language(&body));
+            let screened = safety::screen_customer_text(&body, hint);
+            let triage = triage::classify(&screened.text);
+            let language = opening.language.unwrap_or(triage.language);
+            new.language = Some(language);
+            let system = |kind| NewEvent {
+                conversation_id: new.id,
+                actor: Actor::System,
+                kind,
+                client_msg_id: None,
+                at: now,
+            };
             events.push(NewEvent {
                 conversation_id: new.id,
                 actor: Actor::Customer { id: customer },
-                kind: EventKind::Message { body },
+                kind: EventKind::Message {
+                    body: screened.text.clone(),
+                },
                 client_msg_id: opening.client_msg_id,
                 at: now,
             });
+            events.extend(screened.notices.into_iter().map(system));
+            events.push(system(EventKind::Triaged {
+                category: triage.category,
+                language: triage.language,
+                priority: triage.priority,
+                urgent: triage.urgent,
+                confidence: triage.confidence,
+            }));
+            // The bot answers in the same transaction as the question, so
+            // the customer has the suggestions in the create response.
+            // Urgent requests skip the bot.
+            match bot::first_reply(&self.kb, &screened.text, language, triage.urgent) {
+                bot::Decision::Answer(kind) => events.push(NewEvent {
+                    actor: Actor::Bot,
+                    ..system(kind)
+                }),
+                bot::Decision::Handoff(kind) => events.push(system(kind)),
+            }
         }
         let created = self.store.create_conversation(&new, events).await?;
         if !created.duplicate {
@@ -157,14 +194,28 @@ impl Conversations {
             validate::client_msg_id(cid)?;
         }
         let conversation = self.visible(who, id).await?;
+        let mut notices = Vec::new();
         let kind = match (&who.who, post.internal) {
             (Who::Customer(_), true) => {
                 return Err(ApiError::BadRequest(
                     "customers cannot write internal notes".into(),
                 ));
             }
-            (_, true) => EventKind::Note { body },
-            (_, false) => EventKind::Message { body },
+            (Who::Customer(_), false) => {
+                let language = conversation
+                    .language
+                    .unwrap_or_else(|| triage::detect_language(&body));
+                let screened = safety::screen_customer_text(&body, language);
+                notices = screened.notices;
+                EventKind::Message {
+                    body: screened.text,
+                }
+            }
+            (Who::Agent(_), true) => EventKind::Note { body },
+            (Who::Agent(_), false) => {
+                safety::check_outbound_text(&body)?;
+                EventKind::Message { body }
+            }
         };
         if who.customer_id().is_some() && conversation.status == ConversationStatus::Closed {
             return Err(ApiError::Conflict(
@@ -183,16 +234,21 @@ impl Conversations {
         if appended.duplicate {
             return Ok(appended);
         }
+        for notice in notices {
+            let at = Timestamp::now();
+            self.append(NewEvent {
+                conversation_id: id,
+                actor: Actor::System,
+                kind: notice,
+                client_msg_id: None,
+                at,
+            })
+            .await?;
+        }
         match &who.who {
             // A customer writing again reopens a resolved, pending or
             // snoozed conversation.
-            Who::Customer(_) => {
-                let next = appended.conversation.status.after_customer_message();
-                if next != appended.conversation.status {
-                    self.change_status(&appended.conversation, Actor::System, next, None)
-                        .await?;
-                }
-            }
+            Who::Customer(_) => self.after_customer_message(&appended).await?,
             // An agent answering an unassigned conversation takes it.
             Who::Agent(agent) if !post.internal && appended.conversation.assignee_id.is_none() => {
                 self.assign_to(
@@ -206,6 +262,57 @@ impl Conversations {
             Who::Agent(_) => {}
         }
         Ok(appended)
+    }
+
+    /// What follows a customer's message: a resolved, pending or snoozed
+    /// conversation reopens; the first message of a conversation opened
+    /// without one is triaged and answered by the bot; asking for a person
+    /// gets a handoff notice.
+    async fn after_customer_message(&self, appended: &Appended) -> ApiResult<()> {
+        let conversation = &appended.conversation;
+        let EventKind::Message { body } = &appended.event.kind else {
+            return Ok(());
+        };
+        let next = conversation.status.after_customer_message();
+        if next != conversation.status {
+            self.change_status(conversation, Actor::System, next, None)
+                .await?;
+        }
+        let language = conversation
+            .language
+            .unwrap_or_else(|| triage::detect_language(body));
+        let system = |kind| NewEvent {
+            conversation_id: conversation.id,
+            actor: Actor::System,
+            kind,
+            client_msg_id: None,
+            at: Timestamp::now(),
+        };
+        if conversation.category.is_none() {
+            let triage = triage::classify(body);
+            self.append(system(EventKind::Triaged {
+                category: triage.category,
+                language: triage.language,
+                priority: triage.priority,
+                urgent: triage.urgent,
+                confidence: triage.confidence,
+            }))
+            .await?;
+            match bot::first_reply(&self.kb, body, language, triage.urgent) {
+                bot::Decision::Answer(kind) => {
+                    self.append(NewEvent {
+                        actor: Actor::Bot,
+                        ..system(kind)
+                    })
+                    .await?
+                }
+                bot::Decision::Handoff(kind) => self.append(system(kind)).await?,
+            };
+        } else if conversation.assignee_id.is_none() && bot::wants_human(body) {
+            self.append(system(bot::notice("handoff_requested", language)))
+                .await?;
+        }
+        Ok(())
     }
 
     /// Changes the status (agents).

@@ -130,11 +130,15 @@ impl TestApp {
 
     /// Creates an agent in the store and logs it in: (token, agent id).
     pub async fn agent(&self, email: &str) -> (String, String) {
+        self.agent_with_role(email, Role::Agent).await
+    }
+
+    pub async fn agent_with_role(&self, email: &str, role: Role) -> (String, String) {
         let agent = Agent {
             id: AgentId::new(),
             email: email.into(),
             display_name: email.split('@').next().unwrap().into(),
-            role: Role::Agent,
+            role,
             status: AgentStatus::Active,
             languages: vec![Language::En],
             team_id: None,

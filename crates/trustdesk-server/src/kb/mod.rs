@@ -1,0 +1,290 @@
+//! The knowledge-base search index: tantivy in memory, rebuilt from the
+//! store at start and kept current on every article change. Only published
+//! articles are indexed. Customer messages never enter this index.
+
+pub mod import;
+pub mod tokenizer;
+
+use serde::Serialize;
+use std::sync::Mutex;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use trustdesk_core::kb::{Article, plain_text};
+use trustdesk_core::{ArticleId, Category, Language};
+
+/// Longest query we analyse; longer input is cut (at a char boundary).
+pub const MAX_QUERY_CHARS: usize = 500;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    slug: Field,
+    title: Field,
+    locale: Field,
+    category: Field,
+    title_zh: Field,
+    body_zh: Field,
+    title_en: Field,
+    body_en: Field,
+}
+
+pub struct KbIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+/// One search result.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Hit {
+    #[schema(value_type = String)]
+    pub id: ArticleId,
+    pub slug: String,
+    #[schema(value_type = String)]
+    pub locale: Language,
+    #[schema(value_type = String)]
+    pub category: Category,
+    pub title: String,
+    /// BM25 relevance; comparable only within one query.
+    pub score: f32,
+    /// A plain-text excerpt around the matched words.
+    pub snippet: String,
+    /// Byte ranges of the matched words inside `snippet`, for highlighting
+    /// (render the snippet as text, never as HTML).
+    pub highlights: Vec<[usize; 2]>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("search index: {0}")]
+pub struct KbError(String);
+
+impl From<tantivy::TantivyError> for KbError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+fn text_field(tokenizer: &str) -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    )
+}
+
+impl KbIndex {
+    pub fn new() -> Result<Self, KbError> {
+        let mut schema = Schema::builder();
+        let fields = Fields {
+            id: schema.add_text_field("id", STRING | STORED),
+            slug: schema.add_text_field("slug", STORED),
+            title: schema.add_text_field("title", STORED),
+            locale: schema.add_text_field("locale", STRING | STORED),
+            category: schema.add_text_field("category", STRING | STORED),
+            title_zh: schema.add_text_field("title_zh", text_field(tokenizer::ZH)),
+            // Bodies are stored too: snippets are cut from them.
+            body_zh: schema.add_text_field("body_zh", text_field(tokenizer::ZH).set_stored()),
+            title_en: schema.add_text_field("title_en", text_field(tokenizer::EN)),
+            body_en: schema.add_text_field("body_en", text_field(tokenizer::EN).set_stored()),
+        };
+        let index = Index::create_in_ram(schema.build());
+        index
+            .tokenizers()
+            .register(tokenizer::ZH, tokenizer::zh_analyzer());
+        index
+            .tokenizers()
+            .register(tokenizer::EN, tokenizer::en_analyzer());
+        // One indexing thread with tantivy's minimum arena: articles are
+        // few and small; search speed matters, not bulk indexing.
+        let writer = index.writer_with_num_threads(1, 15_000_000)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+        })
+    }
+
+    /// Replaces the whole index with these articles.
+    pub fn rebuild(&self, articles: &[Article]) -> Result<(), KbError> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| KbError("writer poisoned".into()))?;
+        writer.delete_all_documents()?;
+        for article in articles.iter().filter(|a| a.published) {
+            writer.add_document(self.document(article))?;
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Adds, replaces or (when unpublished) removes one article.
+    pub fn upsert(&self, article: &Article) -> Result<(), KbError> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| KbError("writer poisoned".into()))?;
+        writer.delete_term(Term::from_field_text(
+            self.fields.id,
+            &article.id.to_string(),
+        ));
+        if article.published {
+            writer.add_document(self.document(article))?;
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn document(&self, a: &Article) -> TantivyDocument {
+        let f = self.fields;
+        let (title, body) = match a.locale {
+            Language::Zh => (f.title_zh, f.body_zh),
+            _ => (f.title_en, f.body_en),
+        };
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, a.id.to_string());
+        doc.add_text(f.slug, &a.slug);
+        doc.add_text(f.title, &a.title);
+        doc.add_text(f.locale, a.locale.as_str());
+        doc.add_text(f.category, a.category.as_str());
+        // Tags count like title words: authors use them for the terms
+        // customers type.
+        doc.add_text(title, format!("{} {}", a.title, a.tags.join(" ")));
+        doc.add_text(body, plain_text(&a.body));
+        doc
+    }
+
+    /// Searches published articles, optionally in one locale. Query syntax
+    /// errors never fail: the query is read leniently as words.
+    pub fn search(
+        &self,
+        query: &str,
+        locale: Option<Language>,
+        limit: usize,
+    ) -> Result<Vec<Hit>, KbError> {
+        let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
+        if query.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let f = self.fields;
+        let mut parser = QueryParser::for_index(
+            &self.index,
+            vec![f.title_zh, f.body_zh, f.title_en, f.body_en],
+        );
+        parser.set_field_boost(f.title_zh, 2.0);
+        parser.set_field_boost(f.title_en, 2.0);
+        // Segment first: tantivy's parser splits the query on whitespace
+        // only, and would turn an unspaced Chinese sentence into one phrase
+        // query that must match word for word. As separate words, each
+        // matches on its own and BM25 ranks by how many and how rare.
+        let words = tokenizer::DomainJieba::new()
+            .words(&sanitize(&query))
+            .join(" ");
+        let (parsed, _errors) = parser.parse_query_lenient(&words);
+        let query: Box<dyn Query> = match locale {
+            None => parsed,
+            Some(l) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, parsed),
+                (
+                    Occur::Must,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(f.locale, l.as_str()),
+                        IndexRecordOption::Basic,
+                    )),
+                ),
+            ])),
+        };
+        let searcher = self.reader.searcher();
+        let top = searcher.search(
+            &query,
+            &TopDocs::with_limit(limit.clamp(1, 50)).order_by_score(),
+        )?;
+        let mut snippets_zh = SnippetGenerator::create(&searcher, &*query, f.body_zh)?;
+        let mut snippets_en = SnippetGenerator::create(&searcher, &*query, f.body_en)?;
+        snippets_zh.set_max_num_chars(160);
+        snippets_en.set_max_num_chars(240);
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let locale: Language = text(f.locale).parse().unwrap_or(Language::Other);
+            let snippet = match locale {
+                Language::Zh => snippets_zh.snippet_from_doc(&doc),
+                _ => snippets_en.snippet_from_doc(&doc),
+            };
+            let Ok(id) = text(f.id).parse() else { continue };
+            let Ok(category) = text(f.category).parse() else {
+                continue;
+            };
+            let fragment = snippet.fragment().to_owned();
+            let fragment = if fragment.is_empty() {
+                let body = text(if locale == Language::Zh {
+                    f.body_zh
+                } else {
+                    f.body_en
+                });
+                body.chars().take(160).collect()
+            } else {
+                fragment
+            };
+            hits.push(Hit {
+                id,
+                slug: text(f.slug),
+                locale,
+                category,
+                title: text(f.title),
+                score,
+                highlights: snippet
+                    .highlighted()
+                    .iter()
+                    .map(|r| [r.start, r.end])
+                    .collect(),
+                snippet: fragment,
+            });
+        }
+        Ok(hits)
+    }
+}
+
+/// Query text as words only: tantivy's query syntax (`field:`, quotes,
+/// `+`/`-`, parentheses, ranges) is for operators, not customers.
+fn sanitize(query: &str) -> String {
+    query
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c.is_whitespace() {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect()
+}

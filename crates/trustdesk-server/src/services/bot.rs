@@ -1,0 +1,140 @@
+//! The answer bot: answers a new question from the knowledge base at once
+//! when it is confident, and otherwise (or when asked, or when the request
+//! is urgent) hands the conversation to a human with a notice.
+
+use crate::kb::KbIndex;
+use trustdesk_core::event::{EventKind, SuggestedArticle};
+use trustdesk_core::{Language, Visibility};
+
+/// BM25 scores are unbounded; this maps them to 0..1 so a threshold reads
+/// as a confidence. A score of 10 (a question whose key words appear in an
+/// article's title and body) gives ≈ 0.63.
+const SCORE_SCALE: f32 = 10.0;
+/// Below this, the bot stays quiet and hands off.
+pub const MIN_CONFIDENCE: f32 = 0.45;
+const MAX_ARTICLES: usize = 3;
+
+/// Phrases with which a customer asks for a person, in zh and en.
+const HUMAN_PHRASES: &[&str] = &[
+    "人工",
+    "真人",
+    "客服人员",
+    "转人工",
+    "human",
+    "real person",
+    "an agent",
+    "live agent",
+    "talk to someone",
+    "speak to someone",
+    "representative",
+    "operator",
+];
+
+pub fn wants_human(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    HUMAN_PHRASES.iter().any(|p| lower.contains(p))
+}
+
+pub fn confidence(score: f32) -> f32 {
+    1.0 - (-score.max(0.0) / SCORE_SCALE).exp()
+}
+
+/// What the bot does with a customer's question.
+#[derive(Debug, PartialEq)]
+pub enum Decision {
+    /// Suggest these articles.
+    Answer(EventKind),
+    /// Leave it to a person; tell the customer so.
+    Handoff(EventKind),
+}
+
+/// Decides on the first message of a conversation.
+pub fn first_reply(kb: &KbIndex, question: &str, language: Language, urgent: bool) -> Decision {
+    if urgent {
+        return Decision::Handoff(notice("handoff_urgent", language));
+    }
+    if wants_human(question) {
+        return Decision::Handoff(notice("handoff_requested", language));
+    }
+    let locale = if language == Language::Zh {
+        Language::Zh
+    } else {
+        Language::En
+    };
+    let hits = match kb.search(question, Some(locale), MAX_ARTICLES) {
+        Ok(hits) => hits,
+        Err(err) => {
+            tracing::warn!(error = %err, "knowledge base search failed; handing off");
+            Vec::new()
+        }
+    };
+    let best = hits.first().map(|h| confidence(h.score)).unwrap_or(0.0);
+    if best < MIN_CONFIDENCE {
+        return Decision::Handoff(notice("handoff_no_answer", language));
+    }
+    let articles = hits
+        .into_iter()
+        .filter(|h| confidence(h.score) >= MIN_CONFIDENCE * 0.8)
+        .map(|h| SuggestedArticle {
+            id: h.id,
+            slug: h.slug,
+            title: h.title,
+            snippet: h.snippet,
+        })
+        .collect();
+    let text = match language {
+        Language::Zh => "以下文章可能解答您的问题。如果仍未解决，请直接回复，人工客服会尽快接手。",
+        _ => {
+            "These articles may answer your question. If not, just reply and an agent will take over."
+        }
+    };
+    Decision::Answer(EventKind::BotReply {
+        text: text.into(),
+        articles,
+        confidence: best,
+    })
+}
+
+/// A customer-facing notice in the conversation's language.
+pub fn notice(code: &str, language: Language) -> EventKind {
+    let zh = language == Language::Zh;
+    let text = match (code, zh) {
+        ("handoff_urgent", true) => {
+            "我们已将您的请求标记为紧急，安全团队会优先处理。请勿向任何人透露密码、验证码或助记词。"
+        }
+        ("handoff_urgent", false) => {
+            "We have marked your request as urgent; the security team will take it first. Never share your password, 2FA codes or seed phrase with anyone."
+        }
+        ("handoff_requested", true) => "好的，正在为您转接人工客服，请稍候。",
+        ("handoff_requested", false) => {
+            "Sure, we're connecting you with an agent. Please stay in the chat."
+        }
+        (_, true) => "客服人员会尽快回复您，请稍候。",
+        (_, false) => "An agent will reply as soon as possible. Please stay in the chat.",
+    };
+    EventKind::SystemNotice {
+        code: code.into(),
+        text: text.into(),
+        audience: Visibility::Public,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_requests_for_a_person() {
+        assert!(wants_human("I want to talk to a HUMAN please"));
+        assert!(wants_human("转人工"));
+        assert!(!wants_human("my deposit has not arrived"));
+    }
+
+    #[test]
+    fn confidence_is_monotonic_and_bounded() {
+        assert_eq!(confidence(0.0), 0.0);
+        assert!(confidence(5.0) < confidence(10.0));
+        assert!(confidence(1000.0) <= 1.0);
+        assert_eq!(confidence(-3.0), 0.0);
+    }
+}

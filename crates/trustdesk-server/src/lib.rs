@@ -12,6 +12,7 @@ pub mod error;
 pub mod http;
 pub mod services;
 pub mod state;
+pub mod web;
 pub mod ws;
 
 /// Sets up logging once: `RUST_LOG` filters (default `info`), JSON lines

@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(widget::router())
         .merge(agent::router())
         .merge(crate::ws::router())
+        .merge(crate::web::router())
         .route("/openapi.json", get(openapi))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(SetResponseHeaderLayer::overriding(

@@ -39,7 +39,12 @@ function startTrustdesk() {
   return new Promise((resolve, reject) => {
     server = spawn(BIN, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
       cwd: dataDir, // no stray trustdesk.toml
-      env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
+      // The server reads TRUSTDESK_* as configuration and refuses unknown
+      // keys (TRUSTDESK_BIN is ours): give it none of them.
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRUSTDESK_'))),
+        RUST_LOG: process.env.RUST_LOG || 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const timer = setTimeout(() => reject(new Error('trustdesk did not start:\n' + serverLog)), 60000);

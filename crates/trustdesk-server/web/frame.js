@@ -25,12 +25,45 @@
     : null;
 
   // Tokens are kept per origin (this frame's storage) and per verified user.
+  // Where the browser refuses storage to a third-party frame (private modes,
+  // strict tracking protection), the loader on the host page keeps the token
+  // for us in the host's storage, so a reload does not lose the chat.
   const tokenKey = identity ? 'trustdesk.token.user.' + identity.user_id : 'trustdesk.token.anon';
+  const framed = parent !== window;
+  // The page that frames us, for postMessage targets (not Firefox: '*').
+  const parentOrigin = (function () {
+    try {
+      if (location.ancestorOrigins && location.ancestorOrigins.length) return location.ancestorOrigins[0];
+      if (document.referrer) return new URL(document.referrer).origin;
+    } catch (_) { /* fall through */ }
+    return '*';
+  })();
+  function toParent(message) {
+    if (framed) parent.postMessage(message, parentOrigin);
+  }
+  let localOk = false;
+  try {
+    localStorage.setItem('trustdesk.probe', '1');
+    localStorage.removeItem('trustdesk.probe');
+    localOk = true;
+  } catch (_) { /* third-party storage blocked */ }
   const memory = {};
   const storage = {
-    get(k) { try { return localStorage.getItem(k); } catch (_) { return memory[k] || null; } },
-    set(k, v) { try { localStorage.setItem(k, v); } catch (_) { memory[k] = v; } },
-    del(k) { try { localStorage.removeItem(k); } catch (_) { delete memory[k]; } },
+    get(k) { return localOk ? localStorage.getItem(k) : (memory[k] || null); },
+    set(k, v) {
+      if (localOk) localStorage.setItem(k, v);
+      else {
+        memory[k] = v;
+        toParent({ type: 'trustdesk:store', key: k, value: v });
+      }
+    },
+    del(k) {
+      if (localOk) localStorage.removeItem(k);
+      else {
+        delete memory[k];
+        toParent({ type: 'trustdesk:store', key: k, value: null });
+      }
+    },
   };
 
   const els = {
@@ -246,7 +279,7 @@
         hideTyping();
         if (live && !st.visible) {
           st.unread += 1;
-          parent.postMessage({ type: 'trustdesk:unread', count: st.unread }, '*');
+          toParent({ type: 'trustdesk:unread', count: st.unread });
         }
       }
     } else if (kind.type === 'status_changed') {
@@ -494,7 +527,7 @@
       e.preventDefault();
       els.form.requestSubmit();
     } else if (e.key === 'Escape') {
-      parent.postMessage({ type: 'trustdesk:close' }, '*');
+      toParent({ type: 'trustdesk:close' });
     }
   });
 
@@ -508,15 +541,17 @@
   });
 
   els.human.addEventListener('click', () => submit(t('w.human_msg')));
-  els.close.addEventListener('click', () => parent.postMessage({ type: 'trustdesk:close' }, '*'));
+  els.close.addEventListener('click', () => toParent({ type: 'trustdesk:close' }));
   els.newConv.addEventListener('click', () => {
     resetConversation();
     els.input.focus();
   });
 
-  // The loader on the host page says when the panel is shown.
+  // The loader on the host page says when the panel is shown, and hands
+  // over the tokens it keeps for us when our own storage is blocked.
+  let storageArrived = null;
   window.addEventListener('message', (ev) => {
-    if (ev.source !== parent) return;
+    if (ev.source !== parent || !framed) return;
     const d = ev.data || {};
     if (d.type === 'trustdesk:visible') {
       st.visible = !!d.visible;
@@ -525,11 +560,31 @@
         scrollDown(true);
         els.input.focus();
       }
+    } else if (d.type === 'trustdesk:storage' && d.values && typeof d.values === 'object') {
+      Object.keys(d.values).forEach((k) => {
+        const v = d.values[k];
+        if (k.indexOf('trustdesk.token.') === 0 && typeof v === 'string' && !(k in memory)) memory[k] = v;
+      });
+      if (storageArrived) storageArrived();
     }
   });
-  // Opened on its own (not framed): behave as visible.
-  if (parent === window) st.visible = true;
-  else parent.postMessage({ type: 'trustdesk:ready' }, '*');
 
-  init();
+  if (!framed) {
+    st.visible = true; // opened on its own: behave as shown
+    init();
+  } else if (localOk) {
+    toParent({ type: 'trustdesk:ready' });
+    init();
+  } else {
+    // Wait (briefly) for the tokens the host page keeps for us.
+    let started = false;
+    const go = () => {
+      if (started) return;
+      started = true;
+      init();
+    };
+    storageArrived = go;
+    setTimeout(go, 1500);
+    toParent({ type: 'trustdesk:ready' });
+  }
 })();

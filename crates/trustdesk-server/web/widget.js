@@ -201,6 +201,27 @@
     button.setAttribute('aria-label', (open ? TEXT.close : TEXT.open) + (n > 0 && !open ? ' (' + n + ' ' + TEXT.unread + ')' : ''));
   }
 
+  // Browsers that refuse storage to third-party frames get the chat token
+  // kept here, in this page's storage, under this trustdesk origin.
+  var PREFIX = 'trustdesk:' + origin + ':';
+  function keep(key, value) {
+    if (typeof key !== 'string' || key.indexOf('trustdesk.token.') !== 0 || key.length > 200) return;
+    try {
+      if (typeof value === 'string' && value.length < 512) localStorage.setItem(PREFIX + key, value);
+      else if (value === null) localStorage.removeItem(PREFIX + key);
+    } catch (_) { /* no storage here either: the chat lasts as long as the page */ }
+  }
+  function kept() {
+    var values = {};
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        var k = localStorage.key(i);
+        if (k && k.indexOf(PREFIX) === 0) values[k.slice(PREFIX.length)] = localStorage.getItem(k);
+      }
+    } catch (_) { /* none */ }
+    return values;
+  }
+
   button.addEventListener('click', function () {
     setOpen(!open);
   });
@@ -208,7 +229,10 @@
   window.addEventListener('message', function (ev) {
     if (!frame || ev.origin !== origin || ev.source !== frame.contentWindow) return;
     var data = ev.data || {};
-    if (data.type === 'trustdesk:ready') tell({ type: 'trustdesk:visible', visible: open });
+    if (data.type === 'trustdesk:ready') {
+      tell({ type: 'trustdesk:storage', values: kept() });
+      tell({ type: 'trustdesk:visible', visible: open });
+    } else if (data.type === 'trustdesk:store') keep(data.key, data.value);
     else if (data.type === 'trustdesk:close') setOpen(false);
     else if (data.type === 'trustdesk:unread') setUnread(Number(data.count) || 0);
   });

@@ -11,12 +11,22 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 cd "$root"
 
+sudo_cmd=""
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
+apt_updated=""
+
 if ! command -v chromium >/dev/null 2>&1; then
   echo "e2e: installing chromium (apt-get)" >&2
-  sudo_cmd=""
-  if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
   $sudo_cmd apt-get update
+  apt_updated=1
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y chromium
+fi
+
+# Chinese text in the zh screenshots needs a CJK font.
+if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null | head -1)" ]; then
+  echo "e2e: installing fonts-noto-cjk (apt-get)" >&2
+  [ -n "$apt_updated" ] || $sudo_cmd apt-get update || true
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y fonts-noto-cjk || echo "e2e: no CJK font; zh screenshots will show boxes" >&2
 fi
 
 if ! command -v node >/dev/null 2>&1; then

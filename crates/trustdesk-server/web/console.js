@@ -505,7 +505,10 @@
     } else if (k.type === 'status_changed') {
       li = TD.el('li', 'ev line', t('c.ev_status', { who: actorName(ev.actor), from: t('st.' + k.from), to: t('st.' + k.to) }));
     } else if (k.type === 'assigned') {
-      const text = k.to
+      const self = k.to && ev.actor && ev.actor.type === 'agent' && ev.actor.id === k.to;
+      const text = self
+        ? t('c.ev_took', { who: actorName(ev.actor) })
+        : k.to
         ? t('c.ev_assigned', { who: actorName(ev.actor), to: agentName(k.to) })
         : t('c.ev_unassigned', { who: actorName(ev.actor) });
       li = TD.el('li', 'ev line', text);

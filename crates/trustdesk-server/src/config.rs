@@ -116,7 +116,7 @@ impl Config {
     /// Loads the configuration. `file` defaults to `trustdesk.toml` in the
     /// working directory and may be missing. Nested keys in the environment
     /// use a double underscore: `TRUSTDESK_WIDGET__IDENTITY_SECRET`.
-    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, Box<figment::Error>> {
         let file = file.unwrap_or(Path::new("trustdesk.toml"));
         Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
@@ -127,6 +127,7 @@ impl Config {
             ]))
             .merge(Serialized::defaults(overrides))
             .extract()
+            .map_err(Box::new)
     }
 
     /// The database URL in effect.
@@ -138,6 +139,7 @@ impl Config {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
 mod tests {
     use super::*;
 
@@ -153,7 +155,8 @@ mod tests {
                 "TRUSTDESK_WIDGET__ALLOWED_ORIGINS",
                 "[\"https://a.example\"]",
             );
-            let cfg = Config::load(Some(Path::new("td.toml")), &Overrides::default())?;
+            let cfg =
+                Config::load(Some(Path::new("td.toml")), &Overrides::default()).map_err(|e| *e)?;
             assert_eq!(cfg.listen.port(), 9000);
             assert_eq!(cfg.limits.max_frame_bytes, 1000);
             assert_eq!(cfg.data_dir, PathBuf::from("/tmp/from-env"));
@@ -165,7 +168,7 @@ mod tests {
                 listen: Some("127.0.0.1:7000".parse().unwrap()),
                 ..Default::default()
             };
-            let cfg = Config::load(Some(Path::new("td.toml")), &flags)?;
+            let cfg = Config::load(Some(Path::new("td.toml")), &flags).map_err(|e| *e)?;
             assert_eq!(cfg.listen.port(), 7000);
             assert_eq!(cfg.database_url(), "sqlite:///tmp/from-env/trustdesk.db");
             Ok(())
@@ -191,5 +194,25 @@ mod tests {
             ..Default::default()
         };
         assert!(!format!("{cfg:?}").contains("s3cr3t-value"));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)]
+mod example_file {
+    use super::*;
+
+    #[test]
+    fn the_shipped_example_config_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../trustdesk.example.toml");
+        figment::Jail::expect_with(|_| {
+            let cfg = Config::load(Some(&path), &Overrides::default()).map_err(|e| *e)?;
+            assert_eq!(cfg.listen.port(), 8080);
+            assert_eq!(
+                cfg.limits.max_frame_bytes,
+                Limits::default().max_frame_bytes
+            );
+            Ok(())
+        });
     }
 }

@@ -62,9 +62,8 @@ fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
         .get(HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let same_origin = origin
+    origin
         .split_once("://")
         .map(|(_, rest)| rest.eq_ignore_ascii_case(host))
-        .unwrap_or(false);
-    same_origin
+        .unwrap_or(false)
 }

@@ -65,7 +65,10 @@ async fn pages_are_html_with_a_strict_policy() {
         }
         // The demo page embeds the widget frame; nothing else frames anything.
         let frame_src = directive(&csp, "frame-src");
-        assert_eq!(frame_src, if *page == "/demo" { "'self'" } else { "'none'" });
+        assert_eq!(
+            frame_src,
+            if *page == "/demo" { "'self'" } else { "'none'" }
+        );
 
         // No inline script, handler or style for the policy to trip on.
         let html = res.text().await.unwrap();
@@ -88,12 +91,7 @@ async fn widget_frame_may_be_framed_only_by_allowed_origins() {
         ];
     })
     .await;
-    let res = app
-        .http
-        .get(app.url("/widget/frame"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.http.get(app.url("/widget/frame")).send().await.unwrap();
     let csp = header(&res, "content-security-policy");
     // a configured value that would smuggle a directive is dropped
     assert_eq!(

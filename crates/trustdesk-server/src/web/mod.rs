@@ -69,7 +69,13 @@ static INDEX_HTML: Asset = asset!("index.html", HTML);
 static ETAGS: LazyLock<Vec<(&'static str, HeaderValue)>> = LazyLock::new(|| {
     ASSETS
         .iter()
-        .chain([&WIDGET_JS, &FRAME_HTML, &CONSOLE_HTML, &DEMO_HTML, &INDEX_HTML])
+        .chain([
+            &WIDGET_JS,
+            &FRAME_HTML,
+            &CONSOLE_HTML,
+            &DEMO_HTML,
+            &INDEX_HTML,
+        ])
         .map(|a| {
             let digest = Sha256::digest(a.body);
             let tag = format!("\"{}\"", hex::encode(&digest[..12]));
@@ -183,10 +189,7 @@ fn serve(
     if fresh {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static(asset.content_type),
-    );
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
     (StatusCode::OK, headers, asset.body).into_response()
 }
 

@@ -34,10 +34,12 @@ let host; // the exchange's page, another origin
 let hostBase;
 let browser;
 
-function startTrustdesk() {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trustdesk-e2e-'));
+// Starts trustdesk on a free port (or on `listen`, to restart it where it was).
+function startTrustdesk(listen) {
+  if (!dataDir) dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trustdesk-e2e-'));
+  serverLog = '';
   return new Promise((resolve, reject) => {
-    server = spawn(BIN, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+    server = spawn(BIN, ['serve', '--demo', '--listen', listen || '127.0.0.1:0', '--data-dir', dataDir], {
       cwd: dataDir, // no stray trustdesk.toml
       // The server reads TRUSTDESK_* as configuration and refuses unknown
       // keys (TRUSTDESK_BIN is ours): give it none of them.
@@ -47,11 +49,13 @@ function startTrustdesk() {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let started = false;
     const timer = setTimeout(() => reject(new Error('trustdesk did not start:\n' + serverLog)), 60000);
     const onData = (chunk) => {
       serverLog += chunk.toString();
       const m = /http:\/\/(127\.0\.0\.1:\d+)\/demo/.exec(serverLog);
-      if (m && !base) {
+      if (m && !started) {
+        started = true;
         base = 'http://' + m[1];
         clearTimeout(timer);
         resolve();
@@ -60,7 +64,7 @@ function startTrustdesk() {
     server.stdout.on('data', onData);
     server.stderr.on('data', onData);
     server.on('exit', (code) => {
-      if (!base) {
+      if (!started) {
         clearTimeout(timer);
         reject(new Error(`trustdesk exited with ${code}:\n${serverLog}`));
       }
@@ -207,7 +211,7 @@ for (const lang of ['zh', 'en']) {
 
     // The agent types: the customer sees the typing indicator with her name.
     const reply = T.reply(n);
-    await c.locator('#compose').fill(reply.slice(0, 5));
+    await c.locator('#compose').pressSequentially(reply.slice(0, 6), { delay: 50 });
     await frame.locator('#typing', { hasText: 'Alice' }).waitFor({ timeout: TIMEOUT });
 
     // The agent replies (Ctrl+Enter); the widget shows it live with her name.
@@ -275,3 +279,48 @@ for (const lang of ['zh', 'en']) {
     await agent.ctx.close();
   });
 }
+
+test('after a server restart both sides reconnect, resend and resume (en)', async () => {
+  const n = `rs-${Date.now().toString(36)}`;
+  const agent = await agentConsole('en');
+  const customer = await customerWidget('en');
+  const { frame } = customer;
+  const c = agent.page;
+  const first = `Before the restart #${n}`;
+  await frame.locator('#input').fill(first);
+  await frame.locator('#input').press('Enter');
+  await frame.locator('.msg.mine.sent', { hasText: first }).waitFor({ timeout: TIMEOUT });
+  await c.locator('.inbox-item', { hasText: `#${n}` }).click({ timeout: TIMEOUT });
+  await c.locator('.ev.customer', { hasText: first }).waitFor({ timeout: TIMEOUT });
+
+  // The server goes away (graceful: 1001 going_away).
+  const listen = new URL(base).host;
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  await frame.locator('#conn', { hasText: 'Reconnecting' }).waitFor({ timeout: TIMEOUT });
+  await c.locator('#conn.offline').waitFor({ timeout: TIMEOUT });
+
+  // Written while it is down: kept as "sending", not lost.
+  const during = `Written while the server was down #${n}`;
+  await frame.locator('#input').fill(during);
+  await frame.locator('#input').press('Enter');
+  await frame.locator('.msg.mine.sending', { hasText: during }).waitFor({ timeout: TIMEOUT });
+
+  // Back on the same port and data: the widget reconnects (backoff), resends
+  // with the same client_msg_id, and the console resubscribes with `since`.
+  await startTrustdesk(listen);
+  await frame.locator('.msg.mine.sent', { hasText: during }).waitFor({ timeout: 45000 });
+  await c.locator('#conn.open').waitFor({ timeout: 45000 });
+  await c.locator('.ev.customer', { hasText: during }).waitFor({ timeout: TIMEOUT });
+  const reply = `Back online, got it #${n}`;
+  await c.locator('#compose').fill(reply);
+  await c.locator('#compose').press('Control+Enter');
+  await frame.locator('.msg.theirs', { hasText: reply }).waitFor({ timeout: TIMEOUT });
+
+  // Exactly once on both sides.
+  assert.equal(await frame.locator('.msg', { hasText: during }).count(), 1);
+  assert.equal(await c.locator('.ev', { hasText: during }).count(), 1);
+  assert.equal(await frame.locator('.msg', { hasText: reply }).count(), 1);
+  await customer.ctx.close();
+  await agent.ctx.close();
+});

@@ -232,6 +232,7 @@
         if (st.current && f.conversation_id === st.current.id) {
           st.subscribed = true;
           flush();
+          if (els.compose.value) sendTyping(true);
         }
         break;
       case 'ack': {
@@ -652,15 +653,16 @@
     }
   });
 
-  els.compose.addEventListener('input', () => {
+  function sendTyping(force) {
     // Typing in note mode must never show up in the customer's widget.
-    if (st.mode !== 'reply' || !st.current || !st.subscribed) return;
+    if (st.mode !== 'reply' || !st.current || !st.subscribed || !els.compose.value) return;
     const now = Date.now();
-    if (now - st.lastTypingSent > 2500 && els.compose.value) {
+    if (force || now - st.lastTypingSent > 2500) {
       st.lastTypingSent = now;
       st.socket.send({ type: 'typing', conversation_id: st.current.id });
     }
-  });
+  }
+  els.compose.addEventListener('input', () => sendTyping(false));
 
   // ---- commands ----------------------------------------------------------------
 

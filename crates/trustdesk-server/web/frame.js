@@ -147,7 +147,14 @@
     return startSession(true);
   }
 
+  // Messages written before the session exists wait for it.
+  const sessionWaiters = [];
+  function whenSession() {
+    return st.sessionOk ? Promise.resolve() : new Promise((r) => sessionWaiters.push(r));
+  }
+
   async function init() {
+    st.sessionOk = false;
     setConn('connecting');
     let conversations;
     try {
@@ -159,6 +166,8 @@
       return;
     }
     st.initAttempt = 0;
+    st.sessionOk = true;
+    sessionWaiters.splice(0).forEach((r) => r());
     const current = conversations.find((c) => c.status !== 'closed');
     if (current) setConversation(current);
     connect();
@@ -469,6 +478,7 @@
   async function openConversation(p) {
     if (st.opening && st.opening !== p) return; // sent once the conversation exists
     st.opening = p;
+    await whenSession();
     const subject = Array.from(p.body.replace(/\s+/g, ' ').trim()).slice(0, 80).join('');
     let r;
     try {

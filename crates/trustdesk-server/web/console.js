@@ -161,6 +161,7 @@
       renderInbox();
       if (st.current) {
         renderHeader();
+        renderDetails();
         rerenderEvents();
       }
       setMode(st.mode);
@@ -437,9 +438,9 @@
       if (cu.external_id) row('user_id', cu.external_id + ' (' + t('c.verified') + ')');
     }
     row(t('c.channel'), c.channel);
-    row(t('c.language'), c.language);
-    row(t('c.category'), c.category);
-    row(t('c.priority'), c.priority);
+    row(t('c.language'), i18n.v('lang', c.language));
+    row(t('c.category'), i18n.v('cat', c.category));
+    row(t('c.priority'), i18n.v('pr', c.priority));
     row(t('c.id'), c.id);
     els.details.hidden = false;
   }
@@ -515,7 +516,7 @@
       li = TD.el('li', 'ev line', text);
     } else if (k.type === 'triaged') {
       li = TD.el('li', 'ev line triage', t('c.ev_triaged', {
-        category: k.category, language: k.language, priority: k.priority,
+        category: i18n.v('cat', k.category), language: i18n.v('lang', k.language), priority: i18n.v('pr', k.priority),
         urgent: k.urgent ? ' · ' + t('c.urgent') : '',
       }));
     } else if (k.type === 'system_notice') {

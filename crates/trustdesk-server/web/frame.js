@@ -128,8 +128,12 @@
     if (r.status !== 201) throw new Error('session ' + r.status);
     st.token = r.data.token;
     storage.set(tokenKey, st.token);
-    els.verified.hidden = !(r.data.customer && r.data.customer.external_id);
-    return [];
+    const verified = !!(r.data.customer && r.data.customer.external_id);
+    els.verified.hidden = !verified;
+    if (!verified) return [];
+    // A verified customer may have conversations from other sessions.
+    const list = await api('GET', '/v1/widget/conversations');
+    return list.status === 200 ? list.data.conversations || [] : [];
   }
 
   // The customer's conversations with a stored token, or a new session.

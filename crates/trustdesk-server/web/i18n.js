@@ -8,7 +8,7 @@
   const en = {
     // widget
     'w.title': 'Customer support',
-    'w.subtitle': 'Official support · we usually reply within minutes',
+    'w.subtitle': 'Official support · replies in minutes',
     'w.welcome': 'Hi! How can we help you today?',
     'w.safety': 'Official support will never ask for your password, 2FA codes, seed phrase or private keys.',
     'w.placeholder': 'Type your message…',
@@ -107,6 +107,10 @@
     'st.snoozed': 'snoozed',
     'st.resolved': 'resolved',
     'st.closed': 'closed',
+    'pr.low': 'low', 'pr.normal': 'normal', 'pr.high': 'high', 'pr.urgent': 'urgent',
+    'cat.account': 'account', 'cat.trading': 'trading', 'cat.transfer': 'deposits & withdrawals',
+    'cat.security': 'security', 'cat.storage': 'storage', 'cat.compliance': 'compliance',
+    'lang.zh': 'Chinese', 'lang.en': 'English',
     // demo and landing pages
     'd.title': 'trustdesk demo',
     'd.lead': 'trustdesk is open-source customer service for crypto exchanges. This page is an exchange\u2019s website: the chat button in the corner is the customer widget.',
@@ -228,6 +232,10 @@
     'st.snoozed': '已暂停',
     'st.resolved': '已解决',
     'st.closed': '已关闭',
+    'pr.low': '低', 'pr.normal': '普通', 'pr.high': '高', 'pr.urgent': '紧急',
+    'cat.account': '账户', 'cat.trading': '交易', 'cat.transfer': '充提币',
+    'cat.security': '安全', 'cat.storage': '钱包与存储', 'cat.compliance': '合规',
+    'lang.zh': '中文', 'lang.en': '英文',
     'd.title': 'trustdesk 演示',
     'd.lead': 'trustdesk 是面向加密货币交易所的开源客服系统。本页模拟交易所的网站：右下角的聊天按钮就是客户使用的客服挂件。',
     'd.step1': '点击右下角的聊天按钮，以客户身份提一个问题。',
@@ -269,6 +277,12 @@
     set: function (lang) {
       this.lang = lang === 'zh' ? 'zh' : 'en';
       document.documentElement.lang = this.lang === 'zh' ? 'zh-CN' : 'en';
+    },
+    // A translated enum value (e.g. 'pr', 'normal'), or the value itself.
+    v: function (prefix, value) {
+      if (value == null || value === '') return value;
+      const key = prefix + '.' + value;
+      return dicts[this.lang][key] || en[key] || String(value);
     },
     t: function (key, vars) {
       let s = dicts[this.lang][key];

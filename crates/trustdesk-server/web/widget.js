@@ -175,8 +175,9 @@
     root.appendChild(frame);
   }
 
+  var frameReady = false; // the frame said hello: its origin is trustdesk's
   function tell(message) {
-    if (frame && frame.contentWindow) frame.contentWindow.postMessage(message, origin);
+    if (frame && frameReady && frame.contentWindow) frame.contentWindow.postMessage(message, origin);
   }
 
   function setOpen(value) {
@@ -230,6 +231,7 @@
     if (!frame || ev.origin !== origin || ev.source !== frame.contentWindow) return;
     var data = ev.data || {};
     if (data.type === 'trustdesk:ready') {
+      frameReady = true;
       tell({ type: 'trustdesk:storage', values: kept() });
       tell({ type: 'trustdesk:visible', visible: open });
     } else if (data.type === 'trustdesk:store') keep(data.key, data.value);

@@ -133,6 +133,7 @@ const TEXT = {
     reply: (n) => `您好，我是Alice，正在为您查询 #${n}`,
     note: (n) => `内部备注：核对TRC20地址 #${n}`,
     filterOpen: '全部进行中',
+    customerTyping: '客户正在输入',
   },
   en: {
     title: 'Customer support',
@@ -142,6 +143,7 @@ const TEXT = {
     reply: (n) => `Hello, this is Alice, checking it for you #${n}`,
     note: (n) => `Internal: check the TRC20 address #${n}`,
     filterOpen: 'All open',
+    customerTyping: 'Customer is typing',
   },
 };
 
@@ -222,8 +224,10 @@ for (const lang of ['zh', 'en']) {
     assert.equal(await agentMsg.locator('.who').textContent(), 'Alice');
     await c.locator('.ev.agent.sent .ev-body', { hasText: reply }).waitFor({ timeout: TIMEOUT });
 
-    // The customer answers once more, live in the console.
+    // The customer types (the agent sees it) and answers, live in the console.
     const second = lang === 'zh' ? `交易哈希稍后发您 #${n}` : `I will send the tx hash #${n}`;
+    await frame.locator('#input').pressSequentially(second.slice(0, 4), { delay: 50 });
+    await c.locator('#typing', { hasText: T.customerTyping }).waitFor({ timeout: TIMEOUT });
     await frame.locator('#input').fill(second);
     await frame.locator('#send').click();
     await c.locator('.ev.customer .ev-body', { hasText: second }).waitFor({ timeout: TIMEOUT });

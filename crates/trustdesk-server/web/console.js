@@ -189,7 +189,7 @@
 
   function renderMe() {
     if (!st.me) return;
-    els.me.textContent = st.me.display_name + ' · ' + st.me.role;
+    els.me.textContent = st.me.display_name + ' · ' + i18n.v('role', st.me.role);
   }
 
   function agentName(id) {
@@ -330,7 +330,7 @@
       const bottom = TD.el('div', 'row tags');
       bottom.appendChild(TD.el('span', 'chip st-' + c.status, t('st.' + c.status)));
       if (c.urgent) bottom.appendChild(TD.el('span', 'chip urgent', t('c.urgent')));
-      if (c.language) bottom.appendChild(TD.el('span', 'chip', c.language));
+      if (c.language) bottom.appendChild(TD.el('span', 'chip', i18n.v('lang', c.language)));
       bottom.appendChild(TD.el('span', 'assignee', c.assignee_id ? agentName(c.assignee_id) : t('c.unassigned')));
       li.appendChild(bottom);
       li.addEventListener('click', () => openConversation(c.id));
@@ -437,7 +437,7 @@
       row(t('c.email'), cu.email);
       if (cu.external_id) row('user_id', cu.external_id + ' (' + t('c.verified') + ')');
     }
-    row(t('c.channel'), c.channel);
+    row(t('c.channel'), i18n.v('ch', c.channel));
     row(t('c.language'), i18n.v('lang', c.language));
     row(t('c.category'), i18n.v('cat', c.category));
     row(t('c.priority'), i18n.v('pr', c.priority));

@@ -111,6 +111,8 @@
     'cat.account': 'account', 'cat.trading': 'trading', 'cat.transfer': 'deposits & withdrawals',
     'cat.security': 'security', 'cat.storage': 'storage', 'cat.compliance': 'compliance',
     'lang.zh': 'Chinese', 'lang.en': 'English',
+    'role.agent': 'agent', 'role.supervisor': 'supervisor', 'role.admin': 'admin',
+    'ch.web': 'web chat', 'ch.email': 'email', 'ch.telegram': 'Telegram', 'ch.api': 'API',
     // demo and landing pages
     'd.title': 'trustdesk demo',
     'd.lead': 'trustdesk is open-source customer service for crypto exchanges. This page is an exchange\u2019s website: the chat button in the corner is the customer widget.',
@@ -236,6 +238,8 @@
     'cat.account': '账户', 'cat.trading': '交易', 'cat.transfer': '充提币',
     'cat.security': '安全', 'cat.storage': '钱包与存储', 'cat.compliance': '合规',
     'lang.zh': '中文', 'lang.en': '英文',
+    'role.agent': '客服', 'role.supervisor': '主管', 'role.admin': '管理员',
+    'ch.web': '网页聊天', 'ch.email': '邮件', 'ch.telegram': 'Telegram', 'ch.api': 'API',
     'd.title': 'trustdesk 演示',
     'd.lead': 'trustdesk 是面向加密货币交易所的开源客服系统。本页模拟交易所的网站：右下角的聊天按钮就是客户使用的客服挂件。',
     'd.step1': '点击右下角的聊天按钮，以客户身份提一个问题。',

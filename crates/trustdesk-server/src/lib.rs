@@ -13,6 +13,7 @@ pub mod http;
 pub mod kb;
 pub mod services;
 pub mod state;
+pub mod web;
 pub mod ws;
 
 /// Sets up logging once: `RUST_LOG` filters (default `info`), JSON lines

@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .merge(kb::router())
         .merge(analysis::router())
         .merge(crate::ws::router())
+        .merge(crate::web::router())
         .route("/openapi.json", get(openapi))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(SetResponseHeaderLayer::overriding(

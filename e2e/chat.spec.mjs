@@ -1,0 +1,332 @@
+// Browser test of the trustdesk UI, end to end through the real binary:
+// a customer chats through the widget embedded on a page of ANOTHER origin,
+// an agent answers in the console in a second browser context; both see
+// each other live; the agent's internal note never reaches the widget; the
+// agent resolves. Once in Chinese, once in English. Screenshots go to
+// docs/screenshots/.
+//
+//   node e2e/chat.spec.mjs         (or e2e/run.sh, which installs what is missing)
+//
+// Env: TRUSTDESK_BIN (default target/debug/trustdesk), CHROMIUM
+// (default /usr/bin/chromium), SCREENSHOTS=0 to skip writing screenshots.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.resolve(ROOT, process.env.TRUSTDESK_BIN || 'target/debug/trustdesk');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+const WRITE_SHOTS = process.env.SCREENSHOTS !== '0';
+const TIMEOUT = 15000;
+
+let server; // the trustdesk child process
+let serverLog = '';
+let base; // http://127.0.0.1:PORT
+let dataDir;
+let host; // the exchange's page, another origin
+let hostBase;
+let browser;
+
+// Starts trustdesk on a free port (or on `listen`, to restart it where it was).
+function startTrustdesk(listen) {
+  if (!dataDir) dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trustdesk-e2e-'));
+  serverLog = '';
+  return new Promise((resolve, reject) => {
+    server = spawn(BIN, ['serve', '--demo', '--listen', listen || '127.0.0.1:0', '--data-dir', dataDir], {
+      cwd: dataDir, // no stray trustdesk.toml
+      // The server reads TRUSTDESK_* as configuration and refuses unknown
+      // keys (TRUSTDESK_BIN is ours): give it none of them.
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRUSTDESK_'))),
+        RUST_LOG: process.env.RUST_LOG || 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let started = false;
+    const timer = setTimeout(() => reject(new Error('trustdesk did not start:\n' + serverLog)), 60000);
+    const onData = (chunk) => {
+      serverLog += chunk.toString();
+      const m = /http:\/\/(127\.0\.0\.1:\d+)\/demo/.exec(serverLog);
+      if (m && !started) {
+        started = true;
+        base = 'http://' + m[1];
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', onData);
+    server.on('exit', (code) => {
+      if (!started) {
+        clearTimeout(timer);
+        reject(new Error(`trustdesk exited with ${code}:\n${serverLog}`));
+      }
+    });
+    server.on('error', reject);
+  });
+}
+
+// An exchange's page on another origin (localhost vs 127.0.0.1, another
+// port) that embeds the widget with one script tag.
+function startHost() {
+  host = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    const lang = url.searchParams.get('lang') === 'zh' ? 'zh' : 'en';
+    const title = lang === 'zh' ? '示例交易所' : 'Example Exchange';
+    const body = lang === 'zh' ? '全球领先的数字资产交易平台。' : 'The example digital asset exchange.';
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8">
+<title>${title}</title>
+<style>body{font-family:sans-serif;margin:0;background:#0b0e11;color:#eaecef}
+header{padding:16px 32px;background:#181a20;font-weight:700;font-size:20px;color:#f0b90b}
+main{padding:48px 32px}h1{font-size:40px;margin:0 0 12px}
+/* hostile host styles: the widget must not be affected */
+button{background:red!important;font-size:40px!important}</style></head>
+<body><header>${title}</header><main><h1>${title}</h1><p>${body}</p></main>
+<script src="${base}/widget.js" data-locale="${lang}" async></script>
+</body></html>`);
+  });
+  return new Promise((resolve) => {
+    host.listen(0, '127.0.0.1', () => {
+      hostBase = `http://localhost:${host.address().port}`;
+      resolve();
+    });
+  });
+}
+
+before(async () => {
+  if (!fs.existsSync(BIN)) throw new Error(`no trustdesk binary at ${BIN}: build it first (cargo build) or set TRUSTDESK_BIN`);
+  await startTrustdesk();
+  await startHost();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  if (WRITE_SHOTS) fs.mkdirSync(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (host) host.close();
+  if (server) {
+    server.kill('SIGTERM');
+    await new Promise((r) => { server.once('exit', r); setTimeout(r, 5000); });
+  }
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+const XSS = ' <img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
+
+const TEXT = {
+  zh: {
+    title: '在线客服',
+    human: '转人工客服',
+    resolved: '此会话已标记为已解决',
+    customer: '你好，我的 USDT 提币三个小时了还没到账，TRC20 网络。',
+    reply: '您好，我是 Alice。请把提币记录里的交易哈希（TxID）发给我，我帮您在链上查询。',
+    note: '内部备注：客户走的是 TRC20，核对提币地址网络。',
+    second: '好的，我去找一下交易哈希。',
+    filterOpen: '全部进行中',
+    customerTyping: '客户正在输入',
+  },
+  en: {
+    title: 'Customer support',
+    human: 'Talk to a human',
+    resolved: 'This conversation was marked as resolved',
+    customer: 'Hi, my USDT withdrawal (TRC20) has not arrived after three hours.',
+    reply: 'Hello, this is Alice. Please send me the transaction hash (TxID) and I will check it on chain.',
+    note: 'Internal: customer used TRC20, verify the address network.',
+    second: 'Sure, let me find the transaction hash.',
+    filterOpen: 'All open',
+    customerTyping: 'Customer is typing',
+  },
+};
+
+async function agentConsole(lang) {
+  const ctx = await browser.newContext({ viewport: { width: 1360, height: 820 }, locale: 'en-US' });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(base + '/console');
+  await page.getByLabel(/Email|邮箱/).fill('alice@demo.trustdesk');
+  await page.getByLabel(/Password|密码/).fill('trustdesk-demo');
+  await page.locator('#login-btn').click();
+  await page.locator('#app').waitFor({ state: 'visible', timeout: TIMEOUT });
+  await page.locator('#conn.open').waitFor({ timeout: TIMEOUT });
+  if (lang === 'zh') {
+    // the zh/en toggle switches every label
+    await page.locator('#lang').click();
+    await page.getByRole('tab', { name: TEXT.zh.filterOpen }).waitFor({ timeout: TIMEOUT });
+  }
+  return { ctx, page, errors };
+}
+
+async function customerWidget(lang) {
+  const ctx = await browser.newContext({
+    viewport: { width: 1100, height: 760 },
+    locale: lang === 'zh' ? 'en-US' : 'zh-CN', // data-locale must win over the browser
+  });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(`${hostBase}/?lang=${lang}`);
+  const launcher = page.locator('[data-trustdesk] button');
+  await launcher.click({ timeout: TIMEOUT });
+  const frame = page.frameLocator('[data-trustdesk] iframe');
+  await frame.locator('h1').filter({ hasText: TEXT[lang].title }).waitFor({ timeout: TIMEOUT });
+  return { ctx, page, frame, errors };
+}
+
+for (const lang of ['zh', 'en']) {
+  test(`customer and agent chat live through the widget and the console (${lang})`, async () => {
+    const T = TEXT[lang];
+    const agent = await agentConsole(lang);
+    const customer = await customerWidget(lang);
+    const { frame } = customer;
+    const c = agent.page;
+
+    // "talk to a human" is always there
+    await frame.getByRole('button', { name: T.human }).waitFor({ timeout: TIMEOUT });
+
+    // The customer writes; the message is stored (sent) and shows as text.
+    const first = T.customer;
+    await frame.locator('#input').fill(first);
+    await frame.locator('#input').press('Enter');
+    await frame.locator('.msg.mine.sent .body', { hasText: first }).waitFor({ timeout: TIMEOUT });
+
+    // It appears live in the agent's inbox (All open) without a reload.
+    const item = c.locator('.inbox-item', { hasText: first.slice(0, 12) });
+    await item.waitFor({ timeout: TIMEOUT });
+    await item.click();
+    await c.locator('.ev.customer .ev-body', { hasText: first }).waitFor({ timeout: TIMEOUT });
+
+    // The agent types: the customer sees the typing indicator with her name.
+    const reply = T.reply;
+    await c.locator('#compose').pressSequentially(reply.slice(0, 6), { delay: 50 });
+    await frame.locator('#typing', { hasText: 'Alice' }).waitFor({ timeout: TIMEOUT });
+
+    // The agent replies (Ctrl+Enter); the widget shows it live with her name.
+    await c.locator('#compose').fill(reply);
+    await c.locator('#compose').press('Control+Enter');
+    const agentMsg = frame.locator('.msg.theirs', { hasText: reply });
+    await agentMsg.waitFor({ timeout: TIMEOUT });
+    assert.equal(await agentMsg.locator('.who').textContent(), 'Alice');
+    await c.locator('.ev.agent.sent .ev-body', { hasText: reply }).waitFor({ timeout: TIMEOUT });
+
+    // The customer types (the agent sees it) and answers, live in the console.
+    const second = T.second;
+    await frame.locator('#input').pressSequentially(second.slice(0, 4), { delay: 50 });
+    await c.locator('#typing', { hasText: T.customerTyping }).waitFor({ timeout: TIMEOUT });
+    await frame.locator('#input').fill(second);
+    await frame.locator('#send').click();
+    await c.locator('.ev.customer .ev-body', { hasText: second }).waitFor({ timeout: TIMEOUT });
+
+    // An internal note (Alt+N), visibly distinct in the console.
+    const note = T.note;
+    await c.locator('#compose').focus();
+    await c.keyboard.press('Alt+KeyN');
+    assert.equal(await c.locator('#mode-note').getAttribute('aria-checked'), 'true');
+    await c.locator('#compose').fill(note);
+    await c.locator('#compose').press('Control+Enter');
+    await c.locator('.ev.note.sent .ev-body', { hasText: note }).waitFor({ timeout: TIMEOUT });
+    await c.locator('.ev.note .note-label').first().waitFor();
+    await c.keyboard.press('Alt+KeyR');
+
+    if (lang === 'en' && WRITE_SHOTS) {
+      await c.screenshot({ path: path.join(SHOTS, 'console.png') });
+    }
+
+    // The agent resolves; the widget says so.
+    await c.locator('#act-resolve').click();
+    await frame.locator('.line.status', { hasText: T.resolved }).waitFor({ timeout: TIMEOUT });
+    await c.locator('#conv-meta .chip.st-resolved').waitFor({ timeout: TIMEOUT });
+
+    // The note was written before the resolve, so had it been delivered it
+    // would be on screen by now: it never is.
+    const widgetText = await frame.locator('body').textContent();
+    assert.ok(!widgetText.includes(note), 'an internal note reached the widget');
+    assert.ok(widgetText.includes(reply));
+
+    // After a reload, the widget resumes the conversation from its stored
+    // session, still without the note.
+    await customer.page.reload();
+    await customer.page.locator('[data-trustdesk] button').click();
+    await frame.locator('.msg.theirs', { hasText: reply }).waitFor({ timeout: TIMEOUT });
+    await frame.locator('.msg.mine', { hasText: second }).waitFor({ timeout: TIMEOUT });
+    assert.ok(!(await frame.locator('body').textContent()).includes(note));
+
+    if (WRITE_SHOTS) {
+      await customer.page.screenshot({ path: path.join(SHOTS, `widget-${lang}.png`) });
+    }
+
+    assert.deepEqual(customer.errors.map(String), []);
+    assert.deepEqual(agent.errors.map(String), []);
+
+    await customer.ctx.close();
+    await agent.ctx.close();
+  });
+}
+
+test('markup in messages stays text; after a server restart both sides reconnect, resend, resume', async () => {
+  const n = `rs-${Date.now().toString(36)}`;
+  const agent = await agentConsole('en');
+  const customer = await customerWidget('en');
+  const { frame } = customer;
+  const c = agent.page;
+  const first = `Before the restart #${n}${XSS}`;
+  await frame.locator('#input').fill(first);
+  await frame.locator('#input').press('Enter');
+  await frame.locator('.msg.mine.sent', { hasText: first }).waitFor({ timeout: TIMEOUT });
+  await c.locator('.inbox-item', { hasText: `#${n}` }).click({ timeout: TIMEOUT });
+  await c.locator('.ev.customer', { hasText: first }).waitFor({ timeout: TIMEOUT });
+  // Markup arrives as text: shown verbatim, no element made, no script run.
+  assert.equal(await frame.locator('.msg.mine .body', { hasText: `#${n}` }).textContent(), first);
+  assert.equal(await c.locator('.ev.customer .ev-body', { hasText: `#${n}` }).textContent(), first);
+  assert.equal(await frame.locator('.messages img, .messages script').count(), 0);
+  assert.equal(await c.locator('#events img, #events script, #inbox-list img').count(), 0);
+  const chatFrame = customer.page.frames().find((f) => f.url().includes('/widget/frame'));
+  assert.ok(chatFrame, 'the widget runs in its own frame');
+  for (const win of [customer.page, chatFrame, c]) {
+    assert.equal(await win.evaluate(() => window.__xss), undefined);
+  }
+
+  // The server goes away (graceful: 1001 going_away).
+  const listen = new URL(base).host;
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  await frame.locator('#conn', { hasText: 'Reconnecting' }).waitFor({ timeout: TIMEOUT });
+  await c.locator('#conn.offline').waitFor({ timeout: TIMEOUT });
+
+  // Written while it is down: kept as "sending", not lost.
+  const during = `Written while the server was down #${n}`;
+  await frame.locator('#input').fill(during);
+  await frame.locator('#input').press('Enter');
+  await frame.locator('.msg.mine.sending', { hasText: during }).waitFor({ timeout: TIMEOUT });
+
+  // Back on the same port and data: the widget reconnects (backoff), resends
+  // with the same client_msg_id, and the console resubscribes with `since`.
+  await startTrustdesk(listen);
+  await frame.locator('.msg.mine.sent', { hasText: during }).waitFor({ timeout: 45000 });
+  await c.locator('#conn.open').waitFor({ timeout: 45000 });
+  await c.locator('.ev.customer', { hasText: during }).waitFor({ timeout: TIMEOUT });
+  const reply = `Back online, got it #${n}`;
+  await c.locator('#compose').fill(reply);
+  await c.locator('#compose').press('Control+Enter');
+  await frame.locator('.msg.theirs', { hasText: reply }).waitFor({ timeout: TIMEOUT });
+
+  // Exactly once on both sides.
+  assert.equal(await frame.locator('.msg', { hasText: during }).count(), 1);
+  assert.equal(await c.locator('.ev', { hasText: during }).count(), 1);
+  assert.equal(await frame.locator('.msg', { hasText: reply }).count(), 1);
+  await customer.ctx.close();
+  await agent.ctx.close();
+});

@@ -521,6 +521,9 @@
       }));
     } else if (k.type === 'system_notice') {
       li = TD.el('li', 'ev line notice', k.text || k.code || '');
+    } else if (k.type === 'bot_reply') {
+      const titles = (k.articles || []).map((a) => a.title).join(' · ');
+      li = TD.el('li', 'ev line bot', t('c.ev_bot', { articles: titles, confidence: Math.round((k.confidence || 0) * 100) }));
     } else {
       return; // kinds this version does not know
     }

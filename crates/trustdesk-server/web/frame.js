@@ -302,6 +302,8 @@
       renderBanner();
     } else if (kind.type === 'system_notice' && kind.text) {
       appendLine(kind.text, 'notice', ev.seq);
+    } else if (kind.type === 'bot_reply') {
+      renderBotReply(ev);
     }
     // other kinds (internal ones never reach a customer) are ignored
     scrollDown(live);
@@ -326,6 +328,45 @@
     const after = items.find((x) => x.dataset.seq && Number(x.dataset.seq) > seq);
     const firstPending = items.find((x) => !x.dataset.seq);
     els.list.insertBefore(li, after || firstPending || null);
+  }
+
+  // The answer bot's suggestions: article cards. A card opens the article
+  // in place (fetched as JSON, shown as text, never as HTML).
+  function renderBotReply(ev) {
+    const li = bubble(false, t('w.assistant'), ev.kind.text || '', ev.seq, null);
+    li.classList.add('bot');
+    const cards = TD.el('ul', 'cards');
+    (ev.kind.articles || []).forEach((a) => {
+      const card = TD.el('li', 'card');
+      const open = TD.el('button', 'card-title', a.title);
+      open.type = 'button';
+      const snippet = TD.el('p', 'card-snippet', a.snippet || '');
+      const full = TD.el('div', 'card-body');
+      full.hidden = true;
+      open.addEventListener('click', async () => {
+        if (!full.hidden) {
+          full.hidden = true;
+          return;
+        }
+        if (!full.textContent) {
+          try {
+            const res = await fetch('/v1/kb/articles/' + encodeURIComponent(a.id));
+            if (!res.ok) throw new Error(String(res.status));
+            const article = await res.json();
+            full.textContent = article.body;
+          } catch (_) {
+            full.textContent = t('w.articleError');
+          }
+        }
+        full.hidden = false;
+      });
+      card.appendChild(open);
+      card.appendChild(snippet);
+      card.appendChild(full);
+      cards.appendChild(card);
+    });
+    li.insertBefore(cards, li.querySelector('.meta'));
+    insertBySeq(li, ev.seq);
   }
 
   function renderMessage(ev) {

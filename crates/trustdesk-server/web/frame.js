@@ -366,6 +366,18 @@
       cards.appendChild(card);
     });
     li.insertBefore(cards, li.querySelector('.meta'));
+    // "Did this help?": one tap answers; the server resolves or hands off.
+    const ask = TD.el('div', 'quick');
+    [t('w.helped'), t('w.notHelped')].forEach((label) => {
+      const b = TD.el('button', 'quick-reply', label);
+      b.type = 'button';
+      b.addEventListener('click', () => {
+        ask.remove();
+        submit(label);
+      });
+      ask.appendChild(b);
+    });
+    li.insertBefore(ask, li.querySelector('.meta'));
     insertBySeq(li, ev.seq);
   }
 

@@ -141,6 +141,9 @@ pub trait Store: Send + Sync + 'static {
     async fn get_article(&self, id: ArticleId) -> Result<Article>;
     /// Every article, published or not.
     async fn list_articles(&self) -> Result<Vec<Article>>;
+
+    // --- reporting -------------------------------------------------------
+    async fn bot_outcomes(&self) -> Result<BotOutcomes>;
 }
 
 /// Opens the store a database URL names: `sqlite://PATH` or

@@ -474,6 +474,25 @@ macro_rules! define_ops {
             rows.iter().map(rows::article).collect()
         }
 
+        pub(crate) async fn bot_outcomes(conn: &mut $conn) -> Result<crate::BotOutcomes> {
+            let row = sqlx::query(
+                "SELECT \
+                   COALESCE(SUM(CASE WHEN kind = 'bot_reply' THEN 1 ELSE 0 END), 0) AS answered, \
+                   COALESCE(SUM(CASE WHEN kind = 'status_changed' AND actor_type = 'bot' \
+                     AND payload LIKE '%\"to\":\"resolved\"%' THEN 1 ELSE 0 END), 0) AS resolved_by_bot, \
+                   COALESCE(SUM(CASE WHEN kind = 'system_notice' \
+                     AND payload LIKE '%\"code\":\"handoff%' THEN 1 ELSE 0 END), 0) AS handed_off \
+                 FROM events WHERE kind IN ('bot_reply', 'status_changed', 'system_notice')",
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok(crate::BotOutcomes {
+                answered: row.int("answered")?,
+                resolved_by_bot: row.int("resolved_by_bot")?,
+                handed_off: row.int("handed_off")?,
+            })
+        }
+
         pub(crate) async fn events(
             conn: &mut $conn,
             conversation: ConversationId,

@@ -343,4 +343,8 @@ impl Store for SqliteStore {
     async fn list_articles(&self) -> Result<Vec<Article>> {
         read!(self, list_articles())
     }
+
+    async fn bot_outcomes(&self) -> Result<crate::BotOutcomes> {
+        read!(self, bot_outcomes())
+    }
 }

@@ -133,3 +133,15 @@ impl ConversationFilter {
         i64::from(self.limit.clamp(1, Self::MAX_LIMIT))
     }
 }
+
+/// What the answer bot achieved, over all conversations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BotOutcomes {
+    /// Conversations the bot proposed articles in.
+    pub answered: i64,
+    /// Conversations the bot resolved: the customer said its answer helped
+    /// (the deflection count).
+    pub resolved_by_bot: i64,
+    /// Hand-offs to a human (asked for, not helped, urgent, no answer).
+    pub handed_off: i64,
+}

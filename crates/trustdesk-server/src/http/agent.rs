@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/agent/me", get(me))
         .route("/v1/agent/agents", get(agents))
         .route("/v1/agent/teams", get(teams))
+        .route("/v1/agent/stats/bot", get(bot_stats))
         .route("/v1/agent/conversations", get(list))
         .route("/v1/agent/conversations/{id}", get(show))
         .route("/v1/agent/conversations/{id}/messages", post(reply))
@@ -378,4 +379,11 @@ async fn assign(
         event: appended.event,
         duplicate: false,
     }))
+}
+
+/// What the answer bot achieved: conversations answered, resolved by the bot
+/// (deflection) and handed off to a human.
+#[utoipa::path(get, path = "/v1/agent/stats/bot", tag = "agent", security(("bearer" = [])), responses((status = 200, body = Object)))]
+async fn bot_stats(State(state): State<AppState>, _auth: AgentAuth) -> ApiResult<Json<trustdesk_store::BotOutcomes>> {
+    Ok(Json(state.store.bot_outcomes().await?))
 }

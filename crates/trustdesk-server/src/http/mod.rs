@@ -26,7 +26,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         health::health,
         widget::start_session, widget::list, widget::open, widget::show, widget::send,
         agent::login, agent::logout, agent::me, agent::agents, agent::teams, agent::list, agent::show,
-        agent::reply, agent::note, agent::set_status, agent::assign,
+        agent::reply, agent::note, agent::set_status, agent::assign, agent::bot_stats,
         kb::search, kb::article, kb::admin_list, kb::admin_upsert, kb::admin_publish,
         analysis::classify, analysis::scan,
     ),

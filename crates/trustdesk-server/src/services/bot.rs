@@ -35,6 +35,30 @@ pub fn wants_human(text: &str) -> bool {
     HUMAN_PHRASES.iter().any(|p| lower.contains(p))
 }
 
+/// Short answers to "did this help?". Longer messages are new questions,
+/// not feedback, so only messages of a few words count.
+const YES: &[&str] = &["yes", "yep", "solved", "it helped", "that helped", "thanks", "thank you", "解决了", "有帮助", "可以了", "好了", "谢谢", "是的"];
+const NO: &[&str] = &["no", "nope", "didn't help", "did not help", "not solved", "没有", "没解决", "没有帮助", "不行", "不是"];
+
+/// The customer's answer to the bot's "did this help?", if the message is
+/// one: `Some(true)` helped, `Some(false)` did not.
+pub fn feedback(text: &str) -> Option<bool> {
+    let t = text.trim().trim_end_matches(['.', '!', '。', '！', '~']).to_lowercase();
+    if t.chars().count() > 24 {
+        return None;
+    }
+    // "no" first: "没有帮助" contains "有帮助".
+    if NO.iter().any(|p| {
+        t == *p || t.starts_with(&format!("{p} ")) || t.starts_with(&format!("{p},")) || (!p.is_ascii() && t.starts_with(p))
+    }) {
+        return Some(false);
+    }
+    if YES.iter().any(|p| t == *p || t.starts_with(&format!("{p} ")) || t.starts_with(&format!("{p},")) || (!p.is_ascii() && t.starts_with(p))) {
+        return Some(true);
+    }
+    None
+}
+
 pub fn confidence(score: f32) -> f32 {
     1.0 - (-score.max(0.0) / SCORE_SCALE).exp()
 }
@@ -83,9 +107,11 @@ pub fn first_reply(kb: &KbIndex, question: &str, language: Language, urgent: boo
         })
         .collect();
     let text = match language {
-        Language::Zh => "以下文章可能解答您的问题。如果仍未解决，请直接回复，人工客服会尽快接手。",
+        Language::Zh => {
+            "您好！以下文章可能解答您的问题。问题解决了吗？请回复“解决了”或“没有”，也可以随时点“转人工客服”。"
+        }
         _ => {
-            "These articles may answer your question. If not, just reply and an agent will take over."
+            "Hi! These articles may answer your question. Did this solve it? Reply \"yes\" or \"no\", or tap \"Talk to a human\" any time."
         }
     };
     Decision::Answer(EventKind::BotReply {
@@ -106,6 +132,10 @@ pub fn notice(code: &str, language: Language) -> EventKind {
             "We have marked your request as urgent; the security team will take it first. Never share your password, 2FA codes or seed phrase with anyone."
         }
         ("handoff_requested", true) => "好的，正在为您转接人工客服，请稍候。",
+        ("handoff_not_helped", true) => "抱歉没能帮到您，正在为您转接人工客服，请稍候。",
+        ("handoff_not_helped", false) => "Sorry that didn't help. We're connecting you with an agent; please stay in the chat.",
+        ("bot_resolved", true) => "很高兴帮到您！如有其他问题，随时在这里留言。",
+        ("bot_resolved", false) => "Glad that helped! If anything else comes up, just write here.",
         ("handoff_requested", false) => {
             "Sure, we're connecting you with an agent. Please stay in the chat."
         }
@@ -128,6 +158,18 @@ mod tests {
         assert!(wants_human("I want to talk to a HUMAN please"));
         assert!(wants_human("转人工"));
         assert!(!wants_human("my deposit has not arrived"));
+    }
+
+    #[test]
+    fn reads_short_feedback_only() {
+        assert_eq!(feedback("Yes, thanks!"), Some(true));
+        assert_eq!(feedback("解决了"), Some(true));
+        assert_eq!(feedback("没有帮助"), Some(false));
+        assert_eq!(feedback("no"), Some(false));
+        assert_eq!(feedback("No, still need help"), Some(false));
+        assert_eq!(feedback("Yes, solved"), Some(true));
+        assert_eq!(feedback("nothing arrived yet, my deposit is still missing"), None);
+        assert_eq!(feedback("notably"), None);
     }
 
     #[test]

@@ -308,11 +308,42 @@ impl Conversations {
                 }
                 bot::Decision::Handoff(kind) => self.append(system(kind)).await?,
             };
-        } else if conversation.assignee_id.is_none() && bot::wants_human(body) {
-            self.append(system(bot::notice("handoff_requested", language)))
-                .await?;
+        } else if conversation.assignee_id.is_none() {
+            if bot::wants_human(body) {
+                self.append(system(bot::notice("handoff_requested", language))).await?;
+            } else if let Some(helped) = bot::feedback(body)
+                && self.awaiting_bot_feedback(conversation).await?
+            {
+                if helped {
+                    // Deflection: the bot answered and the customer says so.
+                    let notice = NewEvent { actor: Actor::Bot, ..system(bot::notice("bot_resolved", language)) };
+                    let resolved = self.append(notice).await?;
+                    self.change_status(&resolved.conversation, Actor::Bot, ConversationStatus::Resolved, None).await?;
+                } else {
+                    self.append(system(bot::notice("handoff_not_helped", language))).await?;
+                }
+            }
         }
         Ok(())
+    }
+
+    /// Whether the bot's last answer in this conversation still waits for
+    /// the customer's "did it help?": a bot reply with no agent message and
+    /// no handoff or resolution after it.
+    async fn awaiting_bot_feedback(&self, conversation: &Conversation) -> ApiResult<bool> {
+        let from = (conversation.last_seq - 12).max(0);
+        let recent = self.store.events(conversation.id, from, Audience::Team, 12).await?;
+        for event in recent.iter().rev() {
+            match (&event.actor, &event.kind) {
+                (_, EventKind::BotReply { .. }) => return Ok(true),
+                (Actor::Agent { .. }, EventKind::Message { .. }) => return Ok(false),
+                (_, EventKind::SystemNotice { code, .. }) if code.starts_with("handoff") || code == "bot_resolved" => {
+                    return Ok(false);
+                }
+                _ => {}
+            }
+        }
+        Ok(false)
     }
 
     /// Changes the status (agents).

@@ -114,6 +114,11 @@ pub enum EventKind {
         articles: Vec<SuggestedArticle>,
         confidence: f32,
     },
+    /// Addresses and transaction hashes found in a customer message, with
+    /// their likely network and validity, for agents (internal).
+    CryptoContext {
+        mentions: Vec<crate::crypto::CryptoMention>,
+    },
     /// The result of triage on the first customer message.
     Triaged {
         category: Category,
@@ -142,6 +147,7 @@ impl EventKind {
             Self::Assigned { .. } => "assigned",
             Self::Triaged { .. } => "triaged",
             Self::BotReply { .. } => "bot_reply",
+            Self::CryptoContext { .. } => "crypto_context",
             Self::SystemNotice { .. } => "system_notice",
         }
     }
@@ -151,9 +157,10 @@ impl EventKind {
             Self::Message { .. } | Self::StatusChanged { .. } | Self::BotReply { .. } => {
                 Visibility::Public
             }
-            Self::Note { .. } | Self::Assigned { .. } | Self::Triaged { .. } => {
-                Visibility::Internal
-            }
+            Self::Note { .. }
+            | Self::Assigned { .. }
+            | Self::Triaged { .. }
+            | Self::CryptoContext { .. } => Visibility::Internal,
             Self::SystemNotice { audience, .. } => *audience,
         }
     }
@@ -241,7 +248,8 @@ impl Conversation {
             EventKind::Message { .. }
             | EventKind::Note { .. }
             | EventKind::SystemNotice { .. }
-            | EventKind::BotReply { .. } => {}
+            | EventKind::BotReply { .. }
+            | EventKind::CryptoContext { .. } => {}
         }
     }
 }

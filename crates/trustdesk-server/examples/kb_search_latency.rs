@@ -55,8 +55,15 @@ fn generated(base: &[Article], n: usize) -> Vec<Article> {
         .map(|i| {
             let a = &base[(next() as usize) % base.len()];
             let b = &base[(next() as usize) % base.len()];
-            let lines: Vec<&str> = a.body.lines().chain(b.body.lines()).filter(|l| !l.trim().is_empty()).collect();
-            let body: Vec<&str> = (0..12).map(|_| lines[(next() as usize) % lines.len()]).collect();
+            let lines: Vec<&str> = a
+                .body
+                .lines()
+                .chain(b.body.lines())
+                .filter(|l| !l.trim().is_empty())
+                .collect();
+            let body: Vec<&str> = (0..12)
+                .map(|_| lines[(next() as usize) % lines.len()])
+                .collect();
             Article {
                 id: ArticleId::new(),
                 slug: format!("generated-{i}"),

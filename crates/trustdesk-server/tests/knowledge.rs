@@ -259,33 +259,73 @@ async fn the_bot_asks_whether_it_helped_and_counts_what_it_resolved() {
         let app = &app;
         let customer = customer.clone();
         async move {
-            let (_, created) = app.post("/v1/widget/conversations", Some(&customer), json!({"body": body})).await;
-            assert_eq!(created["events"].as_array().unwrap().last().unwrap()["kind"]["type"], "bot_reply", "{created}");
+            let (_, created) = app
+                .post(
+                    "/v1/widget/conversations",
+                    Some(&customer),
+                    json!({"body": body}),
+                )
+                .await;
+            assert_eq!(
+                created["events"].as_array().unwrap().last().unwrap()["kind"]["type"],
+                "bot_reply",
+                "{created}"
+            );
             created["conversation"]["id"].as_str().unwrap().to_owned()
         }
     };
     // "Yes": the bot resolves the conversation.
     let helped = open("How do I reset my Google Authenticator 2FA after losing my phone?").await;
-    app.post(&format!("/v1/widget/conversations/{helped}/messages"), Some(&customer), json!({"body": "Yes, solved"})).await;
-    let (_, view) = app.get(&format!("/v1/agent/conversations/{helped}"), Some(&agent)).await;
+    app.post(
+        &format!("/v1/widget/conversations/{helped}/messages"),
+        Some(&customer),
+        json!({"body": "Yes, solved"}),
+    )
+    .await;
+    let (_, view) = app
+        .get(&format!("/v1/agent/conversations/{helped}"), Some(&agent))
+        .await;
     assert_eq!(view["conversation"]["status"], "resolved", "{view}");
     let last = view["events"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["actor"]["type"], "bot");
     // "No": handed to a human, conversation stays open.
     let not_helped = open("我的USDT充值一直没到账，TRC20网络").await;
-    app.post(&format!("/v1/widget/conversations/{not_helped}/messages"), Some(&customer), json!({"body": "没有帮助"})).await;
-    let (_, view) = app.get(&format!("/v1/agent/conversations/{not_helped}"), Some(&agent)).await;
+    app.post(
+        &format!("/v1/widget/conversations/{not_helped}/messages"),
+        Some(&customer),
+        json!({"body": "没有帮助"}),
+    )
+    .await;
+    let (_, view) = app
+        .get(
+            &format!("/v1/agent/conversations/{not_helped}"),
+            Some(&agent),
+        )
+        .await;
     assert_eq!(view["conversation"]["status"], "open");
     let last = view["events"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["kind"]["code"], "handoff_not_helped", "{view}");
     // A later "yes" after the handoff resolves nothing.
-    app.post(&format!("/v1/widget/conversations/{not_helped}/messages"), Some(&customer), json!({"body": "yes"})).await;
-    let (_, view) = app.get(&format!("/v1/agent/conversations/{not_helped}"), Some(&agent)).await;
+    app.post(
+        &format!("/v1/widget/conversations/{not_helped}/messages"),
+        Some(&customer),
+        json!({"body": "yes"}),
+    )
+    .await;
+    let (_, view) = app
+        .get(
+            &format!("/v1/agent/conversations/{not_helped}"),
+            Some(&agent),
+        )
+        .await;
     assert_eq!(view["conversation"]["status"], "open");
     // Deflection is counted.
     let (status, stats) = app.get("/v1/agent/stats/bot", Some(&agent)).await;
     assert_eq!(status, 200);
-    assert_eq!(stats, json!({"answered": 2, "resolved_by_bot": 1, "handed_off": 1}));
+    assert_eq!(
+        stats,
+        json!({"answered": 2, "resolved_by_bot": 1, "handed_off": 1})
+    );
 }
 
 /// Hit@3 over the project's question set (`kb/questions.tsv`): the share of
@@ -297,20 +337,36 @@ async fn search_finds_the_right_article_in_the_top_three() {
     let set = include_str!("../../../kb/questions.tsv");
     let (mut total, mut hits) = (0, 0);
     let mut misses = Vec::new();
-    for line in set.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in set
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let mut parts = line.splitn(3, '\t');
-        let (locale, expected, question) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+        let (locale, expected, question) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
         let locale: trustdesk_core::Language = locale.parse().unwrap();
         let results = app.state.kb.search(question, Some(locale), 3).unwrap();
         total += 1;
-        if results.iter().any(|h| expected.split('|').any(|slug| slug == h.slug)) {
+        if results
+            .iter()
+            .any(|h| expected.split('|').any(|slug| slug == h.slug))
+        {
             hits += 1;
         } else {
-            misses.push(format!("{question} -> {:?}", results.iter().map(|h| &h.slug).collect::<Vec<_>>()));
+            misses.push(format!(
+                "{question} -> {:?}",
+                results.iter().map(|h| &h.slug).collect::<Vec<_>>()
+            ));
         }
         // Deterministic: the same query gives the same ranking.
         let again = app.state.kb.search(question, Some(locale), 3).unwrap();
-        assert_eq!(results.iter().map(|h| &h.id).collect::<Vec<_>>(), again.iter().map(|h| &h.id).collect::<Vec<_>>());
+        assert_eq!(
+            results.iter().map(|h| &h.id).collect::<Vec<_>>(),
+            again.iter().map(|h| &h.id).collect::<Vec<_>>()
+        );
     }
     let rate = f64::from(hits) / f64::from(total);
     println!("hit@3 = {hits}/{total} = {rate:.3}; misses: {misses:#?}");

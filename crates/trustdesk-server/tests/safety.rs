@@ -136,3 +136,37 @@ async fn agents_cannot_send_messages_asking_for_secrets() {
         .await;
     assert!(!history.to_string().contains("send me your 12-word"));
 }
+
+#[tokio::test]
+async fn agents_see_the_crypto_context_of_a_message_and_the_customer_does_not() {
+    let app = TestApp::spawn().await;
+    let (customer, _) = app.customer().await;
+    let (agent, _) = app.agent("chain@example.com").await;
+    let (_, created) = app
+        .post("/v1/widget/conversations", Some(&customer), json!({"body": "My ERC20 USDT withdrawal to TJCnKsPa7y5okkXvQAidZBzqx3QyQ6sxMW never arrived"}))
+        .await;
+    let conv = created["conversation"]["id"].as_str().unwrap();
+    let (_, view) = app
+        .get(&format!("/v1/agent/conversations/{conv}"), Some(&agent))
+        .await;
+    let ctx = view["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"]["type"] == "crypto_context")
+        .expect("crypto context")
+        .clone();
+    assert_eq!(ctx["visibility"], "internal");
+    let m = &ctx["kind"]["mentions"][0];
+    assert_eq!(m["text"], "TJCnKsPa7y5okkXvQAidZBzqx3QyQ6sxMW");
+    assert_eq!(m["networks"][0], "tron");
+    assert_eq!(m["valid"], true);
+    assert_eq!(
+        m["mismatch"], "evm",
+        "a TRON address given for an ERC20 withdrawal"
+    );
+    let (_, mine) = app
+        .get(&format!("/v1/widget/conversations/{conv}"), Some(&customer))
+        .await;
+    assert!(!mine.to_string().contains("crypto_context"));
+}

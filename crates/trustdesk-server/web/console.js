@@ -521,6 +521,17 @@
       }));
     } else if (k.type === 'system_notice') {
       li = TD.el('li', 'ev line notice', k.text || k.code || '');
+    } else if (k.type === 'crypto_context') {
+      li = TD.el('li', 'ev line crypto');
+      (k.mentions || []).forEach((m) => {
+        const row = TD.el('div', 'crypto-ref' + (m.valid && !m.mismatch ? '' : ' warn'));
+        const what = m.kind === 'tx_hash' ? t('c.crypto_tx') : t('c.crypto_addr');
+        const check = m.valid ? t('c.crypto_valid') : t('c.crypto_invalid');
+        let text = what + ' ' + m.text + ' · ' + (m.networks || []).join('/') + ' · ' + check;
+        if (m.mismatch) text += ' · ' + t('c.crypto_mismatch', { network: m.mismatch });
+        row.textContent = text;
+        li.appendChild(row);
+      });
     } else if (k.type === 'bot_reply') {
       const titles = (k.articles || []).map((a) => a.title).join(' · ');
       li = TD.el('li', 'ev line bot', t('c.ev_bot', { articles: titles, confidence: Math.round((k.confidence || 0) * 100) }));

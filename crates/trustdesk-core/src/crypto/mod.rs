@@ -364,3 +364,71 @@ mod tests {
         assert_eq!(base58check(&s).unwrap(), p.to_vec());
     }
 }
+
+/// An address or transaction hash in a customer's message, as agents see
+/// it: what it is, where it likely lives, whether it checks out, and
+/// whether it contradicts a network the customer named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CryptoMention {
+    pub text: String,
+    pub kind: RefKind,
+    pub networks: Vec<Network>,
+    pub valid: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksummed: Option<bool>,
+    /// A network the customer named in the same message that this address
+    /// cannot belong to (e.g. "ERC20" next to a TRON address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mismatch: Option<Network>,
+}
+
+/// Network names the customer wrote ("TRC20", "ERC-20", "BEP20", "BTC"…).
+/// Words that are also everyday English ("base") are left out.
+fn named_networks(text: &str) -> Vec<Network> {
+    let mut out = Vec::new();
+    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+        if word.len() < 3 || word.eq_ignore_ascii_case("base") {
+            continue;
+        }
+        if let Some(n) = Network::from_label(word)
+            && !out.contains(&n)
+        {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// The crypto context of a message, for the agent's view.
+pub fn context(text: &str) -> Vec<CryptoMention> {
+    let named = named_networks(text);
+    recognise(text)
+        .into_iter()
+        .map(|r| CryptoMention {
+            text: text[r.start..r.end].to_owned(),
+            kind: r.kind,
+            mismatch: named.iter().copied().find(|n| network_mismatch(*n, &r)),
+            networks: r.networks,
+            valid: r.valid,
+            checksummed: r.checksummed,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod context_tests {
+    use super::*;
+
+    #[test]
+    fn flags_a_tron_address_given_for_an_erc20_withdrawal() {
+        let text = "I withdrew USDT via ERC20 to TJCnKsPa7y5okkXvQAidZBzqx3QyQ6sxMW but nothing";
+        let ctx = context(text);
+        assert_eq!(ctx.len(), 1, "{ctx:?}");
+        assert_eq!(ctx[0].kind, RefKind::Address);
+        assert_eq!(ctx[0].networks[0], Network::Tron);
+        assert_eq!(ctx[0].mismatch, Some(Network::Evm));
+        let fine = context("TRC20 withdrawal to TJCnKsPa7y5okkXvQAidZBzqx3QyQ6sxMW");
+        assert_eq!(fine[0].mismatch, None);
+        assert!(context("no addresses here, just base rates").is_empty());
+    }
+}

@@ -384,6 +384,9 @@ async fn assign(
 /// What the answer bot achieved: conversations answered, resolved by the bot
 /// (deflection) and handed off to a human.
 #[utoipa::path(get, path = "/v1/agent/stats/bot", tag = "agent", security(("bearer" = [])), responses((status = 200, body = Object)))]
-async fn bot_stats(State(state): State<AppState>, _auth: AgentAuth) -> ApiResult<Json<trustdesk_store::BotOutcomes>> {
+async fn bot_stats(
+    State(state): State<AppState>,
+    _auth: AgentAuth,
+) -> ApiResult<Json<trustdesk_store::BotOutcomes>> {
     Ok(Json(state.store.bot_outcomes().await?))
 }

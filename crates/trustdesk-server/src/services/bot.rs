@@ -37,23 +37,59 @@ pub fn wants_human(text: &str) -> bool {
 
 /// Short answers to "did this help?". Longer messages are new questions,
 /// not feedback, so only messages of a few words count.
-const YES: &[&str] = &["yes", "yep", "solved", "it helped", "that helped", "thanks", "thank you", "解决了", "有帮助", "可以了", "好了", "谢谢", "是的"];
-const NO: &[&str] = &["no", "nope", "didn't help", "did not help", "not solved", "没有", "没解决", "没有帮助", "不行", "不是"];
+const YES: &[&str] = &[
+    "yes",
+    "yep",
+    "solved",
+    "it helped",
+    "that helped",
+    "thanks",
+    "thank you",
+    "解决了",
+    "有帮助",
+    "可以了",
+    "好了",
+    "谢谢",
+    "是的",
+];
+const NO: &[&str] = &[
+    "no",
+    "nope",
+    "didn't help",
+    "did not help",
+    "not solved",
+    "没有",
+    "没解决",
+    "没有帮助",
+    "不行",
+    "不是",
+];
 
 /// The customer's answer to the bot's "did this help?", if the message is
 /// one: `Some(true)` helped, `Some(false)` did not.
 pub fn feedback(text: &str) -> Option<bool> {
-    let t = text.trim().trim_end_matches(['.', '!', '。', '！', '~']).to_lowercase();
+    let t = text
+        .trim()
+        .trim_end_matches(['.', '!', '。', '！', '~'])
+        .to_lowercase();
     if t.chars().count() > 24 {
         return None;
     }
     // "no" first: "没有帮助" contains "有帮助".
     if NO.iter().any(|p| {
-        t == *p || t.starts_with(&format!("{p} ")) || t.starts_with(&format!("{p},")) || (!p.is_ascii() && t.starts_with(p))
+        t == *p
+            || t.starts_with(&format!("{p} "))
+            || t.starts_with(&format!("{p},"))
+            || (!p.is_ascii() && t.starts_with(p))
     }) {
         return Some(false);
     }
-    if YES.iter().any(|p| t == *p || t.starts_with(&format!("{p} ")) || t.starts_with(&format!("{p},")) || (!p.is_ascii() && t.starts_with(p))) {
+    if YES.iter().any(|p| {
+        t == *p
+            || t.starts_with(&format!("{p} "))
+            || t.starts_with(&format!("{p},"))
+            || (!p.is_ascii() && t.starts_with(p))
+    }) {
         return Some(true);
     }
     None
@@ -133,7 +169,9 @@ pub fn notice(code: &str, language: Language) -> EventKind {
         }
         ("handoff_requested", true) => "好的，正在为您转接人工客服，请稍候。",
         ("handoff_not_helped", true) => "抱歉没能帮到您，正在为您转接人工客服，请稍候。",
-        ("handoff_not_helped", false) => "Sorry that didn't help. We're connecting you with an agent; please stay in the chat.",
+        ("handoff_not_helped", false) => {
+            "Sorry that didn't help. We're connecting you with an agent; please stay in the chat."
+        }
         ("bot_resolved", true) => "很高兴帮到您！如有其他问题，随时在这里留言。",
         ("bot_resolved", false) => "Glad that helped! If anything else comes up, just write here.",
         ("handoff_requested", false) => {
@@ -168,7 +206,10 @@ mod tests {
         assert_eq!(feedback("no"), Some(false));
         assert_eq!(feedback("No, still need help"), Some(false));
         assert_eq!(feedback("Yes, solved"), Some(true));
-        assert_eq!(feedback("nothing arrived yet, my deposit is still missing"), None);
+        assert_eq!(
+            feedback("nothing arrived yet, my deposit is still missing"),
+            None
+        );
         assert_eq!(feedback("notably"), None);
     }
 

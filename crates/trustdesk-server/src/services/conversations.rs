@@ -154,6 +154,10 @@ impl Conversations {
                 at: now,
             });
             events.extend(screened.notices.into_iter().map(system));
+            let mentions = trustdesk_core::crypto::context(&screened.text);
+            if !mentions.is_empty() {
+                events.push(system(EventKind::CryptoContext { mentions }));
+            }
             events.push(system(EventKind::Triaged {
                 category: triage.category,
                 language: triage.language,
@@ -234,6 +238,12 @@ impl Conversations {
         if appended.duplicate {
             return Ok(appended);
         }
+        if let (Who::Customer(_), EventKind::Message { body }) = (&who.who, &appended.event.kind) {
+            let mentions = trustdesk_core::crypto::context(body);
+            if !mentions.is_empty() {
+                notices.push(EventKind::CryptoContext { mentions });
+            }
+        }
         for notice in notices {
             let at = Timestamp::now();
             self.append(NewEvent {
@@ -310,17 +320,28 @@ impl Conversations {
             };
         } else if conversation.assignee_id.is_none() {
             if bot::wants_human(body) {
-                self.append(system(bot::notice("handoff_requested", language))).await?;
+                self.append(system(bot::notice("handoff_requested", language)))
+                    .await?;
             } else if let Some(helped) = bot::feedback(body)
                 && self.awaiting_bot_feedback(conversation).await?
             {
                 if helped {
                     // Deflection: the bot answered and the customer says so.
-                    let notice = NewEvent { actor: Actor::Bot, ..system(bot::notice("bot_resolved", language)) };
+                    let notice = NewEvent {
+                        actor: Actor::Bot,
+                        ..system(bot::notice("bot_resolved", language))
+                    };
                     let resolved = self.append(notice).await?;
-                    self.change_status(&resolved.conversation, Actor::Bot, ConversationStatus::Resolved, None).await?;
+                    self.change_status(
+                        &resolved.conversation,
+                        Actor::Bot,
+                        ConversationStatus::Resolved,
+                        None,
+                    )
+                    .await?;
                 } else {
-                    self.append(system(bot::notice("handoff_not_helped", language))).await?;
+                    self.append(system(bot::notice("handoff_not_helped", language)))
+                        .await?;
                 }
             }
         }
@@ -332,12 +353,17 @@ impl Conversations {
     /// no handoff or resolution after it.
     async fn awaiting_bot_feedback(&self, conversation: &Conversation) -> ApiResult<bool> {
         let from = (conversation.last_seq - 12).max(0);
-        let recent = self.store.events(conversation.id, from, Audience::Team, 12).await?;
+        let recent = self
+            .store
+            .events(conversation.id, from, Audience::Team, 12)
+            .await?;
         for event in recent.iter().rev() {
             match (&event.actor, &event.kind) {
                 (_, EventKind::BotReply { .. }) => return Ok(true),
                 (Actor::Agent { .. }, EventKind::Message { .. }) => return Ok(false),
-                (_, EventKind::SystemNotice { code, .. }) if code.starts_with("handoff") || code == "bot_resolved" => {
+                (_, EventKind::SystemNotice { code, .. })
+                    if code.starts_with("handoff") || code == "bot_resolved" =>
+                {
                     return Ok(false);
                 }
                 _ => {}

@@ -68,6 +68,10 @@ typed_id!(
     /// A knowledge-base article.
     ArticleId
 );
+typed_id!(
+    /// An entry of the official-channel registry.
+    ChannelId
+);
 
 #[cfg(test)]
 mod tests {

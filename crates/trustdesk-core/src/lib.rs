@@ -11,6 +11,7 @@ pub mod guard;
 pub mod ids;
 pub mod kb;
 pub mod model;
+pub mod registry;
 pub mod routing;
 pub mod sla;
 pub mod time;
@@ -18,7 +19,7 @@ pub mod triage;
 pub mod validate;
 
 pub use event::{Actor, Event, EventKind, NewEvent, Visibility};
-pub use ids::{AgentId, ArticleId, ConversationId, CustomerId, SessionId, TeamId};
+pub use ids::{AgentId, ArticleId, ChannelId, ConversationId, CustomerId, SessionId, TeamId};
 pub use model::{
     Agent, AgentStatus, Category, Channel, Conversation, ConversationStatus, Customer, Language,
     Priority, Role, Team,

@@ -73,10 +73,13 @@ impl Application {
             tracing::info!("shutting down");
             let _ = stop.send(true);
         };
-        axum::serve(self.listener, router.into_make_service())
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("server failed")
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server failed")
     }
 }
 

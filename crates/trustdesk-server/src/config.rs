@@ -50,6 +50,8 @@ pub struct Limits {
     pub hello_timeout_secs: u64,
     /// Largest JSON request body.
     pub max_body_bytes: usize,
+    /// Public "is this official?" lookups per client address per minute.
+    pub verify_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -60,6 +62,7 @@ impl Default for Limits {
             heartbeat_timeout_secs: 60,
             hello_timeout_secs: 10,
             max_body_bytes: 256 * 1024,
+            verify_per_minute: 30,
         }
     }
 }

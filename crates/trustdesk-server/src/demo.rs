@@ -52,6 +52,24 @@ const AGENTS: &[DemoAgent] = &[
     },
 ];
 
+use trustdesk_core::registry::ChannelKind;
+
+/// The demo exchange's official channels, for the verification page.
+const DEMO_CHANNELS: &[(ChannelKind, &str, &str)] = &[
+    (ChannelKind::Domain, "trustdesk.example", "Main website"),
+    (
+        ChannelKind::Email,
+        "support@trustdesk.example",
+        "Support email",
+    ),
+    (
+        ChannelKind::Telegram,
+        "@trustdesk_support",
+        "Support on Telegram",
+    ),
+    (ChannelKind::Phone, "+1 800 555 0100", "Support hotline"),
+];
+
 /// Demo mode without a configured identity secret uses a fixed one, so the
 /// printed example hash works.
 pub fn prepare_config(config: &mut Config) {
@@ -89,6 +107,17 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         };
         store.create_agent(&agent, &hash).await?;
         agents.push(agent);
+    }
+    for (kind, value, label) in DEMO_CHANNELS {
+        let channel = trustdesk_store::OfficialChannel {
+            id: trustdesk_core::ChannelId::new(),
+            kind: *kind,
+            value: trustdesk_core::registry::normalize(*kind, value)
+                .map_err(|e| anyhow::anyhow!(e))?,
+            label: (*label).into(),
+            created_at: Timestamp::now(),
+        };
+        store.add_channel(&channel).await?;
     }
     let customer = store
         .upsert_verified_customer(&VerifiedProfile {
@@ -215,6 +244,9 @@ pub fn print_instructions(addr: SocketAddr, config: &Config) {
             a.email, a.name, a.role, a.team
         );
     }
+    println!(
+        "  Is this official?  http://{addr}/verify  (try trustdesk.example, then trustdesk-support.example)"
+    );
     println!("  Verified demo customer: user_id \"{DEMO_USER_ID}\", user_hash \"{hash}\"");
     println!(
         "  API: http://{addr}/openapi.json   WebSocket: ws://{addr}/v1/ws   Health: http://{addr}/healthz"

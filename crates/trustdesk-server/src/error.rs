@@ -23,6 +23,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("the request body is too large")]
     TooLarge,
+    #[error("too many requests; please wait a minute")]
+    RateLimited,
     /// Refused by a safety rule (e.g. the outbound guard).
     #[error("{0}")]
     Blocked(String),
@@ -40,6 +42,7 @@ impl ApiError {
             Self::Conflict(_) => "conflict",
             Self::TooLarge => "too_large",
             Self::Blocked(_) => "blocked",
+            Self::RateLimited => "rate_limited",
             Self::Internal(_) => "internal",
         }
     }
@@ -53,6 +56,7 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Blocked(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -77,7 +81,7 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable, machine-readable: bad_request, unauthorized, forbidden,
-    /// not_found, conflict, too_large, blocked, internal.
+    /// not_found, conflict, too_large, blocked, rate_limited, internal.
     pub code: &'static str,
     pub message: String,
 }

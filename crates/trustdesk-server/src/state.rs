@@ -2,6 +2,7 @@
 
 use crate::bus::Bus;
 use crate::config::Config;
+use crate::http::ratelimit::RateLimiter;
 use crate::kb::KbIndex;
 use crate::services::conversations::Conversations;
 use std::ops::Deref;
@@ -19,6 +20,8 @@ pub struct Inner {
     pub conversations: Conversations,
     /// The knowledge-base search index.
     pub kb: Arc<KbIndex>,
+    /// Budget of the public verification lookup, per client address.
+    pub verify_limiter: RateLimiter,
     /// Flips to `true` when the server begins shutting down; long-lived
     /// tasks (WebSockets, workers) watch it to say goodbye.
     pub shutdown: watch::Receiver<bool>,
@@ -33,12 +36,14 @@ impl AppState {
         shutdown: watch::Receiver<bool>,
     ) -> Self {
         let conversations = Conversations::new(store.clone(), bus.clone(), kb.clone());
+        let verify_limiter = RateLimiter::new(config.limits.verify_per_minute);
         Self(Arc::new(Inner {
             config,
             store,
             bus,
             conversations,
             kb,
+            verify_limiter,
             shutdown,
         }))
     }

@@ -142,6 +142,14 @@ pub trait Store: Send + Sync + 'static {
     /// Every article, published or not.
     async fn list_articles(&self) -> Result<Vec<Article>>;
 
+    // --- official-channel registry -----------------------------------------
+    /// Fails with `Conflict` when the same kind and value are registered.
+    async fn add_channel(&self, channel: &OfficialChannel) -> Result<()>;
+    async fn delete_channel(&self, id: trustdesk_core::ChannelId) -> Result<()>;
+    async fn list_channels(&self) -> Result<Vec<OfficialChannel>>;
+    /// The agent wearing this badge, if any.
+    async fn agent_by_badge(&self, badge: &str) -> Result<Option<Agent>>;
+
     // --- reporting -------------------------------------------------------
     async fn bot_outcomes(&self) -> Result<BotOutcomes>;
 }

@@ -493,6 +493,41 @@ macro_rules! define_ops {
             })
         }
 
+        pub(crate) async fn insert_channel(conn: &mut $conn, c: &crate::OfficialChannel) -> Result<()> {
+            sqlx::query("INSERT INTO official_channels (id, kind, value, label, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(c.id.to_string())
+                .bind(c.kind.as_str())
+                .bind(&c.value)
+                .bind(&c.label)
+                .bind(c.created_at.0)
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+
+        pub(crate) async fn delete_channel(conn: &mut $conn, id: trustdesk_core::ChannelId) -> Result<()> {
+            let done = sqlx::query("DELETE FROM official_channels WHERE id = $1")
+                .bind(id.to_string())
+                .execute(&mut *conn)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        }
+
+        pub(crate) async fn list_channels(conn: &mut $conn) -> Result<Vec<crate::OfficialChannel>> {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {CHANNEL_COLUMNS} FROM official_channels ORDER BY kind, value"));
+            let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
+            rows.iter().map(rows::channel).collect()
+        }
+
+        pub(crate) async fn agent_by_badge(conn: &mut $conn, badge: &str) -> Result<Option<Agent>> {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {AGENT_COLUMNS} FROM agents WHERE badge = $1"));
+            let row = sqlx::query(sql).bind(badge).fetch_optional(&mut *conn).await?;
+            row.as_ref().map(rows::agent).transpose()
+        }
+
         pub(crate) async fn events(
             conn: &mut $conn,
             conversation: ConversationId,

@@ -193,4 +193,20 @@ impl Store for PgStore {
     async fn bot_outcomes(&self) -> Result<crate::BotOutcomes> {
         read!(self, bot_outcomes())
     }
+
+    async fn add_channel(&self, channel: &crate::OfficialChannel) -> Result<()> {
+        write!(self, insert_channel(channel))
+    }
+
+    async fn delete_channel(&self, id: trustdesk_core::ChannelId) -> Result<()> {
+        write!(self, delete_channel(id))
+    }
+
+    async fn list_channels(&self) -> Result<Vec<crate::OfficialChannel>> {
+        read!(self, list_channels())
+    }
+
+    async fn agent_by_badge(&self, badge: &str) -> Result<Option<Agent>> {
+        read!(self, agent_by_badge(badge))
+    }
 }

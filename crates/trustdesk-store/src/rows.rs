@@ -210,3 +210,18 @@ pub(crate) fn article<R: RowExt>(r: &R) -> Result<Article> {
         updated_at: Timestamp(r.int("updated_at")?),
     })
 }
+
+pub(crate) const CHANNEL_COLUMNS: &str = "id, kind, value, label, created_at";
+
+pub(crate) fn channel<R: RowExt>(r: &R) -> Result<crate::OfficialChannel> {
+    Ok(crate::OfficialChannel {
+        id: parse(&r.text("id")?, "channel id")?,
+        kind: r
+            .text("kind")?
+            .parse()
+            .map_err(|_| corrupt("channel kind"))?,
+        value: r.text("value")?,
+        label: r.text("label")?,
+        created_at: Timestamp(r.int("created_at")?),
+    })
+}

@@ -145,3 +145,15 @@ pub struct BotOutcomes {
     /// Hand-offs to a human (asked for, not helped, urgent, no answer).
     pub handed_off: i64,
 }
+
+/// An entry of the official-channel registry.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct OfficialChannel {
+    pub id: trustdesk_core::ChannelId,
+    pub kind: trustdesk_core::registry::ChannelKind,
+    /// Normalised (see `trustdesk_core::registry::normalize`).
+    pub value: String,
+    /// What it is, for people ("Main website", "Support on Telegram").
+    pub label: String,
+    pub created_at: Timestamp,
+}

@@ -472,6 +472,39 @@ async fn story(store: Arc<dyn Store>) {
             .await,
         Err(StoreError::NotFound)
     ));
+
+    // The official-channel registry.
+    let channel = OfficialChannel {
+        id: trustdesk_core::ChannelId::new(),
+        kind: trustdesk_core::registry::ChannelKind::Domain,
+        value: "examplex.com".into(),
+        label: "Main website".into(),
+        created_at: Timestamp(50),
+    };
+    store.add_channel(&channel).await.unwrap();
+    let twin = OfficialChannel {
+        id: trustdesk_core::ChannelId::new(),
+        ..channel.clone()
+    };
+    assert!(matches!(
+        store.add_channel(&twin).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.list_channels().await.unwrap(), vec![channel.clone()]);
+    store.delete_channel(channel.id).await.unwrap();
+    assert!(matches!(
+        store.delete_channel(channel.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .agent_by_badge(&alice.badge)
+            .await
+            .unwrap()
+            .map(|a| a.id),
+        Some(alice.id)
+    );
+    assert!(store.agent_by_badge("TD-NOBODY").await.unwrap().is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,8 @@ pub mod analysis;
 pub mod extract;
 pub mod health;
 pub mod kb;
+pub mod ratelimit;
+pub mod verify;
 pub mod views;
 pub mod widget;
 
@@ -29,9 +31,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         agent::reply, agent::note, agent::set_status, agent::assign, agent::bot_stats,
         kb::search, kb::article, kb::admin_list, kb::admin_upsert, kb::admin_publish,
         analysis::classify, analysis::scan,
+        verify::lookup, verify::report, verify::list, verify::add, verify::remove,
     ),
     modifiers(&BearerAuth),
-    tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "kb", description = "Knowledge base"), (name = "analysis", description = "Triage and the secret guard"), (name = "ops"))
+    tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "kb", description = "Knowledge base"), (name = "analysis", description = "Triage and the secret guard"), (name = "trust", description = "Official-channel verification"), (name = "ops"))
 )]
 pub struct ApiDoc;
 
@@ -59,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(agent::router())
         .merge(kb::router())
         .merge(analysis::router())
+        .merge(verify::router())
         .merge(crate::ws::router())
         .merge(crate::web::router())
         .route("/openapi.json", get(openapi))

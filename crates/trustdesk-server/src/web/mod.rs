@@ -57,6 +57,8 @@ static ASSETS: &[Asset] = &[
     asset!("demo.js", JS),
     asset!("demo.css", CSS),
     asset!("logo.svg", SVG),
+    asset!("verify.js", JS),
+    asset!("verify.css", CSS),
 ];
 
 static WIDGET_JS: Asset = asset!("widget.js", JS);
@@ -64,6 +66,7 @@ static FRAME_HTML: Asset = asset!("frame.html", HTML);
 static CONSOLE_HTML: Asset = asset!("console.html", HTML);
 static DEMO_HTML: Asset = asset!("demo.html", HTML);
 static INDEX_HTML: Asset = asset!("index.html", HTML);
+static VERIFY_HTML: Asset = asset!("verify.html", HTML);
 
 /// Strong ETags, computed once from the embedded bytes.
 static ETAGS: LazyLock<Vec<(&'static str, HeaderValue)>> = LazyLock::new(|| {
@@ -75,6 +78,7 @@ static ETAGS: LazyLock<Vec<(&'static str, HeaderValue)>> = LazyLock::new(|| {
             &CONSOLE_HTML,
             &DEMO_HTML,
             &INDEX_HTML,
+            &VERIFY_HTML,
         ])
         .map(|a| {
             let digest = Sha256::digest(a.body);
@@ -92,6 +96,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(index))
         .route("/demo", get(demo))
         .route("/console", get(console))
+        .route("/verify", get(verify))
         .route("/widget.js", get(widget_js))
         .route("/widget/frame", get(widget_frame))
         .route("/assets/{name}", get(asset))
@@ -224,6 +229,10 @@ async fn index(headers: HeaderMap) -> Response {
 async fn demo(headers: HeaderMap) -> Response {
     // The demo page embeds the widget, whose frame comes from this server.
     page(&DEMO_HTML, &headers, true, Framing::Deny)
+}
+
+async fn verify(headers: HeaderMap) -> Response {
+    page(&VERIFY_HTML, &headers, false, Framing::Deny)
 }
 
 async fn console(headers: HeaderMap) -> Response {

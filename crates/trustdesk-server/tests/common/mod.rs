@@ -142,7 +142,7 @@ impl TestApp {
             status: AgentStatus::Active,
             languages: vec![Language::En],
             team_id: None,
-            badge: format!("TD-{}", &AgentId::new().to_string()[..8]),
+            badge: format!("TD-{}", &AgentId::new().to_string()[..8]).to_uppercase(),
             created_at: Timestamp::now(),
         };
         let hash = trustdesk_server::auth::password::hash(PASSWORD.into())

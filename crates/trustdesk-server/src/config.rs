@@ -22,7 +22,38 @@ pub struct Config {
     pub widget: WidgetConfig,
     pub limits: Limits,
     pub sessions: SessionConfig,
+    pub freeze: FreezeConfig,
     pub log: LogConfig,
+}
+
+/// The emergency freeze fast lane: where freeze requests go.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FreezeConfig {
+    /// The exchange's endpoint that freezes an account. Unset: the freeze
+    /// button is not offered.
+    pub webhook_url: Option<String>,
+    /// Signs every request: `X-Trustdesk-Signature: v1=hex(HMAC-SHA256(
+    /// secret, timestamp + "." + body))`.
+    #[serde(skip_serializing)]
+    pub webhook_secret: Option<SecretString>,
+    /// Attempts before giving up (with exponential backoff from 1 s).
+    pub max_attempts: u32,
+    /// Allow loopback/private/link-local targets (tests, a backend on the
+    /// same host). Off by default: server-side requests to internal
+    /// addresses are how SSRF works.
+    pub allow_private_targets: bool,
+}
+
+impl Default for FreezeConfig {
+    fn default() -> Self {
+        Self {
+            webhook_url: None,
+            webhook_secret: None,
+            max_attempts: 5,
+            allow_private_targets: false,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -99,6 +130,7 @@ impl Default for Config {
             widget: WidgetConfig::default(),
             limits: Limits::default(),
             sessions: SessionConfig::default(),
+            freeze: FreezeConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -118,6 +150,7 @@ pub struct Overrides {
 /// The top-level keys of [`Config`]. Other `TRUSTDESK_*` variables (test
 /// settings, tool paths, `TRUSTDESK_CONFIG`) are not configuration.
 const CONFIG_KEYS: &[&str] = &[
+    "freeze",
     "listen",
     "data_dir",
     "database_url",

@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/widget/conversations", get(list).post(open))
         .route("/v1/widget/conversations/{id}", get(show))
         .route("/v1/widget/conversations/{id}/messages", post(send))
+        .route("/v1/widget/conversations/{id}/freeze", post(freeze))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -48,6 +49,9 @@ pub struct IdentityClaim {
 pub struct SessionStarted {
     /// Bearer token for the API and the WebSocket `hello`. Shown once.
     token: String,
+    /// Whether the emergency freeze is available to this customer (a
+    /// verified exchange user on a server with the freeze lane set up).
+    freeze_available: bool,
     #[schema(value_type = Object)]
     customer: Customer,
     #[schema(value_type = i64)]
@@ -117,10 +121,12 @@ async fn start_session(
         revoked_at: None,
     };
     state.store.create_session(&session).await?;
+    let freeze_available = customer.is_verified() && state.config.freeze.webhook_url.is_some();
     Ok((
         StatusCode::CREATED,
         Json(SessionStarted {
             token,
+            freeze_available,
             customer,
             expires_at,
         }),
@@ -248,4 +254,18 @@ async fn send(
         .post(&auth, conversation_id(&id)?, post)
         .await?;
     Ok(Posted::response(appended))
+}
+
+/// Emergency freeze: sends a signed freeze request for the customer's
+/// exchange account and escalates the conversation to urgent security.
+/// The outcome arrives as a notice in the conversation.
+#[utoipa::path(post, path = "/v1/widget/conversations/{id}/freeze", tag = "widget", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 202), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn freeze(
+    State(state): State<AppState>,
+    CustomerAuth(auth): CustomerAuth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    crate::services::freeze::request(&state, &auth, conversation_id(&id)?).await?;
+    Ok(StatusCode::ACCEPTED)
 }

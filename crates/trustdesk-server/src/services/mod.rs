@@ -3,4 +3,6 @@
 
 pub mod bot;
 pub mod conversations;
+pub mod freeze;
 pub mod safety;
+pub mod webhook;

@@ -3,4 +3,5 @@
 
 pub mod bot;
 pub mod conversations;
+pub mod llm;
 pub mod safety;

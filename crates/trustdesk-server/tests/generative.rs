@@ -56,7 +56,8 @@ impl Fake {
         };
         let app = Router::new()
             .route("/v1/chat/completions", post(completions))
-            .fallback(|| async { StatusCode::NOT_FOUND })
+            // Any other path is recorded too, then answered 404.
+            .fallback(completions_elsewhere)
             .with_state(fake.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         fake
@@ -71,9 +72,14 @@ impl Fake {
     }
 }
 
-async fn completions(State(fake): State<Fake>, headers: HeaderMap, raw: String) -> Response {
+async fn completions(
+    State(fake): State<Fake>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    raw: String,
+) -> Response {
     fake.seen.lock().unwrap().push(Seen {
-        path: "/v1/chat/completions".into(),
+        path: uri.path().to_owned(),
         authorization: headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
@@ -98,6 +104,16 @@ async fn completions(State(fake): State<Fake>, headers: HeaderMap, raw: String) 
         Mode::Fail => (StatusCode::INTERNAL_SERVER_ERROR, "model crashed").into_response(),
         Mode::Garbage => (StatusCode::OK, "<html>not json</html>").into_response(),
     }
+}
+
+async fn completions_elsewhere(
+    State(fake): State<Fake>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    raw: String,
+) -> StatusCode {
+    let _ = completions(State(fake), uri, headers, raw).await;
+    StatusCode::NOT_FOUND
 }
 
 async fn spawn_app(fake: &Fake, enabled: bool, timeout_ms: u64) -> TestApp {

@@ -24,6 +24,7 @@ pub struct Config {
     pub sessions: SessionConfig,
     pub freeze: FreezeConfig,
     pub log: LogConfig,
+    pub bot: BotConfig,
 }
 
 /// The emergency freeze fast lane: where freeze requests go.
@@ -121,6 +122,47 @@ pub struct LogConfig {
     pub json: bool,
 }
 
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BotConfig {
+    /// The optional generative answer mode (off by default).
+    pub generative: GenerativeConfig,
+}
+
+/// An OpenAI-compatible chat-completions endpoint that phrases the bot's
+/// answer from the retrieved articles only. When it fails, times out or
+/// writes something the outbound guard refuses, the bot falls back to its
+/// extractive answer.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenerativeConfig {
+    pub enabled: bool,
+    /// Base URL, e.g. `http://127.0.0.1:11434/v1`; the server POSTs to
+    /// `{url}/chat/completions`.
+    pub url: String,
+    pub model: String,
+    /// Sent as `Authorization: Bearer …` when set.
+    #[serde(skip_serializing)]
+    pub api_key: Option<SecretString>,
+    /// The whole request, connection to last byte.
+    pub timeout_ms: u64,
+    /// At most this many of the bot's retrieved articles go into the prompt.
+    pub max_articles: usize,
+}
+
+impl Default for GenerativeConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            url: String::new(),
+            model: String::new(),
+            api_key: None,
+            timeout_ms: 8000,
+            max_articles: 3,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -132,6 +174,7 @@ impl Default for Config {
             sessions: SessionConfig::default(),
             freeze: FreezeConfig::default(),
             log: LogConfig::default(),
+            bot: BotConfig::default(),
         }
     }
 }
@@ -158,6 +201,7 @@ const CONFIG_KEYS: &[&str] = &[
     "limits",
     "sessions",
     "log",
+    "bot",
 ];
 
 fn is_config_key(key: &figment::value::UncasedStr) -> bool {
@@ -231,6 +275,35 @@ mod tests {
             let cfg = Config::load(Some(Path::new("td.toml")), &flags).map_err(|e| *e)?;
             assert_eq!(cfg.listen.port(), 7000);
             assert_eq!(cfg.database_url(), "sqlite:///tmp/from-env/trustdesk.db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn generative_mode_is_off_by_default_and_set_from_env() {
+        figment::Jail::expect_with(|jail| {
+            let cfg = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
+            assert!(!cfg.bot.generative.enabled);
+            assert_eq!(cfg.bot.generative.timeout_ms, 8000);
+            assert_eq!(cfg.bot.generative.max_articles, 3);
+            jail.set_env("TRUSTDESK_BOT__GENERATIVE__ENABLED", "true");
+            jail.set_env(
+                "TRUSTDESK_BOT__GENERATIVE__URL",
+                "http://127.0.0.1:11434/v1",
+            );
+            jail.set_env("TRUSTDESK_BOT__GENERATIVE__MODEL", "qwen2.5:7b");
+            jail.set_env("TRUSTDESK_BOT__GENERATIVE__API_KEY", "sk-hidden-key");
+            jail.set_env("TRUSTDESK_BOT__GENERATIVE__TIMEOUT_MS", "1500");
+            let cfg = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
+            let g = &cfg.bot.generative;
+            assert!(g.enabled);
+            assert_eq!(g.url, "http://127.0.0.1:11434/v1");
+            assert_eq!(g.model, "qwen2.5:7b");
+            assert_eq!(g.timeout_ms, 1500);
+            assert!(g.api_key.is_some());
+            assert!(!format!("{cfg:?}").contains("sk-hidden-key"));
+            jail.create_file("td.toml", "[bot.generative]\nenable = true\n")?;
+            assert!(Config::load(Some(Path::new("td.toml")), &Overrides::default()).is_err());
             Ok(())
         });
     }

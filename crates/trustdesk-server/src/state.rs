@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::http::ratelimit::RateLimiter;
 use crate::kb::KbIndex;
 use crate::services::conversations::Conversations;
+use crate::services::llm::LlmClient;
 use std::ops::Deref;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -35,8 +36,23 @@ impl AppState {
         kb: Arc<KbIndex>,
         shutdown: watch::Receiver<bool>,
     ) -> Self {
-        let conversations = Conversations::new(store.clone(), bus.clone(), kb.clone());
         let verify_limiter = RateLimiter::new(config.limits.verify_per_minute);
+        let llm = if config.bot.generative.enabled {
+            match LlmClient::new(&config.bot.generative) {
+                Ok(client) => {
+                    tracing::info!(model = %config.bot.generative.model, "generative answer mode on");
+                    Some(Arc::new(client))
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "generative answer mode stays off");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let conversations =
+            Conversations::new(store.clone(), bus.clone(), kb.clone()).with_llm(llm);
         Self(Arc::new(Inner {
             config,
             store,

@@ -3,8 +3,10 @@
 //! is urgent) hands the conversation to a human with a notice.
 
 use crate::kb::KbIndex;
+use crate::services::llm::LlmClient;
 use trustdesk_core::event::{EventKind, SuggestedArticle};
 use trustdesk_core::{Language, Visibility};
+use trustdesk_store::Store;
 
 /// BM25 scores are unbounded; this maps them to 0..1 so a threshold reads
 /// as a confidence. A score of 10 (a question whose key words appear in an
@@ -155,6 +157,66 @@ pub fn first_reply(kb: &KbIndex, question: &str, language: Language, urgent: boo
         articles,
         confidence: best,
     })
+}
+
+/// The generative mode's step after [`first_reply`]: when the bot answers
+/// and a generative endpoint is configured, the answer's text is written by
+/// the endpoint from the suggested articles (fetched in full from the
+/// store), and the articles become the ones it cites (all suggested ones if
+/// it cites none). Handoffs, a disabled mode and every failure leave the
+/// extractive decision as it was. `question` must be the guarded text.
+pub async fn generate(
+    llm: Option<&LlmClient>,
+    store: &dyn Store,
+    question: &str,
+    language: Language,
+    decision: Decision,
+) -> Decision {
+    let Some(llm) = llm else {
+        return decision;
+    };
+    let Decision::Answer(EventKind::BotReply {
+        text,
+        articles,
+        confidence,
+    }) = decision
+    else {
+        return decision;
+    };
+    let mut full = Vec::new();
+    for suggested in articles.iter().take(llm.max_articles()) {
+        match store.get_article(suggested.id).await {
+            Ok(article) if article.published => full.push(article),
+            Ok(_) => {}
+            Err(err) => {
+                tracing::warn!(error = %err, "generative answer: article not readable; skipped")
+            }
+        }
+    }
+    match llm.answer(question, language, &full).await {
+        Ok(generated) => {
+            let cited: Vec<SuggestedArticle> = generated
+                .cited
+                .iter()
+                .filter_map(|id| articles.iter().find(|a| a.id == *id).cloned())
+                .collect();
+            tracing::debug!(cited = cited.len(), "generative answer used");
+            Decision::Answer(EventKind::BotReply {
+                text: generated.text,
+                articles: if cited.is_empty() { articles } else { cited },
+                confidence,
+            })
+        }
+        Err(err) => {
+            // The error never carries message text or the key.
+            tracing::warn!(error = %err, "generative answer failed; using the extractive answer");
+            Decision::Answer(EventKind::BotReply {
+                text,
+                articles,
+                confidence,
+            })
+        }
+    }
 }
 
 /// A customer-facing notice in the conversation's language.

@@ -10,6 +10,7 @@ use crate::auth::{Authenticated, Who};
 use crate::bus::{Bus, BusMessage, Topic};
 use crate::error::{ApiError, ApiResult};
 use crate::kb::KbIndex;
+use crate::services::llm::LlmClient;
 use crate::services::{bot, safety};
 use std::sync::Arc;
 use trustdesk_core::event::{Actor, AssignReason, EventKind};
@@ -28,6 +29,8 @@ pub struct Conversations {
     store: Arc<dyn Store>,
     bus: Arc<dyn Bus>,
     kb: Arc<KbIndex>,
+    /// The optional generative answer mode; `None` when off.
+    llm: Option<Arc<LlmClient>>,
 }
 
 /// A customer's request to open a conversation.
@@ -51,7 +54,34 @@ pub struct Post {
 
 impl Conversations {
     pub fn new(store: Arc<dyn Store>, bus: Arc<dyn Bus>, kb: Arc<KbIndex>) -> Self {
-        Self { store, bus, kb }
+        Self {
+            store,
+            bus,
+            kb,
+            llm: None,
+        }
+    }
+
+    /// Turns on the generative answer mode with this client.
+    pub fn with_llm(mut self, llm: Option<Arc<LlmClient>>) -> Self {
+        self.llm = llm;
+        self
+    }
+
+    /// The bot's first reply: the extractive decision, then (when the
+    /// generative mode is on and the bot answers) the generated text. The
+    /// endpoint is called here, before and outside any store transaction,
+    /// bounded by its timeout.
+    async fn bot_reply(&self, question: &str, language: Language, urgent: bool) -> bot::Decision {
+        let decision = bot::first_reply(&self.kb, question, language, urgent);
+        bot::generate(
+            self.llm.as_deref(),
+            self.store.as_ref(),
+            question,
+            language,
+            decision,
+        )
+        .await
     }
 
     /// The conversation if `who` may see it. A customer asking for another
@@ -167,8 +197,12 @@ impl Conversations {
             }));
             // The bot answers in the same transaction as the question, so
             // the customer has the suggestions in the create response.
-            // Urgent requests skip the bot.
-            match bot::first_reply(&self.kb, &screened.text, language, triage.urgent) {
+            // Urgent requests skip the bot. A generative answer is awaited
+            // here, before the store call.
+            match self
+                .bot_reply(&screened.text, language, triage.urgent)
+                .await
+            {
                 bot::Decision::Answer(kind) => events.push(NewEvent {
                     actor: Actor::Bot,
                     ..system(kind)
@@ -308,7 +342,7 @@ impl Conversations {
                 confidence: triage.confidence,
             }))
             .await?;
-            match bot::first_reply(&self.kb, body, language, triage.urgent) {
+            match self.bot_reply(body, language, triage.urgent).await {
                 bot::Decision::Answer(kind) => {
                     self.append(NewEvent {
                         actor: Actor::Bot,

@@ -4,5 +4,6 @@
 pub mod bot;
 pub mod conversations;
 pub mod freeze;
+pub mod llm;
 pub mod safety;
 pub mod webhook;

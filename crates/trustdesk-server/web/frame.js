@@ -79,6 +79,7 @@
     human: $('human'),
     close: $('close'),
     verified: $('verified'),
+    freeze: $('freeze'),
   };
 
   const st = {
@@ -130,6 +131,7 @@
     storage.set(tokenKey, st.token);
     const verified = !!(r.data.customer && r.data.customer.external_id);
     els.verified.hidden = !verified;
+    els.freeze.hidden = !verified;
     if (!verified) return [];
     // A verified customer may have conversations from other sessions.
     const list = await api('GET', '/v1/widget/conversations');
@@ -143,6 +145,7 @@
       const r = await api('GET', '/v1/widget/conversations');
       if (r.status === 200) {
         els.verified.hidden = !identity;
+        els.freeze.hidden = !identity;
         return r.data.conversations || [];
       }
       if (r.status !== 401) throw new Error('conversations ' + r.status);
@@ -608,6 +611,22 @@
   });
 
   els.human.addEventListener('click', () => submit(t('w.human_msg')));
+  // Emergency freeze: one confirmed step. Opens a conversation first when
+  // there is none, then asks the server to send the freeze request; the
+  // outcome arrives as notices in the conversation.
+  els.freeze.addEventListener('click', async () => {
+    if (!window.confirm(t('w.freeze_confirm'))) return;
+    if (!st.conv) {
+      submit(t('w.freeze_msg'));
+      for (let i = 0; i < 50 && !st.conv; i++) await new Promise((r) => setTimeout(r, 100));
+      if (!st.conv) return appendLine(t('w.freeze_error'), 'notice');
+    }
+    const r = await api('POST', '/v1/widget/conversations/' + encodeURIComponent(st.conv.id) + '/freeze', {});
+    if (r.status !== 202) {
+      appendLine((r.data && r.data.error && r.data.error.message) || t('w.freeze_error'), 'notice');
+      scrollDown(true);
+    }
+  });
   els.close.addEventListener('click', () => toParent({ type: 'trustdesk:close' }));
   els.newConv.addEventListener('click', () => {
     resetConversation();

@@ -168,11 +168,18 @@ async fn reconnecting_with_since_replays_exactly_the_missed_events() {
     let (events, sub) = back.subscribe(&conv, Some(last_seen)).await;
     let bodies: Vec<_> = events
         .iter()
-        .map(|e| e["kind"]["body"].as_str().unwrap_or("").to_owned())
+        .map(|e| {
+            let k = &e["kind"];
+            k["body"]
+                .as_str()
+                .or(k["code"].as_str())
+                .unwrap_or("")
+                .to_owned()
+        })
         .collect();
     assert_eq!(
         bodies,
-        vec!["reply one", "reply two"],
+        vec!["reply one", "agent_joined", "reply two"],
         "exactly the missed public events, in order"
     );
     let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
@@ -180,8 +187,8 @@ async fn reconnecting_with_since_replays_exactly_the_missed_events() {
     assert!(seqs.iter().all(|s| *s > last_seen));
     assert_eq!(
         sub["head_seq"],
-        last_seen + 4,
-        "message, message, note, assigned, reply, reply"
+        last_seen + 5,
+        "note, reply, assigned, agent joined, reply"
     );
 
     // The agent's replay includes everything after the cursor.
@@ -191,11 +198,14 @@ async fn reconnecting_with_since_replays_exactly_the_missed_events() {
         .iter()
         .map(|e| e["kind"]["type"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(kinds, vec!["note", "message", "assigned", "message"]);
+    assert_eq!(
+        kinds,
+        vec!["note", "message", "assigned", "system_notice", "message"]
+    );
 
     // A cursor ahead of the head is an error and no subscription.
     let mut ahead = app.ws(&customer).await;
-    let (_, err) = ahead.subscribe(&conv, Some(last_seen + 5)).await;
+    let (_, err) = ahead.subscribe(&conv, Some(last_seen + 6)).await;
     assert_eq!(err["type"], "error");
     assert_eq!(err["code"], "cursor_ahead");
     // After replay, live events continue with no gap and no repeat.
@@ -206,12 +216,12 @@ async fn reconnecting_with_since_replays_exactly_the_missed_events() {
     )
     .await;
     let live = back.next_event().await;
-    assert_eq!(live["seq"], last_seen + 5);
+    assert_eq!(live["seq"], last_seen + 6);
     assert_eq!(live["kind"]["body"], "live");
     // REST history honours since too.
     let (_, h) = app
         .get(
-            &format!("/v1/widget/conversations/{conv}?since={}", last_seen + 3),
+            &format!("/v1/widget/conversations/{conv}?since={}", last_seen + 4),
             Some(&customer),
         )
         .await;
@@ -221,7 +231,7 @@ async fn reconnecting_with_since_replays_exactly_the_missed_events() {
         .iter()
         .map(|e| e["seq"].as_i64().unwrap())
         .collect();
-    assert_eq!(seqs, vec![last_seen + 4, last_seen + 5]);
+    assert_eq!(seqs, vec![last_seen + 5, last_seen + 6]);
     let (status, err) = app
         .get(
             &format!("/v1/widget/conversations/{conv}?since=99"),

@@ -174,3 +174,74 @@ async fn reporting_a_fake_opens_a_security_conversation() {
         .await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn the_customer_learns_the_agents_badge_and_a_code_only_this_chat_knows() {
+    let app = TestApp::spawn().await;
+    let (customer, _) = app.customer().await;
+    let (agent, agent_id) = app.agent("badge@example.com").await;
+    let conv = app.open_conversation(&customer, "hello").await;
+    app.post(
+        &format!("/v1/agent/conversations/{conv}/messages"),
+        Some(&agent),
+        json!({"body": "Hi, I'm here"}),
+    )
+    .await;
+    let (_, history) = app
+        .get(&format!("/v1/widget/conversations/{conv}"), Some(&customer))
+        .await;
+    let joined = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"]["code"] == "agent_joined")
+        .expect("introduction")
+        .clone();
+    let text = joined["kind"]["text"].as_str().unwrap();
+    let me = app
+        .state
+        .store
+        .get_agent(agent_id.parse().unwrap())
+        .await
+        .unwrap();
+    assert!(text.contains(&me.badge), "{text}");
+    // The agent sees the same code in the console view.
+    let (_, view) = app
+        .get(&format!("/v1/agent/conversations/{conv}"), Some(&agent))
+        .await;
+    let seen_by_agent = view["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"]["code"] == "agent_joined")
+        .unwrap()
+        .clone();
+    assert_eq!(seen_by_agent["kind"]["text"].as_str(), Some(text));
+    // Another conversation gets another code.
+    let other = app.open_conversation(&customer, "again").await;
+    app.post(
+        &format!("/v1/agent/conversations/{other}/messages"),
+        Some(&agent),
+        json!({"body": "Hi again"}),
+    )
+    .await;
+    let (_, h2) = app
+        .get(
+            &format!("/v1/widget/conversations/{other}"),
+            Some(&customer),
+        )
+        .await;
+    let text2 = h2["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"]["code"] == "agent_joined")
+        .unwrap()["kind"]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(text, text2, "codes are per conversation");
+    // The badge verifies publicly.
+    let (_, v) = app.get(&url(&me.badge), None).await;
+    assert_eq!(v["verified"], true);
+}

@@ -22,16 +22,18 @@ pub fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// Short random public code, e.g. an agent's badge: `TD-` and 8 characters
-/// from an alphabet without look-alikes.
-pub fn badge() -> String {
+/// Random characters from an alphabet without look-alikes (no 0/O, 1/I),
+/// for codes people read aloud or type.
+pub fn short_code(len: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let bytes: [u8; 8] = rand::random();
-    let code: String = bytes
-        .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect();
-    format!("TD-{code}")
+    (0..len)
+        .map(|_| ALPHABET[usize::from(rand::random::<u8>()) % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// An agent's public badge: `TD-` and 8 unambiguous characters.
+pub fn badge() -> String {
+    format!("TD-{}", short_code(8))
 }
 
 #[cfg(test)]

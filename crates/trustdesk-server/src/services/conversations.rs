@@ -497,20 +497,61 @@ impl Conversations {
         to: Option<AgentId>,
         reason: AssignReason,
     ) -> ApiResult<Appended> {
+        let assigned = self
+            .append(NewEvent {
+                conversation_id: conversation.id,
+                actor,
+                kind: EventKind::Assigned {
+                    from: conversation.assignee_id,
+                    to,
+                    team_id: None,
+                    reason,
+                    note: None,
+                },
+                client_msg_id: None,
+                at: Timestamp::now(),
+            })
+            .await?;
+        if let Some(agent) = to {
+            self.introduce_agent(&assigned.conversation, agent).await?;
+        }
+        Ok(assigned)
+    }
+
+    /// Tells the customer who joined, with the agent's public badge and a
+    /// fresh verification code for this chat. The code exists only in this
+    /// conversation (the customer's widget and the agent's console), so a
+    /// scammer who contacts the customer elsewhere claiming to be "the
+    /// agent from your chat" cannot name it; the badge can be checked on
+    /// the public verification page.
+    async fn introduce_agent(&self, conversation: &Conversation, agent: AgentId) -> ApiResult<()> {
+        let agent = self.store.get_agent(agent).await?;
+        let code = crate::auth::token::short_code(6);
+        let language = conversation.language.unwrap_or(Language::En);
+        let text = if language == Language::Zh {
+            format!(
+                "官方客服 {} 已接入（工号 {}，可在官方验证页面查询）。本次会话验证码：{}。只有本会话中的官方客服知道这个验证码；任何在其他渠道自称是您的客服的人都说不出来。",
+                agent.display_name, agent.badge, code
+            )
+        } else {
+            format!(
+                "{} from official support joined (badge {}, checkable on the verification page). Verification code for this chat: {}. Only the official agent in this chat knows it; anyone contacting you elsewhere as \"your agent\" cannot name it.",
+                agent.display_name, agent.badge, code
+            )
+        };
         self.append(NewEvent {
             conversation_id: conversation.id,
-            actor,
-            kind: EventKind::Assigned {
-                from: conversation.assignee_id,
-                to,
-                team_id: None,
-                reason,
-                note: None,
+            actor: Actor::System,
+            kind: EventKind::SystemNotice {
+                code: "agent_joined".into(),
+                text,
+                audience: trustdesk_core::Visibility::Public,
             },
             client_msg_id: None,
             at: Timestamp::now(),
         })
-        .await
+        .await?;
+        Ok(())
     }
 
     /// Appends durably, then fans out. A duplicate is not fanned out again.

@@ -321,3 +321,67 @@ async fn the_spine_runs_on_postgres_too() {
     let (_, health) = app.get("/healthz", None).await;
     assert_eq!(health["store"], "postgres");
 }
+
+#[tokio::test]
+async fn the_anti_phishing_code_is_set_through_the_exchange_identity_and_never_shown_to_agents() {
+    let app = TestApp::spawn().await;
+    let secret = IDENTITY_SECRET.to_owned().into();
+    let hash = identity::user_hash(&secret, "user-5");
+    let (_, session) = app
+        .post(
+            "/v1/widget/sessions",
+            None,
+            json!({"identity": {"user_id": "user-5", "user_hash": hash}}),
+        )
+        .await;
+    let customer = session["token"].as_str().unwrap().to_owned();
+    let (anonymous, _) = app.customer().await;
+    let path = "/v1/widget/anti-phishing-code";
+    let (status, _) = app
+        .http
+        .put(app.url(path))
+        .bearer_auth(&anonymous)
+        .json(&json!({"code": "BLUEFOX7", "user_hash": hash}))
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), ()))
+        .unwrap();
+    assert_eq!(status, 400, "anonymous visitors cannot set one");
+    let put = |token: String, body: serde_json::Value| {
+        let req = app.http.put(app.url(path)).bearer_auth(token).json(&body);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(
+        put(
+            customer.clone(),
+            json!({"code": "BLUEFOX7", "user_hash": "00"})
+        )
+        .await,
+        401,
+        "re-authentication fails"
+    );
+    assert_eq!(
+        put(customer.clone(), json!({"code": "x", "user_hash": hash})).await,
+        400,
+        "too short"
+    );
+    assert_eq!(
+        put(
+            customer.clone(),
+            json!({"code": "蓝狐狸2026", "user_hash": hash})
+        )
+        .await,
+        200
+    );
+    let (_, got) = app.get(path, Some(&customer)).await;
+    assert_eq!(got["code"], "蓝狐狸2026");
+    let (_, other) = app.get(path, Some(&anonymous)).await;
+    assert_eq!(other["code"], serde_json::Value::Null);
+    // Agents never see it.
+    let conv = app.open_conversation(&customer, "hello").await;
+    let (agent, _) = app.agent("apc@example.com").await;
+    let (_, view) = app
+        .get(&format!("/v1/agent/conversations/{conv}"), Some(&agent))
+        .await;
+    assert!(!view.to_string().contains("蓝狐狸2026"));
+}

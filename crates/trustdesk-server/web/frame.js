@@ -80,6 +80,7 @@
     close: $('close'),
     verified: $('verified'),
     freeze: $('freeze'),
+    apc: $('apc'),
   };
 
   const st = {
@@ -116,6 +117,18 @@
     return { status: res.status, data };
   }
 
+  // The customer's anti-phishing code in the header: proof this panel is
+  // the real one (a fake site cannot know it). Inserted as text.
+  async function showAntiPhishingCode() {
+    try {
+      const r = await api('GET', '/v1/widget/anti-phishing-code');
+      if (r.status === 200 && r.data && r.data.code) {
+        els.apc.textContent = t('w.apc', { code: r.data.code });
+        els.apc.hidden = false;
+      }
+    } catch (_) { /* the header simply stays without it */ }
+  }
+
   async function startSession(withIdentity) {
     const body = { locale: lang };
     if (withIdentity && identity) body.identity = identity;
@@ -132,6 +145,7 @@
     const verified = !!(r.data.customer && r.data.customer.external_id);
     els.verified.hidden = !verified;
     els.freeze.hidden = !verified;
+    showAntiPhishingCode();
     if (!verified) return [];
     // A verified customer may have conversations from other sessions.
     const list = await api('GET', '/v1/widget/conversations');
@@ -146,6 +160,7 @@
       if (r.status === 200) {
         els.verified.hidden = !identity;
         els.freeze.hidden = !identity;
+        showAntiPhishingCode();
         return r.data.conversations || [];
       }
       if (r.status !== 401) throw new Error('conversations ' + r.status);

@@ -150,6 +150,17 @@ pub trait Store: Send + Sync + 'static {
     /// The agent wearing this badge, if any.
     async fn agent_by_badge(&self, badge: &str) -> Result<Option<Agent>>;
 
+    // --- customer security settings ----------------------------------------
+    /// Sets the customer's anti-phishing code (shown in the widget and in
+    /// official emails; never to agents).
+    async fn set_anti_phishing_code(
+        &self,
+        customer: CustomerId,
+        code: &str,
+        at: Timestamp,
+    ) -> Result<()>;
+    async fn anti_phishing_code(&self, customer: CustomerId) -> Result<Option<String>>;
+
     // --- reporting -------------------------------------------------------
     async fn bot_outcomes(&self) -> Result<BotOutcomes>;
 }

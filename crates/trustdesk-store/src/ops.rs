@@ -528,6 +528,33 @@ macro_rules! define_ops {
             row.as_ref().map(rows::agent).transpose()
         }
 
+        pub(crate) async fn set_anti_phishing_code(
+            conn: &mut $conn,
+            customer: CustomerId,
+            code: &str,
+            at: Timestamp,
+        ) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO customer_security (customer_id, anti_phishing_code, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (customer_id) DO UPDATE SET anti_phishing_code = EXCLUDED.anti_phishing_code, \
+                 updated_at = EXCLUDED.updated_at",
+            )
+            .bind(customer.to_string())
+            .bind(code)
+            .bind(at.0)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+
+        pub(crate) async fn anti_phishing_code(conn: &mut $conn, customer: CustomerId) -> Result<Option<String>> {
+            let row = sqlx::query("SELECT anti_phishing_code FROM customer_security WHERE customer_id = $1")
+                .bind(customer.to_string())
+                .fetch_optional(&mut *conn)
+                .await?;
+            row.map(|r| r.text("anti_phishing_code")).transpose()
+        }
+
         pub(crate) async fn events(
             conn: &mut $conn,
             conversation: ConversationId,

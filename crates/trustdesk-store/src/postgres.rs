@@ -209,4 +209,17 @@ impl Store for PgStore {
     async fn agent_by_badge(&self, badge: &str) -> Result<Option<Agent>> {
         read!(self, agent_by_badge(badge))
     }
+
+    async fn set_anti_phishing_code(
+        &self,
+        customer: CustomerId,
+        code: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        write!(self, set_anti_phishing_code(customer, code, at))
+    }
+
+    async fn anti_phishing_code(&self, customer: CustomerId) -> Result<Option<String>> {
+        read!(self, anti_phishing_code(customer))
+    }
 }

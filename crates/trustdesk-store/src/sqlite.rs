@@ -365,4 +365,21 @@ impl Store for SqliteStore {
     async fn agent_by_badge(&self, badge: &str) -> Result<Option<Agent>> {
         read!(self, agent_by_badge(badge))
     }
+
+    async fn set_anti_phishing_code(
+        &self,
+        customer: CustomerId,
+        code: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        let code = code.to_owned();
+        self.write(move |conn| {
+            Box::pin(async move { ops::set_anti_phishing_code(conn, customer, &code, at).await })
+        })
+        .await
+    }
+
+    async fn anti_phishing_code(&self, customer: CustomerId) -> Result<Option<String>> {
+        read!(self, anti_phishing_code(customer))
+    }
 }

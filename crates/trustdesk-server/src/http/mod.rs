@@ -26,7 +26,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     info(title = "trustdesk", description = "Customer service for crypto exchanges: widget and agent APIs. Real-time traffic uses the WebSocket protocol at /v1/ws (docs/protocol.md)."),
     paths(
         health::health,
-        widget::start_session, widget::list, widget::open, widget::show, widget::send, widget::freeze,
+        widget::start_session, widget::list, widget::open, widget::show, widget::send, widget::freeze, widget::get_anti_phishing_code, widget::set_anti_phishing_code,
         agent::login, agent::logout, agent::me, agent::agents, agent::teams, agent::list, agent::show,
         agent::reply, agent::note, agent::set_status, agent::assign, agent::bot_stats,
         kb::search, kb::article, kb::admin_list, kb::admin_upsert, kb::admin_publish,

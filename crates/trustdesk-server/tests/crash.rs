@@ -216,18 +216,26 @@ async fn every_acknowledged_message_survives_kill_9() {
     for ((token, id), acked) in conversations.iter().zip(&results) {
         assert!(!acked.is_empty(), "a client got no ack at all");
         total += acked.len();
-        let history = http
-            .get(format!(
-                "http://{addr}/v1/widget/conversations/{id}?since=0&limit=500"
-            ))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert!(history.status().is_success());
-        let history: Value = history.json().await.unwrap();
-        let events = history["events"].as_array().unwrap();
-        assert!(events.len() < 500, "the history needs paging");
+        // The whole log, page by page.
+        let mut events: Vec<Value> = Vec::new();
+        loop {
+            let since = events.last().map_or(0, |e| e["seq"].as_i64().unwrap());
+            let page = http
+                .get(format!(
+                    "http://{addr}/v1/widget/conversations/{id}?since={since}&limit=500"
+                ))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert!(page.status().is_success());
+            let page: Value = page.json().await.unwrap();
+            let page = page["events"].as_array().unwrap().clone();
+            if page.is_empty() {
+                break;
+            }
+            events.extend(page);
+        }
         // Every stored message of the bench clients, in log order.
         let stored: Vec<(String, i64)> = events
             .iter()

@@ -357,10 +357,10 @@ async fn customer_reader(mut stream: SplitStream<Ws>, shared: Arc<Shared>) {
             Ok(Message::Text(text)) => {
                 if text.contains(r#""type":"ack""#) {
                     shared.acks.fetch_add(1, Ordering::Relaxed);
-                } else if text.contains(r#""type":"error""#) {
-                    if shared.error_frames.fetch_add(1, Ordering::Relaxed) < 5 {
-                        eprintln!("error frame: {text}");
-                    }
+                } else if text.contains(r#""type":"error""#)
+                    && shared.error_frames.fetch_add(1, Ordering::Relaxed) < 5
+                {
+                    eprintln!("error frame: {text}");
                 }
             }
             Ok(Message::Close(frame)) => {

@@ -25,22 +25,43 @@ fn free_addr() -> SocketAddr {
     listener.local_addr().unwrap()
 }
 
-fn start_server(data_dir: &Path, addr: SocketAddr) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_trustdesk"))
-        .args(["serve", "--data-dir"])
-        .arg(data_dir)
-        .args(["--listen", &addr.to_string()])
-        .env_remove("TRUSTDESK_CONFIG")
-        .env_remove("TRUSTDESK_DATABASE_URL")
-        .env("RUST_LOG", "error")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the trustdesk binary starts")
+/// The server process; killed when dropped, so a failing assertion does
+/// not leave it running.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
-async fn wait_healthy(http: &reqwest::Client, addr: SocketAddr, server: &mut Child) {
+impl Server {
+    /// SIGKILL (what `Child::kill` sends on Unix), then reap.
+    fn kill(&mut self) {
+        self.0.kill().unwrap();
+        self.0.wait().unwrap();
+    }
+}
+
+fn start_server(data_dir: &Path, addr: SocketAddr) -> Server {
+    Server(
+        Command::new(env!("CARGO_BIN_EXE_trustdesk"))
+            .args(["serve", "--data-dir"])
+            .arg(data_dir)
+            .args(["--listen", &addr.to_string()])
+            .env_remove("TRUSTDESK_CONFIG")
+            .env_remove("TRUSTDESK_DATABASE_URL")
+            .env("RUST_LOG", "error")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the trustdesk binary starts"),
+    )
+}
+
+async fn wait_healthy(http: &reqwest::Client, addr: SocketAddr, server: &mut Server) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Ok(res) = http.get(format!("http://{addr}/healthz")).send().await
@@ -48,7 +69,7 @@ async fn wait_healthy(http: &reqwest::Client, addr: SocketAddr, server: &mut Chi
         {
             return;
         }
-        if let Some(status) = server.try_wait().unwrap() {
+        if let Some(status) = server.0.try_wait().unwrap() {
             panic!("the server exited during startup: {status}");
         }
         assert!(Instant::now() < deadline, "the server did not come up");
@@ -198,8 +219,7 @@ async fn every_acknowledged_message_survives_kill_9() {
     for _ in 0..KILLS {
         let uptime = rand::random_range(150..700);
         tokio::time::sleep(Duration::from_millis(uptime)).await;
-        server.kill().unwrap(); // SIGKILL
-        server.wait().unwrap();
+        server.kill();
         tokio::time::sleep(Duration::from_millis(rand::random_range(0..100))).await;
         server = start_server(dir.path(), addr);
         wait_healthy(&http, addr, &mut server).await;
@@ -266,8 +286,7 @@ async fn every_acknowledged_message_survives_kill_9() {
         let stored_ids: Vec<&str> = stored.iter().map(|(c, _)| c.as_str()).collect();
         assert_eq!(stored_ids, acked_ids, "stored in send order");
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     eprintln!(
         "{KILLS} kill -9/restart cycles, {total} acknowledged messages, all present once and in order ({:.1} s)",
         started.elapsed().as_secs_f64()

@@ -15,8 +15,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 HERE = pathlib.Path(__file__).parent
 SERIES = [
     ("chat-before.jsonl", "trustdesk", "trustdesk, before optimisations", "tab:red", "--"),
-    ("chat-after.jsonl", "trustdesk", "trustdesk, after", "tab:blue", "-"),
-    ("chat-after.jsonl", "relay", "bare tokio relay (ceiling)", "tab:green", "-"),
+    ("chat-after.jsonl", "trustdesk", "trustdesk, after 4cc9ec8", "tab:orange", "--"),
+    ("chat-final.jsonl", "trustdesk", "trustdesk, after 772765f (final)", "tab:blue", "-"),
+    ("chat-final.jsonl", "relay", "bare tokio relay (ceiling, same runs)", "tab:green", "-"),
 ]
 
 

@@ -1,5 +1,267 @@
-//! trustdesk-bench: the load tool. Its scenarios land with issue 8.
-fn main() {
-    eprintln!("trustdesk-bench: no scenarios yet (see BENCHMARKS.md)");
-    std::process::exit(2);
+//! trustdesk-bench: drives a running trustdesk server over the real
+//! protocol and prints one JSON line per scenario (or per point of a sweep)
+//! on stdout. Progress and errors go to stderr.
+//!
+//! Scenarios: `idle`, `chat` (against trustdesk or the bare `relay`, or
+//! both in the same run with `--ceiling-url`), `conversations`, and
+//! `relay`, the ceiling itself. There is no `kb-search` yet: the server has
+//! no KB search endpoint to drive.
+
+mod chat;
+mod conversations;
+mod idle;
+mod net;
+mod relay;
+mod sys;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(
+    name = "trustdesk-bench",
+    about = "Load tool for trustdesk: one JSON line per scenario."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct AgentArgs {
+    /// Agent account the bench logs in with (default: the `serve --demo` admin).
+    #[arg(long, default_value = "alice@demo.trustdesk")]
+    agent_email: String,
+    #[arg(long, default_value = "trustdesk-demo")]
+    agent_password: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Hold N authenticated, subscribed customer connections; report RSS.
+    Idle {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long, default_value_t = 1000)]
+        connections: usize,
+        /// Worker processes holding the connections (each may hold at
+        /// most ~19k: the open-files limit is 20,000).
+        #[arg(long, default_value_t = 1)]
+        shards: usize,
+        /// The server's pid, for /proc/PID/status.
+        #[arg(long)]
+        server_pid: u32,
+        /// Source addresses 127.0.0.2… to spread connections over.
+        #[arg(long, default_value_t = 8)]
+        source_ips: usize,
+    },
+    #[command(hide = true)]
+    IdleWorker {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        connections: usize,
+        #[arg(long, default_value_t = 0)]
+        source_offset: usize,
+        #[arg(long, default_value_t = 8)]
+        source_ips: usize,
+    },
+    /// Customers send to agents at an open-loop rate; delivery latency.
+    Chat {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long, value_enum, default_value = "trustdesk")]
+        target: chat::TargetKind,
+        #[arg(long, default_value_t = 1000)]
+        customers: usize,
+        #[arg(long, default_value_t = 10)]
+        agents: usize,
+        /// Offered rate, messages per second.
+        #[arg(long, default_value_t = 1000.0)]
+        rate: f64,
+        /// Several rates, one JSON line each (overrides --rate).
+        #[arg(long, value_delimiter = ',')]
+        sweep: Vec<f64>,
+        /// Seconds per point.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        /// Seconds of unrecorded load at the first rate before measuring.
+        #[arg(long, default_value_t = 3)]
+        warmup: u64,
+        #[arg(long)]
+        server_pid: u32,
+        /// A relay (`trustdesk-bench relay`) to run every point against
+        /// first: the ceiling measured in the same run.
+        #[arg(long)]
+        ceiling_url: Option<String>,
+        #[arg(long, requires = "ceiling_url")]
+        ceiling_pid: Option<u32>,
+        /// Message body size in bytes.
+        #[arg(long, default_value_t = 64)]
+        body_bytes: usize,
+        #[arg(long, default_value_t = 8)]
+        source_ips: usize,
+        #[command(flatten)]
+        agent: AgentArgs,
+    },
+    /// New conversations end to end per second (REST in, agent inbox out).
+    Conversations {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long, default_value_t = 200.0)]
+        rate: f64,
+        #[arg(long, value_delimiter = ',')]
+        sweep: Vec<f64>,
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        #[arg(long)]
+        server_pid: u32,
+        #[command(flatten)]
+        agent: AgentArgs,
+    },
+    /// The ceiling: a bare tokio WebSocket relay (no auth, no storage).
+    Relay {
+        #[arg(long, default_value = "127.0.0.1:9900")]
+        listen: SocketAddr,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Idle {
+            url,
+            connections,
+            shards,
+            server_pid,
+            source_ips,
+        } => idle::run(&url, connections, shards, server_pid, source_ips).await,
+        Command::IdleWorker {
+            url,
+            connections,
+            source_offset,
+            source_ips,
+        } => idle::worker(&url, connections, source_offset, source_ips).await,
+        Command::Relay { listen } => relay::run(listen).await,
+        Command::Conversations {
+            url,
+            rate,
+            sweep,
+            duration,
+            server_pid,
+            agent,
+        } => {
+            let endpoint = net::Endpoint::parse(&url)?;
+            let rates = if sweep.is_empty() { vec![rate] } else { sweep };
+            for (i, rate) in rates.into_iter().enumerate() {
+                let options = conversations::Options {
+                    rate,
+                    duration: Duration::from_secs(duration),
+                    pid: server_pid,
+                    agent_email: agent.agent_email.clone(),
+                    agent_password: agent.agent_password.clone(),
+                };
+                conversations::run(&endpoint, &options, i as u32).await?;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Ok(())
+        }
+        Command::Chat {
+            url,
+            target,
+            customers,
+            agents,
+            rate,
+            sweep,
+            duration,
+            warmup,
+            server_pid,
+            ceiling_url,
+            ceiling_pid,
+            body_bytes,
+            source_ips,
+            agent,
+        } => {
+            let options = chat::Options {
+                customers,
+                agents,
+                body_bytes,
+                source_ips,
+                agent_email: agent.agent_email,
+                agent_password: agent.agent_password,
+            };
+            let epoch = Instant::now();
+            let endpoint = net::Endpoint::parse(&url)?;
+            eprintln!("connecting {customers} customers and {agents} agents to {url}");
+            let main =
+                chat::Target::connect(target, &endpoint, server_pid, &options, epoch).await?;
+            let ceiling = match ceiling_url {
+                Some(c) => {
+                    let pid =
+                        ceiling_pid.ok_or_else(|| anyhow::anyhow!("--ceiling-pid is required"))?;
+                    eprintln!("connecting the same load to the ceiling at {c}");
+                    let endpoint = net::Endpoint::parse(&c)?;
+                    Some(
+                        chat::Target::connect(
+                            chat::TargetKind::Relay,
+                            &endpoint,
+                            pid,
+                            &options,
+                            epoch,
+                        )
+                        .await?,
+                    )
+                }
+                None => None,
+            };
+            let rates = if sweep.is_empty() { vec![rate] } else { sweep };
+            let mut phase = 1;
+            if warmup > 0 {
+                eprintln!("warming up for {warmup} s at {} msg/s", rates[0]);
+                if let Some(c) = &ceiling {
+                    c.run_point(rates[0], Duration::from_secs(warmup), phase)
+                        .await?;
+                }
+                main.run_point(rates[0], Duration::from_secs(warmup), phase + 1)
+                    .await?;
+                phase += 2;
+            }
+            for rate in rates {
+                let d = Duration::from_secs(duration);
+                let ceiling_point = match &ceiling {
+                    Some(c) => {
+                        let p = c.run_point(rate, d, phase).await?;
+                        println!("{}", p.json);
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        Some(p)
+                    }
+                    None => None,
+                };
+                let mut p = main.run_point(rate, d, phase + 1).await?;
+                if let Some(c) = ceiling_point {
+                    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+                    p.json["ratio_to_ceiling"] =
+                        round(p.achieved_msg_s / c.achieved_msg_s.max(1e-9)).into();
+                    p.json["ceiling_achieved_msg_s"] = c.json["achieved_msg_s"].clone();
+                    p.json["ceiling_p99_ms"] = c.json["p99_ms"].clone();
+                    p.json["ceiling_cpu_us_per_msg"] = c.json["server_cpu_us_per_msg"].clone();
+                    p.json["cpu_ratio_to_ceiling"] =
+                        round(p.cpu_us_per_msg / c.cpu_us_per_msg.max(1e-9)).into();
+                }
+                println!("{}", p.json);
+                phase += 2;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Ok(())
+        }
+    }
 }

@@ -207,17 +207,6 @@ macro_rules! define_ops {
             row.as_ref().map(rows::conversation).transpose()?.ok_or(StoreError::NotFound)
         }
 
-        /// The conversation row, locked for the rest of the transaction
-        /// where the backend needs a lock to serialise appends.
-        async fn lock_conversation(conn: &mut $conn, id: ConversationId) -> Result<Conversation> {
-            let sql = sqlx::AssertSqlSafe(format!(
-                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1{}",
-                $lock
-            ));
-            let row = sqlx::query(sql).bind(id.to_string()).fetch_optional(&mut *conn).await?;
-            row.as_ref().map(rows::conversation).transpose()?.ok_or(StoreError::NotFound)
-        }
-
         async fn write_conversation_state(conn: &mut $conn, c: &Conversation) -> Result<()> {
             sqlx::query(
                 "UPDATE conversations SET category = $1, language = $2, priority = $3, \
@@ -278,11 +267,37 @@ macro_rules! define_ops {
             row.as_ref().map(rows::event).transpose()
         }
 
+        /// The conversation row, locked for the rest of the transaction
+        /// where the backend needs a lock to serialise appends, and whether
+        /// an event with this
+        /// client message id exists, in one statement: each statement is a
+        /// round trip to the database, and the duplicate is the rare case.
+        async fn lock_conversation_and_probe(
+            conn: &mut $conn,
+            id: ConversationId,
+            client_msg_id: Option<&str>,
+        ) -> Result<(Conversation, bool)> {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {CONVERSATION_COLUMNS}, \
+                 (SELECT e.seq FROM events e WHERE e.conversation_id = $1 AND e.client_msg_id = $2) \
+                 AS duplicate_seq FROM conversations WHERE id = $1{}",
+                $lock
+            ));
+            let row = sqlx::query(sql)
+                .bind(id.to_string())
+                .bind(client_msg_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            let row = row.ok_or(StoreError::NotFound)?;
+            Ok((rows::conversation(&row)?, row.opt_int("duplicate_seq")?.is_some()))
+        }
+
         pub(crate) async fn append_event(conn: &mut $conn, new: NewEvent) -> Result<Appended> {
-            let conversation = lock_conversation(conn, new.conversation_id).await?;
+            let (conversation, seen) =
+                lock_conversation_and_probe(conn, new.conversation_id, new.client_msg_id.as_deref()).await?;
             let existing = match &new.client_msg_id {
-                Some(id) => event_by_client_id(conn, new.conversation_id, id).await?,
-                None => None,
+                Some(id) if seen => event_by_client_id(conn, new.conversation_id, id).await?,
+                _ => None,
             };
             match plan_append(conversation.clone(), existing, new)? {
                 AppendPlan::Duplicate(event) => Ok(Appended { event, conversation, duplicate: true }),

@@ -89,6 +89,10 @@ impl SqliteStore {
             .await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(options.readers.max(1))
+            // A local file does not go stale like a network connection;
+            // the ping on acquire was one more round trip to the SQLite
+            // thread on every read (sqlx still pings on release).
+            .test_before_acquire(false)
             .connect_with(base.read_only(true))
             .await?;
         let (jobs, queue) = mpsc::channel(options.max_batch * 4);
@@ -155,31 +159,45 @@ async fn run_writer(
 
 async fn commit_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>) {
     let size = batch.len();
-    if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
+    // Every statement is a round trip to sqlx's SQLite thread (two context
+    // switches), so the transaction and savepoint bookkeeping is merged
+    // into as few trips as possible: BEGIN with the first savepoint, each
+    // job's RELEASE with the next job's SAVEPOINT, the last RELEASE with
+    // COMMIT. A job that failed is rolled back to its savepoint alone.
+    if let Err(e) = sqlx::raw_sql("BEGIN IMMEDIATE; SAVEPOINT job")
+        .execute(&mut *conn)
+        .await
+    {
         tracing::error!(error = %e, batch = size, "sqlite writer could not begin a transaction");
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
         // Dropping the jobs drops their reply channels: each caller gets an
         // error and nothing was written.
         batch.clear();
         return;
     }
     let mut replies = Vec::with_capacity(size);
-    for job in batch.drain(..) {
-        let savepoint = sqlx::query("SAVEPOINT job").execute(&mut *conn).await;
+    let mut jobs = batch.drain(..).peekable();
+    let mut outcome: Result<(), sqlx::Error> = Ok(());
+    while let Some(job) = jobs.next() {
         let (ok, reply) = job(conn).await;
-        if savepoint.is_ok() {
-            let end = if ok {
-                "RELEASE job"
-            } else {
-                "ROLLBACK TO job; RELEASE job"
-            };
-            if let Err(e) = sqlx::raw_sql(end).execute(&mut *conn).await {
-                tracing::error!(error = %e, "sqlite writer savepoint failed");
-            }
-        }
         replies.push(reply);
+        let end = match (ok, jobs.peek().is_none()) {
+            (true, false) => "RELEASE job; SAVEPOINT job",
+            (false, false) => "ROLLBACK TO job; RELEASE job; SAVEPOINT job",
+            (true, true) => "RELEASE job; COMMIT",
+            (false, true) => "ROLLBACK TO job; RELEASE job; COMMIT",
+        };
+        if let Err(e) = sqlx::raw_sql(end).execute(&mut *conn).await {
+            // Without its savepoint a failed job could not be undone alone:
+            // the whole batch fails, and the jobs not run yet are dropped
+            // (their callers get an error, nothing of theirs was written).
+            outcome = Err(e);
+            break;
+        }
     }
-    match sqlx::query("COMMIT").execute(&mut *conn).await {
-        Ok(_) => replies.into_iter().for_each(|reply| reply(None)),
+    drop(jobs);
+    match outcome {
+        Ok(()) => replies.into_iter().for_each(|reply| reply(None)),
         Err(e) => {
             tracing::error!(error = %e, batch = size, "sqlite commit failed");
             let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;

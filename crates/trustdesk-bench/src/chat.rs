@@ -1,0 +1,375 @@
+//! The chat scenario, shared by both targets: C customers each with a
+//! conversation, A agents subscribed to them (conversation i goes to agent
+//! i mod A), open-loop sends at a target rate.
+//!
+//! Every send is scheduled by the clock (customer i of n sends at
+//! `start + (i/n + k) * n/R`) and never waits for an answer. Its intended
+//! send time travels in the `client_msg_id`, and the agent that receives
+//! the `event` records `now - intended`: the bench's own lateness and any
+//! back-pressure on the socket are inside the figure, not hidden
+//! (no coordinated omission). The lateness is also reported on its own.
+
+use crate::net::{self, Endpoint, Ws};
+use crate::sys;
+use anyhow::{Context, Result};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TargetKind {
+    /// The trustdesk server (REST sessions, authenticated WebSockets).
+    Trustdesk,
+    /// The bare relay of `trustdesk-bench relay`.
+    Relay,
+}
+
+impl TargetKind {
+    fn label(self) -> &'static str {
+        match self {
+            TargetKind::Trustdesk => "trustdesk",
+            TargetKind::Relay => "relay",
+        }
+    }
+}
+
+pub struct Options {
+    pub customers: usize,
+    pub agents: usize,
+    pub body_bytes: usize,
+    pub source_ips: usize,
+    pub agent_email: String,
+    pub agent_password: String,
+}
+
+/// What every reader task updates.
+struct Shared {
+    epoch: Instant,
+    /// Only events of the current point are counted.
+    phase: AtomicU32,
+    delivered: AtomicU64,
+    last_delivery_us: AtomicU64,
+    latencies_us: Mutex<Vec<u64>>,
+    acks: AtomicU64,
+    error_frames: AtomicU64,
+    disconnects: AtomicU64,
+}
+
+impl Shared {
+    fn now_us(&self) -> u64 {
+        self.epoch.elapsed().as_micros() as u64
+    }
+}
+
+struct Customer {
+    sink: Arc<tokio::sync::Mutex<SplitSink<Ws, Message>>>,
+    conversation_id: Arc<str>,
+}
+
+/// A target with its connections open and its readers running.
+pub struct Target {
+    kind: TargetKind,
+    pid: u32,
+    customers: Vec<Customer>,
+    shared: Arc<Shared>,
+    body: Arc<str>,
+}
+
+pub struct Point {
+    pub json: Value,
+    pub achieved_msg_s: f64,
+    pub cpu_us_per_msg: f64,
+}
+
+impl Target {
+    pub async fn connect(
+        kind: TargetKind,
+        endpoint: &Endpoint,
+        pid: u32,
+        options: &Options,
+        epoch: Instant,
+    ) -> Result<Self> {
+        let shared = Arc::new(Shared {
+            epoch,
+            phase: AtomicU32::new(0),
+            delivered: AtomicU64::new(0),
+            last_delivery_us: AtomicU64::new(0),
+            latencies_us: Mutex::new(Vec::new()),
+            acks: AtomicU64::new(0),
+            error_frames: AtomicU64::new(0),
+            disconnects: AtomicU64::new(0),
+        });
+        let c = options.customers;
+        let a = options.agents.max(1);
+        // Tokens and conversations.
+        let (customer_tokens, conversations, agent_tokens) = match kind {
+            TargetKind::Relay => (
+                vec!["relay".to_owned(); c],
+                (0..c).map(|i| format!("relay-{i}")).collect::<Vec<_>>(),
+                vec!["relay".to_owned(); a],
+            ),
+            TargetKind::Trustdesk => {
+                let http = net::http_client()?;
+                let created: Vec<Result<(String, String)>> = futures_util::stream::iter(0..c)
+                    .map(|_| net::customer_with_conversation(&http, endpoint))
+                    .buffered(32)
+                    .collect()
+                    .await;
+                let mut tokens = Vec::with_capacity(c);
+                let mut ids = Vec::with_capacity(c);
+                for r in created {
+                    let (t, id) = r.context("creating a customer with a conversation")?;
+                    tokens.push(t);
+                    ids.push(id);
+                }
+                let mut agents = Vec::with_capacity(a);
+                for _ in 0..a {
+                    agents.push(
+                        net::agent_login(
+                            &http,
+                            endpoint,
+                            &options.agent_email,
+                            &options.agent_password,
+                        )
+                        .await
+                        .context(
+                            "agent login (serve --demo, or pass --agent-email/--agent-password)",
+                        )?,
+                    );
+                }
+                (tokens, ids, agents)
+            }
+        };
+        // Agents first, each subscribed to its share of the conversations.
+        for (j, token) in agent_tokens.iter().enumerate() {
+            let mut ws = net::open(endpoint, net::source_ip(j, options.source_ips), token).await?;
+            for id in conversations.iter().skip(j).step_by(a) {
+                net::subscribe(&mut ws, id).await?;
+            }
+            let (_sink, stream) = ws.split();
+            tokio::spawn(agent_reader(stream, shared.clone(), _sink));
+        }
+        let mut customers = Vec::with_capacity(c);
+        let opened: Vec<Result<Ws>> = futures_util::stream::iter(0..c)
+            .map(|i| {
+                let token = customer_tokens[i].clone();
+                let id = conversations[i].clone();
+                let endpoint = endpoint.clone();
+                let src = net::source_ip(a + i, options.source_ips);
+                async move {
+                    let mut ws = net::open(&endpoint, src, &token).await?;
+                    net::subscribe(&mut ws, &id).await?;
+                    Ok(ws)
+                }
+            })
+            .buffered(64)
+            .collect()
+            .await;
+        for (i, ws) in opened.into_iter().enumerate() {
+            let (sink, stream) = ws?.split();
+            tokio::spawn(customer_reader(stream, shared.clone()));
+            customers.push(Customer {
+                sink: Arc::new(tokio::sync::Mutex::new(sink)),
+                conversation_id: conversations[i].clone().into(),
+            });
+        }
+        Ok(Self {
+            kind,
+            pid,
+            customers,
+            shared,
+            body: "x".repeat(options.body_bytes.max(1)).into(),
+        })
+    }
+
+    /// Runs one point at `rate` msg/s for `duration`; returns its JSON line.
+    pub async fn run_point(&self, rate: f64, duration: Duration, phase: u32) -> Result<Point> {
+        let shared = &self.shared;
+        shared.phase.store(phase, Ordering::SeqCst);
+        shared.delivered.store(0, Ordering::SeqCst);
+        shared.last_delivery_us.store(0, Ordering::SeqCst);
+        shared.latencies_us.lock().expect("lock").clear();
+        let acks0 = shared.acks.load(Ordering::SeqCst);
+        let errors0 = shared.error_frames.load(Ordering::SeqCst);
+        let disconnects0 = shared.disconnects.load(Ordering::SeqCst);
+
+        let n = self.customers.len();
+        let interval = Duration::from_secs_f64(n as f64 / rate);
+        let cpu0 = sys::cpu_us(self.pid)?;
+        let start = Instant::now() + Duration::from_millis(20);
+        let end = start + duration;
+        let mut writers = Vec::with_capacity(n);
+        for (i, customer) in self.customers.iter().enumerate() {
+            let sink = customer.sink.clone();
+            let conversation = customer.conversation_id.clone();
+            let body = self.body.clone();
+            let shared = shared.clone();
+            let offset = interval.mul_f64(i as f64 / n as f64);
+            writers.push(tokio::spawn(async move {
+                let mut lateness = Vec::new();
+                let mut sent = 0u64;
+                let mut failed = 0u64;
+                let mut k = 0u32;
+                loop {
+                    let intended = start + offset + interval * k;
+                    if intended >= end {
+                        break;
+                    }
+                    tokio::time::sleep_until(intended.into()).await;
+                    let now = Instant::now();
+                    lateness.push(now.duration_since(intended).as_micros() as u64);
+                    let intended_us = intended.duration_since(shared.epoch).as_micros() as u64;
+                    let frame = format!(
+                        r#"{{"type":"send","conversation_id":"{conversation}","client_msg_id":"b{phase}-{intended_us}-{i}-{k}","body":"{body}"}}"#
+                    );
+                    if sink.lock().await.send(Message::Text(frame.into())).await.is_ok() {
+                        sent += 1;
+                    } else {
+                        failed += 1;
+                    }
+                    k += 1;
+                }
+                (lateness, sent, failed)
+            }));
+        }
+        let mut lateness = Vec::new();
+        let mut sent = 0;
+        let mut failed = 0;
+        for w in writers {
+            let (l, s, f) = w.await?;
+            lateness.extend(l);
+            sent += s;
+            failed += f;
+        }
+        // Drain: wait for what is in flight (at most 5 s).
+        let drain_until = Instant::now() + Duration::from_secs(5);
+        while shared.delivered.load(Ordering::SeqCst) < sent && Instant::now() < drain_until {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        if self.kind == TargetKind::Trustdesk {
+            while shared.acks.load(Ordering::SeqCst) - acks0 < sent && Instant::now() < drain_until
+            {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+        let cpu1 = sys::cpu_us(self.pid)?;
+        shared.phase.store(u32::MAX, Ordering::SeqCst);
+
+        let mut latencies = std::mem::take(&mut *shared.latencies_us.lock().expect("lock"));
+        latencies.sort_unstable();
+        lateness.sort_unstable();
+        let delivered = latencies.len() as u64;
+        let start_us = start.duration_since(shared.epoch).as_micros() as u64;
+        let last_us = shared.last_delivery_us.load(Ordering::SeqCst);
+        let span_s = (last_us.saturating_sub(start_us) as f64 / 1e6).max(duration.as_secs_f64());
+        let achieved = delivered as f64 / span_s;
+        let acks = shared.acks.load(Ordering::SeqCst) - acks0;
+        let error_frames = shared.error_frames.load(Ordering::SeqCst) - errors0;
+        let disconnects = shared.disconnects.load(Ordering::SeqCst) - disconnects0;
+        let lost = sent.saturating_sub(delivered);
+        let cpu_per_msg = if delivered > 0 {
+            (cpu1 - cpu0) as f64 / delivered as f64
+        } else {
+            0.0
+        };
+        let json = json!({
+            "scenario": "chat",
+            "target": self.kind.label(),
+            "customers": n,
+            "offered_msg_s": rate,
+            "duration_s": duration.as_secs_f64(),
+            "sent": sent,
+            "delivered": delivered,
+            "acked": if self.kind == TargetKind::Trustdesk { json!(acks) } else { Value::Null },
+            "achieved_msg_s": (achieved * 10.0).round() / 10.0,
+            "p50_ms": sys::ms(sys::percentile(&latencies, 50.0)),
+            "p90_ms": sys::ms(sys::percentile(&latencies, 90.0)),
+            "p99_ms": sys::ms(sys::percentile(&latencies, 99.0)),
+            "max_ms": sys::ms(latencies.last().copied().unwrap_or(0)),
+            "errors": error_frames + failed + lost + disconnects,
+            "lost": lost,
+            "server_cpu_us_per_msg": (cpu_per_msg * 10.0).round() / 10.0,
+            "bench_lateness_p99_ms": sys::ms(sys::percentile(&lateness, 99.0)),
+            "bench_lateness_max_ms": sys::ms(lateness.last().copied().unwrap_or(0)),
+        });
+        Ok(Point {
+            json,
+            achieved_msg_s: achieved,
+            cpu_us_per_msg: cpu_per_msg,
+        })
+    }
+}
+
+/// Parses `b{phase}-{intended_us}-…`.
+fn parse_id(id: &str) -> Option<(u32, u64)> {
+    let rest = id.strip_prefix('b')?;
+    let mut parts = rest.split('-');
+    let phase = parts.next()?.parse().ok()?;
+    let intended = parts.next()?.parse().ok()?;
+    Some((phase, intended))
+}
+
+async fn agent_reader(
+    mut stream: SplitStream<Ws>,
+    shared: Arc<Shared>,
+    // Kept alive so the socket stays open (and pongs can be written).
+    _sink: SplitSink<Ws, Message>,
+) {
+    while let Some(message) = stream.next().await {
+        match message {
+            Ok(Message::Text(text)) => {
+                // Agents send nothing, so every frame with one of our
+                // client message ids is an event delivery.
+                let Some((phase, intended)) =
+                    net::string_field(&text, "client_msg_id").and_then(parse_id)
+                else {
+                    if text.contains(r#""type":"error""#) {
+                        shared.error_frames.fetch_add(1, Ordering::Relaxed);
+                    }
+                    continue;
+                };
+                if phase != shared.phase.load(Ordering::Relaxed) {
+                    continue;
+                }
+                let now = shared.now_us();
+                shared
+                    .latencies_us
+                    .lock()
+                    .expect("lock")
+                    .push(now.saturating_sub(intended));
+                shared.delivered.fetch_add(1, Ordering::Relaxed);
+                shared.last_delivery_us.fetch_max(now, Ordering::Relaxed);
+            }
+            Ok(Message::Close(_)) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    shared.disconnects.fetch_add(1, Ordering::Relaxed);
+}
+
+async fn customer_reader(mut stream: SplitStream<Ws>, shared: Arc<Shared>) {
+    while let Some(message) = stream.next().await {
+        match message {
+            Ok(Message::Text(text)) => {
+                if text.contains(r#""type":"ack""#) {
+                    shared.acks.fetch_add(1, Ordering::Relaxed);
+                } else if text.contains(r#""type":"error""#)
+                    && shared.error_frames.fetch_add(1, Ordering::Relaxed) < 5
+                {
+                    eprintln!("error frame: {text}");
+                }
+            }
+            Ok(Message::Close(frame)) => {
+                eprintln!("customer socket closed: {frame:?}");
+                break;
+            }
+            Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    shared.disconnects.fetch_add(1, Ordering::Relaxed);
+}

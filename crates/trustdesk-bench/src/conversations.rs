@@ -1,0 +1,137 @@
+//! New conversations end to end: open-loop arrivals, each creates a
+//! customer session and opens a conversation with a first message over
+//! REST; the figure is the time from the intended arrival to the first
+//! `conversation` frame for it in an agent's inbox (`subscribe_inbox`).
+//! The conversation's subject carries the intended time.
+
+use crate::net::{self, Endpoint};
+use crate::sys;
+use anyhow::Result;
+use futures_util::StreamExt;
+use serde_json::json;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+pub struct Options {
+    pub rate: f64,
+    pub duration: Duration,
+    pub pid: u32,
+    pub agent_email: String,
+    pub agent_password: String,
+}
+
+pub async fn run(endpoint: &Endpoint, o: &Options, phase: u32) -> Result<()> {
+    let epoch = Instant::now();
+    let http = net::http_client()?;
+    let token = net::agent_login(&http, endpoint, &o.agent_email, &o.agent_password).await?;
+    let mut ws = net::open(endpoint, net::source_ip(0, 1), &token).await?;
+    net::send_json(&mut ws, &json!({"type": "subscribe_inbox"})).await?;
+    net::expect(&mut ws, "inbox_subscribed").await?;
+    let prefix = format!("bench-{phase}-");
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
+    let reader_prefix = prefix.clone();
+    let reader = tokio::spawn(async move {
+        let mut seen = HashSet::new();
+        while let Some(Ok(message)) = ws.next().await {
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let Some(subject) = net::string_field(&text, "subject") else {
+                continue;
+            };
+            let Some(rest) = subject.strip_prefix(reader_prefix.as_str()) else {
+                continue;
+            };
+            let Some(intended) = rest.split('-').next().and_then(|s| s.parse::<u64>().ok()) else {
+                continue;
+            };
+            if seen.insert(rest.to_owned()) {
+                let now = epoch.elapsed().as_micros() as u64;
+                let _ = done_tx.send(now.saturating_sub(intended));
+            }
+        }
+    });
+
+    let errors = Arc::new(AtomicU64::new(0));
+    let interval = Duration::from_secs_f64(1.0 / o.rate);
+    let cpu0 = sys::cpu_us(o.pid)?;
+    let start = Instant::now() + Duration::from_millis(20);
+    let end = start + o.duration;
+    let mut lateness = Vec::new();
+    let mut sent = 0u64;
+    let mut k = 0u32;
+    loop {
+        let intended = start + interval * k;
+        if intended >= end {
+            break;
+        }
+        tokio::time::sleep_until(intended.into()).await;
+        lateness.push(intended.elapsed().as_micros() as u64);
+        let intended_us = intended.duration_since(epoch).as_micros() as u64;
+        let subject = format!("{prefix}{intended_us}-{k}");
+        let http = http.clone();
+        let endpoint = endpoint.clone();
+        let errors = errors.clone();
+        tokio::spawn(async move {
+            let result = async {
+                let token = net::customer_session(&http, &endpoint).await?;
+                net::open_conversation(
+                    &http,
+                    &endpoint,
+                    &token,
+                    &subject,
+                    "I need help with a deposit",
+                )
+                .await
+            }
+            .await;
+            if let Err(e) = result
+                && errors.fetch_add(1, Ordering::Relaxed) < 5
+            {
+                eprintln!("conversation failed: {e:#}");
+            }
+        });
+        sent += 1;
+        k += 1;
+    }
+    let mut latencies = Vec::new();
+    let drain_until = Instant::now() + Duration::from_secs(10);
+    while (latencies.len() as u64) < sent {
+        match tokio::time::timeout_at(drain_until.into(), done_rx.recv()).await {
+            Ok(Some(l)) => latencies.push(l),
+            _ => break,
+        }
+    }
+    let finished = Instant::now();
+    let cpu1 = sys::cpu_us(o.pid)?;
+    reader.abort();
+    latencies.sort_unstable();
+    lateness.sort_unstable();
+    let span = finished
+        .duration_since(start)
+        .as_secs_f64()
+        .max(o.duration.as_secs_f64());
+    let delivered = latencies.len() as u64;
+    println!(
+        "{}",
+        json!({
+            "scenario": "conversations",
+            "offered_per_s": o.rate,
+            "duration_s": o.duration.as_secs_f64(),
+            "started": sent,
+            "delivered": delivered,
+            "achieved_per_s": (delivered as f64 / span * 10.0).round() / 10.0,
+            "p50_ms": sys::ms(sys::percentile(&latencies, 50.0)),
+            "p90_ms": sys::ms(sys::percentile(&latencies, 90.0)),
+            "p99_ms": sys::ms(sys::percentile(&latencies, 99.0)),
+            "max_ms": sys::ms(latencies.last().copied().unwrap_or(0)),
+            "errors": errors.load(Ordering::Relaxed) + sent.saturating_sub(delivered),
+            "server_cpu_us_per_conversation": if delivered > 0 { ((cpu1 - cpu0) as f64 / delivered as f64).round() } else { 0.0 },
+            "bench_lateness_p99_ms": sys::ms(sys::percentile(&lateness, 99.0)),
+        })
+    );
+    Ok(())
+}

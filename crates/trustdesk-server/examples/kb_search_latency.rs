@@ -3,8 +3,10 @@
 //!
 //!     cargo run --release -p trustdesk-server --example kb_search_latency -- [ARTICLES] [ROUNDS]
 //!
-//! Prints one JSON line: articles, queries, p50/p90/p99/max in ms, q/s on
-//! one thread, and hit@3 of the question set over the enlarged index.
+//! Prints one JSON line: articles, queries, p50/p90/p99/max in ms and q/s
+//! on one thread. (Relevance, hit@3, is measured on the real starter KB by
+//! the test suite: the generated filler here is stitched from the same
+//! articles and would crowd out the originals.)
 
 use std::time::Instant;
 use trustdesk_core::kb::{Article, ArticleDraft};
@@ -87,27 +89,20 @@ fn main() {
     index.rebuild(&articles).expect("rebuild");
     let index_ms = t.elapsed().as_secs_f64() * 1000.0;
 
-    let questions: Vec<(Language, Vec<&str>, &str)> = include_str!("../../../kb/questions.tsv")
+    let questions: Vec<(Language, &str)> = include_str!("../../../kb/questions.tsv")
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|l| {
             let mut p = l.splitn(3, '\t');
             let locale = p.next().unwrap().parse().unwrap();
-            let expected = p.next().unwrap().split('|').collect();
-            (locale, expected, p.next().unwrap())
+            let _expected = p.next();
+            (locale, p.next().unwrap())
         })
         .collect();
-    let mut hit = 0;
-    for (locale, expected, q) in &questions {
-        let res = index.search(q, Some(*locale), 3).expect("search");
-        if res.iter().any(|h| expected.contains(&h.slug.as_str())) {
-            hit += 1;
-        }
-    }
     let mut lat = Vec::with_capacity(questions.len() * rounds);
     let start = Instant::now();
     for _ in 0..rounds {
-        for (locale, _, q) in &questions {
+        for (locale, q) in &questions {
             let t = Instant::now();
             let res = index.search(q, Some(*locale), 5).expect("search");
             std::hint::black_box(res);
@@ -118,7 +113,7 @@ fn main() {
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize];
     println!(
-        "{{\"scenario\":\"kb-search-inproc\",\"articles\":{},\"index_ms\":{:.0},\"queries\":{},\"p50_ms\":{:.3},\"p90_ms\":{:.3},\"p99_ms\":{:.3},\"max_ms\":{:.3},\"qps_one_thread\":{:.0},\"hit_at_3\":{:.3}}}",
+        "{{\"scenario\":\"kb-search-inproc\",\"articles\":{},\"index_ms\":{:.0},\"queries\":{},\"p50_ms\":{:.3},\"p90_ms\":{:.3},\"p99_ms\":{:.3},\"max_ms\":{:.3},\"qps_one_thread\":{:.0}}}",
         articles.len(),
         index_ms,
         lat.len(),
@@ -127,6 +122,5 @@ fn main() {
         pct(0.99),
         lat.last().copied().unwrap_or(0.0),
         lat.len() as f64 / elapsed,
-        f64::from(hit) / questions.len() as f64
     );
 }

@@ -5,7 +5,7 @@ use crate::auth::{AgentAuth, password, token};
 use crate::bus::{BusMessage, Topic};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query, conversation_id};
-use crate::http::views::{ConversationPage, History, Posted};
+use crate::http::views::{ConversationPage, History, HistoryQuery, Posted};
 use crate::http::widget::PostMessage;
 use crate::services::conversations::Post;
 use crate::state::AppState;
@@ -239,13 +239,6 @@ async fn list(
     }))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct HistoryQuery {
-    since: Option<i64>,
-    limit: Option<u32>,
-}
-
 /// A conversation with its customer and every event, internal notes included.
 #[utoipa::path(get, path = "/v1/agent/conversations/{id}", tag = "agent", security(("bearer" = [])), params(("id" = String, Path), HistoryQuery),
     responses((status = 200, body = History), (status = 404, body = crate::error::ErrorBody)))]
@@ -285,17 +278,7 @@ async fn reply(
     Path(id): Path<String>,
     Json(req): Json<PostMessage>,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
-    let post = Post {
-        client_msg_id: req.client_msg_id,
-        body: req.body,
-        internal: false,
-    };
-    Ok(Posted::response(
-        state
-            .conversations
-            .post(&auth.0, conversation_id(&id)?, post)
-            .await?,
-    ))
+    post_as_agent(&state, &auth, &id, req, false).await
 }
 
 /// Adds an internal note: visible to the team, never to the customer.
@@ -307,15 +290,25 @@ async fn note(
     Path(id): Path<String>,
     Json(req): Json<PostMessage>,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
+    post_as_agent(&state, &auth, &id, req, true).await
+}
+
+async fn post_as_agent(
+    state: &AppState,
+    auth: &AgentAuth,
+    id: &str,
+    req: PostMessage,
+    internal: bool,
+) -> ApiResult<(StatusCode, Json<Posted>)> {
     let post = Post {
         client_msg_id: req.client_msg_id,
         body: req.body,
-        internal: true,
+        internal,
     };
     Ok(Posted::response(
         state
             .conversations
-            .post(&auth.0, conversation_id(&id)?, post)
+            .post(&auth.0, conversation_id(id)?, post)
             .await?,
     ))
 }

@@ -2,7 +2,7 @@
 
 use crate::http::extract::Json;
 use axum::http::StatusCode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use trustdesk_core::{Conversation, Customer, Event};
 use trustdesk_store::Appended;
 
@@ -69,4 +69,14 @@ impl Posted {
             }),
         )
     }
+}
+
+/// `?since=&limit=` of the conversation views.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// Only events after this seq (default 0: from the start).
+    pub since: Option<i64>,
+    /// At most this many events (default and maximum 500).
+    pub limit: Option<u32>,
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use trustdesk_core::{Customer, CustomerId, Language, SessionId, Timestamp, validate};
 use trustdesk_store::{ConversationFilter, Principal, Session, VerifiedProfile};
 
-use super::views::{ConversationPage, Created, History, Posted};
+use super::views::{ConversationPage, Created, History, HistoryQuery, Posted};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -191,15 +191,6 @@ async fn open(
         StatusCode::CREATED
     };
     Ok((status, Json(created.into())))
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct HistoryQuery {
-    /// Only events after this seq (default 0: from the start).
-    since: Option<i64>,
-    /// At most this many events (default and maximum 500).
-    limit: Option<u32>,
 }
 
 /// A conversation with its public events.

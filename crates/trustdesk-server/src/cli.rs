@@ -50,6 +50,18 @@ pub enum Command {
         #[command(subcommand)]
         command: GuardCommand,
     },
+    /// The hash-chained audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Checks the whole chain: exits non-zero at the first edited, removed
+    /// or reordered entry.
+    Verify(StoreArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -154,6 +166,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = app::open_store(&config).await?;
             println!("database is up to date ({})", store.backend());
             Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify(store),
+        } => {
+            let config = Config::load(cli.config.as_deref(), &overrides(&store, None))?;
+            crate::init_tracing(config.log.json);
+            let store = app::open_store(&config).await?;
+            let entries = store
+                .list_audit()
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot read the audit log: {e}"))?;
+            match trustdesk_core::audit::verify(&entries) {
+                Ok(()) => {
+                    println!("audit log intact: {} entries", entries.len());
+                    Ok(())
+                }
+                Err(b) => bail!("audit log broken: {b}"),
+            }
         }
         Command::Classify => {
             each_line(|line| serde_json::to_string(&trustdesk_core::triage::classify(line)))

@@ -224,6 +224,7 @@ fn post(body: &str, internal: bool) -> Post {
         client_msg_id: None,
         body: body.into(),
         internal,
+        guard_override: None,
     }
 }
 

@@ -161,6 +161,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     async fn anti_phishing_code(&self, customer: CustomerId) -> Result<Option<String>>;
 
+    // --- audit log ----------------------------------------------------------
+    async fn append_audit(&self, entry: &NewAudit) -> Result<trustdesk_core::audit::AuditEntry>;
+    /// The whole chain, in order.
+    async fn list_audit(&self) -> Result<Vec<trustdesk_core::audit::AuditEntry>>;
+
     // --- reporting -------------------------------------------------------
     async fn bot_outcomes(&self) -> Result<BotOutcomes>;
 }

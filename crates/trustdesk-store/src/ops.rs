@@ -570,6 +570,53 @@ macro_rules! define_ops {
             row.map(|r| r.text("anti_phishing_code")).transpose()
         }
 
+        /// Appends to the hash chain. The last entry is read (and, on
+        /// PostgreSQL, locked) in the same transaction; two writers racing
+        /// for the same seq collide on the primary key instead of forking.
+        pub(crate) async fn append_audit(conn: &mut $conn, new: &crate::NewAudit) -> Result<trustdesk_core::audit::AuditEntry> {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1{}",
+                $lock
+            ));
+            let last = sqlx::query(sql).fetch_optional(&mut *conn).await?;
+            let last = last.as_ref().map(rows::audit).transpose()?;
+            let (seq, prev_hash) = match last {
+                Some(e) => (e.seq + 1, e.hash),
+                None => (1, trustdesk_core::audit::GENESIS.to_owned()),
+            };
+            let hash = trustdesk_core::audit::entry_hash(&prev_hash, seq, new.at, &new.actor, &new.action, &new.subject, &new.detail);
+            sqlx::query(
+                "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(seq)
+            .bind(new.at.0)
+            .bind(&new.actor)
+            .bind(&new.action)
+            .bind(&new.subject)
+            .bind(&new.detail)
+            .bind(&prev_hash)
+            .bind(&hash)
+            .execute(&mut *conn)
+            .await?;
+            Ok(trustdesk_core::audit::AuditEntry {
+                seq,
+                at: new.at,
+                actor: new.actor.clone(),
+                action: new.action.clone(),
+                subject: new.subject.clone(),
+                detail: new.detail.clone(),
+                prev_hash,
+                hash,
+            })
+        }
+
+        pub(crate) async fn list_audit(conn: &mut $conn) -> Result<Vec<trustdesk_core::audit::AuditEntry>> {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq"));
+            let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
+            rows.iter().map(rows::audit).collect()
+        }
+
         pub(crate) async fn events(
             conn: &mut $conn,
             conversation: ConversationId,

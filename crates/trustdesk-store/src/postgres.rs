@@ -222,4 +222,15 @@ impl Store for PgStore {
     async fn anti_phishing_code(&self, customer: CustomerId) -> Result<Option<String>> {
         read!(self, anti_phishing_code(customer))
     }
+
+    async fn append_audit(
+        &self,
+        entry: &crate::NewAudit,
+    ) -> Result<trustdesk_core::audit::AuditEntry> {
+        write!(self, append_audit(entry))
+    }
+
+    async fn list_audit(&self) -> Result<Vec<trustdesk_core::audit::AuditEntry>> {
+        read!(self, list_audit())
+    }
 }

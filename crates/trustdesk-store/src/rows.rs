@@ -225,3 +225,18 @@ pub(crate) fn channel<R: RowExt>(r: &R) -> Result<crate::OfficialChannel> {
         created_at: Timestamp(r.int("created_at")?),
     })
 }
+
+pub(crate) const AUDIT_COLUMNS: &str = "seq, at, actor, action, subject, detail, prev_hash, hash";
+
+pub(crate) fn audit<R: RowExt>(r: &R) -> Result<trustdesk_core::audit::AuditEntry> {
+    Ok(trustdesk_core::audit::AuditEntry {
+        seq: r.int("seq")?,
+        at: Timestamp(r.int("at")?),
+        actor: r.text("actor")?,
+        action: r.text("action")?,
+        subject: r.text("subject")?,
+        detail: r.text("detail")?,
+        prev_hash: r.text("prev_hash")?,
+        hash: r.text("hash")?,
+    })
+}

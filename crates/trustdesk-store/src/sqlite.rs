@@ -400,4 +400,17 @@ impl Store for SqliteStore {
     async fn anti_phishing_code(&self, customer: CustomerId) -> Result<Option<String>> {
         read!(self, anti_phishing_code(customer))
     }
+
+    async fn append_audit(
+        &self,
+        entry: &crate::NewAudit,
+    ) -> Result<trustdesk_core::audit::AuditEntry> {
+        let entry = entry.clone();
+        self.write(move |conn| Box::pin(async move { ops::append_audit(conn, &entry).await }))
+            .await
+    }
+
+    async fn list_audit(&self) -> Result<Vec<trustdesk_core::audit::AuditEntry>> {
+        read!(self, list_audit())
+    }
 }

@@ -157,3 +157,14 @@ pub struct OfficialChannel {
     pub label: String,
     pub created_at: Timestamp,
 }
+
+/// An audit entry to append; the store assigns seq and hashes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAudit {
+    pub at: Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    /// JSON text.
+    pub detail: String,
+}

@@ -6,7 +6,6 @@ use crate::bus::{BusMessage, Topic};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query, conversation_id};
 use crate::http::views::{ConversationPage, History, HistoryQuery, Posted};
-use crate::http::widget::PostMessage;
 use crate::services::conversations::Post;
 use crate::state::AppState;
 use axum::Router;
@@ -85,6 +84,14 @@ async fn login(State(state): State<AppState>, Json(req): Json<Login>) -> ApiResu
     };
     state.store.create_session(&session).await?;
     tracing::info!(agent = %agent.id, "agent logged in");
+    crate::services::audit::record(
+        state.store.as_ref(),
+        format!("agent:{}", agent.id),
+        "agent.login",
+        session.id.to_string(),
+        serde_json::json!({}),
+    )
+    .await?;
     Ok(Json(LoggedIn {
         token,
         agent,
@@ -100,6 +107,14 @@ async fn logout(State(state): State<AppState>, auth: AgentAuth) -> ApiResult<Sta
         .store
         .revoke_session(session, Timestamp::now())
         .await?;
+    crate::services::audit::record(
+        state.store.as_ref(),
+        crate::services::audit::actor_of(&auth.0),
+        "agent.logout",
+        session.to_string(),
+        serde_json::json!({}),
+    )
+    .await?;
     state
         .bus
         .publish(
@@ -270,25 +285,25 @@ async fn show(
 }
 
 /// Replies to the customer. Replying to an unassigned conversation takes it.
-#[utoipa::path(post, path = "/v1/agent/conversations/{id}/messages", tag = "agent", security(("bearer" = [])), params(("id" = String, Path)), request_body = PostMessage,
+#[utoipa::path(post, path = "/v1/agent/conversations/{id}/messages", tag = "agent", security(("bearer" = [])), params(("id" = String, Path)), request_body = AgentPostMessage,
     responses((status = 201, body = Posted), (status = 200, body = Posted), (status = 404, body = crate::error::ErrorBody)))]
 async fn reply(
     State(state): State<AppState>,
     auth: AgentAuth,
     Path(id): Path<String>,
-    Json(req): Json<PostMessage>,
+    Json(req): Json<AgentPostMessage>,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
     post_as_agent(&state, &auth, &id, req, false).await
 }
 
 /// Adds an internal note: visible to the team, never to the customer.
-#[utoipa::path(post, path = "/v1/agent/conversations/{id}/notes", tag = "agent", security(("bearer" = [])), params(("id" = String, Path)), request_body = PostMessage,
+#[utoipa::path(post, path = "/v1/agent/conversations/{id}/notes", tag = "agent", security(("bearer" = [])), params(("id" = String, Path)), request_body = AgentPostMessage,
     responses((status = 201, body = Posted), (status = 200, body = Posted), (status = 404, body = crate::error::ErrorBody)))]
 async fn note(
     State(state): State<AppState>,
     auth: AgentAuth,
     Path(id): Path<String>,
-    Json(req): Json<PostMessage>,
+    Json(req): Json<AgentPostMessage>,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
     post_as_agent(&state, &auth, &id, req, true).await
 }
@@ -297,13 +312,14 @@ async fn post_as_agent(
     state: &AppState,
     auth: &AgentAuth,
     id: &str,
-    req: PostMessage,
+    req: AgentPostMessage,
     internal: bool,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
     let post = Post {
         client_msg_id: req.client_msg_id,
         body: req.body,
         internal,
+        guard_override: if internal { None } else { req.override_reason },
     };
     Ok(Posted::response(
         state
@@ -311,6 +327,17 @@ async fn post_as_agent(
             .post(&auth.0, conversation_id(id)?, post)
             .await?,
     ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentPostMessage {
+    /// Idempotency key: a resend returns the stored message.
+    client_msg_id: Option<String>,
+    body: String,
+    /// Supervisors and admins: send a message the outbound guard refuses,
+    /// giving the reason. The override is written to the audit log.
+    override_reason: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

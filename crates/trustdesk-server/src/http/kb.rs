@@ -113,6 +113,15 @@ async fn admin_upsert(
         .validated()
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let article = state.store.upsert_article(&draft, Timestamp::now()).await?;
+    let detail = serde_json::json!({ "slug": article.slug, "locale": article.locale, "published": article.published });
+    crate::services::audit::record(
+        state.store.as_ref(),
+        crate::services::audit::actor_of(&auth.0),
+        "kb.upsert",
+        article.id.to_string(),
+        detail,
+    )
+    .await?;
     state
         .kb
         .upsert(&article)
@@ -141,6 +150,14 @@ async fn admin_publish(
         .store
         .set_article_published(id, req.published, Timestamp::now())
         .await?;
+    crate::services::audit::record(
+        state.store.as_ref(),
+        crate::services::audit::actor_of(&auth.0),
+        "kb.publish",
+        id.to_string(),
+        serde_json::json!({ "published": req.published }),
+    )
+    .await?;
     state
         .kb
         .upsert(&article)

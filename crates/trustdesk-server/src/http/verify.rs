@@ -199,6 +199,16 @@ async fn add(
     };
     state.store.add_channel(&channel).await?;
     tracing::info!(agent = %auth.agent().id, kind = %channel.kind, "official channel added");
+    let detail =
+        serde_json::json!({ "kind": channel.kind, "value": channel.value, "label": channel.label });
+    crate::services::audit::record(
+        state.store.as_ref(),
+        crate::services::audit::actor_of(&auth.0),
+        "registry.add",
+        channel.id.to_string(),
+        detail,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(channel)))
 }
 
@@ -214,5 +224,13 @@ async fn remove(
     let id: ChannelId = id.parse().map_err(|_| ApiError::NotFound)?;
     state.store.delete_channel(id).await?;
     tracing::info!(agent = %auth.agent().id, "official channel removed");
+    crate::services::audit::record(
+        state.store.as_ref(),
+        crate::services::audit::actor_of(&auth.0),
+        "registry.remove",
+        id.to_string(),
+        serde_json::json!({}),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

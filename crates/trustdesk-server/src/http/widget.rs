@@ -243,6 +243,7 @@ async fn send(
         client_msg_id: req.client_msg_id,
         body: req.body,
         internal: false,
+        guard_override: None,
     };
     let appended = state
         .conversations
@@ -332,5 +333,14 @@ async fn set_anti_phishing_code(
         .store
         .set_anti_phishing_code(customer_id, &code, Timestamp::now())
         .await?;
+    // The code itself is never written to the log.
+    crate::services::audit::record(
+        state.store.as_ref(),
+        crate::services::audit::actor_of(&auth),
+        "customer.anti_phishing_code.set",
+        customer_id.to_string(),
+        serde_json::json!({}),
+    )
+    .await?;
     Ok(Json(AntiPhishingCode { code: Some(code) }))
 }

@@ -50,6 +50,9 @@ pub struct Post {
     pub body: String,
     /// An internal note (agents only): never shown to the customer.
     pub internal: bool,
+    /// A supervisor's reason to send a message the outbound guard refuses;
+    /// the override is written to the audit log.
+    pub guard_override: Option<String>,
 }
 
 impl Conversations {
@@ -250,8 +253,37 @@ impl Conversations {
                 }
             }
             (Who::Agent(_), true) => EventKind::Note { body },
-            (Who::Agent(_), false) => {
-                safety::check_outbound_text(&body)?;
+            (Who::Agent(agent), false) => {
+                if let Err(blocked) = safety::check_outbound_text(&body) {
+                    let reason = post
+                        .guard_override
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|r| !r.is_empty());
+                    let may_override = matches!(
+                        agent.role,
+                        trustdesk_core::Role::Supervisor | trustdesk_core::Role::Admin
+                    );
+                    match reason {
+                        Some(reason) if may_override => {
+                            let detail = serde_json::json!({ "reason": reason, "refusal": blocked.to_string() });
+                            crate::services::audit::record(
+                                self.store.as_ref(),
+                                crate::services::audit::actor_of(who),
+                                "guard.override",
+                                id.to_string(),
+                                detail,
+                            )
+                            .await?;
+                        }
+                        Some(_) => {
+                            return Err(ApiError::Blocked(
+                                "only a supervisor or admin can override the outbound guard".into(),
+                            ));
+                        }
+                        None => return Err(blocked),
+                    }
+                }
                 EventKind::Message { body }
             }
         };

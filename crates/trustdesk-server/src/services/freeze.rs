@@ -114,6 +114,7 @@ pub async fn request(state: &AppState, who: &Authenticated, id: ConversationId) 
         "conversation_id": id,
         "requested_at": Timestamp::now(),
     });
+    let event_id_for_audit = event_id.clone();
     tokio::spawn(deliver(
         conversations.clone(),
         hook,
@@ -123,6 +124,14 @@ pub async fn request(state: &AppState, who: &Authenticated, id: ConversationId) 
         language,
     ));
     tracing::info!(conversation = %id, "freeze requested");
+    crate::services::audit::record(
+        state.store.as_ref(),
+        crate::services::audit::actor_of(who),
+        "freeze.request",
+        id.to_string(),
+        serde_json::json!({ "event_id": event_id_for_audit }),
+    )
+    .await?;
     Ok(())
 }
 

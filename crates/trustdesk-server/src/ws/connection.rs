@@ -345,6 +345,7 @@ impl Connection {
                     client_msg_id: Some(client_msg_id.clone()),
                     body,
                     internal,
+                    guard_override: None,
                 };
                 match self
                     .state

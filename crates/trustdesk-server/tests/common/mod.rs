@@ -80,6 +80,11 @@ impl TestApp {
         }
     }
 
+    /// The data folder (the SQLite file is `trustdesk.db` in it).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

@@ -1,0 +1,159 @@
+//! The append-only, hash-chained audit log: each entry's hash covers its
+//! own fields and the previous entry's hash, so editing, removing or
+//! reordering any entry breaks every hash after it.
+
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The hash before the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// 1, 2, 3, … without gaps.
+    pub seq: i64,
+    pub at: Timestamp,
+    /// Who did it, e.g. `agent:<id>`, `customer:<id>`, `system`.
+    pub actor: String,
+    /// What, e.g. `agent.login`, `registry.add`, `guard.override`.
+    pub action: String,
+    /// What it was done to, e.g. a conversation or channel id.
+    pub subject: String,
+    /// Details as JSON text.
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The hash of an entry given the previous hash. Fields are length-prefixed
+/// so no two different entries serialise alike.
+pub fn entry_hash(
+    prev_hash: &str,
+    seq: i64,
+    at: Timestamp,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) -> String {
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(seq.to_be_bytes());
+    h.update(at.0.to_be_bytes());
+    for field in [actor, action, subject, detail] {
+        h.update((field.len() as u64).to_be_bytes());
+        h.update(field.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Where a chain stops being trustworthy.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChainBreak {
+    #[error("entry {seq}: expected seq {expected} (an entry was removed or reordered)")]
+    Gap { seq: i64, expected: i64 },
+    #[error("entry {seq}: does not follow the previous entry's hash")]
+    Link { seq: i64 },
+    #[error("entry {seq}: its content does not match its hash (edited)")]
+    Content { seq: i64 },
+}
+
+/// Checks a whole chain, in seq order.
+pub fn verify(entries: &[AuditEntry]) -> Result<(), ChainBreak> {
+    let mut prev = GENESIS.to_owned();
+    for (i, e) in entries.iter().enumerate() {
+        let expected = i as i64 + 1;
+        if e.seq != expected {
+            return Err(ChainBreak::Gap {
+                seq: e.seq,
+                expected,
+            });
+        }
+        if e.prev_hash != prev {
+            return Err(ChainBreak::Link { seq: e.seq });
+        }
+        if entry_hash(
+            &e.prev_hash,
+            e.seq,
+            e.at,
+            &e.actor,
+            &e.action,
+            &e.subject,
+            &e.detail,
+        ) != e.hash
+        {
+            return Err(ChainBreak::Content { seq: e.seq });
+        }
+        prev = e.hash.clone();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: i64) -> Vec<AuditEntry> {
+        let mut prev = GENESIS.to_owned();
+        (1..=n)
+            .map(|seq| {
+                let hash = entry_hash(
+                    &prev,
+                    seq,
+                    Timestamp(seq),
+                    "agent:a",
+                    "agent.login",
+                    "",
+                    "{}",
+                );
+                let e = AuditEntry {
+                    seq,
+                    at: Timestamp(seq),
+                    actor: "agent:a".into(),
+                    action: "agent.login".into(),
+                    subject: String::new(),
+                    detail: "{}".into(),
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
+                prev = hash;
+                e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_intact_chain_verifies_and_any_change_breaks_it() {
+        let good = chain(5);
+        assert_eq!(verify(&good), Ok(()));
+        let mut edited = good.clone();
+        edited[2].action = "registry.add".into();
+        assert_eq!(verify(&edited), Err(ChainBreak::Content { seq: 3 }));
+        let mut removed = good.clone();
+        removed.remove(1);
+        assert_eq!(
+            verify(&removed),
+            Err(ChainBreak::Gap {
+                seq: 3,
+                expected: 2
+            })
+        );
+        let mut rehashed = good.clone();
+        rehashed[1].detail = "{\"x\":1}".into();
+        rehashed[1].hash = entry_hash(
+            &rehashed[1].prev_hash,
+            2,
+            Timestamp(2),
+            "agent:a",
+            "agent.login",
+            "",
+            "{\"x\":1}",
+        );
+        assert_eq!(
+            verify(&rehashed),
+            Err(ChainBreak::Link { seq: 3 }),
+            "re-hashing one entry breaks the next link"
+        );
+    }
+}

@@ -125,6 +125,19 @@ string_enum!(
     }
 );
 
+impl Role {
+    /// Whether this role has at least the powers of `other`
+    /// (agent < supervisor < admin).
+    pub fn at_least(self, other: Role) -> bool {
+        let rank = |r: Role| match r {
+            Role::Agent => 0,
+            Role::Supervisor => 1,
+            Role::Admin => 2,
+        };
+        rank(self) >= rank(other)
+    }
+}
+
 impl ConversationStatus {
     /// Statuses in which the conversation still needs the team's attention.
     pub fn is_active(self) -> bool {
@@ -223,6 +236,13 @@ mod tests {
         }
         assert!("Open".parse::<ConversationStatus>().is_err());
         assert!("".parse::<Channel>().is_err());
+    }
+
+    #[test]
+    fn roles_rank_agent_supervisor_admin() {
+        assert!(Role::Admin.at_least(Role::Supervisor));
+        assert!(Role::Supervisor.at_least(Role::Supervisor));
+        assert!(!Role::Agent.at_least(Role::Supervisor));
     }
 
     #[test]

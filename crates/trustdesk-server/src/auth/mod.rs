@@ -143,12 +143,7 @@ impl AgentAuth {
     }
 
     pub fn is_at_least(&self, role: Role) -> bool {
-        let rank = |r: Role| match r {
-            Role::Agent => 0,
-            Role::Supervisor => 1,
-            Role::Admin => 2,
-        };
-        rank(self.agent().role) >= rank(role)
+        self.agent().role.at_least(role)
     }
 }
 

@@ -260,10 +260,7 @@ impl Conversations {
                         .as_deref()
                         .map(str::trim)
                         .filter(|r| !r.is_empty());
-                    let may_override = matches!(
-                        agent.role,
-                        trustdesk_core::Role::Supervisor | trustdesk_core::Role::Admin
-                    );
+                    let may_override = agent.role.at_least(trustdesk_core::Role::Supervisor);
                     match reason {
                         Some(reason) if may_override => {
                             let detail = serde_json::json!({ "reason": reason, "refusal": blocked.to_string() });

@@ -84,6 +84,17 @@ pub struct SuggestedArticle {
     pub snippet: String,
 }
 
+/// A file attached to a conversation. The bytes live in the store's
+/// attachment table; the event carries what a client needs to show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentRef {
+    pub id: crate::ids::AttachmentId,
+    pub name: String,
+    /// The type detected from the file's content, never the one claimed.
+    pub mime: String,
+    pub size: u64,
+}
+
 /// What happened. Serialised with a `type` tag; stored as kind + JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -135,6 +146,16 @@ pub enum EventKind {
         text: String,
         audience: Visibility,
     },
+    /// A file shared in the conversation (public).
+    Attachment { file: AttachmentRef },
+    /// The customer's satisfaction rating (CSAT) after resolution: a score
+    /// from 1 to 5 and an optional comment (public: the customer sees their
+    /// own rating, the team sees it in the conversation).
+    Rated {
+        score: u8,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
 }
 
 impl EventKind {
@@ -149,14 +170,18 @@ impl EventKind {
             Self::BotReply { .. } => "bot_reply",
             Self::CryptoContext { .. } => "crypto_context",
             Self::SystemNotice { .. } => "system_notice",
+            Self::Attachment { .. } => "attachment",
+            Self::Rated { .. } => "rated",
         }
     }
 
     pub fn visibility(&self) -> Visibility {
         match self {
-            Self::Message { .. } | Self::StatusChanged { .. } | Self::BotReply { .. } => {
-                Visibility::Public
-            }
+            Self::Message { .. }
+            | Self::StatusChanged { .. }
+            | Self::BotReply { .. }
+            | Self::Attachment { .. }
+            | Self::Rated { .. } => Visibility::Public,
             Self::Note { .. }
             | Self::Assigned { .. }
             | Self::Triaged { .. }
@@ -249,7 +274,9 @@ impl Conversation {
             | EventKind::Note { .. }
             | EventKind::SystemNotice { .. }
             | EventKind::BotReply { .. }
-            | EventKind::CryptoContext { .. } => {}
+            | EventKind::CryptoContext { .. }
+            | EventKind::Attachment { .. }
+            | EventKind::Rated { .. } => {}
         }
     }
 }

@@ -72,6 +72,14 @@ typed_id!(
     /// An entry of the official-channel registry.
     ChannelId
 );
+typed_id!(
+    /// A file attached to a conversation.
+    AttachmentId
+);
+typed_id!(
+    /// A canned response (a saved reply agents insert).
+    CannedId
+);
 
 #[cfg(test)]
 mod tests {

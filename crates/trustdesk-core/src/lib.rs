@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod crypto;
 pub mod event;
+pub mod files;
 pub mod guard;
 pub mod ids;
 pub mod kb;
@@ -20,7 +21,10 @@ pub mod triage;
 pub mod validate;
 
 pub use event::{Actor, Event, EventKind, NewEvent, Visibility};
-pub use ids::{AgentId, ArticleId, ChannelId, ConversationId, CustomerId, SessionId, TeamId};
+pub use ids::{
+    AgentId, ArticleId, AttachmentId, CannedId, ChannelId, ConversationId, CustomerId, SessionId,
+    TeamId,
+};
 pub use model::{
     Agent, AgentStatus, Category, Channel, Conversation, ConversationStatus, Customer, Language,
     Priority, Role, Team,

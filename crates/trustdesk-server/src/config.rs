@@ -84,6 +84,8 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Public "is this official?" lookups per client address per minute.
     pub verify_per_minute: u32,
+    /// Largest file a customer or agent may attach.
+    pub attachment_max_bytes: usize,
 }
 
 impl Default for Limits {
@@ -95,6 +97,7 @@ impl Default for Limits {
             hello_timeout_secs: 10,
             max_body_bytes: 256 * 1024,
             verify_per_minute: 30,
+            attachment_max_bytes: 10 * 1024 * 1024,
         }
     }
 }

@@ -25,6 +25,9 @@ pub enum ApiError {
     TooLarge,
     #[error("too many requests; please wait a minute")]
     RateLimited,
+    /// A file of a kind trustdesk does not accept.
+    #[error("{0}")]
+    UnsupportedType(String),
     /// Refused by a safety rule (e.g. the outbound guard).
     #[error("{0}")]
     Blocked(String),
@@ -43,6 +46,7 @@ impl ApiError {
             Self::TooLarge => "too_large",
             Self::Blocked(_) => "blocked",
             Self::RateLimited => "rate_limited",
+            Self::UnsupportedType(_) => "unsupported_type",
             Self::Internal(_) => "internal",
         }
     }
@@ -57,6 +61,7 @@ impl ApiError {
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Blocked(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

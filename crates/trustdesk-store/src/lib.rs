@@ -168,6 +168,20 @@ pub trait Store: Send + Sync + 'static {
 
     // --- reporting -------------------------------------------------------
     async fn bot_outcomes(&self) -> Result<BotOutcomes>;
+    async fn csat_summary(&self) -> Result<CsatSummary>;
+
+    // --- attachments ---------------------------------------------------------
+    /// Stores the file and appends the event that shares it, atomically.
+    async fn add_attachment(&self, file: &NewAttachment, event: NewEvent) -> Result<Appended>;
+    async fn get_attachment(&self, id: trustdesk_core::AttachmentId) -> Result<StoredAttachment>;
+
+    // --- canned responses ------------------------------------------------------
+    /// Creates or updates (same id). A shortcut used by another response is
+    /// a `Conflict`.
+    async fn upsert_canned(&self, canned: &CannedResponse) -> Result<CannedResponse>;
+    async fn get_canned(&self, id: trustdesk_core::CannedId) -> Result<CannedResponse>;
+    async fn delete_canned(&self, id: trustdesk_core::CannedId) -> Result<()>;
+    async fn list_canned(&self) -> Result<Vec<CannedResponse>>;
 }
 
 /// Opens the store a database URL names: `sqlite://PATH` or

@@ -639,6 +639,115 @@ macro_rules! define_ops {
                 .await?;
             rows.iter().map(rows::event).collect()
         }
+
+        pub(crate) async fn add_attachment(
+            conn: &mut $conn,
+            file: &crate::NewAttachment,
+            event: NewEvent,
+        ) -> Result<Appended> {
+            let (uploader_type, uploader_id) = match file.uploaded_by {
+                Principal::Customer(id) => ("customer", id.to_string()),
+                Principal::Agent(id) => ("agent", id.to_string()),
+            };
+            sqlx::query(
+                "INSERT INTO attachments (id, conversation_id, uploader_type, uploader_id, name, \
+                 mime, size, sha256, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(file.id.to_string())
+            .bind(file.conversation_id.to_string())
+            .bind(uploader_type)
+            .bind(uploader_id)
+            .bind(&file.name)
+            .bind(&file.mime)
+            .bind(i64::try_from(file.data.len()).unwrap_or(i64::MAX))
+            .bind(&file.sha256)
+            .bind(&file.data)
+            .bind(file.at.0)
+            .execute(&mut *conn)
+            .await?;
+            // The event goes in the same transaction: a file is never stored
+            // without the event that shares it, nor the other way round.
+            append_event(conn, event).await
+        }
+
+        pub(crate) async fn get_attachment(
+            conn: &mut $conn,
+            id: trustdesk_core::AttachmentId,
+        ) -> Result<crate::StoredAttachment> {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE id = $1"));
+            let row = sqlx::query(sql).bind(id.to_string()).fetch_optional(&mut *conn).await?;
+            row.as_ref().map(rows::attachment).transpose()?.ok_or(StoreError::NotFound)
+        }
+
+        pub(crate) async fn upsert_canned(conn: &mut $conn, c: &crate::CannedResponse) -> Result<crate::CannedResponse> {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "INSERT INTO canned_responses ({CANNED_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (id) DO UPDATE SET shortcut = excluded.shortcut, title = excluded.title, \
+                 body = excluded.body, locale = excluded.locale, updated_at = excluded.updated_at \
+                 RETURNING {CANNED_COLUMNS}"
+            ));
+            let row = sqlx::query(sql)
+                .bind(c.id.to_string())
+                .bind(&c.shortcut)
+                .bind(&c.title)
+                .bind(&c.body)
+                .bind(c.locale.map(|l| l.to_string()))
+                .bind(c.created_by.map(|a| a.to_string()))
+                .bind(c.created_at.0)
+                .bind(c.updated_at.0)
+                .fetch_one(&mut *conn)
+                .await?;
+            rows::canned(&row)
+        }
+
+        pub(crate) async fn get_canned(conn: &mut $conn, id: trustdesk_core::CannedId) -> Result<crate::CannedResponse> {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {CANNED_COLUMNS} FROM canned_responses WHERE id = $1"));
+            let row = sqlx::query(sql).bind(id.to_string()).fetch_optional(&mut *conn).await?;
+            row.as_ref().map(rows::canned).transpose()?.ok_or(StoreError::NotFound)
+        }
+
+        pub(crate) async fn delete_canned(conn: &mut $conn, id: trustdesk_core::CannedId) -> Result<()> {
+            let done = sqlx::query("DELETE FROM canned_responses WHERE id = $1")
+                .bind(id.to_string())
+                .execute(&mut *conn)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        }
+
+        pub(crate) async fn list_canned(conn: &mut $conn) -> Result<Vec<crate::CannedResponse>> {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {CANNED_COLUMNS} FROM canned_responses ORDER BY shortcut"));
+            let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
+            rows.iter().map(rows::canned).collect()
+        }
+
+        pub(crate) async fn csat_summary(conn: &mut $conn) -> Result<crate::CsatSummary> {
+            // The score sits in the JSON payload, which both backends keep
+            // as text; ratings are few next to messages, so they are decoded
+            // here rather than with each backend's JSON operators.
+            let mut summary = crate::CsatSummary::default();
+            let rows = sqlx::query("SELECT payload FROM events WHERE kind = 'rated'")
+                .fetch_all(&mut *conn)
+                .await?;
+            for row in &rows {
+                let payload = row.text("payload")?;
+                let kind: trustdesk_core::EventKind = serde_json::from_str(&payload)
+                    .map_err(|_| StoreError::Internal("corrupt rating in the database".into()))?;
+                if let trustdesk_core::EventKind::Rated { score: score @ 1..=5, .. } = kind {
+                    summary.distribution[usize::from(score - 1)] += 1;
+                }
+            }
+            summary.ratings = summary.distribution.iter().sum();
+            if summary.ratings > 0 {
+                let total: i64 = summary.distribution.iter().zip(1..).map(|(n, s)| n * s).sum();
+                let n = summary.ratings as f64;
+                summary.average = Some(total as f64 / n);
+                summary.satisfied_share = Some((summary.distribution[3] + summary.distribution[4]) as f64 / n);
+            }
+            Ok(summary)
+        }
     };
 }
 

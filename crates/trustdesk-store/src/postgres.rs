@@ -233,4 +233,39 @@ impl Store for PgStore {
     async fn list_audit(&self) -> Result<Vec<trustdesk_core::audit::AuditEntry>> {
         read!(self, list_audit())
     }
+
+    async fn csat_summary(&self) -> Result<crate::CsatSummary> {
+        read!(self, csat_summary())
+    }
+
+    async fn add_attachment(
+        &self,
+        file: &crate::NewAttachment,
+        event: NewEvent,
+    ) -> Result<Appended> {
+        write!(self, add_attachment(file, event))
+    }
+
+    async fn get_attachment(
+        &self,
+        id: trustdesk_core::AttachmentId,
+    ) -> Result<crate::StoredAttachment> {
+        read!(self, get_attachment(id))
+    }
+
+    async fn upsert_canned(&self, canned: &crate::CannedResponse) -> Result<crate::CannedResponse> {
+        write!(self, upsert_canned(canned))
+    }
+
+    async fn get_canned(&self, id: trustdesk_core::CannedId) -> Result<crate::CannedResponse> {
+        read!(self, get_canned(id))
+    }
+
+    async fn delete_canned(&self, id: trustdesk_core::CannedId) -> Result<()> {
+        write!(self, delete_canned(id))
+    }
+
+    async fn list_canned(&self) -> Result<Vec<crate::CannedResponse>> {
+        read!(self, list_canned())
+    }
 }

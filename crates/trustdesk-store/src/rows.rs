@@ -240,3 +240,34 @@ pub(crate) fn audit<R: RowExt>(r: &R) -> Result<trustdesk_core::audit::AuditEntr
         hash: r.text("hash")?,
     })
 }
+
+pub(crate) const ATTACHMENT_COLUMNS: &str =
+    "id, conversation_id, name, mime, sha256, data, created_at";
+
+pub(crate) fn attachment<R: RowExt>(r: &R) -> Result<crate::StoredAttachment> {
+    Ok(crate::StoredAttachment {
+        id: parse(&r.text("id")?, "attachment id")?,
+        conversation_id: parse(&r.text("conversation_id")?, "conversation id")?,
+        name: r.text("name")?,
+        mime: r.text("mime")?,
+        sha256: r.text("sha256")?,
+        data: r.bytes("data")?,
+        created_at: Timestamp(r.int("created_at")?),
+    })
+}
+
+pub(crate) const CANNED_COLUMNS: &str =
+    "id, shortcut, title, body, locale, created_by, created_at, updated_at";
+
+pub(crate) fn canned<R: RowExt>(r: &R) -> Result<crate::CannedResponse> {
+    Ok(crate::CannedResponse {
+        id: parse(&r.text("id")?, "canned response id")?,
+        shortcut: r.text("shortcut")?,
+        title: r.text("title")?,
+        body: r.text("body")?,
+        locale: parse_opt(r.opt_text("locale")?, "canned response locale")?,
+        created_by: parse_opt(r.opt_text("created_by")?, "canned response author")?,
+        created_at: Timestamp(r.int("created_at")?),
+        updated_at: Timestamp(r.int("updated_at")?),
+    })
+}

@@ -413,4 +413,45 @@ impl Store for SqliteStore {
     async fn list_audit(&self) -> Result<Vec<trustdesk_core::audit::AuditEntry>> {
         read!(self, list_audit())
     }
+
+    async fn csat_summary(&self) -> Result<crate::CsatSummary> {
+        read!(self, csat_summary())
+    }
+
+    async fn add_attachment(
+        &self,
+        file: &crate::NewAttachment,
+        event: NewEvent,
+    ) -> Result<Appended> {
+        let file = file.clone();
+        self.write(move |conn| {
+            Box::pin(async move { ops::add_attachment(conn, &file, event).await })
+        })
+        .await
+    }
+
+    async fn get_attachment(
+        &self,
+        id: trustdesk_core::AttachmentId,
+    ) -> Result<crate::StoredAttachment> {
+        read!(self, get_attachment(id))
+    }
+
+    async fn upsert_canned(&self, canned: &crate::CannedResponse) -> Result<crate::CannedResponse> {
+        let canned = canned.clone();
+        self.write(move |conn| Box::pin(async move { ops::upsert_canned(conn, &canned).await }))
+            .await
+    }
+
+    async fn get_canned(&self, id: trustdesk_core::CannedId) -> Result<crate::CannedResponse> {
+        read!(self, get_canned(id))
+    }
+
+    async fn delete_canned(&self, id: trustdesk_core::CannedId) -> Result<()> {
+        write!(self, delete_canned(id))
+    }
+
+    async fn list_canned(&self) -> Result<Vec<crate::CannedResponse>> {
+        read!(self, list_canned())
+    }
 }

@@ -168,3 +168,61 @@ pub struct NewAudit {
     /// JSON text.
     pub detail: String,
 }
+
+/// A file to store with the event that shares it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub id: trustdesk_core::AttachmentId,
+    pub conversation_id: ConversationId,
+    pub uploaded_by: Principal,
+    /// Already made safe (`trustdesk_core::files::safe_name`).
+    pub name: String,
+    /// Detected from the content.
+    pub mime: String,
+    /// Hex SHA-256 of `data`.
+    pub sha256: String,
+    pub data: Vec<u8>,
+    pub at: Timestamp,
+}
+
+/// A stored file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredAttachment {
+    pub id: trustdesk_core::AttachmentId,
+    pub conversation_id: ConversationId,
+    pub name: String,
+    pub mime: String,
+    pub sha256: String,
+    pub data: Vec<u8>,
+    pub created_at: Timestamp,
+}
+
+/// A saved reply agents insert by shortcut.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CannedResponse {
+    pub id: trustdesk_core::CannedId,
+    /// Lowercase letters, digits and dashes: what follows `/` in the composer.
+    pub shortcut: String,
+    pub title: String,
+    /// May hold `{{customer.name}}` and `{{agent.name}}`, filled in by the
+    /// console when inserted.
+    pub body: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Language>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<AgentId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Customer satisfaction over all ratings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct CsatSummary {
+    pub ratings: i64,
+    /// Mean score, `None` without ratings.
+    pub average: Option<f64>,
+    /// Share of 4 and 5 scores (the usual CSAT percentage), 0..1.
+    pub satisfied_share: Option<f64>,
+    /// Count per score, index 0 = score 1.
+    pub distribution: [i64; 5],
+}

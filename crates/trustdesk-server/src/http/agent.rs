@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/agent/agents", get(agents))
         .route("/v1/agent/teams", get(teams))
         .route("/v1/agent/stats/bot", get(bot_stats))
+        .route("/v1/agent/stats/csat", get(csat_stats))
         .route("/v1/agent/conversations", get(list))
         .route("/v1/agent/conversations/{id}", get(show))
         .route("/v1/agent/conversations/{id}/messages", post(reply))
@@ -409,4 +410,13 @@ async fn bot_stats(
     _auth: AgentAuth,
 ) -> ApiResult<Json<trustdesk_store::BotOutcomes>> {
     Ok(Json(state.store.bot_outcomes().await?))
+}
+
+/// Customer satisfaction over all rated conversations.
+#[utoipa::path(get, path = "/v1/agent/stats/csat", tag = "agent", security(("bearer" = [])), responses((status = 200, body = Object)))]
+pub(crate) async fn csat_stats(
+    State(state): State<AppState>,
+    _auth: AgentAuth,
+) -> ApiResult<Json<trustdesk_store::CsatSummary>> {
+    Ok(Json(state.store.csat_summary().await?))
 }

@@ -3,6 +3,8 @@
 
 pub mod agent;
 pub mod analysis;
+pub mod attachments;
+pub mod canned;
 pub mod extract;
 pub mod health;
 pub mod kb;
@@ -26,9 +28,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     info(title = "trustdesk", description = "Customer service for crypto exchanges: widget and agent APIs. Real-time traffic uses the WebSocket protocol at /v1/ws (docs/protocol.md)."),
     paths(
         health::health,
-        widget::start_session, widget::list, widget::open, widget::show, widget::send, widget::freeze, widget::get_anti_phishing_code, widget::set_anti_phishing_code,
+        widget::start_session, widget::list, widget::open, widget::show, widget::send, widget::freeze, widget::get_anti_phishing_code, widget::set_anti_phishing_code, widget::rate,
         agent::login, agent::logout, agent::me, agent::agents, agent::teams, agent::list, agent::show,
-        agent::reply, agent::note, agent::set_status, agent::assign, agent::bot_stats,
+        agent::reply, agent::note, agent::set_status, agent::assign, agent::bot_stats, agent::csat_stats,
+        attachments::customer_upload, attachments::agent_upload, attachments::download,
+        canned::list, canned::create, canned::update, canned::remove,
         kb::search, kb::article, kb::admin_list, kb::admin_upsert, kb::admin_publish,
         analysis::classify, analysis::scan,
         verify::lookup, verify::report, verify::list, verify::add, verify::remove,
@@ -56,6 +60,7 @@ async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
 
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.limits.max_body_bytes;
+    let max_file = state.config.limits.attachment_max_bytes;
     Router::new()
         .merge(health::router())
         .merge(widget::router())
@@ -63,6 +68,8 @@ pub fn router(state: AppState) -> Router {
         .merge(kb::router())
         .merge(analysis::router())
         .merge(verify::router())
+        .merge(attachments::router(max_file))
+        .merge(canned::router())
         .merge(crate::ws::router())
         .merge(crate::web::router())
         .route("/openapi.json", get(openapi))

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/widget/conversations/{id}", get(show))
         .route("/v1/widget/conversations/{id}/messages", post(send))
         .route("/v1/widget/conversations/{id}/freeze", post(freeze))
+        .route("/v1/widget/conversations/{id}/rating", post(rate))
         .route(
             "/v1/widget/anti-phishing-code",
             get(get_anti_phishing_code).put(set_anti_phishing_code),
@@ -343,4 +344,32 @@ async fn set_anti_phishing_code(
     )
     .await?;
     Ok(Json(AntiPhishingCode { code: Some(code) }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rating {
+    /// 1 (very unhappy) to 5 (very happy).
+    score: u8,
+    comment: Option<String>,
+}
+
+/// Rates a resolved conversation (CSAT), once per resolution.
+#[utoipa::path(post, path = "/v1/widget/conversations/{id}/rating", tag = "widget", security(("bearer" = [])), params(("id" = String, Path)), request_body = Rating,
+    responses((status = 201, body = Posted), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, description = "not resolved, or already rated", body = crate::error::ErrorBody)))]
+pub(crate) async fn rate(
+    State(state): State<AppState>,
+    CustomerAuth(auth): CustomerAuth,
+    Path(id): Path<String>,
+    Json(req): Json<Rating>,
+) -> ApiResult<(StatusCode, Json<Posted>)> {
+    let appended = crate::services::feedback::rate(
+        &state,
+        &auth,
+        conversation_id(&id)?,
+        req.score,
+        req.comment.as_deref(),
+    )
+    .await?;
+    Ok(Posted::response(appended))
 }

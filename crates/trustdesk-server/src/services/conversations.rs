@@ -586,11 +586,17 @@ impl Conversations {
     /// Appends durably, then fans out. A duplicate is not fanned out again.
     pub async fn append(&self, event: NewEvent) -> ApiResult<Appended> {
         let appended = self.store.append_event(event).await?;
+        self.announce(&appended).await;
+        Ok(appended)
+    }
+
+    /// Fans out an event another store operation appended (e.g. with an
+    /// attachment). A duplicate is not fanned out again.
+    pub async fn announce(&self, appended: &Appended) {
         if !appended.duplicate {
             self.publish_event(&appended.event).await;
             self.publish_conversation(&appended.conversation).await;
         }
-        Ok(appended)
     }
 
     async fn publish_event(&self, event: &Event) {

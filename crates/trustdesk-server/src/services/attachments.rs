@@ -1,0 +1,124 @@
+//! Files shared in a conversation.
+//!
+//! A file is accepted only when its content is one of the allowed kinds
+//! (`trustdesk_core::files::sniff`: images, PDF, plain text; never HTML or
+//! SVG, whatever it is called). Plain text from a customer passes the
+//! secret guard like a message does: a seed phrase in `backup.txt` is
+//! redacted before the bytes are stored. The file and the event that
+//! shares it are written in one transaction.
+
+use crate::auth::{Authenticated, Who};
+use crate::error::{ApiError, ApiResult};
+use crate::services::safety;
+use crate::state::AppState;
+use sha2::{Digest, Sha256};
+use trustdesk_core::event::{Actor, AttachmentRef, EventKind};
+use trustdesk_core::files::{self, FileKind};
+use trustdesk_core::{
+    AttachmentId, ConversationId, ConversationStatus, Language, NewEvent, Timestamp,
+};
+use trustdesk_store::{Appended, NewAttachment, Principal, StoredAttachment};
+
+/// Stores `bytes` as a file of conversation `id` and tells everyone in it.
+pub async fn attach(
+    state: &AppState,
+    who: &Authenticated,
+    id: ConversationId,
+    claimed_name: &str,
+    bytes: &[u8],
+) -> ApiResult<Appended> {
+    let max = state.config.limits.attachment_max_bytes;
+    if bytes.len() > max {
+        return Err(ApiError::TooLarge);
+    }
+    let kind = files::sniff(bytes).ok_or_else(|| {
+        ApiError::UnsupportedType(
+            "only images (PNG, JPEG, GIF, WebP), PDF and plain text can be attached".into(),
+        )
+    })?;
+    let conversation = state.conversations.visible(who, id).await?;
+    if who.customer_id().is_some() && conversation.status == ConversationStatus::Closed {
+        return Err(ApiError::Conflict(
+            "this conversation is closed; please start a new one".into(),
+        ));
+    }
+    let language = conversation.language.unwrap_or(Language::En);
+    let mut notices = Vec::new();
+    let mut data = bytes.to_vec();
+    let mut name = files::safe_name(claimed_name, kind);
+    if let Who::Customer(_) = who.who {
+        // Names and text content are customer text: the guard sees them
+        // before the store does.
+        let screened = safety::screen_customer_text(&name, language);
+        if screened.redacted {
+            name = format!("file.{}", kind.extension());
+            notices.extend(screened.notices);
+        }
+        if kind == FileKind::Text {
+            let text = String::from_utf8_lossy(bytes);
+            let screened = safety::screen_customer_text(&text, language);
+            if screened.redacted {
+                data = screened.text.into_bytes();
+                notices.extend(screened.notices);
+            }
+        }
+    }
+    let file = NewAttachment {
+        id: AttachmentId::new(),
+        conversation_id: id,
+        uploaded_by: match &who.who {
+            Who::Customer(c) => Principal::Customer(*c),
+            Who::Agent(a) => Principal::Agent(a.id),
+        },
+        name: name.clone(),
+        mime: kind.mime().to_owned(),
+        sha256: hex::encode(Sha256::digest(&data)),
+        at: Timestamp::now(),
+        data,
+    };
+    let event = NewEvent {
+        conversation_id: id,
+        actor: who.actor(),
+        kind: EventKind::Attachment {
+            file: AttachmentRef {
+                id: file.id,
+                name,
+                mime: file.mime.clone(),
+                size: file.data.len() as u64,
+            },
+        },
+        client_msg_id: None,
+        at: file.at,
+    };
+    let appended = state.store.add_attachment(&file, event).await?;
+    state.conversations.announce(&appended).await;
+    // One notice even when both the name and the content held a secret.
+    if let Some(notice) = notices.into_iter().next() {
+        state
+            .conversations
+            .append(NewEvent {
+                conversation_id: id,
+                actor: Actor::System,
+                kind: notice,
+                client_msg_id: None,
+                at: Timestamp::now(),
+            })
+            .await?;
+    }
+    Ok(appended)
+}
+
+/// The file, if `who` may see the conversation it belongs to. Another
+/// conversation's file is `NotFound`, like a missing one.
+pub async fn fetch(
+    state: &AppState,
+    who: &Authenticated,
+    id: AttachmentId,
+) -> ApiResult<StoredAttachment> {
+    let file = state.store.get_attachment(id).await?;
+    state
+        .conversations
+        .visible(who, file.conversation_id)
+        .await?;
+    Ok(file)
+}

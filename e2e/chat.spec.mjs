@@ -124,6 +124,10 @@ after(async () => {
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
+// A 1×1 PNG, for the attachment step.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+const SEED = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+
 const XSS = ' <img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
 
 const TEXT = {
@@ -137,6 +141,10 @@ const TEXT = {
     second: '好的，我去找一下交易哈希。',
     filterOpen: '全部进行中',
     customerTyping: '客户正在输入',
+    canned: 'tibi',
+    secretWarn: '这看起来像是助记词',
+    thanks: '感谢您的评价：4/5 分。',
+    rated: '客户评分 4/5',
   },
   en: {
     title: 'Customer support',
@@ -148,6 +156,10 @@ const TEXT = {
     second: 'Sure, let me find the transaction hash.',
     filterOpen: 'All open',
     customerTyping: 'Customer is typing',
+    canned: 'deposit',
+    secretWarn: 'This looks like a seed phrase',
+    thanks: 'Thank you for rating us 4/5.',
+    rated: 'Customer rated 4/5',
   },
 };
 
@@ -222,6 +234,35 @@ for (const lang of ['zh', 'en']) {
     assert.equal(await agentMsg.locator('.who').textContent(), 'Alice');
     await c.locator('.ev.agent.sent .ev-body', { hasText: reply }).waitFor({ timeout: TIMEOUT });
 
+    // A canned response: "/" plus part of the shortcut lists it, Enter
+    // inserts it with the names filled in (not sent: the agent edits first).
+    await c.locator('#compose').fill('/' + T.canned);
+    const cannedItem = c.locator('#canned-menu .canned-item').first();
+    await cannedItem.waitFor({ timeout: TIMEOUT });
+    await c.locator('#compose').press('Enter');
+    const inserted = await c.locator('#compose').inputValue();
+    assert.ok(inserted.includes('TxID') && inserted.includes('Alice'), inserted);
+    assert.ok(await c.locator('#canned-menu').isHidden());
+    await c.locator('#compose').fill('');
+
+    // The knowledge base suggests articles for the customer's question.
+    await c.locator('#kb-list .kb-item').first().waitFor({ timeout: TIMEOUT });
+
+    // A seed phrase typed in the widget is caught before sending: the
+    // customer is warned and goes back to edit it.
+    await frame.locator('#input').fill(SEED);
+    await frame.locator('#input').press('Enter');
+    await frame.locator('#secret-warn', { hasText: T.secretWarn }).waitFor({ timeout: TIMEOUT });
+    await frame.locator('#secret-edit').click();
+    assert.ok(await frame.locator('#secret-warn').isHidden());
+    assert.equal(await frame.locator('.msg.mine', { hasText: 'abandon' }).count(), 0, 'nothing was sent');
+    await frame.locator('#input').fill('');
+
+    // The customer shares a screenshot; the agent sees the image.
+    await frame.locator('#file').setInputFiles({ name: 'deposit.png', mimeType: 'image/png', buffer: PNG });
+    await frame.locator('.msg.mine.file-msg .file-link', { hasText: 'deposit.png' }).waitFor({ timeout: TIMEOUT });
+    await c.locator('.ev.file img.thumb').waitFor({ timeout: TIMEOUT });
+
     // The customer types (the agent sees it) and answers, live in the console.
     const second = T.second;
     await frame.locator('#input').pressSequentially(second.slice(0, 4), { delay: 50 });
@@ -264,9 +305,17 @@ for (const lang of ['zh', 'en']) {
     await frame.locator('.msg.mine', { hasText: second }).waitFor({ timeout: TIMEOUT });
     assert.ok(!(await frame.locator('body').textContent()).includes(note));
 
+    // The customer rates the resolved conversation; the agent sees it.
+    await frame.locator('#rating-card').waitFor({ timeout: TIMEOUT });
     if (WRITE_SHOTS) {
       await customer.page.screenshot({ path: path.join(SHOTS, `widget-${lang}.png`) });
     }
+    await frame.locator('#rating-card .star[data-score="4"]').click();
+    await frame.locator('#rating-card .rating-comment').fill(lang === 'zh' ? '回复很快，谢谢！' : 'Quick answer, thanks!');
+    await frame.locator('#rating-card .rating-send').click();
+    await frame.locator('.line.status', { hasText: T.thanks }).waitFor({ timeout: TIMEOUT });
+    assert.equal(await frame.locator('#rating-card').count(), 0);
+    await c.locator('.ev.line.rated', { hasText: T.rated }).waitFor({ timeout: TIMEOUT });
 
     assert.deepEqual(customer.errors.map(String), []);
     assert.deepEqual(agent.errors.map(String), []);

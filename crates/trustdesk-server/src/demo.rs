@@ -119,6 +119,21 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         };
         store.add_channel(&channel).await?;
     }
+    for (shortcut, title, body, locale) in DEMO_CANNED {
+        let now = Timestamp::now();
+        store
+            .upsert_canned(&trustdesk_store::CannedResponse {
+                id: trustdesk_core::CannedId::new(),
+                shortcut: (*shortcut).into(),
+                title: (*title).into(),
+                body: (*body).into(),
+                locale: Some(*locale),
+                created_by: Some(agents[0].id),
+                created_at: now,
+                updated_at: now,
+            })
+            .await?;
+    }
     let customer = store
         .upsert_verified_customer(&VerifiedProfile {
             external_id: DEMO_USER_ID.into(),
@@ -195,6 +210,14 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     conversations
         .set_status(&as_agent(1), id2, ConversationStatus::Resolved, None)
         .await?;
+    crate::services::feedback::rate(
+        state,
+        &as_customer,
+        id2,
+        5,
+        Some("Thanks for the quick warning!"),
+    )
+    .await?;
 
     // 3. A trading question nobody has picked up yet.
     let c3 = conversations
@@ -218,6 +241,34 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     tracing::info!("demo data loaded");
     Ok(())
 }
+
+/// Canned responses of the demo: shortcut, title, body, locale.
+const DEMO_CANNED: &[(&str, &str, &str, Language)] = &[
+    (
+        "deposit-txid",
+        "Deposit not arrived: ask for the TxID",
+        "Hi {{customer.name}}, I'm {{agent.name}}. Could you send me the transaction hash (TxID) of the deposit and the network you used? I'll check it on chain right away.",
+        Language::En,
+    ),
+    (
+        "scam-warning",
+        "Fake support warning",
+        "Official support never asks for your password, 2FA codes, seed phrase or private keys, and never asks you to move funds. You can check any account or link on our verification page.",
+        Language::En,
+    ),
+    (
+        "tibi-txid",
+        "提币未到账：索要 TxID",
+        "{{customer.name}}您好，我是{{agent.name}}。请提供这笔提币的交易哈希（TxID）和所用网络，我马上为您在链上查询。",
+        Language::Zh,
+    ),
+    (
+        "fanzha",
+        "防诈骗提醒",
+        "官方客服绝不会索要您的密码、谷歌验证码、助记词或私钥，也不会要求您转移资产。您可以在官方验证页面核实任何账号或链接。",
+        Language::Zh,
+    ),
+];
 
 fn post(body: &str, internal: bool) -> Post {
     Post {

@@ -30,6 +30,14 @@
       query: 'status=open,pending,snoozed',
       match: (c) => ['open', 'pending', 'snoozed'].includes(c.status),
     },
+    team: {
+      query: () => 'status=open,pending,snoozed&team=' + encodeURIComponent((st.me && st.me.team_id) || ''),
+      match: (c) => ['open', 'pending', 'snoozed'].includes(c.status) && st.me && !!st.me.team_id && c.team_id === st.me.team_id,
+    },
+    urgent: {
+      query: 'status=open,pending,snoozed&urgent=true',
+      match: (c) => ['open', 'pending', 'snoozed'].includes(c.status) && c.urgent,
+    },
     resolved: {
       query: 'status=resolved,closed',
       match: (c) => ['resolved', 'closed'].includes(c.status),
@@ -62,7 +70,8 @@
     'app', 'conn', 'me', 'lang', 'logout', 'toast', 'inbox-list', 'inbox-empty',
     'conv-empty', 'conv-view', 'conv-title', 'conv-meta', 'act-assign', 'act-pending',
     'act-resolve', 'act-reopen', 'act-close', 'events', 'typing', 'composer', 'mode-reply',
-    'mode-note', 'compose', 'send', 'details', 'details-list',
+    'mode-note', 'compose', 'send', 'details', 'details-list', 'canned-menu', 'attach', 'file',
+    'kb-list', 'kb-empty',
   ].forEach((id) => { els[id] = $(id); });
 
   // ---- REST ---------------------------------------------------------------
@@ -190,6 +199,9 @@
   function renderMe() {
     if (!st.me) return;
     els.me.textContent = st.me.display_name + ' · ' + i18n.v('role', st.me.role);
+    // "My team" only means something to an agent in a team.
+    const teamTab = document.querySelector('.filters [data-filter=team]');
+    if (teamTab) teamTab.hidden = !st.me.team_id;
   }
 
   function agentName(id) {
@@ -287,7 +299,8 @@
   async function loadInbox() {
     const seq = ++st.inboxSeq;
     const filter = st.filter;
-    const r = await api('GET', '/v1/agent/conversations?limit=100&' + FILTERS[filter].query);
+    const q = FILTERS[filter].query;
+    const r = await api('GET', '/v1/agent/conversations?limit=100&' + (typeof q === 'function' ? q() : q));
     if (seq !== st.inboxSeq || r.status !== 200) return;
     st.convs.clear();
     (r.data.conversations || []).forEach((c) => st.convs.set(c.id, c));
@@ -442,7 +455,10 @@
     row(t('c.category'), i18n.v('cat', c.category));
     row(t('c.priority'), i18n.v('pr', c.priority));
     row(t('c.id'), c.id);
+    const rating = st.events.filter((e) => e.kind && e.kind.type === 'rated').pop();
+    if (rating) row(t('c.csat'), rating.kind.score + '/5');
     els.details.hidden = false;
+    suggestArticles();
   }
 
   function actorName(a) {
@@ -459,7 +475,11 @@
     st.lastSeq = Math.max(st.lastSeq, ev.seq);
     st.events.push(ev);
     renderEvent(ev);
-    if (live && ev.kind && ev.kind.type === 'message' && ev.actor && ev.actor.type === 'customer') hideTyping();
+    if (live && ev.kind && ev.kind.type === 'message' && ev.actor && ev.actor.type === 'customer') {
+      hideTyping();
+      suggestArticles();
+    }
+    if (live && ev.kind && ev.kind.type === 'rated') renderDetails();
     scrollDown(live);
   }
 
@@ -535,6 +555,10 @@
     } else if (k.type === 'bot_reply') {
       const titles = (k.articles || []).map((a) => a.title).join(' · ');
       li = TD.el('li', 'ev line bot', t('c.ev_bot', { articles: titles, confidence: Math.round((k.confidence || 0) * 100) }));
+    } else if (k.type === 'attachment') {
+      li = fileItem(ev);
+    } else if (k.type === 'rated') {
+      li = TD.el('li', 'ev line rated', t('c.ev_rated', { score: k.score }) + (k.comment ? ': ' + k.comment : ''));
     } else {
       return; // kinds this version does not know
     }
@@ -731,6 +755,198 @@
       setStatus('resolved');
     }
   });
+
+  // ---- attachments ----------------------------------------------------------------
+
+  // A shared file: a link that downloads it (fetched with the session token,
+  // handed to the browser as a blob), and a preview for images.
+  function fileItem(ev) {
+    const f = ev.kind.file;
+    const li = TD.el('li', 'ev file ' + (ev.actor && ev.actor.type === 'agent' ? 'agent' : 'customer'));
+    const head = TD.el('div', 'ev-head');
+    head.appendChild(TD.el('span', 'ev-who', t('c.ev_file', { who: actorName(ev.actor) })));
+    head.appendChild(TD.el('span', 'ev-time', TD.formatTime(ev.at, i18n.lang)));
+    li.appendChild(head);
+    const link = TD.el('a', 'file-link', f.name + ' · ' + TD.formatBytes(f.size));
+    link.href = '#';
+    const load = fetchFile(f.id);
+    link.addEventListener('click', async (e) => {
+      e.preventDefault();
+      const url = await load;
+      if (!url) return;
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = f.name;
+      a.click();
+    });
+    if (/^image\//.test(f.mime)) {
+      load.then((url) => {
+        if (!url) return;
+        const img = document.createElement('img');
+        img.className = 'thumb';
+        img.alt = f.name;
+        img.src = url;
+        li.insertBefore(img, link);
+      });
+    }
+    li.appendChild(link);
+    return li;
+  }
+
+  const fileUrls = new Map();
+  function fetchFile(id) {
+    if (!fileUrls.has(id)) {
+      fileUrls.set(id, fetch('/v1/attachments/' + encodeURIComponent(id), {
+        headers: { authorization: 'Bearer ' + st.token }, credentials: 'omit',
+      }).then((res) => (res.ok ? res.blob() : null)).then((b) => (b ? URL.createObjectURL(b) : null)).catch(() => null));
+    }
+    return fileUrls.get(id);
+  }
+
+  els.attach.addEventListener('click', () => els.file.click());
+  els.file.addEventListener('change', async () => {
+    const file = els.file.files && els.file.files[0];
+    els.file.value = '';
+    if (!file || !st.current) return;
+    let status = 0;
+    let data = null;
+    try {
+      const res = await fetch('/v1/agent/conversations/' + encodeURIComponent(st.current.id) + '/attachments?name=' + encodeURIComponent(file.name), {
+        method: 'POST',
+        headers: { authorization: 'Bearer ' + st.token, 'content-type': 'application/octet-stream' },
+        body: file,
+        credentials: 'omit',
+      });
+      status = res.status;
+      data = await res.json().catch(() => null);
+    } catch (_) { /* status 0 */ }
+    if (status !== 201) toast((data && data.error && data.error.message) || t('c.error', { code: status }));
+  });
+
+  // ---- canned responses ---------------------------------------------------------------
+
+  // Typing "/" at the start of the composer lists canned responses whose
+  // shortcut or title matches what follows; Enter or a click inserts one,
+  // with the customer's and the agent's names filled in.
+  const canned = { list: null, shown: [], active: 0 };
+
+  async function loadCanned() {
+    if (canned.list) return canned.list;
+    const r = await api('GET', '/v1/agent/canned');
+    canned.list = r.status === 200 ? r.data : [];
+    return canned.list;
+  }
+
+  function fillCanned(body) {
+    const agent = st.me ? st.me.display_name : '';
+    const cu = st.customer;
+    const customer = (cu && cu.name) || (i18n.lang === 'zh' ? '您' : 'there');
+    return body.replace(/\{\{\s*customer\.name\s*\}\}/g, customer).replace(/\{\{\s*agent\.name\s*\}\}/g, agent);
+  }
+
+  function hideCanned() {
+    els['canned-menu'].hidden = true;
+    els.compose.removeAttribute('aria-activedescendant');
+    canned.shown = [];
+  }
+
+  function insertCanned(c) {
+    els.compose.value = fillCanned(c.body);
+    hideCanned();
+    els.compose.focus();
+  }
+
+  async function showCanned() {
+    const v = els.compose.value;
+    if (v[0] !== '/' || /\s/.test(v)) return hideCanned();
+    const q = v.slice(1).toLowerCase();
+    const list = await loadCanned();
+    const lang = st.current && st.current.language;
+    canned.shown = list
+      .filter((c) => c.shortcut.indexOf(q) >= 0 || c.title.toLowerCase().indexOf(q) >= 0)
+      .sort((a, b) => (b.locale === lang) - (a.locale === lang))
+      .slice(0, 8);
+    canned.active = 0;
+    renderCanned();
+  }
+
+  function renderCanned() {
+    const menu = els['canned-menu'];
+    menu.textContent = '';
+    menu.hidden = canned.shown.length === 0;
+    canned.shown.forEach((c, i) => {
+      const li = TD.el('li', 'canned-item' + (i === canned.active ? ' active' : ''));
+      li.id = 'canned-' + i;
+      li.setAttribute('role', 'option');
+      li.setAttribute('aria-selected', i === canned.active ? 'true' : 'false');
+      li.appendChild(TD.el('span', 'canned-short', '/' + c.shortcut));
+      li.appendChild(TD.el('span', 'canned-title', c.title));
+      li.addEventListener('mousedown', (e) => {
+        e.preventDefault();
+        insertCanned(c);
+      });
+      menu.appendChild(li);
+    });
+    if (canned.shown.length) els.compose.setAttribute('aria-activedescendant', 'canned-' + canned.active);
+  }
+
+  els.compose.addEventListener('input', showCanned);
+  els.compose.addEventListener('blur', () => setTimeout(hideCanned, 100));
+  els.compose.addEventListener('keydown', (e) => {
+    if (els['canned-menu'].hidden || !canned.shown.length) return;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const n = canned.shown.length;
+      canned.active = (canned.active + (e.key === 'ArrowDown' ? 1 : n - 1)) % n;
+      renderCanned();
+    } else if ((e.key === 'Enter' && !e.ctrlKey && !e.metaKey) || e.key === 'Tab') {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      insertCanned(canned.shown[canned.active]);
+    } else if (e.key === 'Escape') {
+      hideCanned();
+    }
+  }, true);
+
+  // ---- knowledge-base suggestions ---------------------------------------------------------
+
+  // Articles for the open conversation: searched with the customer's latest
+  // message, in the conversation's language. "Insert" puts the title and
+  // the excerpt in the composer for the agent to edit.
+  let kbSeq = 0;
+  async function suggestArticles() {
+    const seq = ++kbSeq;
+    const last = st.events.filter((e) => e.kind && e.kind.type === 'message' && e.actor && e.actor.type === 'customer').pop();
+    const list = els['kb-list'];
+    if (!last) {
+      list.textContent = '';
+      els['kb-empty'].hidden = false;
+      return;
+    }
+    const q = Array.from(last.kind.body).slice(0, 400).join('');
+    const locale = st.current && st.current.language && st.current.language !== 'other' ? '&locale=' + st.current.language : '';
+    const r = await api('GET', '/v1/kb/search?limit=3&q=' + encodeURIComponent(q) + locale);
+    if (seq !== kbSeq) return;
+    const hits = r.status === 200 ? r.data.hits || [] : [];
+    list.textContent = '';
+    els['kb-empty'].hidden = hits.length > 0;
+    hits.forEach((h) => {
+      const li = TD.el('li', 'kb-item');
+      li.appendChild(TD.el('span', 'kb-title', h.title));
+      li.appendChild(TD.el('p', 'kb-snippet', h.snippet));
+      const b = TD.el('button', 'btn small', t('c.kb_insert'));
+      b.type = 'button';
+      b.setAttribute('aria-label', t('c.kb_insert') + ': ' + h.title);
+      b.addEventListener('click', () => {
+        const text = h.title + '\n' + h.snippet;
+        els.compose.value = els.compose.value ? els.compose.value + '\n\n' + text : text;
+        setMode('reply');
+        els.compose.focus();
+      });
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+  }
 
   // ---- boot --------------------------------------------------------------------
 

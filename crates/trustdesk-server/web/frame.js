@@ -81,6 +81,12 @@
     verified: $('verified'),
     freeze: $('freeze'),
     apc: $('apc'),
+    attach: $('attach'),
+    file: $('file'),
+    secretWarn: $('secret-warn'),
+    secretWarnText: $('secret-warn-text'),
+    secretEdit: $('secret-edit'),
+    secretSend: $('secret-send'),
   };
 
   const st = {
@@ -306,6 +312,10 @@
     const kind = ev.kind || {};
     if (kind.type === 'message') {
       renderMessage(ev);
+      if (ev.actor && ev.actor.type === 'agent') {
+        // A person answers: the bot's "did it help?" buttons are moot.
+        els.list.querySelectorAll('.quick').forEach((q) => q.remove());
+      }
       if (ev.actor && ev.actor.type !== 'customer') {
         hideTyping();
         if (live && !st.visible) {
@@ -322,6 +332,11 @@
       appendLine(kind.text, 'notice', ev.seq);
     } else if (kind.type === 'bot_reply') {
       renderBotReply(ev);
+    } else if (kind.type === 'attachment') {
+      renderAttachment(ev);
+    } else if (kind.type === 'rated') {
+      removeRatingCard();
+      appendLine(t('w.rate_thanks', { score: kind.score }), 'status', ev.seq);
     }
     // other kinds (internal ones never reach a customer) are ignored
     scrollDown(live);
@@ -415,7 +430,162 @@
     insertBySeq(li, ev.seq);
   }
 
+  // A file in the conversation. Images are fetched with the session token
+  // and shown from a blob: URL (the download itself is served as an
+  // attachment, never rendered as a page of this origin).
+  function renderAttachment(ev) {
+    const f = ev.kind.file;
+    const mine = ev.actor && ev.actor.type === 'customer';
+    const name = ev.actor && ev.actor.type === 'agent' ? ev.actor.name : t('w.support');
+    const li = bubble(mine, name, '', ev.seq, null);
+    li.classList.add('file-msg');
+    const body = li.querySelector('.body');
+    const link = TD.el('a', 'file-link', f.name + ' · ' + TD.formatBytes(f.size));
+    link.href = '#';
+    link.setAttribute('aria-label', t('w.download') + ': ' + f.name);
+    body.appendChild(link);
+    const load = fetchFile(f.id);
+    link.addEventListener('click', async (e) => {
+      e.preventDefault();
+      const url = await load;
+      if (!url) return;
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = f.name;
+      a.click();
+    });
+    if (/^image\//.test(f.mime)) {
+      load.then((url) => {
+        if (!url) return;
+        const img = document.createElement('img');
+        img.className = 'thumb';
+        img.alt = f.name;
+        img.src = url;
+        body.insertBefore(img, link);
+      });
+    }
+    li.querySelector('.meta').textContent = TD.formatTime(ev.at, lang);
+    insertBySeq(li, ev.seq);
+  }
+
+  async function fetchFile(id) {
+    try {
+      const res = await fetch('/v1/attachments/' + encodeURIComponent(id), {
+        headers: { authorization: 'Bearer ' + st.token },
+        credentials: 'omit',
+      });
+      if (!res.ok) return null;
+      return URL.createObjectURL(await res.blob());
+    } catch (_) {
+      return null;
+    }
+  }
+
+  async function uploadFile(file) {
+    if (!st.conv) return;
+    const max = 10 * 1024 * 1024;
+    if (file.size > max) {
+      appendLine(t('w.attach_failed', { reason: t('w.attach_hint') }), 'notice');
+      return;
+    }
+    let r;
+    try {
+      const res = await fetch(
+        '/v1/widget/conversations/' + encodeURIComponent(st.conv.id) + '/attachments?name=' + encodeURIComponent(file.name),
+        {
+          method: 'POST',
+          headers: { authorization: 'Bearer ' + st.token, 'content-type': 'application/octet-stream' },
+          body: file,
+          credentials: 'omit',
+        },
+      );
+      r = { status: res.status, data: await res.json().catch(() => null) };
+    } catch (_) {
+      r = { status: 0, data: null };
+    }
+    if (r.status === 201 || r.status === 200) {
+      onEvent(r.data.event, true);
+    } else {
+      const reason = (r.data && r.data.error && r.data.error.message) || t('w.offline');
+      appendLine(t('w.attach_failed', { reason }), 'notice');
+    }
+    scrollDown(true);
+  }
+
+  // CSAT: a 1–5 rating with an optional comment, offered once the
+  // conversation is resolved; the server takes one per resolution.
+  function showRatingCard(seq) {
+    removeRatingCard();
+    const li = TD.el('li', 'rating-card');
+    li.id = 'rating-card';
+    li.dataset.seq = String(seq + 0.5);
+    const q = TD.el('p', 'rating-q', t('w.rate_q'));
+    q.id = 'rating-q';
+    li.appendChild(q);
+    const stars = TD.el('div', 'stars');
+    stars.setAttribute('role', 'radiogroup');
+    stars.setAttribute('aria-labelledby', 'rating-q');
+    let score = 0;
+    const buttons = [];
+    for (let n = 1; n <= 5; n++) {
+      const b = TD.el('button', 'star', '★');
+      b.type = 'button';
+      b.setAttribute('role', 'radio');
+      b.setAttribute('aria-checked', 'false');
+      b.setAttribute('aria-label', t('w.rate_star', { n }));
+      b.dataset.score = String(n);
+      b.addEventListener('click', () => {
+        score = n;
+        buttons.forEach((x, i) => {
+          x.classList.toggle('on', i < n);
+          x.setAttribute('aria-checked', String(i === n - 1));
+        });
+        send.disabled = false;
+      });
+      buttons.push(b);
+      stars.appendChild(b);
+    }
+    li.appendChild(stars);
+    const comment = document.createElement('textarea');
+    comment.className = 'rating-comment';
+    comment.rows = 2;
+    comment.maxLength = 1000;
+    comment.setAttribute('aria-label', t('w.rate_comment'));
+    comment.placeholder = t('w.rate_comment');
+    li.appendChild(comment);
+    const send = TD.el('button', 'primary rating-send', t('w.rate_send'));
+    send.type = 'button';
+    send.disabled = true;
+    send.addEventListener('click', async () => {
+      if (!score || !st.conv) return;
+      send.disabled = true;
+      const r = await api('POST', '/v1/widget/conversations/' + encodeURIComponent(st.conv.id) + '/rating', {
+        score,
+        comment: comment.value.trim() || undefined,
+      }).catch(() => ({ status: 0 }));
+      if (r.status === 201) onEvent(r.data.event, true);
+      else if (r.status === 409) removeRatingCard();
+      else {
+        send.disabled = false;
+        appendLine(t('w.rate_failed'), 'notice');
+      }
+    });
+    li.appendChild(send);
+    const items = Array.from(els.list.children);
+    const after = items.find((x) => x.dataset.seq && Number(x.dataset.seq) > seq + 0.5);
+    els.list.insertBefore(li, after || null);
+    scrollDown(false);
+  }
+
+  function removeRatingCard() {
+    const card = document.getElementById('rating-card');
+    if (card) card.remove();
+  }
+
   function renderStatus(from, to, ev) {
+    // The rating card stays while resolved or closed, goes on reopening.
+    if (to === 'resolved') showRatingCard(ev.seq);
+    else if (to !== 'closed') removeRatingCard();
     if (to === 'resolved') appendLine(t('w.resolved'), 'status', ev.seq);
     else if (to === 'closed') appendLine(t('w.closed'), 'status', ev.seq);
     else if (to === 'open' && (from === 'resolved' || from === 'closed')) appendLine(t('w.reopened'), 'status', ev.seq);
@@ -430,6 +600,7 @@
 
   function renderBanner() {
     const status = st.conv ? st.conv.status : null;
+    els.attach.hidden = !st.conv || status === 'closed';
     if (status === 'closed') {
       els.banner.hidden = false;
       els.bannerText.textContent = t('w.closed');
@@ -596,14 +767,39 @@
     i.style.height = Math.min(i.scrollHeight, 120) + 'px';
   }
 
+  // A message that looks like a secret gets a warning first; "send anyway"
+  // sends it (the server then hides the secret and says so).
+  let warnedText = null;
   els.form.addEventListener('submit', (e) => {
     e.preventDefault();
     const text = els.input.value;
     if (!text.trim()) return;
+    const kind = TD.looksSecret(text);
+    if (kind && warnedText !== text) {
+      warnedText = text;
+      els.secretWarnText.textContent = t('w.secret_warn', { kind: t('w.secret.' + kind) });
+      els.secretWarn.hidden = false;
+      els.secretEdit.focus();
+      return;
+    }
+    warnedText = null;
+    els.secretWarn.hidden = true;
     els.input.value = '';
     autosize();
     submit(text);
     els.input.focus();
+  });
+  els.secretEdit.addEventListener('click', () => {
+    warnedText = null;
+    els.secretWarn.hidden = true;
+    els.input.focus();
+  });
+  els.secretSend.addEventListener('click', () => els.form.requestSubmit());
+  els.attach.addEventListener('click', () => els.file.click());
+  els.file.addEventListener('change', () => {
+    const file = els.file.files && els.file.files[0];
+    els.file.value = '';
+    if (file) uploadFile(file);
   });
 
   els.input.addEventListener('keydown', (e) => {

@@ -182,6 +182,12 @@
     return e;
   };
 
+  TD.formatBytes = function (n) {
+    if (n < 1024) return n + ' B';
+    if (n < 1024 * 1024) return (n / 1024).toFixed(n < 10240 ? 1 : 0) + ' KB';
+    return (n / 1048576).toFixed(1) + ' MB';
+  };
+
   TD.formatTime = function (ms, lang) {
     const d = new Date(ms);
     const now = new Date();

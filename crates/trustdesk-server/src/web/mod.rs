@@ -49,6 +49,7 @@ macro_rules! asset {
 static ASSETS: &[Asset] = &[
     asset!("common.css", CSS),
     asset!("i18n.js", JS),
+    asset!("secretcheck.js", JS),
     asset!("ws.js", JS),
     asset!("frame.js", JS),
     asset!("frame.css", CSS),
@@ -124,7 +125,7 @@ fn csp(host: Option<&str>, frames_self: bool, framing: &Framing) -> String {
         Framing::Ancestors(list) => list.as_str(),
     };
     format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
          connect-src {connect}; frame-src {frame_src}; frame-ancestors {ancestors}; \
          base-uri 'none'; form-action 'self'; object-src 'none'"
     )

@@ -3,13 +3,14 @@
 //! on stdout. Progress and errors go to stderr.
 //!
 //! Scenarios: `idle`, `chat` (against trustdesk or the bare `relay`, or
-//! both in the same run with `--ceiling-url`), `conversations`, and
-//! `relay`, the ceiling itself. There is no `kb-search` yet: the server has
-//! no KB search endpoint to drive.
+//! both in the same run with `--ceiling-url`), `conversations`,
+//! `kb-search` (over a knowledge base written by `kb-gen`), and `relay`,
+//! the ceiling itself.
 
 mod chat;
 mod conversations;
 mod idle;
+mod kb;
 mod net;
 mod relay;
 mod sys;
@@ -121,6 +122,32 @@ enum Command {
         #[command(flatten)]
         agent: AgentArgs,
     },
+    /// Writes a generated knowledge base (markdown with front matter) for
+    /// `trustdesk kb import DIR`.
+    KbGen {
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Knowledge-base search queries at an open-loop rate; latency.
+    KbSearch {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long, default_value_t = 500.0)]
+        rate: f64,
+        #[arg(long, value_delimiter = ',')]
+        sweep: Vec<f64>,
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        #[arg(long)]
+        server_pid: u32,
+        /// The seed `kb-gen` used (queries use its vocabulary).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// The ceiling: a bare tokio WebSocket relay (no auth, no storage).
     Relay {
         #[arg(long, default_value = "127.0.0.1:9900")]
@@ -152,6 +179,33 @@ async fn run(cli: Cli) -> Result<()> {
             source_ips,
         } => idle::worker(&url, connections, source_offset, source_ips).await,
         Command::Relay { listen } => relay::run(listen).await,
+        Command::KbGen { out, count, seed } => {
+            kb::generate(&out, count, seed)?;
+            eprintln!("wrote {count} articles under {}", out.display());
+            Ok(())
+        }
+        Command::KbSearch {
+            url,
+            rate,
+            sweep,
+            duration,
+            server_pid,
+            seed,
+        } => {
+            let endpoint = net::Endpoint::parse(&url)?;
+            let rates = if sweep.is_empty() { vec![rate] } else { sweep };
+            for rate in rates {
+                let options = kb::Options {
+                    rate,
+                    duration: Duration::from_secs(duration),
+                    pid: server_pid,
+                    seed,
+                };
+                kb::run(&endpoint, &options).await?;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Ok(())
+        }
         Command::Conversations {
             url,
             rate,

@@ -325,6 +325,47 @@ for (const lang of ['zh', 'en']) {
   });
 }
 
+test('an admin adds a canned response and an official channel on the admin pages', async () => {
+  const agent = await agentConsole('en');
+  const c = agent.page;
+  await c.locator('#admin-btn').click();
+  await c.locator('#admin-view').waitFor({ state: 'visible', timeout: TIMEOUT });
+  assert.ok(await c.locator('.main').isHidden());
+
+  // Knowledge base first: the starter articles are listed.
+  await c.locator('.admin-table tbody tr').first().waitFor({ timeout: TIMEOUT });
+
+  // A canned response, saved through the form, then listed.
+  await c.getByRole('tab', { name: 'Canned responses' }).click();
+  await c.getByLabel('Shortcut').fill('kyc-time');
+  await c.getByLabel('Title').fill('KYC review time');
+  await c.getByLabel('Text (Markdown)').fill('Hi {{customer.name}}, identity reviews usually take under 24 hours.');
+  await c.getByRole('button', { name: 'Save' }).click();
+  await c.locator('.admin-table td', { hasText: '/kyc-time' }).waitFor({ timeout: TIMEOUT });
+
+  // The guard refuses a template that asks for a seed phrase, with a reason.
+  await c.getByLabel('Shortcut').fill('bad');
+  await c.getByLabel('Title').fill('Bad');
+  await c.getByLabel('Text (Markdown)').fill('Please send us your seed phrase to verify the wallet.');
+  await c.getByRole('button', { name: 'Save' }).click();
+  await c.locator('.admin-form .error', { hasText: 'not sent' }).waitFor({ timeout: TIMEOUT });
+
+  // An official channel, then checkable on the public verification page.
+  await c.getByRole('tab', { name: 'Official channels' }).click();
+  await c.getByLabel('Kind').selectOption('telegram');
+  await c.getByLabel('Value').fill('@trustdesk_e2e_support');
+  await c.getByLabel('Label').fill('Support on Telegram (e2e)');
+  await c.getByRole('button', { name: 'Save' }).click();
+  await c.locator('.admin-table td', { hasText: 'trustdesk_e2e_support' }).waitFor({ timeout: TIMEOUT });
+  if (WRITE_SHOTS) await c.screenshot({ path: path.join(SHOTS, 'admin.png') });
+
+  // Back to the inbox.
+  await c.locator('#admin-btn').click();
+  await c.locator('.main').waitFor({ state: 'visible', timeout: TIMEOUT });
+  assert.deepEqual(agent.errors.map(String), []);
+  await agent.ctx.close();
+});
+
 test('markup in messages stays text; after a server restart both sides reconnect, resend, resume', async () => {
   const n = `rs-${Date.now().toString(36)}`;
   const agent = await agentConsole('en');

@@ -71,7 +71,7 @@
     'conv-empty', 'conv-view', 'conv-title', 'conv-meta', 'act-assign', 'act-pending',
     'act-resolve', 'act-reopen', 'act-close', 'events', 'typing', 'composer', 'mode-reply',
     'mode-note', 'compose', 'send', 'details', 'details-list', 'canned-menu', 'attach', 'file',
-    'kb-list', 'kb-empty',
+    'kb-list', 'kb-empty', 'admin-btn', 'admin-view',
   ].forEach((id) => { els[id] = $(id); });
 
   // ---- REST ---------------------------------------------------------------
@@ -199,6 +199,7 @@
   function renderMe() {
     if (!st.me) return;
     els.me.textContent = st.me.display_name + ' · ' + i18n.v('role', st.me.role);
+    mountAdmin();
     // "My team" only means something to an agent in a team.
     const teamTab = document.querySelector('.filters [data-filter=team]');
     if (teamTab) teamTab.hidden = !st.me.team_id;
@@ -724,7 +725,8 @@
   els['act-close'].addEventListener('click', () => setStatus('closed'));
 
   let toastTimer = null;
-  function toast(text) {
+  function toast(text, ok) {
+    els.toast.classList.toggle('ok', !!ok);
     els.toast.textContent = text;
     els.toast.hidden = false;
     clearTimeout(toastTimer);
@@ -947,6 +949,26 @@
       list.appendChild(li);
     });
   }
+
+  // ---- admin pages ------------------------------------------------------------------
+
+  function mountAdmin() {
+    if (!TD.admin) return;
+    const has = TD.admin.mount(els['admin-view'], {
+      api,
+      me: () => st.me,
+      toast,
+    });
+    els['admin-btn'].hidden = !has;
+  }
+
+  function showAdmin(on) {
+    els['admin-view'].hidden = !on;
+    document.querySelector('.main').hidden = on;
+    els['admin-btn'].textContent = on ? t('a.back') : t('a.open');
+    els['admin-btn'].setAttribute('aria-pressed', on ? 'true' : 'false');
+  }
+  els['admin-btn'].addEventListener('click', () => showAdmin(els['admin-view'].hidden));
 
   // ---- boot --------------------------------------------------------------------
 

@@ -54,6 +54,7 @@ static ASSETS: &[Asset] = &[
     asset!("frame.js", JS),
     asset!("frame.css", CSS),
     asset!("console.js", JS),
+    asset!("admin.js", JS),
     asset!("console.css", CSS),
     asset!("demo.js", JS),
     asset!("demo.css", CSS),

@@ -1,0 +1,292 @@
+// trustdesk console: the admin pages (supervisors and admins). Each page is
+// a resource described once below: how to list it, its columns, its form
+// fields and how to save and delete one; one renderer draws them all.
+// Everything is inserted as text, never as HTML.
+'use strict';
+(function () {
+  const TD = window.TD;
+  const i18n = TD.i18n;
+  const t = i18n.t.bind(i18n);
+
+  const CATEGORIES = ['account', 'trading', 'transfer', 'security', 'storage', 'compliance'];
+  const LOCALES = ['en', 'zh'];
+  const CHANNEL_KINDS = ['domain', 'email', 'telegram', 'phone', 'social', 'agent_id'];
+
+  // Pages, in tab order. `role` is the least role that may open the page.
+  const PAGES = [
+    {
+      id: 'kb',
+      role: 'supervisor',
+      title: 'a.kb',
+      list: async (api) => ((await api('GET', '/v1/admin/kb/articles')).data || {}).articles || [],
+      columns: [
+        ['a.title', (a) => a.title],
+        ['a.locale', (a) => i18n.v('lang', a.locale)],
+        ['a.category', (a) => i18n.v('cat', a.category)],
+        ['a.published', (a) => (a.published ? t('a.yes') : t('a.no'))],
+      ],
+      fields: [
+        { name: 'title', label: 'a.title', required: true },
+        { name: 'slug', label: 'a.slug', required: true, pattern: '[a-z0-9-]+' },
+        { name: 'locale', label: 'a.locale', options: LOCALES, optionPrefix: 'lang' },
+        { name: 'category', label: 'a.category', options: CATEGORIES, optionPrefix: 'cat' },
+        { name: 'tags', label: 'a.tags', list: true },
+        { name: 'body', label: 'a.body', textarea: 12, required: true },
+        { name: 'published', label: 'a.published', checkbox: true, default: true },
+      ],
+      save: (api, value) => api('POST', '/v1/admin/kb/articles', value),
+      // Unpublishing keeps the article for editing; it leaves search.
+      rowAction: {
+        label: (a) => (a.published ? t('a.unpublish') : t('a.publish')),
+        run: (api, a) => api('POST', '/v1/admin/kb/articles/' + encodeURIComponent(a.id) + '/published', { published: !a.published }),
+      },
+    },
+    {
+      id: 'canned',
+      role: 'supervisor',
+      title: 'a.canned',
+      list: async (api) => (await api('GET', '/v1/agent/canned')).data || [],
+      columns: [
+        ['a.shortcut', (c) => '/' + c.shortcut],
+        ['a.title', (c) => c.title],
+        ['a.locale', (c) => (c.locale ? i18n.v('lang', c.locale) : '')],
+      ],
+      fields: [
+        { name: 'shortcut', label: 'a.shortcut', required: true, pattern: '/?[a-z0-9-]{1,32}' },
+        { name: 'title', label: 'a.title', required: true },
+        { name: 'locale', label: 'a.locale', options: [''].concat(LOCALES), optionPrefix: 'lang' },
+        { name: 'body', label: 'a.body', textarea: 5, required: true, hint: 'a.canned_hint' },
+      ],
+      save: (api, value, existing) => existing
+        ? api('PUT', '/v1/agent/canned/' + encodeURIComponent(existing.id), value)
+        : api('POST', '/v1/agent/canned', value),
+      remove: (api, c) => api('DELETE', '/v1/agent/canned/' + encodeURIComponent(c.id)),
+    },
+    {
+      id: 'registry',
+      role: 'admin',
+      title: 'a.registry',
+      list: async (api) => {
+        const d = (await api('GET', '/v1/admin/registry')).data;
+        return Array.isArray(d) ? d : (d && d.channels) || [];
+      },
+      columns: [
+        ['a.kind', (c) => t('a.kind.' + c.kind)],
+        ['a.value', (c) => c.value],
+        ['a.label', (c) => c.label],
+      ],
+      fields: [
+        { name: 'kind', label: 'a.kind', options: CHANNEL_KINDS, optionPrefix: 'a.kind', optionKey: true },
+        { name: 'value', label: 'a.value', required: true },
+        { name: 'label', label: 'a.label', required: true },
+      ],
+      createOnly: true,
+      save: (api, value) => api('POST', '/v1/admin/registry', value),
+      remove: (api, c) => api('DELETE', '/v1/admin/registry/' + encodeURIComponent(c.id)),
+    },
+  ];
+
+  const RANK = { agent: 0, supervisor: 1, admin: 2 };
+
+  let ctx = null; // { api, me, toast } from the console
+  let root = null;
+  let current = null;
+
+  function allowed(page) {
+    return ctx && ctx.me() && RANK[ctx.me().role] >= RANK[page.role];
+  }
+
+  function errorText(r) {
+    return (r.data && r.data.error && r.data.error.message) || t('c.error', { code: r.status });
+  }
+
+  function optionLabel(field, v) {
+    if (v === '') return '—';
+    if (field.optionKey) return t(field.optionPrefix + '.' + v);
+    return i18n.v(field.optionPrefix, v);
+  }
+
+  // The form for a new item (`item` null) or to edit one.
+  function renderForm(page, item, box, reload) {
+    box.textContent = '';
+    const form = document.createElement('form');
+    form.className = 'admin-form';
+    form.noValidate = false;
+    const title = TD.el('h3', null, item ? t('a.edit') : t('a.new'));
+    form.appendChild(title);
+    const inputs = {};
+    page.fields.forEach((f) => {
+      const id = 'af-' + page.id + '-' + f.name;
+      const wrap = TD.el('div', 'field' + (f.checkbox ? ' check' : ''));
+      const label = TD.el('label', null, t(f.label));
+      label.htmlFor = id;
+      let input;
+      if (f.options) {
+        input = document.createElement('select');
+        f.options.forEach((v) => {
+          const o = document.createElement('option');
+          o.value = v;
+          o.textContent = optionLabel(f, v);
+          input.appendChild(o);
+        });
+      } else if (f.textarea) {
+        input = document.createElement('textarea');
+        input.rows = f.textarea;
+      } else {
+        input = document.createElement('input');
+        input.type = f.checkbox ? 'checkbox' : 'text';
+        if (f.pattern) input.pattern = f.pattern;
+      }
+      input.id = id;
+      input.name = f.name;
+      if (f.required) input.required = true;
+      const v = item ? item[f.name] : f.default;
+      if (f.checkbox) input.checked = v !== false && v !== undefined;
+      else if (f.list) input.value = (v || []).join(', ');
+      else if (v != null) input.value = v;
+      inputs[f.name] = input;
+      if (f.checkbox) {
+        wrap.appendChild(input);
+        wrap.appendChild(label);
+      } else {
+        wrap.appendChild(label);
+        wrap.appendChild(input);
+      }
+      if (f.hint) wrap.appendChild(TD.el('p', 'hint', t(f.hint)));
+      form.appendChild(wrap);
+    });
+    const err = TD.el('p', 'error');
+    err.setAttribute('role', 'alert');
+    form.appendChild(err);
+    const actions = TD.el('div', 'form-actions');
+    const save = TD.el('button', 'btn primary', t('a.save'));
+    save.type = 'submit';
+    actions.appendChild(save);
+    if (item) {
+      const cancel = TD.el('button', 'btn', t('a.cancel'));
+      cancel.type = 'button';
+      cancel.addEventListener('click', () => renderForm(page, null, box, reload));
+      actions.appendChild(cancel);
+    }
+    form.appendChild(actions);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      if (!form.reportValidity()) return;
+      const value = {};
+      page.fields.forEach((f) => {
+        const input = inputs[f.name];
+        if (f.checkbox) value[f.name] = input.checked;
+        else if (f.list) value[f.name] = input.value.split(',').map((s) => s.trim()).filter(Boolean);
+        else if (input.value !== '') value[f.name] = input.value;
+      });
+      save.disabled = true;
+      const r = await page.save(ctx.api, value, item);
+      save.disabled = false;
+      if (r.status >= 200 && r.status < 300) {
+        ctx.toast(t('a.saved'), true);
+        renderForm(page, null, box, reload);
+        reload();
+      } else {
+        err.textContent = errorText(r);
+      }
+    });
+    box.appendChild(form);
+  }
+
+  async function renderPage(page) {
+    current = page;
+    root.querySelectorAll('.admin-tabs [role=tab]').forEach((b) => {
+      b.setAttribute('aria-selected', b.dataset.page === page.id ? 'true' : 'false');
+    });
+    const body = root.querySelector('.admin-body');
+    body.textContent = '';
+    const listBox = TD.el('div', 'admin-list');
+    const formBox = TD.el('div', 'admin-edit');
+    body.appendChild(listBox);
+    body.appendChild(formBox);
+    const reload = async () => {
+      const items = await page.list(ctx.api);
+      if (current !== page) return;
+      listBox.textContent = '';
+      const table = document.createElement('table');
+      table.className = 'admin-table';
+      const caption = TD.el('caption', null, t(page.title) + ' (' + items.length + ')');
+      table.appendChild(caption);
+      const head = document.createElement('tr');
+      page.columns.forEach(([label]) => head.appendChild(TD.el('th', null, t(label))));
+      head.appendChild(TD.el('th', 'sr-only', t('a.actions')));
+      const thead = document.createElement('thead');
+      thead.appendChild(head);
+      table.appendChild(thead);
+      const tbody = document.createElement('tbody');
+      items.forEach((item) => {
+        const tr = document.createElement('tr');
+        page.columns.forEach(([, get]) => tr.appendChild(TD.el('td', null, String(get(item) == null ? '' : get(item)))));
+        const td = TD.el('td', 'row-actions');
+        if (!page.createOnly) {
+          const edit = TD.el('button', 'btn small', t('a.edit'));
+          edit.type = 'button';
+          edit.addEventListener('click', () => {
+            renderForm(page, item, formBox, reload);
+            formBox.querySelector('input, select, textarea').focus();
+          });
+          td.appendChild(edit);
+        }
+        if (page.rowAction) {
+          const b = TD.el('button', 'btn small', page.rowAction.label(item));
+          b.type = 'button';
+          b.addEventListener('click', async () => {
+            const r = await page.rowAction.run(ctx.api, item);
+            if (r.status >= 300) ctx.toast(errorText(r));
+            reload();
+          });
+          td.appendChild(b);
+        }
+        if (page.remove) {
+          const del = TD.el('button', 'btn small danger', t('a.delete'));
+          del.type = 'button';
+          del.addEventListener('click', async () => {
+            if (!window.confirm(t('a.confirm_delete'))) return;
+            const r = await page.remove(ctx.api, item);
+            if (r.status >= 300) ctx.toast(errorText(r));
+            reload();
+          });
+          td.appendChild(del);
+        }
+        tr.appendChild(td);
+        tbody.appendChild(tr);
+      });
+      table.appendChild(tbody);
+      listBox.appendChild(table);
+    };
+    renderForm(page, null, formBox, reload);
+    await reload();
+  }
+
+  // Called by the console once signed in; returns whether this agent has
+  // any admin page.
+  TD.admin = {
+    mount(rootEl, context) {
+      ctx = context;
+      root = rootEl;
+      const pages = PAGES.filter(allowed);
+      root.textContent = '';
+      if (!pages.length) return false;
+      const tabs = TD.el('div', 'admin-tabs');
+      tabs.setAttribute('role', 'tablist');
+      tabs.setAttribute('aria-label', t('a.title_admin'));
+      pages.forEach((p) => {
+        const b = TD.el('button', null, t(p.title));
+        b.type = 'button';
+        b.setAttribute('role', 'tab');
+        b.dataset.page = p.id;
+        b.addEventListener('click', () => renderPage(p));
+        tabs.appendChild(b);
+      });
+      root.appendChild(tabs);
+      root.appendChild(TD.el('div', 'admin-body'));
+      renderPage(current && pages.includes(current) ? current : pages[0]);
+      return true;
+    },
+  };
+})();

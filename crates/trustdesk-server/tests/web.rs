@@ -7,20 +7,32 @@ mod common;
 use common::TestApp;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 
-const PAGES: &[&str] = &["/", "/demo", "/console", "/widget/frame"];
+const PAGES: &[&str] = &[
+    "/",
+    "/demo",
+    "/console",
+    "/widget/frame",
+    "/verify",
+    "/service",
+];
 const SCRIPTS: &[&str] = &[
     "/widget.js",
     "/assets/i18n.js",
     "/assets/ws.js",
     "/assets/frame.js",
     "/assets/console.js",
+    "/assets/admin.js",
+    "/assets/secretcheck.js",
     "/assets/demo.js",
+    "/assets/verify.js",
+    "/assets/service.js",
 ];
 const STYLES: &[&str] = &[
     "/assets/common.css",
     "/assets/frame.css",
     "/assets/console.css",
     "/assets/demo.css",
+    "/assets/verify.css",
 ];
 
 fn header<'a>(res: &'a reqwest::Response, name: &str) -> &'a str {

@@ -61,6 +61,7 @@ static ASSETS: &[Asset] = &[
     asset!("logo.svg", SVG),
     asset!("verify.js", JS),
     asset!("verify.css", CSS),
+    asset!("service.js", JS),
 ];
 
 static WIDGET_JS: Asset = asset!("widget.js", JS);
@@ -69,6 +70,7 @@ static CONSOLE_HTML: Asset = asset!("console.html", HTML);
 static DEMO_HTML: Asset = asset!("demo.html", HTML);
 static INDEX_HTML: Asset = asset!("index.html", HTML);
 static VERIFY_HTML: Asset = asset!("verify.html", HTML);
+static SERVICE_HTML: Asset = asset!("service.html", HTML);
 
 /// Strong ETags, computed once from the embedded bytes.
 static ETAGS: LazyLock<Vec<(&'static str, HeaderValue)>> = LazyLock::new(|| {
@@ -81,6 +83,7 @@ static ETAGS: LazyLock<Vec<(&'static str, HeaderValue)>> = LazyLock::new(|| {
             &DEMO_HTML,
             &INDEX_HTML,
             &VERIFY_HTML,
+            &SERVICE_HTML,
         ])
         .map(|a| {
             let digest = Sha256::digest(a.body);
@@ -99,6 +102,7 @@ pub fn router() -> Router<AppState> {
         .route("/demo", get(demo))
         .route("/console", get(console))
         .route("/verify", get(verify))
+        .route("/service", get(service))
         .route("/widget.js", get(widget_js))
         .route("/widget/frame", get(widget_frame))
         .route("/assets/{name}", get(asset))
@@ -235,6 +239,10 @@ async fn demo(headers: HeaderMap) -> Response {
 
 async fn verify(headers: HeaderMap) -> Response {
     page(&VERIFY_HTML, &headers, false, Framing::Deny)
+}
+
+async fn service(headers: HeaderMap) -> Response {
+    page(&SERVICE_HTML, &headers, false, Framing::Deny)
 }
 
 async fn console(headers: HeaderMap) -> Response {

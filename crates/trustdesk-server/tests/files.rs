@@ -400,3 +400,55 @@ async fn canned_responses_are_written_by_supervisors_and_checked_by_the_guard() 
     assert_eq!(delete(supervisor.clone()).await.unwrap().status(), 204);
     assert_eq!(delete(supervisor.clone()).await.unwrap().status(), 404);
 }
+
+#[tokio::test]
+async fn agents_see_the_customers_other_conversations_through_one_they_can_see() {
+    let app = TestApp::spawn().await;
+    let (customer, _) = app.customer().await;
+    let (other, _) = app.customer().await;
+    let (agent, _) = app.agent("related@test.trustdesk").await;
+    let first = app.open_conversation(&customer, "my deposit is late").await;
+    let second = app
+        .open_conversation(&customer, "how do I change my phone number")
+        .await;
+    let unrelated = app.open_conversation(&other, "stop-loss question").await;
+
+    let (status, page) = app
+        .get(
+            &format!("/v1/agent/conversations/{second}/related"),
+            Some(&agent),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = page["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![first.as_str()],
+        "the other one, not itself, not another customer's"
+    );
+    assert!(!ids.contains(&unrelated.as_str()));
+
+    // Customers cannot use it, and a made-up conversation is not found.
+    let (status, _) = app
+        .get(
+            &format!("/v1/agent/conversations/{second}/related"),
+            Some(&customer),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let (status, _) = app
+        .get(
+            &format!(
+                "/v1/agent/conversations/{}/related",
+                trustdesk_core::ConversationId::new()
+            ),
+            Some(&agent),
+        )
+        .await;
+    assert_eq!(status, 404);
+}

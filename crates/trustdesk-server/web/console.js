@@ -71,7 +71,7 @@
     'conv-empty', 'conv-view', 'conv-title', 'conv-meta', 'act-assign', 'act-pending',
     'act-resolve', 'act-reopen', 'act-close', 'events', 'typing', 'composer', 'mode-reply',
     'mode-note', 'compose', 'send', 'details', 'details-list', 'canned-menu', 'attach', 'file',
-    'kb-list', 'kb-empty', 'admin-btn', 'admin-view',
+    'kb-list', 'kb-empty', 'admin-btn', 'admin-view', 'related-list', 'related-empty',
   ].forEach((id) => { els[id] = $(id); });
 
   // ---- REST ---------------------------------------------------------------
@@ -460,6 +460,31 @@
     if (rating) row(t('c.csat'), rating.kind.score + '/5');
     els.details.hidden = false;
     suggestArticles();
+    loadRelated();
+  }
+
+  // The customer's other conversations (history across conversations).
+  let relatedSeq = 0;
+  async function loadRelated() {
+    const seq = ++relatedSeq;
+    const id = st.current && st.current.id;
+    if (!id) return;
+    const r = await api('GET', '/v1/agent/conversations/' + encodeURIComponent(id) + '/related');
+    if (seq !== relatedSeq) return;
+    const convs = r.status === 200 ? r.data.conversations || [] : [];
+    const list = els['related-list'];
+    list.textContent = '';
+    els['related-empty'].hidden = convs.length > 0;
+    convs.forEach((c) => {
+      const li = TD.el('li', 'related-item');
+      const b = TD.el('button', 'link-btn', c.subject || t('c.no_subject'));
+      b.type = 'button';
+      b.addEventListener('click', () => openConversation(c.id));
+      li.appendChild(b);
+      li.appendChild(TD.el('span', 'chip st-' + c.status, t('st.' + c.status)));
+      li.appendChild(TD.el('span', 'time', TD.formatTime(c.updated_at, i18n.lang)));
+      list.appendChild(li);
+    });
   }
 
   function actorName(a) {

@@ -9,6 +9,7 @@ pub mod extract;
 pub mod health;
 pub mod kb;
 pub mod ratelimit;
+pub mod related;
 pub mod verify;
 pub mod views;
 pub mod widget;
@@ -32,7 +33,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         agent::login, agent::logout, agent::me, agent::agents, agent::teams, agent::list, agent::show,
         agent::reply, agent::note, agent::set_status, agent::assign, agent::bot_stats, agent::csat_stats,
         attachments::customer_upload, attachments::agent_upload, attachments::download,
-        canned::list, canned::create, canned::update, canned::remove,
+        canned::list, canned::create, canned::update, canned::remove, related::related,
         kb::search, kb::article, kb::admin_list, kb::admin_upsert, kb::admin_publish,
         analysis::classify, analysis::scan,
         verify::lookup, verify::report, verify::list, verify::add, verify::remove,
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(verify::router())
         .merge(attachments::router(max_file))
         .merge(canned::router())
+        .merge(related::router())
         .merge(crate::ws::router())
         .merge(crate::web::router())
         .route("/openapi.json", get(openapi))

@@ -2,7 +2,7 @@
 //! idempotency on the client message id, sequence assignment, projection.
 
 use crate::{Result, StoreError};
-use trustdesk_core::{Conversation, Event, NewEvent};
+use trustdesk_core::{Actor, Conversation, ConversationStatus, Event, EventKind, NewEvent};
 
 pub(crate) enum AppendPlan {
     /// The same request was stored before: answer with the stored event.
@@ -14,6 +14,12 @@ pub(crate) enum AppendPlan {
     },
 }
 
+/// What a customer may never do, checked on the locked row so no caller can
+/// forget it and so the message path needs no read of its own before the
+/// append: write into another customer's conversation (answered exactly
+/// like a missing one), or send a message into a closed one.
+pub(crate) const CLOSED: &str = "this conversation is closed; please start a new one";
+
 /// Decides an append against the locked conversation row and the event
 /// already stored under the same client message id, if any.
 pub(crate) fn plan_append(
@@ -21,6 +27,13 @@ pub(crate) fn plan_append(
     existing: Option<Event>,
     new: NewEvent,
 ) -> Result<AppendPlan> {
+    let by_customer = match new.actor {
+        Actor::Customer { id } if id != conversation.customer_id => {
+            return Err(StoreError::NotFound);
+        }
+        Actor::Customer { .. } => true,
+        _ => false,
+    };
     if let Some(existing) = existing {
         return if existing.is_same_request(&new) {
             Ok(AppendPlan::Duplicate(existing))
@@ -29,6 +42,15 @@ pub(crate) fn plan_append(
                 "client_msg_id was already used for a different message",
             ))
         };
+    }
+    if by_customer
+        && conversation.status == ConversationStatus::Closed
+        && matches!(
+            new.kind,
+            EventKind::Message { .. } | EventKind::Attachment { .. }
+        )
+    {
+        return Err(StoreError::Conflict(CLOSED));
     }
     let event = Event {
         conversation_id: new.conversation_id,
@@ -46,4 +68,82 @@ pub(crate) fn plan_append(
         event,
         conversation,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NewConversation;
+    use trustdesk_core::{Channel, ConversationId, CustomerId, Priority, Timestamp};
+
+    fn conversation(owner: CustomerId, status: ConversationStatus) -> Conversation {
+        let mut c = NewConversation {
+            id: ConversationId::new(),
+            customer_id: owner,
+            channel: Channel::Web,
+            subject: None,
+            language: None,
+            priority: Priority::Normal,
+            origin_client_id: None,
+            at: Timestamp(1),
+        }
+        .initial_state();
+        c.status = status;
+        c
+    }
+
+    fn message(c: &Conversation, author: CustomerId, cmid: &str) -> NewEvent {
+        NewEvent {
+            conversation_id: c.id,
+            actor: Actor::Customer { id: author },
+            kind: EventKind::Message { body: "hi".into() },
+            client_msg_id: Some(cmid.into()),
+            at: Timestamp(2),
+        }
+    }
+
+    #[test]
+    fn a_customer_cannot_write_into_another_customers_conversation() {
+        let (owner, stranger) = (CustomerId::new(), CustomerId::new());
+        let c = conversation(owner, ConversationStatus::Open);
+        let err = plan_append(c.clone(), None, message(&c, stranger, "m1")).err();
+        assert!(matches!(err, Some(StoreError::NotFound)), "{err:?}");
+        // Not even a duplicate probe answers: the stored event stays hidden.
+        let AppendPlan::Write { event, .. } =
+            plan_append(c.clone(), None, message(&c, owner, "m1")).unwrap()
+        else {
+            panic!("the owner writes")
+        };
+        let err = plan_append(c.clone(), Some(event), message(&c, stranger, "m1")).err();
+        assert!(matches!(err, Some(StoreError::NotFound)), "{err:?}");
+    }
+
+    #[test]
+    fn a_closed_conversation_takes_no_new_customer_message_but_answers_a_resend() {
+        let owner = CustomerId::new();
+        let open = conversation(owner, ConversationStatus::Open);
+        let AppendPlan::Write { event, .. } =
+            plan_append(open.clone(), None, message(&open, owner, "m1")).unwrap()
+        else {
+            panic!("written")
+        };
+        let closed = Conversation {
+            status: ConversationStatus::Closed,
+            ..open
+        };
+        let err = plan_append(closed.clone(), None, message(&closed, owner, "m2")).err();
+        assert!(matches!(err, Some(StoreError::Conflict(CLOSED))), "{err:?}");
+        // The resend of a message stored before the close is still the
+        // stored message, not an error.
+        assert!(matches!(
+            plan_append(closed.clone(), Some(event), message(&closed, owner, "m1")),
+            Ok(AppendPlan::Duplicate(_))
+        ));
+        // Resolved conversations still take messages (they reopen).
+        let resolved = Conversation {
+            status: ConversationStatus::Resolved,
+            ..closed
+        };
+        assert!(plan_append(resolved.clone(), None, message(&resolved, owner, "m3")).is_ok());
+    }
 }

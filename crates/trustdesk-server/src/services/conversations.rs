@@ -234,8 +234,13 @@ impl Conversations {
         if let Some(cid) = &post.client_msg_id {
             validate::client_msg_id(cid)?;
         }
-        let conversation = self.visible(who, id).await?;
-        let mut notices = Vec::new();
+        // A customer's message costs no read before the append: the store
+        // checks, on the row it locks anyway, that the conversation is
+        // theirs (else the same `NotFound` as a missing one) and not closed.
+        // Agents are checked here, against their scope.
+        // Raw customer text that held a secret, for the notice after the
+        // append.
+        let mut notices: Vec<String> = Vec::new();
         let kind = match (&who.who, post.internal) {
             (Who::Customer(_), true) => {
                 return Err(ApiError::BadRequest(
@@ -243,17 +248,22 @@ impl Conversations {
                 ));
             }
             (Who::Customer(_), false) => {
-                let language = conversation
-                    .language
-                    .unwrap_or_else(|| triage::detect_language(&body));
-                let screened = safety::screen_customer_text(&body, language);
-                notices = screened.notices;
+                // The notice's language is settled after the append, from
+                // the conversation; the redaction does not depend on it.
+                let screened = safety::screen_customer_text(&body, triage::detect_language(&body));
+                if !screened.notices.is_empty() {
+                    notices.push(body.clone());
+                }
                 EventKind::Message {
                     body: screened.text,
                 }
             }
-            (Who::Agent(_), true) => EventKind::Note { body },
+            (Who::Agent(_), true) => {
+                self.visible(who, id).await?;
+                EventKind::Note { body }
+            }
             (Who::Agent(agent), false) => {
+                self.visible(who, id).await?;
                 if let Err(blocked) = safety::check_outbound_text(&body) {
                     let reason = post
                         .guard_override
@@ -284,11 +294,6 @@ impl Conversations {
                 EventKind::Message { body }
             }
         };
-        if who.customer_id().is_some() && conversation.status == ConversationStatus::Closed {
-            return Err(ApiError::Conflict(
-                "this conversation is closed; please start a new one".into(),
-            ));
-        }
         let appended = self
             .append(NewEvent {
                 conversation_id: id,
@@ -301,6 +306,19 @@ impl Conversations {
         if appended.duplicate {
             return Ok(appended);
         }
+        // The guard's notices, in the conversation's language (the raw
+        // text is kept only in memory until here, and only when it held a
+        // secret).
+        let mut notices: Vec<EventKind> = notices
+            .iter()
+            .flat_map(|raw| {
+                let language = appended
+                    .conversation
+                    .language
+                    .unwrap_or_else(|| triage::detect_language(raw));
+                safety::screen_customer_text(raw, language).notices
+            })
+            .collect();
         if let (Who::Customer(_), EventKind::Message { body }) = (&who.who, &appended.event.kind) {
             let mentions = trustdesk_core::crypto::context(body);
             if !mentions.is_empty() {

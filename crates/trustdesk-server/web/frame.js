@@ -81,6 +81,7 @@
     verified: $('verified'),
     freeze: $('freeze'),
     apc: $('apc'),
+    queue: $('queue'),
     attach: $('attach'),
     file: $('file'),
     secretWarn: $('secret-warn'),
@@ -257,9 +258,31 @@
       case 'error':
         onError(f);
         break;
+      case 'queue':
+        if (st.conv && f.conversation_id === st.conv.id) showQueue(f);
+        break;
       default:
         break; // frames this version does not know are ignored
     }
+  }
+
+  // Where the customer stands while waiting for a person: position and the
+  // server's estimate (from recent handling times and agents available), or
+  // an honest "we cannot estimate" when there is no basis for one.
+  function showQueue(f) {
+    if (!f.position) {
+      els.queue.hidden = true;
+      return;
+    }
+    let text = t('w.queue_pos', { n: f.position });
+    if (f.estimate === 'known' && f.estimated_wait_ms != null) {
+      const min = Math.max(1, Math.round(f.estimated_wait_ms / 60000));
+      text += ' · ' + t('w.queue_eta', { min });
+    } else {
+      text += ' · ' + t('w.queue_unknown');
+    }
+    els.queue.textContent = text;
+    els.queue.hidden = false;
   }
 
   function onError(f) {
@@ -313,8 +336,10 @@
     if (kind.type === 'message') {
       renderMessage(ev);
       if (ev.actor && ev.actor.type === 'agent') {
-        // A person answers: the bot's "did it help?" buttons are moot.
+        // A person answers: the bot's "did it help?" buttons and the queue
+        // line are moot.
         els.list.querySelectorAll('.quick').forEach((q) => q.remove());
+        els.queue.hidden = true;
       }
       if (ev.actor && ev.actor.type !== 'customer') {
         hideTyping();
@@ -329,6 +354,7 @@
       renderStatus(from, kind.to, ev);
       renderBanner();
     } else if (kind.type === 'system_notice' && kind.text) {
+      if (kind.code === 'agent_joined') els.queue.hidden = true;
       appendLine(kind.text, 'notice', ev.seq);
     } else if (kind.type === 'bot_reply') {
       renderBotReply(ev);

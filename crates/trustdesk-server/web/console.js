@@ -72,6 +72,8 @@
     'act-resolve', 'act-reopen', 'act-close', 'events', 'typing', 'composer', 'mode-reply',
     'mode-note', 'compose', 'send', 'details', 'details-list', 'canned-menu', 'attach', 'file',
     'kb-list', 'kb-empty', 'admin-btn', 'admin-view', 'related-list', 'related-empty',
+    'presence', 'act-transfer', 'act-snooze', 'act-remind', 'act-dialog', 'act-form', 'act-dialog-title',
+    'act-fields', 'act-error', 'act-cancel',
   ].forEach((id) => { els[id] = $(id); });
 
   // ---- REST ---------------------------------------------------------------
@@ -254,6 +256,15 @@
         if (p) markSent(p, f.seq);
         break;
       }
+      case 'presence_set':
+        els.presence.value = f.status;
+        break;
+      case 'notice':
+        // Reminders, SLA warnings, transfers to me, requeues.
+        toast(f.text || f.code, f.code !== 'sla_breached');
+        if (!st.current || f.conversation_id !== st.current.id) st.unread.add(f.conversation_id);
+        renderInbox();
+        break;
       case 'typing':
         if (st.current && f.conversation_id === st.current.id) {
           const a = f.actor || {};
@@ -425,6 +436,8 @@
     const s = c.status;
     els['act-assign'].hidden = !!(st.me && c.assignee_id === st.me.id);
     els['act-pending'].hidden = s === 'pending' || s === 'resolved' || s === 'closed';
+    els['act-snooze'].hidden = s === 'resolved' || s === 'closed';
+    els['act-transfer'].hidden = s === 'closed';
     els['act-resolve'].hidden = s === 'resolved' || s === 'closed';
     els['act-reopen'].hidden = s === 'open';
     els['act-close'].hidden = s === 'closed';
@@ -581,6 +594,19 @@
     } else if (k.type === 'bot_reply') {
       const titles = (k.articles || []).map((a) => a.title).join(' · ');
       li = TD.el('li', 'ev line bot', t('c.ev_bot', { articles: titles, confidence: Math.round((k.confidence || 0) * 100) }));
+    } else if (k.type === 'transferred') {
+      const to = k.to_agent ? agentName(k.to_agent) : t('c.team', { name: teamName(k.to_team) });
+      li = TD.el('li', 'ev line', t('c.ev_transferred', { who: actorName(ev.actor), to, reason: k.reason || '' }));
+    } else if (k.type === 'priority_changed') {
+      li = TD.el('li', 'ev line', t('c.ev_priority', { from: i18n.v('pr', k.from), to: i18n.v('pr', k.to), reason: k.reason || '' }));
+    } else if (k.type === 'sla_warning' || k.type === 'sla_breached') {
+      li = TD.el('li', 'ev line sla ' + (k.type === 'sla_breached' ? 'breached' : 'warning'), t('c.ev_' + k.type, {
+        metric: t('sla.' + k.metric), at: TD.formatTime(k.due_at, i18n.lang),
+      }));
+    } else if (k.type === 'reminder_set') {
+      li = TD.el('li', 'ev line reminder', t('c.ev_reminder_set', { at: TD.formatTime(k.at, i18n.lang), note: k.note || '' }));
+    } else if (k.type === 'reminder_due') {
+      li = TD.el('li', 'ev line reminder', t('c.ev_reminder_due', { note: k.note || '' }));
     } else if (k.type === 'attachment') {
       li = fileItem(ev);
     } else if (k.type === 'rated') {
@@ -974,6 +1000,115 @@
       list.appendChild(li);
     });
   }
+
+  // ---- transfer, snooze, reminders, presence ------------------------------------------------
+
+  const teams = new Map();
+  function teamName(id) {
+    const team = teams.get(id);
+    return team ? team.name : id ? id.slice(0, 8) : '';
+  }
+  async function loadTeams() {
+    const r = await api('GET', '/v1/agent/teams');
+    if (r.status === 200) (r.data.teams || []).forEach((x) => teams.set(x.id, x));
+  }
+
+  function field(labelKey, input) {
+    const wrap = TD.el('div', 'field');
+    const id = 'act-' + Math.random().toString(36).slice(2, 8);
+    input.id = id;
+    const label = TD.el('label', null, t(labelKey));
+    label.htmlFor = id;
+    wrap.appendChild(label);
+    wrap.appendChild(input);
+    els['act-fields'].appendChild(wrap);
+    return input;
+  }
+
+  function select(options) {
+    const s = document.createElement('select');
+    options.forEach(([value, label]) => {
+      const o = document.createElement('option');
+      o.value = value;
+      o.textContent = label;
+      s.appendChild(o);
+    });
+    return s;
+  }
+
+  function tomorrowNine() {
+    const d = new Date();
+    d.setDate(d.getDate() + 1);
+    d.setHours(9, 0, 0, 0);
+    return d.getTime();
+  }
+
+  const HOUR = 3600000;
+  const LATER = () => [
+    [String(HOUR), t('c.h1')], [String(4 * HOUR), t('c.h4')], ['tomorrow', t('c.tomorrow')],
+    [String(24 * HOUR), t('c.h24')], [String(72 * HOUR), t('c.d3')], [String(168 * HOUR), t('c.week')],
+  ];
+  const untilOf = (v) => (v === 'tomorrow' ? tomorrowNine() : Date.now() + Number(v));
+
+  // One dialog for the three actions: `build` adds the fields and returns
+  // the request to send when the form is submitted.
+  let dialogSubmit = null;
+  function openDialog(titleKey, build) {
+    if (!st.current) return;
+    els['act-fields'].textContent = '';
+    els['act-error'].textContent = '';
+    els['act-dialog-title'].textContent = t(titleKey);
+    dialogSubmit = build();
+    els['act-dialog'].showModal();
+    const first = els['act-fields'].querySelector('select, input, textarea');
+    if (first) first.focus();
+  }
+  els['act-cancel'].addEventListener('click', () => els['act-dialog'].close());
+  els['act-form'].addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!dialogSubmit || !st.current) return;
+    if (!els['act-form'].reportValidity()) return;
+    const [path, body] = dialogSubmit();
+    const r = await api('POST', '/v1/agent/conversations/' + encodeURIComponent(st.current.id) + path, body);
+    if (r.status >= 200 && r.status < 300) els['act-dialog'].close();
+    else els['act-error'].textContent = (r.data && r.data.error && r.data.error.message) || t('c.error', { code: r.status });
+  });
+
+  els['act-transfer'].addEventListener('click', async () => {
+    if (!teams.size) await loadTeams();
+    openDialog('c.transfer_title', () => {
+      const options = [];
+      st.agents.forEach((a) => {
+        if (!st.me || a.id !== st.me.id) options.push(['agent:' + a.id, a.display_name]);
+      });
+      teams.forEach((x) => options.push(['team:' + x.id, t('c.team', { name: x.name })]));
+      const to = field('c.transfer_to', select(options));
+      const reason = field('c.reason', document.createElement('textarea'));
+      reason.required = true;
+      reason.maxLength = 500;
+      return () => {
+        const [kind, id] = to.value.split(':');
+        return ['/transfer', kind === 'agent' ? { agent_id: id, reason: reason.value } : { team_id: id, reason: reason.value }];
+      };
+    });
+  });
+
+  els['act-snooze'].addEventListener('click', () => openDialog('c.snooze_title', () => {
+    const when = field('c.in', select(LATER()));
+    return () => ['/status', { status: 'snoozed', snoozed_until: untilOf(when.value) }];
+  }));
+
+  els['act-remind'].addEventListener('click', () => openDialog('c.remind_title', () => {
+    const when = field('c.in', select(LATER()));
+    const note = field('c.note_what', document.createElement('input'));
+    note.required = true;
+    note.maxLength = 500;
+    return () => ['/reminders', { at: untilOf(when.value), note: note.value }];
+  }));
+
+  els.presence.addEventListener('change', () => {
+    if (st.socket) st.socket.send({ type: 'presence', status: els.presence.value, ref: 'presence' });
+  });
 
   // ---- admin pages ------------------------------------------------------------------
 

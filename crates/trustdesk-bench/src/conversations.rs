@@ -108,7 +108,7 @@ pub async fn run(endpoint: &Endpoint, o: &Options, phase: u32) -> Result<()> {
     let finished = Instant::now();
     let cpu1 = sys::cpu_us(o.pid)?;
     reader.abort();
-    latencies.sort_unstable();
+    let latency = sys::latency_fields(&mut latencies);
     lateness.sort_unstable();
     let span = finished
         .duration_since(start)
@@ -117,21 +117,20 @@ pub async fn run(endpoint: &Endpoint, o: &Options, phase: u32) -> Result<()> {
     let delivered = latencies.len() as u64;
     println!(
         "{}",
-        json!({
-            "scenario": "conversations",
-            "offered_per_s": o.rate,
-            "duration_s": o.duration.as_secs_f64(),
-            "started": sent,
-            "delivered": delivered,
-            "achieved_per_s": (delivered as f64 / span * 10.0).round() / 10.0,
-            "p50_ms": sys::ms(sys::percentile(&latencies, 50.0)),
-            "p90_ms": sys::ms(sys::percentile(&latencies, 90.0)),
-            "p99_ms": sys::ms(sys::percentile(&latencies, 99.0)),
-            "max_ms": sys::ms(latencies.last().copied().unwrap_or(0)),
-            "errors": errors.load(Ordering::Relaxed) + sent.saturating_sub(delivered),
-            "server_cpu_us_per_conversation": if delivered > 0 { ((cpu1 - cpu0) as f64 / delivered as f64).round() } else { 0.0 },
-            "bench_lateness_p99_ms": sys::ms(sys::percentile(&lateness, 99.0)),
-        })
+        sys::with_fields(
+            json!({
+                "scenario": "conversations",
+                "offered_per_s": o.rate,
+                "duration_s": o.duration.as_secs_f64(),
+                "started": sent,
+                "delivered": delivered,
+                "achieved_per_s": (delivered as f64 / span * 10.0).round() / 10.0,
+                "errors": errors.load(Ordering::Relaxed) + sent.saturating_sub(delivered),
+                "server_cpu_us_per_conversation": if delivered > 0 { ((cpu1 - cpu0) as f64 / delivered as f64).round() } else { 0.0 },
+                "bench_lateness_p99_ms": sys::ms(sys::percentile(&lateness, 99.0)),
+            }),
+            latency
+        )
     );
     Ok(())
 }

@@ -57,3 +57,29 @@ pub fn percentile(sorted: &[u64], p: f64) -> u64 {
 pub fn ms(us: u64) -> f64 {
     (us as f64 / 1000.0 * 1000.0).round() / 1000.0
 }
+
+/// The latency figures every open-loop scenario reports, from latencies in
+/// microseconds (sorted here): `p50_ms`, `p90_ms`, `p99_ms`, `max_ms`.
+pub fn latency_fields(latencies: &mut [u64]) -> serde_json::Map<String, serde_json::Value> {
+    latencies.sort_unstable();
+    let mut fields = serde_json::Map::new();
+    for (name, p) in [("p50_ms", 50.0), ("p90_ms", 90.0), ("p99_ms", 99.0)] {
+        fields.insert(name.into(), ms(percentile(latencies, p)).into());
+    }
+    fields.insert(
+        "max_ms".into(),
+        ms(latencies.last().copied().unwrap_or(0)).into(),
+    );
+    fields
+}
+
+/// Adds `fields` to the JSON object `into`.
+pub fn with_fields(
+    mut into: serde_json::Value,
+    fields: serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Value {
+    if let Some(object) = into.as_object_mut() {
+        object.extend(fields);
+    }
+    into
+}

@@ -811,8 +811,7 @@
 
   // ---- attachments ----------------------------------------------------------------
 
-  // A shared file: a link that downloads it (fetched with the session token,
-  // handed to the browser as a blob), and a preview for images.
+  // A shared file (see TD.showFile).
   function fileItem(ev) {
     const f = ev.kind.file;
     const li = TD.el('li', 'ev file ' + (ev.actor && ev.actor.type === 'agent' ? 'agent' : 'customer'));
@@ -820,40 +819,8 @@
     head.appendChild(TD.el('span', 'ev-who', t('c.ev_file', { who: actorName(ev.actor) })));
     head.appendChild(TD.el('span', 'ev-time', TD.formatTime(ev.at, i18n.lang)));
     li.appendChild(head);
-    const link = TD.el('a', 'file-link', f.name + ' · ' + TD.formatBytes(f.size));
-    link.href = '#';
-    const load = fetchFile(f.id);
-    link.addEventListener('click', async (e) => {
-      e.preventDefault();
-      const url = await load;
-      if (!url) return;
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = f.name;
-      a.click();
-    });
-    if (/^image\//.test(f.mime)) {
-      load.then((url) => {
-        if (!url) return;
-        const img = document.createElement('img');
-        img.className = 'thumb';
-        img.alt = f.name;
-        img.src = url;
-        li.insertBefore(img, link);
-      });
-    }
-    li.appendChild(link);
+    TD.showFile(li, f, st.token, t('w.download'));
     return li;
-  }
-
-  const fileUrls = new Map();
-  function fetchFile(id) {
-    if (!fileUrls.has(id)) {
-      fileUrls.set(id, fetch('/v1/attachments/' + encodeURIComponent(id), {
-        headers: { authorization: 'Bearer ' + st.token }, credentials: 'omit',
-      }).then((res) => (res.ok ? res.blob() : null)).then((b) => (b ? URL.createObjectURL(b) : null)).catch(() => null));
-    }
-    return fileUrls.get(id);
   }
 
   els.attach.addEventListener('click', () => els.file.click());

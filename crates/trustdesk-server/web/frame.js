@@ -456,55 +456,16 @@
     insertBySeq(li, ev.seq);
   }
 
-  // A file in the conversation. Images are fetched with the session token
-  // and shown from a blob: URL (the download itself is served as an
-  // attachment, never rendered as a page of this origin).
+  // A file in the conversation (see TD.showFile).
   function renderAttachment(ev) {
     const f = ev.kind.file;
     const mine = ev.actor && ev.actor.type === 'customer';
     const name = ev.actor && ev.actor.type === 'agent' ? ev.actor.name : t('w.support');
     const li = bubble(mine, name, '', ev.seq, null);
     li.classList.add('file-msg');
-    const body = li.querySelector('.body');
-    const link = TD.el('a', 'file-link', f.name + ' · ' + TD.formatBytes(f.size));
-    link.href = '#';
-    link.setAttribute('aria-label', t('w.download') + ': ' + f.name);
-    body.appendChild(link);
-    const load = fetchFile(f.id);
-    link.addEventListener('click', async (e) => {
-      e.preventDefault();
-      const url = await load;
-      if (!url) return;
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = f.name;
-      a.click();
-    });
-    if (/^image\//.test(f.mime)) {
-      load.then((url) => {
-        if (!url) return;
-        const img = document.createElement('img');
-        img.className = 'thumb';
-        img.alt = f.name;
-        img.src = url;
-        body.insertBefore(img, link);
-      });
-    }
+    TD.showFile(li.querySelector('.body'), f, st.token, t('w.download'));
     li.querySelector('.meta').textContent = TD.formatTime(ev.at, lang);
     insertBySeq(li, ev.seq);
-  }
-
-  async function fetchFile(id) {
-    try {
-      const res = await fetch('/v1/attachments/' + encodeURIComponent(id), {
-        headers: { authorization: 'Bearer ' + st.token },
-        credentials: 'omit',
-      });
-      if (!res.ok) return null;
-      return URL.createObjectURL(await res.blob());
-    } catch (_) {
-      return null;
-    }
   }
 
   async function uploadFile(file) {

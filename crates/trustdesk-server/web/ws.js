@@ -182,6 +182,43 @@
     return e;
   };
 
+  // A shared file inside `holder`: a link that downloads it and, for an
+  // image, a preview. The bytes are fetched once with the session token and
+  // handed to the browser as a blob: URL (the server serves them only as an
+  // attachment, never as a page of this origin).
+  TD.showFile = function (holder, file, token, downloadLabel) {
+    const link = TD.el('a', 'file-link', file.name + ' · ' + TD.formatBytes(file.size));
+    link.href = '#';
+    link.setAttribute('aria-label', downloadLabel + ': ' + file.name);
+    holder.appendChild(link);
+    const load = fetch('/v1/attachments/' + encodeURIComponent(file.id), {
+      headers: { authorization: 'Bearer ' + token },
+      credentials: 'omit',
+    })
+      .then((res) => (res.ok ? res.blob() : null))
+      .then((blob) => (blob ? URL.createObjectURL(blob) : null))
+      .catch(() => null);
+    link.addEventListener('click', async (e) => {
+      e.preventDefault();
+      const url = await load;
+      if (!url) return;
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = file.name;
+      a.click();
+    });
+    if (/^image\//.test(file.mime)) {
+      load.then((url) => {
+        if (!url) return;
+        const img = document.createElement('img');
+        img.className = 'thumb';
+        img.alt = file.name;
+        img.src = url;
+        holder.insertBefore(img, link);
+      });
+    }
+  };
+
   TD.formatBytes = function (n) {
     if (n < 1024) return n + ' B';
     if (n < 1024 * 1024) return (n / 1024).toFixed(n < 10240 ? 1 : 0) + ' KB';

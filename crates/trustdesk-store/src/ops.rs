@@ -520,15 +520,18 @@ macro_rules! define_ops {
             Ok(())
         }
 
-        pub(crate) async fn delete_channel(conn: &mut $conn, id: trustdesk_core::ChannelId) -> Result<()> {
-            let done = sqlx::query("DELETE FROM official_channels WHERE id = $1")
-                .bind(id.to_string())
-                .execute(&mut *conn)
-                .await?;
+        /// Deletes the row of `table` with this id; `NotFound` when none.
+        async fn delete_by_id(conn: &mut $conn, table: &'static str, id: String) -> Result<()> {
+            let sql = sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE id = $1"));
+            let done = sqlx::query(sql).bind(id).execute(&mut *conn).await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
             Ok(())
+        }
+
+        pub(crate) async fn delete_channel(conn: &mut $conn, id: trustdesk_core::ChannelId) -> Result<()> {
+            delete_by_id(conn, "official_channels", id.to_string()).await
         }
 
         pub(crate) async fn list_channels(conn: &mut $conn) -> Result<Vec<crate::OfficialChannel>> {
@@ -707,14 +710,7 @@ macro_rules! define_ops {
         }
 
         pub(crate) async fn delete_canned(conn: &mut $conn, id: trustdesk_core::CannedId) -> Result<()> {
-            let done = sqlx::query("DELETE FROM canned_responses WHERE id = $1")
-                .bind(id.to_string())
-                .execute(&mut *conn)
-                .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-            Ok(())
+            delete_by_id(conn, "canned_responses", id.to_string()).await
         }
 
         pub(crate) async fn list_canned(conn: &mut $conn) -> Result<Vec<crate::CannedResponse>> {

@@ -158,9 +158,15 @@ pub enum EventKind {
         reason: String,
     },
     /// An SLA target is close to being missed (internal).
-    SlaWarning { metric: SlaMetric, due_at: Timestamp },
+    SlaWarning {
+        metric: SlaMetric,
+        due_at: Timestamp,
+    },
     /// An SLA target was missed (internal); escalation follows.
-    SlaBreached { metric: SlaMetric, due_at: Timestamp },
+    SlaBreached {
+        metric: SlaMetric,
+        due_at: Timestamp,
+    },
     /// An agent asked to be reminded about this conversation (internal).
     ReminderSet {
         id: String,
@@ -467,7 +473,10 @@ mod tests {
             due_at: Timestamp(5),
         };
         assert_eq!(warn.visibility(), Visibility::Internal);
-        assert_eq!(serde_json::to_value(&warn).unwrap()["metric"], "first_response");
+        assert_eq!(
+            serde_json::to_value(&warn).unwrap()["metric"],
+            "first_response"
+        );
     }
 
     #[test]

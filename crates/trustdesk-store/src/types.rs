@@ -168,3 +168,25 @@ pub struct NewAudit {
     /// JSON text.
     pub detail: String,
 }
+
+/// An agent's routing profile (languages and team live on the agent).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoutingProfile {
+    pub agent_id: AgentId,
+    pub skills: trustdesk_core::routing::Skills,
+    /// Most concurrent conversations the router gives this agent.
+    pub capacity: u32,
+    pub updated_at: Timestamp,
+}
+
+/// A persisted deadline of a conversation. `kind` names it (`sla`,
+/// `snooze`, `auto_close`, `reminder:<id>`); one row per conversation and
+/// kind, so setting it again moves it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timer {
+    pub conversation_id: ConversationId,
+    pub kind: String,
+    pub due_at: Timestamp,
+    /// JSON text for the handler.
+    pub payload: String,
+}

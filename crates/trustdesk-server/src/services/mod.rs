@@ -6,5 +6,7 @@ pub mod bot;
 pub mod conversations;
 pub mod freeze;
 pub mod llm;
+pub mod routing;
 pub mod safety;
+pub mod timers;
 pub mod webhook;

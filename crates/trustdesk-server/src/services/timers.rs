@@ -130,6 +130,15 @@ impl SlaConfig {
         }
     }
 
+    /// The time zone of a calendar, if it exists and has one.
+    pub fn time_zone(&self, name: &str) -> Option<String> {
+        let i = self.inner.read().ok()?;
+        i.calendars
+            .get(name)
+            .and_then(|c| c.spec())
+            .map(|s| s.time_zone.clone())
+    }
+
     pub fn calendar_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self
             .inner

@@ -124,7 +124,11 @@ async fn remind(
                 "in_ms must be between 1 ms and a year".into(),
             ));
         }
-        _ => return Err(ApiError::BadRequest("give exactly one of at and in_ms".into())),
+        _ => {
+            return Err(ApiError::BadRequest(
+                "give exactly one of at and in_ms".into(),
+            ));
+        }
     };
     let appended = state
         .conversations
@@ -324,7 +328,9 @@ async fn create_team(
     require(&auth, Role::Admin)?;
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 80 {
-        return Err(ApiError::BadRequest("team name must be 1–80 characters".into()));
+        return Err(ApiError::BadRequest(
+            "team name must be 1–80 characters".into(),
+        ));
     }
     let team = Team {
         id: TeamId::new(),
@@ -386,9 +392,7 @@ async fn put_policy(
         return Err(ApiError::BadRequest("name must be 1–80 characters".into()));
     }
     if !(1..=100).contains(&policy.warning_percent) {
-        return Err(ApiError::BadRequest(
-            "warning_percent must be 1–100".into(),
-        ));
+        return Err(ApiError::BadRequest("warning_percent must be 1–100".into()));
     }
     for p in Priority::ALL {
         check_targets(p.as_str(), policy.targets(*p))?;
@@ -546,7 +550,9 @@ async fn advance_clock(
     }
     require(&auth, Role::Admin)?;
     if !(1..=366 * 24 * 3_600_000).contains(&req.ms) {
-        return Err(ApiError::BadRequest("ms must be between 1 and a year".into()));
+        return Err(ApiError::BadRequest(
+            "ms must be between 1 and a year".into(),
+        ));
     }
     let now = state.clock.advance(req.ms);
     audit::record(

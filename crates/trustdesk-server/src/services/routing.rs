@@ -202,6 +202,9 @@ pub struct Worker {
     handle_times: VecDeque<i64>,
     pushed: HashMap<ConversationId, QueueInfo>,
     started_at: Timestamp,
+    /// The configured security and overflow team names, resolved to ids
+    /// on every reload (a team may be created after start).
+    team_names: (Option<String>, Option<String>),
 }
 
 impl Worker {
@@ -213,25 +216,10 @@ impl Worker {
         handle: RoutingHandle,
     ) -> anyhow::Result<Self> {
         let store = conversations.store().clone();
-        let teams = store
-            .list_teams()
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot read teams: {e}"))?;
-        let team_named = |name: &Option<String>| {
-            name.as_ref().and_then(|n| {
-                let found = teams.iter().find(|t| t.name.eq_ignore_ascii_case(n));
-                if found.is_none() {
-                    tracing::warn!(team = %n, "routing: no team with this name");
-                }
-                found.map(|t| t.id)
-            })
-        };
         let config = RoutingConfig {
             min_proficiency: settings.min_proficiency,
             widen_after_ms: settings.widen_after_ms,
             aging_step_ms: settings.aging_step_ms,
-            security_team: team_named(&settings.security_team),
-            overflow_team: team_named(&settings.overflow_team),
             ..RoutingConfig::default()
         };
         let now = conversations.clock().now();
@@ -245,6 +233,10 @@ impl Worker {
             handle_times: VecDeque::new(),
             pushed: HashMap::new(),
             started_at: now,
+            team_names: (
+                settings.security_team.clone(),
+                settings.overflow_team.clone(),
+            ),
             conversations,
         };
         worker.reload_agents().await?;
@@ -272,6 +264,22 @@ impl Worker {
     }
 
     async fn reload_agents(&mut self) -> anyhow::Result<()> {
+        let teams = self
+            .store
+            .list_teams()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot read teams: {e}"))?;
+        let team_named = |name: &Option<String>| {
+            name.as_ref().and_then(|n| {
+                let found = teams.iter().find(|t| t.name.eq_ignore_ascii_case(n));
+                if found.is_none() {
+                    tracing::info!(team = %n, "routing: no team with this name (yet)");
+                }
+                found.map(|t| t.id)
+            })
+        };
+        self.router.config.security_team = team_named(&self.team_names.0);
+        self.router.config.overflow_team = team_named(&self.team_names.1);
         let agents = self
             .store
             .list_agents()
@@ -314,8 +322,8 @@ impl Worker {
         mut shutdown: watch::Receiver<bool>,
     ) {
         let mut clock_changed = self.conversations.clock().changed();
+        let mut wake = self.step().await;
         loop {
-            let wake = self.step().await;
             let sleep = async {
                 match wake {
                     Some(at) => tokio::time::sleep(self.conversations.clock().until(at)).await,
@@ -325,24 +333,31 @@ impl Worker {
             tokio::select! {
                 command = rx.recv() => {
                     let Some(command) = command else { return };
-                    self.apply(command).await;
+                    let mut dirty = self.apply(command).await;
                     // Take everything that queued up: one routing pass for
                     // a burst of arrivals.
                     while let Ok(more) = rx.try_recv() {
-                        self.apply(more).await;
+                        dirty |= self.apply(more).await;
+                    }
+                    // A message that changed nothing routing looks at
+                    // costs no pass.
+                    if !dirty {
+                        continue;
                     }
                 }
                 _ = sleep => {}
                 _ = clock_changed.changed() => {}
                 _ = async { let _ = shutdown.wait_for(|stop| *stop).await; } => return,
             }
+            wake = self.step().await;
         }
     }
 
-    async fn apply(&mut self, command: Command) {
+    /// Folds a command in; false when nothing routing depends on changed.
+    async fn apply(&mut self, command: Command) -> bool {
         let now = self.now();
         match command {
-            Command::Activity(activity) => self.observe(&activity.conversation, now),
+            Command::Activity(activity) => return self.observe(&activity.conversation, now),
             Command::Connected(agent) => {
                 if !self.agents.contains_key(&agent)
                     && let Err(e) = self.reload_agents().await
@@ -390,16 +405,26 @@ impl Worker {
                 }
             }
         }
+        true
     }
 
     /// Folds a conversation's new state in (stale states are ignored).
-    fn observe(&mut self, conversation: &Conversation, now: Timestamp) {
+    /// Returns whether anything routing depends on changed.
+    fn observe(&mut self, conversation: &Conversation, now: Timestamp) -> bool {
         let id = conversation.id;
+        let mut relevant = true;
         if let Some(tracked) = self.tracked.get_mut(&id) {
             if conversation.last_seq < tracked.conversation.last_seq {
-                return;
+                return false;
             }
             let before = &tracked.conversation;
+            relevant = before.status != conversation.status
+                || before.assignee_id != conversation.assignee_id
+                || before.category != conversation.category
+                || before.language != conversation.language
+                || before.priority != conversation.priority
+                || before.urgent != conversation.urgent
+                || before.team_id != conversation.team_id;
             if before.assignee_id != conversation.assignee_id {
                 if let Some(old) = before.assignee_id {
                     tracked.previous = Some((old, now));
@@ -432,6 +457,7 @@ impl Worker {
         if status == ConversationStatus::Resolved || status == ConversationStatus::Closed {
             self.tracked.remove(&id);
         }
+        relevant
     }
 
     /// Load per agent: assigned conversations that are open or pending.

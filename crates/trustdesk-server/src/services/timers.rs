@@ -454,11 +454,11 @@ impl TimerWorker {
             let _ = self.store.delete_timer(conversation.id, "sla", None).await;
             return;
         }
-        if state != before || timer.is_none() {
-            if let Err(e) = self.save(conversation.id, &state).await {
-                tracing::warn!(error = %e, "cannot save SLA state");
-                return;
-            }
+        if (state != before || timer.is_none())
+            && let Err(e) = self.save(conversation.id, &state).await
+        {
+            tracing::warn!(error = %e, "cannot save SLA state");
+            return;
         }
         let timer = self.reschedule(conversation.id, &state, timer).await;
         self.cache.insert(conversation.id, (state, timer));

@@ -70,6 +70,7 @@
     log: $('log'),
     list: $('messages'),
     typing: $('typing'),
+    queue: $('queue'),
     conn: $('conn'),
     banner: $('banner'),
     bannerText: $('banner-text'),
@@ -248,12 +249,35 @@
           showTyping(f.actor.name || t('w.support'));
         }
         break;
+      case 'queue':
+        if (st.conv && f.conversation_id === st.conv.id) showQueue(f);
+        break;
       case 'error':
         onError(f);
         break;
       default:
         break; // frames this version does not know are ignored
     }
+  }
+
+  // The customer's place in the queue and the estimated wait, as the
+  // server pushes them; gone once an agent joins.
+  function showQueue(f) {
+    const position = Number(f.position) || 1;
+    const known = f.estimate === 'known' && typeof f.estimated_wait_ms === 'number';
+    els.queue.textContent = known
+      ? t('w.queue', {
+          position,
+          ahead: position - 1,
+          minutes: Math.max(1, Math.ceil(f.estimated_wait_ms / 60000)),
+        })
+      : t('w.queueUnknown', { position });
+    els.queue.hidden = false;
+  }
+
+  function hideQueue() {
+    els.queue.textContent = '';
+    els.queue.hidden = true;
   }
 
   function onError(f) {
@@ -319,6 +343,7 @@
       renderStatus(from, kind.to, ev);
       renderBanner();
     } else if (kind.type === 'system_notice' && kind.text) {
+      if (kind.code === 'agent_joined') hideQueue();
       appendLine(kind.text, 'notice', ev.seq);
     } else if (kind.type === 'bot_reply') {
       renderBotReply(ev);

@@ -44,6 +44,10 @@ pub struct RoutingSettings {
     pub widen_after_ms: [i64; 3],
     /// Aging step (a low/normal entry gains a priority level per step).
     pub aging_step_ms: i64,
+    /// After the answer bot proposed articles, the conversation waits this
+    /// long for the customer's "did it help?" before it is routed (asking
+    /// for a person, or "no", routes it at once). 0 = route at once.
+    pub bot_hold_ms: i64,
     /// Name of the team that gets urgent security requests first.
     pub security_team: Option<String>,
     /// Name of the team that takes anything at widening level 3.
@@ -58,6 +62,7 @@ impl Default for RoutingSettings {
             min_proficiency: core.min_proficiency,
             widen_after_ms: core.widen_after_ms,
             aging_step_ms: core.aging_step_ms,
+            bot_hold_ms: 120_000,
             security_team: None,
             overflow_team: None,
         }

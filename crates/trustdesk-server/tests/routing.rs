@@ -11,6 +11,12 @@ use trustdesk_core::Role;
 
 const MIN: i64 = 60_000;
 
+/// A server that routes at once even when the bot answered (the bot hold
+/// has its own test).
+async fn spawn() -> TestApp {
+    TestApp::spawn_with(|c| c.routing.bot_hold_ms = 0).await
+}
+
 /// Polls `check` every 20 ms for up to 15 s.
 async fn wait_for<F, Fut>(what: &str, mut check: F)
 where
@@ -138,7 +144,7 @@ async fn notice(ws: &mut Ws, code: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agents_get_conversations_matching_their_skills_and_languages() {
-    let app = TestApp::spawn().await;
+    let app = spawn().await;
     let (admin, _) = app.agent_with_role("admin@example.com", Role::Admin).await;
     let (t_transfer, en_transfer) = app.agent("en-transfer@example.com").await;
     let (t_trading, en_trading) = app.agent("en-trading@example.com").await;
@@ -206,7 +212,7 @@ async fn agents_get_conversations_matching_their_skills_and_languages() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn capacity_holds_while_200_conversations_arrive_at_once() {
-    let app = TestApp::spawn().await;
+    let app = spawn().await;
     let (admin, _) = app.agent_with_role("admin@example.com", Role::Admin).await;
     let mut agents = Vec::new();
     let mut sockets = Vec::new();
@@ -292,7 +298,7 @@ async fn capacity_holds_while_200_conversations_arrive_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chats_of_an_agent_who_leaves_move_to_others_after_the_grace_period() {
-    let app = TestApp::spawn().await;
+    let app = spawn().await;
     let (admin, _) = app.agent_with_role("admin@example.com", Role::Admin).await;
     let (ta, a) = app.agent("a@example.com").await;
     let (tb, b) = app.agent("b@example.com").await;
@@ -374,7 +380,7 @@ async fn chats_of_an_agent_who_leaves_move_to_others_after_the_grace_period() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn away_agents_keep_their_chats_and_get_no_new_ones() {
-    let app = TestApp::spawn().await;
+    let app = spawn().await;
     let (admin, _) = app.agent_with_role("admin@example.com", Role::Admin).await;
     let (ta, a) = app.agent("a@example.com").await;
     profile(&app, &admin, &a, all_skills(3), 5, &["en"]).await;
@@ -418,7 +424,7 @@ async fn away_agents_keep_their_chats_and_get_no_new_ones() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_urgent_security_chat_overtakes_the_queue_and_customers_see_their_place() {
-    let app = TestApp::spawn().await;
+    let app = spawn().await;
     let (admin, _) = app.agent_with_role("admin@example.com", Role::Admin).await;
     let (tx, x) = app.agent("x@example.com").await;
     profile(&app, &admin, &x, all_skills(3), 1, &["en"]).await;
@@ -530,7 +536,7 @@ async fn sla_timer_set(app: &TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sla_warning_and_breach_fire_at_the_simulated_times_and_escalate() {
-    let app = TestApp::spawn().await;
+    let app = spawn().await;
     let (admin, _) = app.agent_with_role("admin@example.com", Role::Admin).await;
     let (agent, _) = app.agent("agent@example.com").await;
     short_policy(&app, &admin).await;
@@ -647,7 +653,11 @@ async fn sla_timers_survive_a_restart_and_fire_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lifecycle_snooze_wakes_reply_reopens_auto_close_and_reminders() {
-    let app = TestApp::spawn_with(|c| c.lifecycle.auto_close_after_ms = 48 * 60 * MIN).await;
+    let app = TestApp::spawn_with(|c| {
+        c.lifecycle.auto_close_after_ms = 48 * 60 * MIN;
+        c.routing.bot_hold_ms = 0;
+    })
+    .await;
     let (agent, _) = app.agent("agent@example.com").await;
     let mut ws = app.ws(&agent).await;
     let (customer, _) = app.customer().await;
@@ -749,7 +759,7 @@ async fn lifecycle_snooze_wakes_reply_reopens_auto_close_and_reminders() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transfers_need_a_reason_and_taking_someone_elses_chat_needs_a_supervisor() {
-    let app = TestApp::spawn().await;
+    let app = spawn().await;
     let (admin, _) = app.agent_with_role("admin@example.com", Role::Admin).await;
     let (sup, _) = app
         .agent_with_role("sup@example.com", Role::Supervisor)
@@ -880,7 +890,7 @@ async fn transfers_need_a_reason_and_taking_someone_elses_chat_needs_a_superviso
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_api_validates_and_commitments_come_from_the_policy() {
-    let app = TestApp::spawn().await;
+    let app = spawn().await;
     let (admin, _) = app.agent_with_role("admin@example.com", Role::Admin).await;
     let (agent, a) = app.agent("a@example.com").await;
     // Agents cannot change routing or policies.
@@ -991,4 +1001,44 @@ async fn admin_api_validates_and_commitments_come_from_the_policy() {
         .post("/v1/admin/clock/advance", Some(&admin), json!({"ms": 1000}))
         .await;
     assert_eq!(s, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_answer_holds_the_chat_back_until_the_customer_asks_for_a_person_or_the_hold_ends() {
+    let app = TestApp::spawn_with(|c| c.routing.bot_hold_ms = 2 * MIN).await;
+    let (admin, _) = app.agent_with_role("admin@example.com", Role::Admin).await;
+    let (ta, a) = app.agent("a@example.com").await;
+    profile(&app, &admin, &a, all_skills(3), 5, &["en"]).await;
+    let _ws = app.ws(&ta).await;
+    online(&app, &admin, &a).await;
+    let (customer, _) = app.customer().await;
+    let text = "How do I change the email address on my account?";
+    let waits = app.open_conversation(&customer, text).await;
+    let asks = app.open_conversation(&customer, text).await;
+    for id in [&waits, &asks] {
+        let v = view(&app, &admin, id).await;
+        assert_eq!(events_of(&v, "bot_reply").len(), 1, "the bot answered: {v}");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(assignee(&app, &admin, &waits).await, None, "held for the bot");
+    // Asking for a person ends the hold at once.
+    let (s, _) = app
+        .post(
+            &format!("/v1/widget/conversations/{asks}/messages"),
+            Some(&customer),
+            json!({"body": "I want to talk to a human"}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    wait_for("the handed-off chat routed", || async {
+        assignee(&app, &admin, &asks).await.as_deref() == Some(a.as_str())
+    })
+    .await;
+    assert_eq!(assignee(&app, &admin, &waits).await, None);
+    // Otherwise the hold ends after 2 minutes.
+    app.state.clock.advance(2 * MIN + 1000);
+    wait_for("the held chat routed", || async {
+        assignee(&app, &admin, &waits).await.as_deref() == Some(a.as_str())
+    })
+    .await;
 }

@@ -22,7 +22,7 @@ use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, RwLock};
 use tokio::sync::{mpsc, watch};
-use trustdesk_core::event::AssignReason;
+use trustdesk_core::event::{AssignReason, EventKind};
 use trustdesk_core::routing::{
     AgentState, LanguageSet, Presence, QueueEntry, Router, RoutingConfig, Skills, estimate_wait,
 };
@@ -173,6 +173,20 @@ struct Slot {
 }
 
 impl Slot {
+    /// An agent nobody has heard from since `since`.
+    fn gone(since: Timestamp) -> Self {
+        Self {
+            profile: None,
+            teams: Vec::new(),
+            languages: LanguageSet::EMPTY,
+            active: true,
+            connections: 0,
+            chosen: Presence::Online,
+            gone_since: Some(since),
+            last_assigned_at: None,
+        }
+    }
+
     fn presence(&self) -> Presence {
         if self.connections == 0 {
             Presence::Offline
@@ -205,6 +219,12 @@ pub struct Worker {
     /// The configured security and overflow team names, resolved to ids
     /// on every reload (a team may be created after start).
     team_names: (Option<String>, Option<String>),
+    /// How long a bot answer holds a conversation back from routing.
+    bot_hold_ms: i64,
+    /// Conversations the bot answered, routable from this instant (unless
+    /// the customer asks for a person first). Memory only: after a restart
+    /// they route at once, erring towards a human.
+    holds: HashMap<ConversationId, Timestamp>,
 }
 
 impl Worker {
@@ -295,18 +315,12 @@ impl Worker {
             .collect();
         let started_at = self.started_at;
         for agent in agents {
-            let slot = self.agents.entry(agent.id).or_insert_with(|| Slot {
-                profile: None,
-                teams: Vec::new(),
-                languages: LanguageSet::EMPTY,
-                active: true,
-                connections: 0,
-                chosen: Presence::Online,
-                // Nobody is connected when the node starts: the grace
-                // period runs from the start, then chats move on.
-                gone_since: Some(started_at),
-                last_assigned_at: None,
-            });
+            // Nobody is connected when the node starts: the grace period
+            // runs from the start, then chats move on.
+            let slot = self
+                .agents
+                .entry(agent.id)
+                .or_insert_with(|| Slot::gone(started_at));
             slot.profile = profiles.get(&agent.id).copied();
             slot.teams = agent.team_id.into_iter().collect();
             slot.languages = LanguageSet::of(agent.languages.iter().copied());
@@ -357,9 +371,27 @@ impl Worker {
     async fn apply(&mut self, command: Command) -> bool {
         let now = self.now();
         match command {
-            Command::Activity(activity) => return self.observe(&activity.conversation, now),
+            Command::Activity(activity) => {
+                let id = activity.conversation.id;
+                let mut held = false;
+                match activity.event.as_deref().map(|e| (&e.kind, e.at)) {
+                    Some((EventKind::BotReply { .. }, at)) if self.bot_hold_ms > 0 => {
+                        self.holds.insert(id, at.plus_millis(self.bot_hold_ms));
+                        held = true;
+                    }
+                    // "talk to a person", "that did not help", urgent.
+                    Some((EventKind::SystemNotice { code, .. }, _))
+                        if code.starts_with("handoff") =>
+                    {
+                        held = self.holds.remove(&id).is_some();
+                    }
+                    _ => {}
+                }
+                return self.observe(&activity.conversation, now) || held;
+            }
             Command::Connected(agent) => {
-                if !self.agents.contains_key(&agent)
+                let known = self.agents.get(&agent).is_some_and(|s| s.profile.is_some());
+                if !known
                     && let Err(e) = self.reload_agents().await
                 {
                     tracing::warn!(error = %e, "routing: reload failed");
@@ -456,6 +488,13 @@ impl Worker {
         let status = conversation.status;
         if status == ConversationStatus::Resolved || status == ConversationStatus::Closed {
             self.tracked.remove(&id);
+        } else if let Some(agent) = conversation.assignee_id
+            && !self.agents.contains_key(&agent)
+        {
+            // An agent this node has not loaded yet (created after start,
+            // never connected here): gone until they connect, so their
+            // chats cannot be stranded either.
+            self.agents.insert(agent, Slot::gone(now));
         }
         relevant
     }
@@ -562,6 +601,12 @@ impl Worker {
                 continue;
             }
             let Some(category) = c.category else { continue };
+            if let Some(until) = self.holds.get(&c.id)
+                && *until > now
+            {
+                earliest(*until);
+                continue;
+            }
             let mut entry = QueueEntry::new(
                 c.id,
                 category,
@@ -693,6 +738,9 @@ impl Worker {
             }
         }
         self.pushed.retain(|id, _| still_waiting.contains(id));
+        let tracked = &self.tracked;
+        self.holds
+            .retain(|id, until| *until > now && tracked.contains_key(id));
         let agent_views = {
             let loads = self.loads();
             let mut v: Vec<AgentView> = self

@@ -9,6 +9,7 @@
 
 use crate::ids::{AgentId, ArticleId, ConversationId, CustomerId, TeamId};
 use crate::model::{Category, Conversation, ConversationStatus, Language, Priority};
+use crate::sla::SlaMetric;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -156,6 +157,50 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         comment: Option<String>,
     },
+    /// A manual transfer (to an agent or a team, with a reason) or a
+    /// supervisor's reassignment (internal). Folds like an assignment:
+    /// the assignee becomes `to_agent` (none when handed to a team, whose
+    /// queue then routes it), the team becomes `to_team` when given.
+    Transferred {
+        from: Option<AgentId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to_agent: Option<AgentId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to_team: Option<TeamId>,
+        reason: String,
+        by: AgentId,
+        /// True when a supervisor took the conversation from another agent.
+        supervisor: bool,
+    },
+    /// The priority changed (an SLA escalation or a supervisor; internal).
+    PriorityChanged {
+        from: Priority,
+        to: Priority,
+        reason: String,
+    },
+    /// An SLA target is close to being missed (internal).
+    SlaWarning {
+        metric: SlaMetric,
+        due_at: Timestamp,
+    },
+    /// An SLA target was missed (internal); escalation follows.
+    SlaBreached {
+        metric: SlaMetric,
+        due_at: Timestamp,
+    },
+    /// An agent asked to be reminded about this conversation (internal).
+    ReminderSet {
+        id: String,
+        agent_id: AgentId,
+        at: Timestamp,
+        note: String,
+    },
+    /// A reminder fired (internal); the agent is notified.
+    ReminderDue {
+        id: String,
+        agent_id: AgentId,
+        note: String,
+    },
 }
 
 impl EventKind {
@@ -172,6 +217,12 @@ impl EventKind {
             Self::SystemNotice { .. } => "system_notice",
             Self::Attachment { .. } => "attachment",
             Self::Rated { .. } => "rated",
+            Self::Transferred { .. } => "transferred",
+            Self::PriorityChanged { .. } => "priority_changed",
+            Self::SlaWarning { .. } => "sla_warning",
+            Self::SlaBreached { .. } => "sla_breached",
+            Self::ReminderSet { .. } => "reminder_set",
+            Self::ReminderDue { .. } => "reminder_due",
         }
     }
 
@@ -185,7 +236,13 @@ impl EventKind {
             Self::Note { .. }
             | Self::Assigned { .. }
             | Self::Triaged { .. }
-            | Self::CryptoContext { .. } => Visibility::Internal,
+            | Self::CryptoContext { .. }
+            | Self::Transferred { .. }
+            | Self::PriorityChanged { .. }
+            | Self::SlaWarning { .. }
+            | Self::SlaBreached { .. }
+            | Self::ReminderSet { .. }
+            | Self::ReminderDue { .. } => Visibility::Internal,
             Self::SystemNotice { audience, .. } => *audience,
         }
     }
@@ -270,13 +327,26 @@ impl Conversation {
                 self.priority = (*priority).max(self.priority);
                 self.urgent = *urgent || self.urgent;
             }
+            EventKind::Transferred {
+                to_agent, to_team, ..
+            } => {
+                self.assignee_id = *to_agent;
+                if to_team.is_some() {
+                    self.team_id = *to_team;
+                }
+            }
+            EventKind::PriorityChanged { to, .. } => self.priority = *to,
             EventKind::Message { .. }
             | EventKind::Note { .. }
             | EventKind::SystemNotice { .. }
             | EventKind::BotReply { .. }
             | EventKind::CryptoContext { .. }
             | EventKind::Attachment { .. }
-            | EventKind::Rated { .. } => {}
+            | EventKind::Rated { .. }
+            | EventKind::SlaWarning { .. }
+            | EventKind::SlaBreached { .. }
+            | EventKind::ReminderSet { .. }
+            | EventKind::ReminderDue { .. } => {}
         }
     }
 }
@@ -392,6 +462,47 @@ mod tests {
         assert_eq!(
             c.snoozed_until, None,
             "leaving snooze clears the wake-up time"
+        );
+    }
+
+    #[test]
+    fn transfer_and_priority_change_fold_into_the_row() {
+        let mut c = conversation();
+        let (a, b) = (AgentId::new(), AgentId::new());
+        c.assignee_id = Some(a);
+        let team = TeamId::new();
+        c.apply(&event(
+            &c,
+            1,
+            EventKind::Transferred {
+                from: Some(a),
+                to_agent: None,
+                to_team: Some(team),
+                reason: "needs the security team".into(),
+                by: b,
+                supervisor: false,
+            },
+        ));
+        assert_eq!(c.assignee_id, None);
+        assert_eq!(c.team_id, Some(team));
+        c.apply(&event(
+            &c,
+            2,
+            EventKind::PriorityChanged {
+                from: Priority::Normal,
+                to: Priority::Urgent,
+                reason: "sla".into(),
+            },
+        ));
+        assert_eq!(c.priority, Priority::Urgent);
+        let warn = EventKind::SlaWarning {
+            metric: SlaMetric::FirstResponse,
+            due_at: Timestamp(5),
+        };
+        assert_eq!(warn.visibility(), Visibility::Internal);
+        assert_eq!(
+            serde_json::to_value(&warn).unwrap()["metric"],
+            "first_response"
         );
     }
 

@@ -43,6 +43,7 @@ impl Application {
         )?;
         tracing::info!(articles = kb.len(), "knowledge base indexed");
         let state = AppState::new(config, store, bus, kb, stopping);
+        start_workers(&state).await?;
         Ok(Self {
             listener,
             state,
@@ -81,6 +82,28 @@ impl Application {
         .await
         .context("server failed")
     }
+}
+
+/// Starts the routing and timer workers (once per state).
+async fn start_workers(state: &AppState) -> anyhow::Result<()> {
+    let Some(inputs) = state.worker_inputs.lock().ok().and_then(|mut i| i.take()) else {
+        return Ok(());
+    };
+    state.sla.reload(state.store.as_ref()).await?;
+    let router = crate::services::routing::Worker::load(
+        state.conversations.clone(),
+        &state.config.routing,
+        state.routing.clone(),
+    )
+    .await?;
+    tokio::spawn(router.run(inputs.routing, state.shutdown.clone()));
+    let timers = crate::services::timers::TimerWorker::new(
+        state.conversations.clone(),
+        state.sla.clone(),
+        state.config.sla.reassign_on_breach,
+    );
+    tokio::spawn(timers.run(inputs.timers, state.shutdown.clone()));
+    Ok(())
 }
 
 /// Opens the configured store, creating the data folder for SQLite.

@@ -25,6 +25,82 @@ pub struct Config {
     pub freeze: FreezeConfig,
     pub log: LogConfig,
     pub bot: BotConfig,
+    pub routing: RoutingSettings,
+    pub sla: SlaSettings,
+    pub lifecycle: LifecycleConfig,
+    pub clock: ClockConfig,
+}
+
+/// Routing and presence (docs/routing.md).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoutingSettings {
+    /// How long an agent who disconnected or went offline keeps their
+    /// conversations before they go back to the queue.
+    pub grace_ms: i64,
+    /// Proficiency required before widening (1–3).
+    pub min_proficiency: u8,
+    /// Waits after which a queued conversation widens to levels 1, 2, 3.
+    pub widen_after_ms: [i64; 3],
+    /// Aging step (a low/normal entry gains a priority level per step).
+    pub aging_step_ms: i64,
+    /// After the answer bot proposed articles, the conversation waits this
+    /// long for the customer's "did it help?" before it is routed (asking
+    /// for a person, or "no", routes it at once). 0 = route at once.
+    pub bot_hold_ms: i64,
+    /// Name of the team that gets urgent security requests first.
+    pub security_team: Option<String>,
+    /// Name of the team that takes anything at widening level 3.
+    pub overflow_team: Option<String>,
+}
+
+impl Default for RoutingSettings {
+    fn default() -> Self {
+        let core = trustdesk_core::routing::RoutingConfig::default();
+        Self {
+            grace_ms: 60_000,
+            min_proficiency: core.min_proficiency,
+            widen_after_ms: core.widen_after_ms,
+            aging_step_ms: core.aging_step_ms,
+            bot_hold_ms: 120_000,
+            security_team: None,
+            overflow_team: None,
+        }
+    }
+}
+
+/// What happens on an SLA breach beyond the event, the priority raise and
+/// the supervisors' notice.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlaSettings {
+    /// Take a breached conversation from its agent and route it again.
+    pub reassign_on_breach: bool,
+}
+
+/// The conversation lifecycle.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LifecycleConfig {
+    /// A resolved conversation closes by itself after this long (0 = never).
+    pub auto_close_after_ms: i64,
+}
+
+impl Default for LifecycleConfig {
+    fn default() -> Self {
+        Self {
+            auto_close_after_ms: 7 * 24 * 3_600_000,
+        }
+    }
+}
+
+/// The server clock every deadline is measured with.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClockConfig {
+    /// Allow admins to move the clock forward (`POST /v1/admin/clock/advance`)
+    /// to try SLA and snooze timers without waiting. Never in production.
+    pub manual_control: bool,
 }
 
 /// The emergency freeze fast lane: where freeze requests go.
@@ -178,6 +254,10 @@ impl Default for Config {
             freeze: FreezeConfig::default(),
             log: LogConfig::default(),
             bot: BotConfig::default(),
+            routing: RoutingSettings::default(),
+            sla: SlaSettings::default(),
+            lifecycle: LifecycleConfig::default(),
+            clock: ClockConfig::default(),
         }
     }
 }
@@ -205,6 +285,10 @@ const CONFIG_KEYS: &[&str] = &[
     "sessions",
     "log",
     "bot",
+    "routing",
+    "sla",
+    "lifecycle",
+    "clock",
 ];
 
 fn is_config_key(key: &figment::value::UncasedStr) -> bool {

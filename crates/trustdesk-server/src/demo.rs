@@ -11,8 +11,9 @@ use crate::services::conversations::{Opening, Post};
 use crate::state::AppState;
 use secrecy::SecretString;
 use std::net::SocketAddr;
+use trustdesk_core::routing::Skills;
 use trustdesk_core::{
-    Agent, AgentId, AgentStatus, ConversationStatus, Language, Role, SessionId, Timestamp,
+    Agent, AgentId, AgentStatus, Category, ConversationStatus, Language, Role, SessionId, Timestamp,
 };
 use trustdesk_store::VerifiedProfile;
 
@@ -26,6 +27,9 @@ struct DemoAgent {
     role: Role,
     languages: &'static [Language],
     team: &'static str,
+    /// Routing: proficiency per category (0–3) and capacity.
+    skills: &'static [(Category, u8)],
+    capacity: u32,
 }
 
 const AGENTS: &[DemoAgent] = &[
@@ -35,6 +39,15 @@ const AGENTS: &[DemoAgent] = &[
         role: Role::Admin,
         languages: &[Language::En, Language::Zh],
         team: "Support",
+        skills: &[
+            (Category::Account, 2),
+            (Category::Trading, 2),
+            (Category::Transfer, 2),
+            (Category::Security, 1),
+            (Category::Storage, 2),
+            (Category::Compliance, 3),
+        ],
+        capacity: 5,
     },
     DemoAgent {
         email: "bob@demo.trustdesk",
@@ -42,6 +55,13 @@ const AGENTS: &[DemoAgent] = &[
         role: Role::Agent,
         languages: &[Language::En],
         team: "Support",
+        skills: &[
+            (Category::Account, 2),
+            (Category::Trading, 3),
+            (Category::Transfer, 3),
+            (Category::Storage, 1),
+        ],
+        capacity: 4,
     },
     DemoAgent {
         email: "liming@demo.trustdesk",
@@ -49,6 +69,13 @@ const AGENTS: &[DemoAgent] = &[
         role: Role::Supervisor,
         languages: &[Language::Zh, Language::En],
         team: "Security",
+        skills: &[
+            (Category::Security, 3),
+            (Category::Account, 2),
+            (Category::Transfer, 2),
+            (Category::Storage, 2),
+        ],
+        capacity: 3,
     },
 ];
 
@@ -75,6 +102,10 @@ const DEMO_CHANNELS: &[(ChannelKind, &str, &str)] = &[
 pub fn prepare_config(config: &mut Config) {
     if config.widget.identity_secret.is_none() {
         config.widget.identity_secret = Some(SecretString::from(DEMO_IDENTITY_SECRET));
+    }
+    // Urgent security requests go to 李明's team first.
+    if config.routing.security_team.is_none() {
+        config.routing.security_team = Some("Security".into());
     }
 }
 
@@ -106,8 +137,34 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             created_at: Timestamp::now(),
         };
         store.create_agent(&agent, &hash).await?;
+        store
+            .set_routing_profile(
+                &trustdesk_store::RoutingProfile {
+                    agent_id: agent.id,
+                    skills: Skills::from_pairs(demo.skills.iter().copied()),
+                    capacity: demo.capacity,
+                    updated_at: Timestamp::now(),
+                },
+                None,
+                None,
+            )
+            .await?;
         agents.push(agent);
     }
+    // The default SLA policy (24/7, minutes for urgent), stored so the
+    // admin API and the service page show it as the one in effect.
+    let policy = serde_json::to_string(&trustdesk_core::sla::SlaPolicy::default())?;
+    store
+        .put_setting(
+            crate::services::timers::POLICY_KEY,
+            &policy,
+            Timestamp::now(),
+        )
+        .await?;
+    state.sla.reload(store).await?;
+    state
+        .routing
+        .send(crate::services::routing::Command::ProfilesChanged);
     for (kind, value, label) in DEMO_CHANNELS {
         let channel = trustdesk_store::OfficialChannel {
             id: trustdesk_core::ChannelId::new(),

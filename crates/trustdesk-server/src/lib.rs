@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod bus;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod error;

@@ -1,13 +1,19 @@
 //! What every handler and service shares.
 
 use crate::bus::Bus;
+use crate::clock::ServerClock;
 use crate::config::Config;
 use crate::http::ratelimit::RateLimiter;
 use crate::kb::KbIndex;
+use crate::services::conversations::Activity;
 use crate::services::conversations::Conversations;
 use crate::services::llm::LlmClient;
+use crate::services::routing::{Command, RoutingHandle};
+use crate::services::timers::SlaConfig;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::sync::Mutex;
+use tokio::sync::mpsc;
 use tokio::sync::watch;
 use trustdesk_store::Store;
 
@@ -26,6 +32,19 @@ pub struct Inner {
     /// Flips to `true` when the server begins shutting down; long-lived
     /// tasks (WebSockets, workers) watch it to say goodbye.
     pub shutdown: watch::Receiver<bool>,
+    /// The server clock (wall time, advanced in tests).
+    pub clock: Arc<ServerClock>,
+    /// The routing worker: presence, queue positions, the queue view.
+    pub routing: RoutingHandle,
+    /// The SLA policy and calendars in effect.
+    pub sla: SlaConfig,
+    /// The workers' inputs until [`crate::app::Application`] starts them.
+    pub worker_inputs: Mutex<Option<WorkerInputs>>,
+}
+
+pub struct WorkerInputs {
+    pub routing: mpsc::UnboundedReceiver<Command>,
+    pub timers: mpsc::UnboundedReceiver<Activity>,
 }
 
 impl AppState {
@@ -51,8 +70,15 @@ impl AppState {
         } else {
             None
         };
-        let conversations =
-            Conversations::new(store.clone(), bus.clone(), kb.clone()).with_llm(llm);
+        let clock = Arc::new(ServerClock::new());
+        let (routing, routing_rx) = RoutingHandle::new();
+        let (timers_tx, timers_rx) = mpsc::unbounded_channel();
+        let conversations = Conversations::new(store.clone(), bus.clone(), kb.clone())
+            .with_llm(llm)
+            .with_clock(clock.clone())
+            .with_auto_close(config.lifecycle.auto_close_after_ms)
+            .with_hook(routing.activity_hook())
+            .with_hook(timers_tx);
         Self(Arc::new(Inner {
             config,
             store,
@@ -61,6 +87,13 @@ impl AppState {
             kb,
             verify_limiter,
             shutdown,
+            clock,
+            routing,
+            sla: SlaConfig::default(),
+            worker_inputs: Mutex::new(Some(WorkerInputs {
+                routing: routing_rx,
+                timers: timers_rx,
+            })),
         }))
     }
 }

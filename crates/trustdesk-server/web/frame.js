@@ -70,6 +70,7 @@
     log: $('log'),
     list: $('messages'),
     typing: $('typing'),
+    queue: $('queue'),
     conn: $('conn'),
     banner: $('banner'),
     bannerText: $('banner-text'),
@@ -81,7 +82,6 @@
     verified: $('verified'),
     freeze: $('freeze'),
     apc: $('apc'),
-    queue: $('queue'),
     attach: $('attach'),
     file: $('file'),
     secretWarn: $('secret-warn'),
@@ -255,34 +255,35 @@
           showTyping(f.actor.name || t('w.support'));
         }
         break;
-      case 'error':
-        onError(f);
-        break;
       case 'queue':
         if (st.conv && f.conversation_id === st.conv.id) showQueue(f);
+        break;
+      case 'error':
+        onError(f);
         break;
       default:
         break; // frames this version does not know are ignored
     }
   }
 
-  // Where the customer stands while waiting for a person: position and the
-  // server's estimate (from recent handling times and agents available), or
-  // an honest "we cannot estimate" when there is no basis for one.
+  // The customer's place in the queue and the estimated wait, as the
+  // server pushes them; gone once an agent joins.
   function showQueue(f) {
-    if (!f.position) {
-      els.queue.hidden = true;
-      return;
-    }
-    let text = t('w.queue_pos', { n: f.position });
-    if (f.estimate === 'known' && f.estimated_wait_ms != null) {
-      const min = Math.max(1, Math.round(f.estimated_wait_ms / 60000));
-      text += ' · ' + t('w.queue_eta', { min });
-    } else {
-      text += ' · ' + t('w.queue_unknown');
-    }
-    els.queue.textContent = text;
+    const position = Number(f.position) || 1;
+    const known = f.estimate === 'known' && typeof f.estimated_wait_ms === 'number';
+    els.queue.textContent = known
+      ? t('w.queue', {
+          position,
+          ahead: position - 1,
+          minutes: Math.max(1, Math.ceil(f.estimated_wait_ms / 60000)),
+        })
+      : t('w.queueUnknown', { position });
     els.queue.hidden = false;
+  }
+
+  function hideQueue() {
+    els.queue.textContent = '';
+    els.queue.hidden = true;
   }
 
   function onError(f) {
@@ -339,7 +340,7 @@
         // A person answers: the bot's "did it help?" buttons and the queue
         // line are moot.
         els.list.querySelectorAll('.quick').forEach((q) => q.remove());
-        els.queue.hidden = true;
+        hideQueue();
       }
       if (ev.actor && ev.actor.type !== 'customer') {
         hideTyping();
@@ -354,7 +355,7 @@
       renderStatus(from, kind.to, ev);
       renderBanner();
     } else if (kind.type === 'system_notice' && kind.text) {
-      if (kind.code === 'agent_joined') els.queue.hidden = true;
+      if (kind.code === 'agent_joined') hideQueue();
       appendLine(kind.text, 'notice', ev.seq);
     } else if (kind.type === 'bot_reply') {
       renderBotReply(ev);

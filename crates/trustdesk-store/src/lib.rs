@@ -7,6 +7,7 @@
 
 mod append;
 mod ops;
+mod ops_routing;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -128,6 +129,47 @@ pub trait Store: Send + Sync + 'static {
         audience: Audience,
         limit: u32,
     ) -> Result<Vec<Event>>;
+
+    // --- routing, SLA and lifecycle timers -----------------------------------
+    /// Every agent's routing profile (agents without one are not routed to).
+    async fn routing_profiles(&self) -> Result<Vec<RoutingProfile>>;
+    /// Sets an agent's skills and capacity and, when given, their languages
+    /// and team (`Some(None)` removes the team). `NotFound` for no agent.
+    async fn set_routing_profile(
+        &self,
+        profile: &RoutingProfile,
+        languages: Option<Vec<trustdesk_core::Language>>,
+        team: Option<Option<trustdesk_core::TeamId>>,
+    ) -> Result<()>;
+    /// A named JSON configuration document (e.g. `sla_policy`).
+    async fn get_setting(&self, key: &str) -> Result<Option<String>>;
+    async fn put_setting(&self, key: &str, value: &str, at: Timestamp) -> Result<()>;
+    /// Business calendars: (name, CalendarSpec JSON).
+    async fn list_calendars(&self) -> Result<Vec<(String, String)>>;
+    async fn put_calendar(&self, name: &str, spec: &str, at: Timestamp) -> Result<()>;
+    async fn delete_calendar(&self, name: &str) -> Result<()>;
+    /// Sets (or moves) the conversation's timer of this kind.
+    async fn put_timer(&self, timer: &Timer) -> Result<()>;
+    /// Removes the timer; with `due_at`, only while it is still due then.
+    async fn delete_timer(
+        &self,
+        conversation: ConversationId,
+        kind: &str,
+        due_at: Option<Timestamp>,
+    ) -> Result<()>;
+    /// Timers due at `now`, earliest first, at most `limit`.
+    async fn due_timers(&self, now: Timestamp, limit: u32) -> Result<Vec<Timer>>;
+    /// The earliest timer, if any.
+    async fn next_timer_at(&self) -> Result<Option<Timestamp>>;
+    async fn put_sla_state(
+        &self,
+        conversation: ConversationId,
+        state: &str,
+        at: Timestamp,
+    ) -> Result<()>;
+    async fn sla_state(&self, conversation: ConversationId) -> Result<Option<String>>;
+    /// Open, pending and snoozed conversations, oldest first.
+    async fn active_conversations(&self) -> Result<Vec<Conversation>>;
 
     // --- knowledge base ----------------------------------------------------
     /// Creates the article, or updates the one with the same locale and slug.

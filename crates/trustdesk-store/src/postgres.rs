@@ -22,6 +22,10 @@ mod ops {
     crate::ops::define_ops!(sqlx::Postgres, sqlx::PgConnection, " FOR UPDATE");
 }
 
+mod routing_ops {
+    crate::ops_routing::define_routing_ops!(sqlx::PgConnection);
+}
+
 pub struct PgStore {
     pool: PgPool,
 }
@@ -59,6 +63,13 @@ macro_rules! read {
     ($self:ident, $op:ident($($arg:expr),*)) => {{
         let mut conn = $self.pool.acquire().await?;
         ops::$op(&mut conn, $($arg),*).await
+    }};
+}
+
+macro_rules! read_routing {
+    ($self:ident, $op:ident($($arg:expr),*)) => {{
+        let mut conn = $self.pool.acquire().await?;
+        routing_ops::$op(&mut conn, $($arg),*).await
     }};
 }
 
@@ -267,5 +278,98 @@ impl Store for PgStore {
 
     async fn list_canned(&self) -> Result<Vec<crate::CannedResponse>> {
         read!(self, list_canned())
+    }
+
+    async fn routing_profiles(&self) -> Result<Vec<crate::RoutingProfile>> {
+        read_routing!(self, routing_profiles())
+    }
+
+    async fn set_routing_profile(
+        &self,
+        profile: &crate::RoutingProfile,
+        languages: Option<Vec<trustdesk_core::Language>>,
+        team: Option<Option<trustdesk_core::TeamId>>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let out =
+            routing_ops::set_routing_profile(&mut tx, profile, languages.as_deref(), team).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn get_setting(&self, key: &str) -> Result<Option<String>> {
+        read_routing!(self, get_setting(key))
+    }
+
+    async fn put_setting(&self, key: &str, value: &str, at: Timestamp) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let out = routing_ops::put_setting(&mut tx, key, value, at).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn list_calendars(&self) -> Result<Vec<(String, String)>> {
+        read_routing!(self, list_calendars())
+    }
+
+    async fn put_calendar(&self, name: &str, spec: &str, at: Timestamp) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let out = routing_ops::put_calendar(&mut tx, name, spec, at).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn delete_calendar(&self, name: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let out = routing_ops::delete_calendar(&mut tx, name).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn put_timer(&self, timer: &crate::Timer) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let out = routing_ops::put_timer(&mut tx, timer).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn delete_timer(
+        &self,
+        conversation: ConversationId,
+        kind: &str,
+        due_at: Option<Timestamp>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let out = routing_ops::delete_timer(&mut tx, conversation, kind, due_at).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn due_timers(&self, now: Timestamp, limit: u32) -> Result<Vec<crate::Timer>> {
+        read_routing!(self, due_timers(now, i64::from(limit.max(1))))
+    }
+
+    async fn next_timer_at(&self) -> Result<Option<Timestamp>> {
+        read_routing!(self, next_timer_at())
+    }
+
+    async fn put_sla_state(
+        &self,
+        conversation: ConversationId,
+        state: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let out = routing_ops::put_sla_state(&mut tx, conversation, state, at).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn sla_state(&self, conversation: ConversationId) -> Result<Option<String>> {
+        read_routing!(self, sla_state(conversation))
+    }
+
+    async fn active_conversations(&self) -> Result<Vec<Conversation>> {
+        read_routing!(self, active_conversations())
     }
 }

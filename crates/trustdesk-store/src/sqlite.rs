@@ -32,6 +32,10 @@ mod ops {
     crate::ops::define_ops!(sqlx::Sqlite, sqlx::SqliteConnection, "");
 }
 
+mod routing_ops {
+    crate::ops_routing::define_routing_ops!(sqlx::SqliteConnection);
+}
+
 /// Tuning of the embedded backend.
 #[derive(Clone, Debug)]
 pub struct SqliteOptions {
@@ -211,6 +215,13 @@ macro_rules! read {
     ($self:ident, $op:ident($($arg:expr),*)) => {{
         let mut conn = $self.readers.acquire().await?;
         ops::$op(&mut conn, $($arg),*).await
+    }};
+}
+
+macro_rules! read_routing {
+    ($self:ident, $op:ident($($arg:expr),*)) => {{
+        let mut conn = $self.readers.acquire().await?;
+        routing_ops::$op(&mut conn, $($arg),*).await
     }};
 }
 
@@ -430,6 +441,25 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn routing_profiles(&self) -> Result<Vec<crate::RoutingProfile>> {
+        read_routing!(self, routing_profiles())
+    }
+
+    async fn set_routing_profile(
+        &self,
+        profile: &crate::RoutingProfile,
+        languages: Option<Vec<trustdesk_core::Language>>,
+        team: Option<Option<trustdesk_core::TeamId>>,
+    ) -> Result<()> {
+        let profile = profile.clone();
+        self.write(move |conn| {
+            Box::pin(async move {
+                routing_ops::set_routing_profile(conn, &profile, languages.as_deref(), team).await
+            })
+        })
+        .await
+    }
+
     async fn get_attachment(
         &self,
         id: trustdesk_core::AttachmentId,
@@ -453,5 +483,91 @@ impl Store for SqliteStore {
 
     async fn list_canned(&self) -> Result<Vec<crate::CannedResponse>> {
         read!(self, list_canned())
+    }
+
+    async fn get_setting(&self, key: &str) -> Result<Option<String>> {
+        read_routing!(self, get_setting(key))
+    }
+
+    async fn put_setting(&self, key: &str, value: &str, at: Timestamp) -> Result<()> {
+        let key = key.to_owned();
+        let value = value.to_owned();
+        self.write(move |conn| {
+            Box::pin(async move { routing_ops::put_setting(conn, &key, &value, at).await })
+        })
+        .await
+    }
+
+    async fn list_calendars(&self) -> Result<Vec<(String, String)>> {
+        read_routing!(self, list_calendars())
+    }
+
+    async fn put_calendar(&self, name: &str, spec: &str, at: Timestamp) -> Result<()> {
+        let name = name.to_owned();
+        let spec = spec.to_owned();
+        self.write(move |conn| {
+            Box::pin(async move { routing_ops::put_calendar(conn, &name, &spec, at).await })
+        })
+        .await
+    }
+
+    async fn delete_calendar(&self, name: &str) -> Result<()> {
+        let name = name.to_owned();
+        self.write(move |conn| {
+            Box::pin(async move { routing_ops::delete_calendar(conn, &name).await })
+        })
+        .await
+    }
+
+    async fn put_timer(&self, timer: &crate::Timer) -> Result<()> {
+        let timer = timer.clone();
+        self.write(move |conn| Box::pin(async move { routing_ops::put_timer(conn, &timer).await }))
+            .await
+    }
+
+    async fn delete_timer(
+        &self,
+        conversation: ConversationId,
+        kind: &str,
+        due_at: Option<Timestamp>,
+    ) -> Result<()> {
+        let kind = kind.to_owned();
+        self.write(move |conn| {
+            Box::pin(
+                async move { routing_ops::delete_timer(conn, conversation, &kind, due_at).await },
+            )
+        })
+        .await
+    }
+
+    async fn due_timers(&self, now: Timestamp, limit: u32) -> Result<Vec<crate::Timer>> {
+        read_routing!(self, due_timers(now, i64::from(limit.max(1))))
+    }
+
+    async fn next_timer_at(&self) -> Result<Option<Timestamp>> {
+        read_routing!(self, next_timer_at())
+    }
+
+    async fn put_sla_state(
+        &self,
+        conversation: ConversationId,
+        state: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        let state = state.to_owned();
+        self.write(move |conn| {
+            Box::pin(
+                async move { routing_ops::put_sla_state(conn, conversation, &state, at).await },
+            )
+        })
+        .await
+    }
+
+    async fn sla_state(&self, conversation: ConversationId) -> Result<Option<String>> {
+        read_routing!(self, sla_state(conversation))
+    }
+
+    async fn active_conversations(&self) -> Result<Vec<Conversation>> {
+        read_routing!(self, active_conversations())
     }
 }

@@ -226,3 +226,25 @@ pub struct CsatSummary {
     /// Count per score, index 0 = score 1.
     pub distribution: [i64; 5],
 }
+
+/// An agent's routing profile (languages and team live on the agent).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoutingProfile {
+    pub agent_id: AgentId,
+    pub skills: trustdesk_core::routing::Skills,
+    /// Most concurrent conversations the router gives this agent.
+    pub capacity: u32,
+    pub updated_at: Timestamp,
+}
+
+/// A persisted deadline of a conversation. `kind` names it (`sla`,
+/// `snooze`, `auto_close`, `reminder:<id>`); one row per conversation and
+/// kind, so setting it again moves it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timer {
+    pub conversation_id: ConversationId,
+    pub kind: String,
+    pub due_at: Timestamp,
+    /// JSON text for the handler.
+    pub payload: String,
+}

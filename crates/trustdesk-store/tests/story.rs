@@ -505,6 +505,153 @@ async fn story(store: Arc<dyn Store>) {
         Some(alice.id)
     );
     assert!(store.agent_by_badge("TD-NOBODY").await.unwrap().is_none());
+    routing_story(store, &alice).await;
+}
+
+/// Routing profiles, settings, calendars, timers and SLA state.
+async fn routing_story(store: Arc<dyn Store>, alice: &trustdesk_core::Agent) {
+    use trustdesk_core::routing::Skills;
+    use trustdesk_store::{RoutingProfile, Timer};
+    let profile = RoutingProfile {
+        agent_id: alice.id,
+        skills: Skills::from_pairs([
+            (trustdesk_core::Category::Security, 3),
+            (trustdesk_core::Category::Transfer, 1),
+        ]),
+        capacity: 4,
+        updated_at: Timestamp(10),
+    };
+    store
+        .set_routing_profile(&profile, Some(vec![Language::Zh]), Some(None))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.routing_profiles().await.unwrap(),
+        vec![profile.clone()]
+    );
+    let reloaded = store.get_agent(alice.id).await.unwrap();
+    assert_eq!(reloaded.languages, vec![Language::Zh]);
+    assert_eq!(reloaded.team_id, None);
+    let nobody = RoutingProfile {
+        agent_id: AgentId::new(),
+        ..profile.clone()
+    };
+    assert!(matches!(
+        store.set_routing_profile(&nobody, None, None).await,
+        Err(StoreError::NotFound)
+    ));
+
+    assert_eq!(store.get_setting("sla_policy").await.unwrap(), None);
+    store
+        .put_setting("sla_policy", "{\"a\":1}", Timestamp(1))
+        .await
+        .unwrap();
+    store
+        .put_setting("sla_policy", "{\"a\":2}", Timestamp(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_setting("sla_policy").await.unwrap().as_deref(),
+        Some("{\"a\":2}")
+    );
+
+    store
+        .put_calendar("berlin", "{}", Timestamp(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.list_calendars().await.unwrap(),
+        vec![("berlin".to_string(), "{}".to_string())]
+    );
+    store.delete_calendar("berlin").await.unwrap();
+    assert!(matches!(
+        store.delete_calendar("berlin").await,
+        Err(StoreError::NotFound)
+    ));
+
+    let customer = Customer {
+        id: CustomerId::new(),
+        external_id: None,
+        name: None,
+        email: None,
+        locale: None,
+        created_at: Timestamp(1),
+    };
+    store.create_customer(&customer).await.unwrap();
+    let new = trustdesk_store::NewConversation {
+        id: ConversationId::new(),
+        customer_id: customer.id,
+        channel: trustdesk_core::Channel::Web,
+        subject: None,
+        language: None,
+        priority: trustdesk_core::Priority::Normal,
+        origin_client_id: None,
+        at: Timestamp(5),
+    };
+    let conv = store
+        .create_conversation(&new, vec![])
+        .await
+        .unwrap()
+        .conversation
+        .id;
+    assert!(
+        store
+            .active_conversations()
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.id == conv)
+    );
+    assert_eq!(store.next_timer_at().await.unwrap(), None);
+    let timer = |kind: &str, due: i64| Timer {
+        conversation_id: conv,
+        kind: kind.into(),
+        due_at: Timestamp(due),
+        payload: "{}".into(),
+    };
+    store.put_timer(&timer("sla", 500)).await.unwrap();
+    store.put_timer(&timer("snooze", 300)).await.unwrap();
+    // Setting a kind again moves it.
+    store.put_timer(&timer("sla", 200)).await.unwrap();
+    assert_eq!(store.next_timer_at().await.unwrap(), Some(Timestamp(200)));
+    let due = store.due_timers(Timestamp(300), 10).await.unwrap();
+    assert_eq!(
+        due.iter().map(|t| t.kind.as_str()).collect::<Vec<_>>(),
+        vec!["sla", "snooze"]
+    );
+    assert!(
+        store
+            .due_timers(Timestamp(199), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A conditional delete leaves a timer that moved meanwhile.
+    store
+        .delete_timer(conv, "sla", Some(Timestamp(150)))
+        .await
+        .unwrap();
+    assert_eq!(store.next_timer_at().await.unwrap(), Some(Timestamp(200)));
+    store
+        .delete_timer(conv, "sla", Some(Timestamp(200)))
+        .await
+        .unwrap();
+    store.delete_timer(conv, "snooze", None).await.unwrap();
+    assert_eq!(store.next_timer_at().await.unwrap(), None);
+
+    assert_eq!(store.sla_state(conv).await.unwrap(), None);
+    store
+        .put_sla_state(conv, "{\"x\":1}", Timestamp(1))
+        .await
+        .unwrap();
+    store
+        .put_sla_state(conv, "{\"x\":2}", Timestamp(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.sla_state(conv).await.unwrap().as_deref(),
+        Some("{\"x\":2}")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -50,6 +50,39 @@ pub enum BusMessage {
     },
     /// These sessions were revoked: their connections must close.
     SessionsRevoked(Arc<[SessionId]>),
+    /// A queued conversation's place in the queue (ephemeral, on the
+    /// conversation's topic).
+    Queue(QueueInfo),
+    /// A notice for agents (on the control topic): one agent, or everyone
+    /// with at least `min_role`.
+    Notice(Arc<AgentNotice>),
+}
+
+/// Where a waiting conversation stands.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct QueueInfo {
+    pub conversation_id: ConversationId,
+    /// 1-based position among the conversations competing for the same
+    /// agents.
+    pub position: usize,
+    /// Estimated wait in ms; `None` when unknown (no handling-time data or
+    /// no agent available), which clients must say as such.
+    pub estimated_wait_ms: Option<i64>,
+}
+
+/// A notification for agents' consoles.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AgentNotice {
+    /// Only this agent; `None` = everyone with `min_role`.
+    #[serde(skip)]
+    pub agent_id: Option<trustdesk_core::AgentId>,
+    #[serde(skip)]
+    pub min_role: trustdesk_core::Role,
+    pub conversation_id: ConversationId,
+    /// Stable: `reminder_due`, `snooze_ended`, `sla_warning`, `sla_breached`,
+    /// `requeued`.
+    pub code: String,
+    pub text: String,
 }
 
 #[async_trait]

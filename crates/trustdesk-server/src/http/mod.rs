@@ -5,6 +5,7 @@ pub mod agent;
 pub mod analysis;
 pub mod attachments;
 pub mod canned;
+pub mod desk;
 pub mod extract;
 pub mod health;
 pub mod kb;
@@ -37,9 +38,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         kb::search, kb::article, kb::admin_list, kb::admin_upsert, kb::admin_publish,
         analysis::classify, analysis::scan,
         verify::lookup, verify::report, verify::list, verify::add, verify::remove,
+        desk::transfer, desk::remind, desk::queue, desk::my_queue, desk::get_routing, desk::put_routing,
+        desk::create_team, desk::get_policy, desk::put_policy, desk::list_calendars, desk::put_calendar,
+        desk::delete_calendar, desk::advance_clock, desk::commitments,
     ),
     modifiers(&BearerAuth),
-    tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "kb", description = "Knowledge base"), (name = "analysis", description = "Triage and the secret guard"), (name = "trust", description = "Official-channel verification"), (name = "ops"))
+    tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "kb", description = "Knowledge base"), (name = "analysis", description = "Triage and the secret guard"), (name = "trust", description = "Official-channel verification"), (name = "routing", description = "Transfers, reminders, the queue, published commitments"), (name = "admin", description = "Routing profiles, teams, SLA policy and calendars"), (name = "ops"))
 )]
 pub struct ApiDoc;
 
@@ -72,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .merge(attachments::router(max_file))
         .merge(canned::router())
         .merge(related::router())
+        .merge(desk::router())
         .merge(crate::ws::router())
         .merge(crate::web::router())
         .route("/openapi.json", get(openapi))

@@ -14,9 +14,7 @@ use crate::state::AppState;
 use sha2::{Digest, Sha256};
 use trustdesk_core::event::{Actor, AttachmentRef, EventKind};
 use trustdesk_core::files::{self, FileKind};
-use trustdesk_core::{
-    AttachmentId, ConversationId, ConversationStatus, Language, NewEvent, Timestamp,
-};
+use trustdesk_core::{AttachmentId, ConversationId, ConversationStatus, Language, NewEvent};
 use trustdesk_store::{Appended, NewAttachment, Principal, StoredAttachment};
 
 /// Stores `bytes` as a file of conversation `id` and tells everyone in it.
@@ -73,7 +71,7 @@ pub async fn attach(
         name: name.clone(),
         mime: kind.mime().to_owned(),
         sha256: hex::encode(Sha256::digest(&data)),
-        at: Timestamp::now(),
+        at: state.conversations.clock().now(),
         data,
     };
     let event = NewEvent {
@@ -101,7 +99,7 @@ pub async fn attach(
                 actor: Actor::System,
                 kind: notice,
                 client_msg_id: None,
-                at: Timestamp::now(),
+                at: state.conversations.clock().now(),
             })
             .await?;
     }

@@ -8,16 +8,18 @@
 
 use crate::auth::{Authenticated, Who};
 use crate::bus::{Bus, BusMessage, Topic};
+use crate::clock::ServerClock;
 use crate::error::{ApiError, ApiResult};
 use crate::kb::KbIndex;
 use crate::services::llm::LlmClient;
 use crate::services::{bot, safety};
 use std::sync::Arc;
+use tokio::sync::mpsc;
 use trustdesk_core::event::{Actor, AssignReason, EventKind};
 use trustdesk_core::triage;
 use trustdesk_core::{
     AgentId, Channel, Conversation, ConversationId, ConversationStatus, CustomerId, Event,
-    Language, NewEvent, Priority, Timestamp, validate,
+    Language, NewEvent, Priority, TeamId, Timestamp, validate,
 };
 use trustdesk_store::{Appended, Audience, Created, NewConversation, Store};
 
@@ -31,6 +33,20 @@ pub struct Conversations {
     kb: Arc<KbIndex>,
     /// The optional generative answer mode; `None` when off.
     llm: Option<Arc<LlmClient>>,
+    /// Every event time and deadline comes from here.
+    clock: Arc<ServerClock>,
+    /// A resolved conversation closes after this long (0 = never).
+    auto_close_after_ms: i64,
+    /// The routing and timer workers hear of every write (no store read).
+    hooks: Vec<mpsc::UnboundedSender<Activity>>,
+}
+
+/// What the background workers are told after each stored write: the
+/// event (none for a bare creation) and the conversation after it.
+#[derive(Clone, Debug)]
+pub struct Activity {
+    pub event: Option<Arc<Event>>,
+    pub conversation: Arc<Conversation>,
 }
 
 /// A customer's request to open a conversation.
@@ -62,6 +78,52 @@ impl Conversations {
             bus,
             kb,
             llm: None,
+            clock: Arc::new(ServerClock::new()),
+            auto_close_after_ms: 0,
+            hooks: Vec::new(),
+        }
+    }
+
+    /// Resolved conversations close by themselves after `ms` (0 = never).
+    pub fn with_auto_close(mut self, ms: i64) -> Self {
+        self.auto_close_after_ms = ms.max(0);
+        self
+    }
+
+    /// Uses this clock for event times and deadlines.
+    pub fn with_clock(mut self, clock: Arc<ServerClock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Tells `hook` about every stored write from now on.
+    pub fn with_hook(mut self, hook: mpsc::UnboundedSender<Activity>) -> Self {
+        self.hooks.push(hook);
+        self
+    }
+
+    pub fn clock(&self) -> &ServerClock {
+        &self.clock
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn bus(&self) -> &Arc<dyn Bus> {
+        &self.bus
+    }
+
+    fn notify_hooks(&self, event: Option<&Event>, conversation: &Conversation) {
+        if self.hooks.is_empty() {
+            return;
+        }
+        let activity = Activity {
+            event: event.map(|e| Arc::new(e.clone())),
+            conversation: Arc::new(conversation.clone()),
+        };
+        for hook in &self.hooks {
+            let _ = hook.send(activity.clone());
         }
     }
 
@@ -148,7 +210,7 @@ impl Conversations {
         if let Some(id) = &opening.client_msg_id {
             validate::client_msg_id(id)?;
         }
-        let now = Timestamp::now();
+        let now = self.clock.now();
         let mut new = NewConversation {
             id: ConversationId::new(),
             customer_id: customer,
@@ -219,6 +281,14 @@ impl Conversations {
                 self.publish_event(event).await;
             }
             self.publish_conversation(&created.conversation).await;
+            if created.events.is_empty() {
+                self.notify_hooks(None, &created.conversation);
+            }
+            // The workers fold each event in turn; the row they get with
+            // each is the final one, which is what they act on.
+            for event in &created.events {
+                self.notify_hooks(Some(event), &created.conversation);
+            }
         }
         Ok(created)
     }
@@ -300,7 +370,7 @@ impl Conversations {
                 actor: who.actor(),
                 kind,
                 client_msg_id: post.client_msg_id,
-                at: Timestamp::now(),
+                at: self.clock.now(),
             })
             .await?;
         if appended.duplicate {
@@ -326,7 +396,7 @@ impl Conversations {
             }
         }
         for notice in notices {
-            let at = Timestamp::now();
+            let at = self.clock.now();
             self.append(NewEvent {
                 conversation_id: id,
                 actor: Actor::System,
@@ -377,7 +447,7 @@ impl Conversations {
             actor: Actor::System,
             kind,
             client_msg_id: None,
-            at: Timestamp::now(),
+            at: self.clock.now(),
         };
         if conversation.category.is_none() {
             let triage = triage::classify(body);
@@ -469,7 +539,7 @@ impl Conversations {
             (ConversationStatus::Snoozed, None) => {
                 return Err(ApiError::BadRequest("snoozing needs snoozed_until".into()));
             }
-            (ConversationStatus::Snoozed, Some(t)) if t <= Timestamp::now() => {
+            (ConversationStatus::Snoozed, Some(t)) if t <= self.clock.now() => {
                 return Err(ApiError::BadRequest(
                     "snoozed_until must be in the future".into(),
                 ));
@@ -523,6 +593,27 @@ impl Conversations {
         to: ConversationStatus,
         snoozed_until: Option<Timestamp>,
     ) -> ApiResult<Appended> {
+        // The deadline is stored before the change, so it exists whenever
+        // the status does, across restarts. A stale one (the conversation
+        // moved on) is checked and dropped when it fires.
+        let deadline = match (to, snoozed_until) {
+            (ConversationStatus::Snoozed, Some(until)) => Some(("snooze", until)),
+            (ConversationStatus::Resolved, _) if self.auto_close_after_ms > 0 => Some((
+                "auto_close",
+                self.clock.now().plus_millis(self.auto_close_after_ms),
+            )),
+            _ => None,
+        };
+        if let Some((kind, due_at)) = deadline {
+            self.store
+                .put_timer(&trustdesk_store::Timer {
+                    conversation_id: conversation.id,
+                    kind: kind.into(),
+                    due_at,
+                    payload: "{}".into(),
+                })
+                .await?;
+        }
         self.append(NewEvent {
             conversation_id: conversation.id,
             actor,
@@ -532,7 +623,7 @@ impl Conversations {
                 snoozed_until,
             },
             client_msg_id: None,
-            at: Timestamp::now(),
+            at: self.clock.now(),
         })
         .await
     }
@@ -556,7 +647,7 @@ impl Conversations {
                     note: None,
                 },
                 client_msg_id: None,
-                at: Timestamp::now(),
+                at: self.clock.now(),
             })
             .await?;
         if let Some(agent) = to {
@@ -595,7 +686,7 @@ impl Conversations {
                 audience: trustdesk_core::Visibility::Public,
             },
             client_msg_id: None,
-            at: Timestamp::now(),
+            at: self.clock.now(),
         })
         .await?;
         Ok(())
@@ -614,6 +705,7 @@ impl Conversations {
         if !appended.duplicate {
             self.publish_event(&appended.event).await;
             self.publish_conversation(&appended.conversation).await;
+            self.notify_hooks(Some(&appended.event), &appended.conversation);
         }
     }
 
@@ -632,6 +724,253 @@ impl Conversations {
                 Topic::Inbox,
                 BusMessage::Conversation(Arc::new(conversation.clone())),
             )
+            .await;
+    }
+}
+
+/// A manual transfer or a supervisor's reassignment.
+#[derive(Clone, Debug)]
+pub struct Transfer {
+    pub to_agent: Option<AgentId>,
+    pub to_team: Option<TeamId>,
+    pub reason: String,
+}
+
+/// Longest transfer reason or reminder note.
+const MAX_REASON_CHARS: usize = 500;
+
+fn reason_text(text: &str, what: &str) -> ApiResult<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ApiError::BadRequest(format!("{what} must not be empty")));
+    }
+    if text.chars().count() > MAX_REASON_CHARS {
+        return Err(ApiError::BadRequest(format!(
+            "{what} is longer than {MAX_REASON_CHARS} characters"
+        )));
+    }
+    Ok(text.to_owned())
+}
+
+impl Conversations {
+    /// Transfers a conversation to an agent and/or a team, with a reason.
+    /// Any agent may hand over a conversation that is theirs or nobody's;
+    /// taking one from another agent is a supervisor's reassignment.
+    pub async fn transfer(
+        &self,
+        who: &Authenticated,
+        id: ConversationId,
+        transfer: Transfer,
+    ) -> ApiResult<Appended> {
+        let Some(me) = who.agent() else {
+            return Err(ApiError::NotFound);
+        };
+        let reason = reason_text(&transfer.reason, "reason")?;
+        if transfer.to_agent.is_none() && transfer.to_team.is_none() {
+            return Err(ApiError::BadRequest(
+                "give agent_id, team_id or both".into(),
+            ));
+        }
+        let conversation = self.visible(who, id).await?;
+        if !conversation.status.is_active() {
+            return Err(ApiError::Conflict(format!(
+                "the conversation is {}; reopen it first",
+                conversation.status
+            )));
+        }
+        let supervisor = matches!(conversation.assignee_id, Some(a) if a != me.id);
+        if supervisor && !me.role.at_least(trustdesk_core::Role::Supervisor) {
+            return Err(ApiError::Forbidden);
+        }
+        if let Some(target) = transfer.to_agent {
+            let agent = self
+                .store
+                .get_agent(target)
+                .await
+                .map_err(|_| ApiError::BadRequest("no such agent".into()))?;
+            if agent.status != trustdesk_core::AgentStatus::Active {
+                return Err(ApiError::BadRequest("that agent is deactivated".into()));
+            }
+            if conversation.assignee_id == Some(target) && transfer.to_team.is_none() {
+                return Err(ApiError::Conflict(
+                    "the conversation is already with that agent".into(),
+                ));
+            }
+        }
+        if let Some(team) = transfer.to_team
+            && !self.store.list_teams().await?.iter().any(|t| t.id == team)
+        {
+            return Err(ApiError::BadRequest("no such team".into()));
+        }
+        let appended = self
+            .append(NewEvent {
+                conversation_id: id,
+                actor: who.actor(),
+                kind: EventKind::Transferred {
+                    from: conversation.assignee_id,
+                    to_agent: transfer.to_agent,
+                    to_team: transfer.to_team,
+                    reason: reason.clone(),
+                    by: me.id,
+                    supervisor,
+                },
+                client_msg_id: None,
+                at: self.clock.now(),
+            })
+            .await?;
+        if let Some(target) = transfer.to_agent {
+            self.introduce_agent(&appended.conversation, target).await?;
+            self.notify_agent(
+                target,
+                id,
+                "transferred_to_you",
+                format!(
+                    "{} transferred a conversation to you: {reason}",
+                    me.display_name
+                ),
+            )
+            .await;
+        }
+        Ok(appended)
+    }
+
+    /// Sets a follow-up reminder for the calling agent: at `at`, a
+    /// `reminder_due` event is written and the agent is notified.
+    pub async fn set_reminder(
+        &self,
+        who: &Authenticated,
+        id: ConversationId,
+        at: Timestamp,
+        note: &str,
+    ) -> ApiResult<Appended> {
+        let Some(me) = who.agent() else {
+            return Err(ApiError::NotFound);
+        };
+        let note = reason_text(note, "note")?;
+        if at <= self.clock.now() {
+            return Err(ApiError::BadRequest(
+                "the reminder must be in the future".into(),
+            ));
+        }
+        self.visible(who, id).await?;
+        let reminder = uuid::Uuid::new_v4().simple().to_string();
+        let kind = EventKind::ReminderSet {
+            id: reminder.clone(),
+            agent_id: me.id,
+            at,
+            note: note.clone(),
+        };
+        let payload = serde_json::json!({ "id": reminder, "agent_id": me.id, "note": note });
+        self.store
+            .put_timer(&trustdesk_store::Timer {
+                conversation_id: id,
+                kind: format!("reminder:{reminder}"),
+                due_at: at,
+                payload: payload.to_string(),
+            })
+            .await?;
+        self.append(NewEvent {
+            conversation_id: id,
+            actor: who.actor(),
+            kind,
+            client_msg_id: None,
+            at: self.clock.now(),
+        })
+        .await
+    }
+
+    /// The router's assignment: only if the conversation is still open
+    /// and unassigned (someone may have taken it meanwhile). `None` when
+    /// nothing was done.
+    pub async fn route_to(
+        &self,
+        id: ConversationId,
+        agent: AgentId,
+    ) -> ApiResult<Option<Appended>> {
+        let conversation = self.store.get_conversation(id).await?;
+        if conversation.status != ConversationStatus::Open || conversation.assignee_id.is_some() {
+            return Ok(None);
+        }
+        self.assign_to(
+            &conversation,
+            Actor::System,
+            Some(agent),
+            AssignReason::Routed,
+        )
+        .await
+        .map(Some)
+    }
+
+    /// Takes the conversation from `from` (gone, or an SLA escalation) and
+    /// puts it back in the queue; nothing if someone else has it now.
+    pub async fn requeue(
+        &self,
+        id: ConversationId,
+        from: AgentId,
+        reason: AssignReason,
+    ) -> ApiResult<Option<Appended>> {
+        let conversation = self.store.get_conversation(id).await?;
+        if conversation.assignee_id != Some(from) || !conversation.status.is_active() {
+            return Ok(None);
+        }
+        self.assign_to(&conversation, Actor::System, None, reason)
+            .await
+            .map(Some)
+    }
+
+    /// A status change made by trustdesk (snooze ended, auto-close), only
+    /// if the conversation is still in `from`.
+    pub async fn system_status(
+        &self,
+        id: ConversationId,
+        from: ConversationStatus,
+        to: ConversationStatus,
+    ) -> ApiResult<Option<Appended>> {
+        let conversation = self.store.get_conversation(id).await?;
+        if conversation.status != from {
+            return Ok(None);
+        }
+        self.change_status(&conversation, Actor::System, to, None)
+            .await
+            .map(Some)
+    }
+
+    /// Appends an event written by trustdesk itself.
+    pub async fn system_event(&self, id: ConversationId, kind: EventKind) -> ApiResult<Appended> {
+        self.append(NewEvent {
+            conversation_id: id,
+            actor: Actor::System,
+            kind,
+            client_msg_id: None,
+            at: self.clock.now(),
+        })
+        .await
+    }
+
+    /// Pushes a notice to one agent's consoles.
+    pub async fn notify_agent(&self, agent: AgentId, id: ConversationId, code: &str, text: String) {
+        self.notify(Some(agent), trustdesk_core::Role::Agent, id, code, text)
+            .await;
+    }
+
+    /// Pushes a notice to one agent, or to everyone with `min_role`.
+    pub async fn notify(
+        &self,
+        agent: Option<AgentId>,
+        min_role: trustdesk_core::Role,
+        id: ConversationId,
+        code: &str,
+        text: String,
+    ) {
+        let notice = crate::bus::AgentNotice {
+            agent_id: agent,
+            min_role,
+            conversation_id: id,
+            code: code.into(),
+            text,
+        };
+        self.bus
+            .publish(Topic::Control, BusMessage::Notice(Arc::new(notice)))
             .await;
     }
 }

@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::services::safety;
 use crate::state::AppState;
 use trustdesk_core::event::EventKind;
-use trustdesk_core::{ConversationId, ConversationStatus, Language, NewEvent, Timestamp, validate};
+use trustdesk_core::{ConversationId, ConversationStatus, Language, NewEvent, validate};
 use trustdesk_store::{Appended, Audience};
 
 /// Longest comment, in characters.
@@ -83,7 +83,7 @@ pub async fn rate(
             actor: who.actor(),
             kind: EventKind::Rated { score, comment },
             client_msg_id: None,
-            at: Timestamp::now(),
+            at: state.conversations.clock().now(),
         })
         .await
 }

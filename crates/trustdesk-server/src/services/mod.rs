@@ -8,5 +8,7 @@ pub mod conversations;
 pub mod feedback;
 pub mod freeze;
 pub mod llm;
+pub mod routing;
 pub mod safety;
+pub mod timers;
 pub mod webhook;

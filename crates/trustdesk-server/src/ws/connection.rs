@@ -78,6 +78,12 @@ pub async fn run(mut socket: WebSocket, state: AppState, pre_auth: Option<Authen
         control,
         last_heard: Instant::now(),
     };
+    // An agent connection counts for presence until it ends, whichever
+    // way it ends.
+    let _presence = conn
+        .auth
+        .agent()
+        .map(|agent| conn.state.routing.connect(agent.id));
     let end = conn.serve().await;
     if let End::Close(reason) = end {
         close(&mut conn.socket, reason).await;
@@ -191,7 +197,7 @@ impl Connection {
                     None => Ok(()),
                 },
                 Some(item) = self.control.next() => match item {
-                    Ok(message) => self.on_control(&message),
+                    Ok(message) => self.on_control(&message).await,
                     // Control messages are rare; a lag here means this task
                     // was stalled, i.e. the client is not reading.
                     Err(BroadcastStreamRecvError::Lagged(_)) => Err(End::Close(CloseReason::SlowConsumer)),
@@ -288,6 +294,27 @@ impl Connection {
                     "already_authenticated",
                     "hello was already accepted",
                 )
+                .await
+            }
+            ClientFrame::Presence { status, reference } => {
+                let Some(agent) = self.auth.agent() else {
+                    return self
+                        .send_error(
+                            reference.as_deref(),
+                            "forbidden",
+                            "only agents have a presence",
+                        )
+                        .await;
+                };
+                self.state
+                    .routing
+                    .send(crate::services::routing::Command::SetPresence(
+                        agent.id, status,
+                    ));
+                self.send(ServerFrame::PresenceSet {
+                    reference: reference.as_deref(),
+                    status,
+                })
                 .await
             }
             ClientFrame::Ping { reference } => {
@@ -498,7 +525,11 @@ impl Connection {
             head_seq: head,
             replayed,
         })
-        .await
+        .await?;
+        if let Some(info) = self.state.routing.queue_info(id) {
+            self.send_queue(&info).await?;
+        }
+        Ok(())
     }
 
     async fn on_conversation_message(
@@ -536,7 +567,10 @@ impl Connection {
                 })
                 .await
             }
-            BusMessage::Conversation(_) | BusMessage::SessionsRevoked(_) => Ok(()),
+            BusMessage::Queue(info) => self.send_queue(info).await,
+            BusMessage::Conversation(_)
+            | BusMessage::SessionsRevoked(_)
+            | BusMessage::Notice(_) => Ok(()),
         }
     }
 
@@ -589,12 +623,44 @@ impl Connection {
         }
     }
 
-    fn on_control(&mut self, message: &BusMessage) -> Result<(), End> {
+    async fn on_control(&mut self, message: &BusMessage) -> Result<(), End> {
         match message {
             BusMessage::SessionsRevoked(ids) if ids.contains(&self.auth.session_id) => {
                 Err(End::Close(CloseReason::SessionRevoked))
             }
+            BusMessage::Notice(notice) => {
+                let Some(agent) = self.auth.agent() else {
+                    return Ok(());
+                };
+                let for_me = match notice.agent_id {
+                    Some(id) => id == agent.id,
+                    None => agent.role.at_least(notice.min_role),
+                };
+                if !for_me {
+                    return Ok(());
+                }
+                self.send(ServerFrame::Notice {
+                    conversation_id: notice.conversation_id,
+                    code: &notice.code,
+                    text: &notice.text,
+                })
+                .await
+            }
             _ => Ok(()),
         }
+    }
+
+    async fn send_queue(&mut self, info: &crate::bus::QueueInfo) -> Result<(), End> {
+        self.send(ServerFrame::Queue {
+            conversation_id: info.conversation_id,
+            position: info.position,
+            estimated_wait_ms: info.estimated_wait_ms,
+            estimate: if info.estimated_wait_ms.is_some() {
+                "known"
+            } else {
+                "unknown"
+            },
+        })
+        .await
     }
 }

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 use trustdesk_core::event::Actor;
+use trustdesk_core::routing::Presence;
 use trustdesk_core::{
     AgentId, Conversation, ConversationId, ConversationStatus, CustomerId, Event, Role, Timestamp,
 };
@@ -75,6 +76,14 @@ pub enum ClientFrame {
         #[serde(default, rename = "ref")]
         reference: Option<String>,
     },
+    /// Agents: online (new conversations come), away (keep yours, get no
+    /// new ones) or offline (yours go back to the queue after the grace
+    /// period).
+    Presence {
+        status: Presence,
+        #[serde(default, rename = "ref")]
+        reference: Option<String>,
+    },
 }
 
 const CLIENT_TYPES: &[&str] = &[
@@ -87,6 +96,7 @@ const CLIENT_TYPES: &[&str] = &[
     "typing",
     "read",
     "ping",
+    "presence",
 ];
 
 /// Why a frame could not be decoded; each becomes an `error` frame for
@@ -113,7 +123,8 @@ impl ClientFrame {
             | Self::SetStatus { reference, .. }
             | Self::Typing { reference, .. }
             | Self::Read { reference, .. }
-            | Self::Ping { reference } => reference.as_deref(),
+            | Self::Ping { reference }
+            | Self::Presence { reference, .. } => reference.as_deref(),
         }
     }
 }
@@ -244,6 +255,28 @@ pub enum ServerFrame<'a> {
         code: &'a str,
         message: &'a str,
     },
+    /// A waiting conversation's place in the queue, pushed when it changes
+    /// (and on subscribe). `estimated_wait_ms` is `null` and `estimate`
+    /// `"unknown"` when there is no basis for an estimate.
+    Queue {
+        conversation_id: ConversationId,
+        position: usize,
+        estimated_wait_ms: Option<i64>,
+        estimate: &'static str,
+    },
+    /// The presence the server now uses for this agent.
+    PresenceSet {
+        #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+        reference: Option<&'a str>,
+        status: Presence,
+    },
+    /// A notification for an agent: a reminder, a snooze that ended, an
+    /// SLA warning or breach, a transfer, a requeue.
+    Notice {
+        conversation_id: ConversationId,
+        code: &'a str,
+        text: &'a str,
+    },
     /// Sent just before the server closes the socket, with the reason
     /// (the close frame carries the same reason and a 4xxx code).
     Bye {
@@ -345,6 +378,20 @@ mod tests {
         assert_eq!(invalid.code, "invalid_frame");
         let extra = ClientFrame::decode(r#"{"type":"ping","surprise":1}"#).unwrap_err();
         assert_eq!(extra.code, "invalid_frame", "unknown fields are refused");
+    }
+
+    #[test]
+    fn decodes_presence_and_refuses_unknown_status() {
+        let frame = ClientFrame::decode(r#"{"type":"presence","status":"away"}"#).unwrap();
+        assert_eq!(
+            frame,
+            ClientFrame::Presence {
+                status: Presence::Away,
+                reference: None
+            }
+        );
+        let bad = ClientFrame::decode(r#"{"type":"presence","status":"asleep"}"#).unwrap_err();
+        assert_eq!(bad.code, "invalid_frame");
     }
 
     #[test]

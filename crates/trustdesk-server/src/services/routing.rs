@@ -1,0 +1,770 @@
+//! The routing worker: owns the queue and the agents' live state, and
+//! assigns with the pure engine (`trustdesk_core::routing::Router`).
+//!
+//! One task per node. It is rebuilt from the store at start (the queue is
+//! every open, unassigned, triaged conversation; loads are counted from the
+//! assignments), then kept current by the [`Activity`] every write reports
+//! (no store read on the message path) and by the agents' WebSockets
+//! (connect, disconnect, `presence`). After each batch of changes, and when
+//! the next widening/aging/grace deadline comes, it:
+//!
+//! 1. requeues the conversations of agents gone longer than the grace
+//!    period (disconnected, or explicitly offline) — never stranded;
+//! 2. runs `Router::decide` over the queue (per team for conversations
+//!    transferred to a team) and applies the assignments;
+//! 3. pushes each waiting customer's position and wait estimate when they
+//!    change, and publishes a snapshot for the supervisors' queue view.
+
+use crate::bus::{BusMessage, QueueInfo, Topic};
+use crate::config::RoutingSettings;
+use crate::services::conversations::{Activity, Conversations};
+use serde::Serialize;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, RwLock};
+use tokio::sync::{mpsc, watch};
+use trustdesk_core::event::{AssignReason, EventKind};
+use trustdesk_core::routing::{
+    AgentState, LanguageSet, Presence, QueueEntry, Router, RoutingConfig, Skills, estimate_wait,
+};
+use trustdesk_core::{
+    AgentId, AgentStatus, Category, Conversation, ConversationId, ConversationStatus, Language,
+    Priority, TeamId, Timestamp,
+};
+use trustdesk_store::Store;
+
+/// Handling times kept for the wait estimate.
+const HANDLE_TIMES: usize = 100;
+
+/// What the worker is told besides conversation activity.
+#[derive(Debug)]
+pub enum Command {
+    Activity(Activity),
+    /// An agent WebSocket opened.
+    Connected(AgentId),
+    /// An agent WebSocket closed.
+    Disconnected(AgentId),
+    /// The agent chose online, away or offline.
+    SetPresence(AgentId, Presence),
+    /// Agents or routing profiles changed in the store: reload them.
+    ProfilesChanged,
+}
+
+/// The sending side, cheap to clone; sends never block and never fail
+/// visibly (a stopped worker simply stops routing).
+#[derive(Clone)]
+pub struct RoutingHandle {
+    tx: mpsc::UnboundedSender<Command>,
+    snapshot: Arc<RwLock<Snapshot>>,
+}
+
+/// The queue and the agents as the worker last saw them.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Snapshot {
+    pub at: Option<Timestamp>,
+    /// Waiting conversations in service order.
+    pub queue: Vec<QueuedView>,
+    pub agents: Vec<AgentView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct QueuedView {
+    pub conversation_id: ConversationId,
+    pub category: Category,
+    pub language: Language,
+    pub priority: Priority,
+    pub urgent: bool,
+    pub team_id: Option<TeamId>,
+    pub enqueued_at: Timestamp,
+    pub position: usize,
+    pub estimated_wait_ms: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AgentView {
+    pub agent_id: AgentId,
+    pub presence: Presence,
+    pub load: u32,
+    pub capacity: u32,
+    pub connections: u32,
+}
+
+impl RoutingHandle {
+    pub fn new() -> (Self, mpsc::UnboundedReceiver<Command>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (
+            Self {
+                tx,
+                snapshot: Arc::new(RwLock::new(Snapshot::default())),
+            },
+            rx,
+        )
+    }
+
+    pub fn send(&self, command: Command) {
+        let _ = self.tx.send(command);
+    }
+
+    /// A sender for [`Conversations::with_hook`]: forwards activity here.
+    pub fn activity_hook(&self) -> mpsc::UnboundedSender<Activity> {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Activity>();
+        let commands = self.tx.clone();
+        tokio::spawn(async move {
+            while let Some(activity) = rx.recv().await {
+                if commands.send(Command::Activity(activity)).is_err() {
+                    break;
+                }
+            }
+        });
+        tx
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        self.snapshot.read().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Where a conversation stands in the queue, if it is waiting.
+    pub fn queue_info(&self, id: ConversationId) -> Option<QueueInfo> {
+        let snapshot = self.snapshot.read().ok()?;
+        snapshot
+            .queue
+            .iter()
+            .find(|q| q.conversation_id == id)
+            .map(|q| QueueInfo {
+                conversation_id: id,
+                position: q.position,
+                estimated_wait_ms: q.estimated_wait_ms,
+            })
+    }
+
+    /// Registers an agent connection; the returned guard reports the
+    /// disconnect when dropped, whatever way the connection ends.
+    pub fn connect(&self, agent: AgentId) -> ConnectionGuard {
+        self.send(Command::Connected(agent));
+        ConnectionGuard {
+            agent,
+            tx: self.tx.clone(),
+        }
+    }
+}
+
+pub struct ConnectionGuard {
+    agent: AgentId,
+    tx: mpsc::UnboundedSender<Command>,
+}
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        let _ = self.tx.send(Command::Disconnected(self.agent));
+    }
+}
+
+/// An agent as the worker tracks them.
+struct Slot {
+    profile: Option<(Skills, u32)>,
+    teams: Vec<TeamId>,
+    languages: LanguageSet,
+    active: bool,
+    connections: u32,
+    /// What the agent chose (online by default when they connect).
+    chosen: Presence,
+    /// Since when the agent is gone (no connection, or chose offline).
+    gone_since: Option<Timestamp>,
+    last_assigned_at: Option<Timestamp>,
+}
+
+impl Slot {
+    /// An agent nobody has heard from since `since`.
+    fn gone(since: Timestamp) -> Self {
+        Self {
+            profile: None,
+            teams: Vec::new(),
+            languages: LanguageSet::EMPTY,
+            active: true,
+            connections: 0,
+            chosen: Presence::Online,
+            gone_since: Some(since),
+            last_assigned_at: None,
+        }
+    }
+
+    fn presence(&self) -> Presence {
+        if self.connections == 0 {
+            Presence::Offline
+        } else {
+            self.chosen
+        }
+    }
+}
+
+/// A conversation as the worker tracks it.
+struct Tracked {
+    conversation: Conversation,
+    /// When the current assignee got it (for handling times).
+    assigned_at: Option<Timestamp>,
+    /// The last assignee and when they let go (stickiness).
+    previous: Option<(AgentId, Timestamp)>,
+}
+
+pub struct Worker {
+    conversations: Conversations,
+    store: Arc<dyn Store>,
+    router: Router,
+    grace_ms: i64,
+    handle: RoutingHandle,
+    agents: HashMap<AgentId, Slot>,
+    tracked: HashMap<ConversationId, Tracked>,
+    handle_times: VecDeque<i64>,
+    pushed: HashMap<ConversationId, QueueInfo>,
+    started_at: Timestamp,
+    /// The configured security and overflow team names, resolved to ids
+    /// on every reload (a team may be created after start).
+    team_names: (Option<String>, Option<String>),
+    /// How long a bot answer holds a conversation back from routing.
+    bot_hold_ms: i64,
+    /// Conversations the bot answered, routable from this instant (unless
+    /// the customer asks for a person first). Memory only: after a restart
+    /// they route at once, erring towards a human.
+    holds: HashMap<ConversationId, Timestamp>,
+}
+
+impl Worker {
+    /// Builds the worker and loads agents, profiles and active
+    /// conversations from the store.
+    pub async fn load(
+        conversations: Conversations,
+        settings: &RoutingSettings,
+        handle: RoutingHandle,
+    ) -> anyhow::Result<Self> {
+        let store = conversations.store().clone();
+        let config = RoutingConfig {
+            min_proficiency: settings.min_proficiency,
+            widen_after_ms: settings.widen_after_ms,
+            aging_step_ms: settings.aging_step_ms,
+            ..RoutingConfig::default()
+        };
+        let now = conversations.clock().now();
+        let mut worker = Self {
+            store,
+            router: Router::new(config),
+            grace_ms: settings.grace_ms.max(0),
+            handle,
+            agents: HashMap::new(),
+            tracked: HashMap::new(),
+            handle_times: VecDeque::new(),
+            pushed: HashMap::new(),
+            started_at: now,
+            bot_hold_ms: settings.bot_hold_ms.max(0),
+            holds: HashMap::new(),
+            team_names: (
+                settings.security_team.clone(),
+                settings.overflow_team.clone(),
+            ),
+            conversations,
+        };
+        worker.reload_agents().await?;
+        for conversation in worker
+            .store
+            .active_conversations()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot read conversations: {e}"))?
+        {
+            let assigned_at = conversation.assignee_id.map(|_| conversation.updated_at);
+            worker.tracked.insert(
+                conversation.id,
+                Tracked {
+                    conversation,
+                    assigned_at,
+                    previous: None,
+                },
+            );
+        }
+        Ok(worker)
+    }
+
+    fn now(&self) -> Timestamp {
+        self.conversations.clock().now()
+    }
+
+    async fn reload_agents(&mut self) -> anyhow::Result<()> {
+        let teams = self
+            .store
+            .list_teams()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot read teams: {e}"))?;
+        let team_named = |name: &Option<String>| {
+            name.as_ref().and_then(|n| {
+                let found = teams.iter().find(|t| t.name.eq_ignore_ascii_case(n));
+                if found.is_none() {
+                    tracing::info!(team = %n, "routing: no team with this name (yet)");
+                }
+                found.map(|t| t.id)
+            })
+        };
+        self.router.config.security_team = team_named(&self.team_names.0);
+        self.router.config.overflow_team = team_named(&self.team_names.1);
+        let agents = self
+            .store
+            .list_agents()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot read agents: {e}"))?;
+        let profiles: HashMap<AgentId, (Skills, u32)> = self
+            .store
+            .routing_profiles()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot read routing profiles: {e}"))?
+            .into_iter()
+            .map(|p| (p.agent_id, (p.skills, p.capacity)))
+            .collect();
+        let started_at = self.started_at;
+        for agent in agents {
+            // Nobody is connected when the node starts: the grace period
+            // runs from the start, then chats move on.
+            let slot = self
+                .agents
+                .entry(agent.id)
+                .or_insert_with(|| Slot::gone(started_at));
+            slot.profile = profiles.get(&agent.id).copied();
+            slot.teams = agent.team_id.into_iter().collect();
+            slot.languages = LanguageSet::of(agent.languages.iter().copied());
+            slot.active = agent.status == AgentStatus::Active;
+        }
+        Ok(())
+    }
+
+    /// Runs until shutdown.
+    pub async fn run(
+        mut self,
+        mut rx: mpsc::UnboundedReceiver<Command>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut clock_changed = self.conversations.clock().changed();
+        let mut wake = self.step().await;
+        loop {
+            let sleep = async {
+                match wake {
+                    Some(at) => tokio::time::sleep(self.conversations.clock().until(at)).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                command = rx.recv() => {
+                    let Some(command) = command else { return };
+                    let mut dirty = self.apply(command).await;
+                    // Take everything that queued up: one routing pass for
+                    // a burst of arrivals.
+                    while let Ok(more) = rx.try_recv() {
+                        dirty |= self.apply(more).await;
+                    }
+                    // A message that changed nothing routing looks at
+                    // costs no pass.
+                    if !dirty {
+                        continue;
+                    }
+                }
+                _ = sleep => {}
+                _ = clock_changed.changed() => {}
+                _ = async { let _ = shutdown.wait_for(|stop| *stop).await; } => return,
+            }
+            wake = self.step().await;
+        }
+    }
+
+    /// Folds a command in; false when nothing routing depends on changed.
+    async fn apply(&mut self, command: Command) -> bool {
+        let now = self.now();
+        match command {
+            Command::Activity(activity) => {
+                let id = activity.conversation.id;
+                let mut held = false;
+                match activity.event.as_deref().map(|e| (&e.kind, e.at)) {
+                    Some((EventKind::BotReply { .. }, at)) if self.bot_hold_ms > 0 => {
+                        self.holds.insert(id, at.plus_millis(self.bot_hold_ms));
+                        held = true;
+                    }
+                    // "talk to a person", "that did not help", urgent.
+                    Some((EventKind::SystemNotice { code, .. }, _))
+                        if code.starts_with("handoff") =>
+                    {
+                        held = self.holds.remove(&id).is_some();
+                    }
+                    _ => {}
+                }
+                return self.observe(&activity.conversation, now) || held;
+            }
+            Command::Connected(agent) => {
+                let known = self.agents.get(&agent).is_some_and(|s| s.profile.is_some());
+                if !known && let Err(e) = self.reload_agents().await {
+                    tracing::warn!(error = %e, "routing: reload failed");
+                }
+                if let Some(slot) = self.agents.get_mut(&agent) {
+                    if slot.connections == 0 {
+                        slot.chosen = Presence::Online;
+                    }
+                    slot.connections += 1;
+                    if slot.chosen != Presence::Offline {
+                        slot.gone_since = None;
+                    }
+                }
+            }
+            Command::Disconnected(agent) => {
+                if let Some(slot) = self.agents.get_mut(&agent) {
+                    slot.connections = slot.connections.saturating_sub(1);
+                    if slot.connections == 0 && slot.gone_since.is_none() {
+                        slot.gone_since = Some(now);
+                    }
+                }
+            }
+            Command::SetPresence(agent, presence) => {
+                if let Some(slot) = self.agents.get_mut(&agent) {
+                    slot.chosen = presence;
+                    match presence {
+                        Presence::Offline => {
+                            if slot.gone_since.is_none() {
+                                slot.gone_since = Some(now);
+                            }
+                        }
+                        Presence::Online | Presence::Away => {
+                            if slot.connections > 0 {
+                                slot.gone_since = None;
+                            }
+                        }
+                    }
+                }
+            }
+            Command::ProfilesChanged => {
+                if let Err(e) = self.reload_agents().await {
+                    tracing::warn!(error = %e, "routing: reload failed");
+                }
+            }
+        }
+        true
+    }
+
+    /// Folds a conversation's new state in (stale states are ignored).
+    /// Returns whether anything routing depends on changed.
+    fn observe(&mut self, conversation: &Conversation, now: Timestamp) -> bool {
+        let id = conversation.id;
+        let mut relevant = true;
+        if let Some(tracked) = self.tracked.get_mut(&id) {
+            if conversation.last_seq < tracked.conversation.last_seq {
+                return false;
+            }
+            let before = &tracked.conversation;
+            relevant = before.status != conversation.status
+                || before.assignee_id != conversation.assignee_id
+                || before.category != conversation.category
+                || before.language != conversation.language
+                || before.priority != conversation.priority
+                || before.urgent != conversation.urgent
+                || before.team_id != conversation.team_id;
+            if before.assignee_id != conversation.assignee_id {
+                if let Some(old) = before.assignee_id {
+                    tracked.previous = Some((old, now));
+                }
+                tracked.assigned_at = conversation.assignee_id.map(|_| now);
+            }
+            if before.status != ConversationStatus::Resolved
+                && conversation.status == ConversationStatus::Resolved
+                && let Some(since) = tracked.assigned_at
+            {
+                self.handle_times.push_back(now.0 - since.0);
+                if self.handle_times.len() > HANDLE_TIMES {
+                    self.handle_times.pop_front();
+                }
+            }
+            tracked.conversation = conversation.clone();
+        } else {
+            self.tracked.insert(
+                id,
+                Tracked {
+                    conversation: conversation.clone(),
+                    assigned_at: conversation.assignee_id.map(|_| now),
+                    previous: None,
+                },
+            );
+        }
+        // Resolved and closed conversations need nothing from routing; a
+        // reopened one comes back with its next state.
+        let status = conversation.status;
+        if status == ConversationStatus::Resolved || status == ConversationStatus::Closed {
+            self.tracked.remove(&id);
+        } else if let Some(agent) = conversation.assignee_id
+            && !self.agents.contains_key(&agent)
+        {
+            // An agent this node has not loaded yet (created after start,
+            // never connected here): gone until they connect, so their
+            // chats cannot be stranded either.
+            self.agents.insert(agent, Slot::gone(now));
+        }
+        relevant
+    }
+
+    /// Load per agent: assigned conversations that are open or pending.
+    fn loads(&self) -> HashMap<AgentId, u32> {
+        let mut loads = HashMap::new();
+        for t in self.tracked.values() {
+            if let Some(a) = t.conversation.assignee_id
+                && matches!(
+                    t.conversation.status,
+                    ConversationStatus::Open | ConversationStatus::Pending
+                )
+            {
+                *loads.entry(a).or_insert(0) += 1;
+            }
+        }
+        loads
+    }
+
+    /// One pass: requeue, route, push positions. Returns when to look again.
+    async fn step(&mut self) -> Option<Timestamp> {
+        let now = self.now();
+        let mut wake: Option<Timestamp> = None;
+        let mut earliest = |t: Timestamp| {
+            wake = Some(wake.map_or(t, |w: Timestamp| w.min(t)));
+        };
+
+        // 1. Agents gone past the grace period lose their conversations.
+        let mut requeue = Vec::new();
+        for (agent, slot) in &self.agents {
+            let Some(since) = slot.gone_since else {
+                continue;
+            };
+            let deadline = since.plus_millis(self.grace_ms);
+            let theirs: Vec<ConversationId> = self
+                .tracked
+                .values()
+                .filter(|t| {
+                    t.conversation.assignee_id == Some(*agent) && t.conversation.status.is_active()
+                })
+                .map(|t| t.conversation.id)
+                .collect();
+            if theirs.is_empty() {
+                continue;
+            }
+            if now >= deadline {
+                requeue.extend(theirs.into_iter().map(|c| (c, *agent)));
+            } else {
+                earliest(deadline);
+            }
+        }
+        if !requeue.is_empty() {
+            let results = futures_util::future::join_all(
+                requeue
+                    .iter()
+                    .map(|(c, a)| self.conversations.requeue(*c, *a, AssignReason::Requeued)),
+            )
+            .await;
+            for ((id, agent), result) in requeue.iter().zip(results) {
+                match result {
+                    Ok(Some(appended)) => {
+                        self.observe(&appended.conversation, now);
+                        self.conversations
+                            .notify_agent(
+                                *agent,
+                                *id,
+                                "requeued",
+                                "You were away longer than the grace period; this conversation went back to the queue.".into(),
+                            )
+                            .await;
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, conversation = %id, "requeue failed"),
+                }
+            }
+        }
+
+        // 2. Route.
+        let loads = self.loads();
+        let agents: Vec<AgentState> = self
+            .agents
+            .iter()
+            .filter(|(_, s)| s.active)
+            .filter_map(|(id, s)| {
+                let (skills, capacity) = s.profile?;
+                Some(AgentState {
+                    id: *id,
+                    teams: s.teams.clone(),
+                    skills,
+                    languages: s.languages,
+                    capacity,
+                    load: loads.get(id).copied().unwrap_or(0),
+                    presence: s.presence(),
+                    last_assigned_at: s.last_assigned_at,
+                })
+            })
+            .collect();
+        let sticky_window = self.router.config.sticky_window_ms;
+        let mut groups: HashMap<Option<TeamId>, Vec<QueueEntry>> = HashMap::new();
+        for t in self.tracked.values() {
+            let c = &t.conversation;
+            if c.status != ConversationStatus::Open || c.assignee_id.is_some() {
+                continue;
+            }
+            let Some(category) = c.category else { continue };
+            if let Some(until) = self.holds.get(&c.id)
+                && *until > now
+            {
+                earliest(*until);
+                continue;
+            }
+            let mut entry = QueueEntry::new(
+                c.id,
+                category,
+                c.language.unwrap_or(Language::En),
+                c.priority,
+                c.created_at,
+            );
+            entry.urgent = c.urgent;
+            if sticky_window > 0
+                && let Some((agent, at)) = t.previous
+            {
+                entry.previous_agent = Some(agent);
+                entry.previous_contact_at = Some(at);
+            }
+            groups.entry(c.team_id).or_default().push(entry);
+        }
+        let mut assignments = Vec::new();
+        let mut agents = agents;
+        // Team queues first (they can only use their members), then the
+        // general queue with what capacity is left.
+        let mut keys: Vec<Option<TeamId>> = groups.keys().copied().collect();
+        keys.sort_by_key(|k| (k.is_none(), *k));
+        for key in &keys {
+            let queue = &groups[key];
+            let pool: Vec<AgentState> = match key {
+                Some(team) => agents
+                    .iter()
+                    .filter(|a| a.in_team(*team))
+                    .cloned()
+                    .collect(),
+                None => agents.clone(),
+            };
+            for assignment in self.router.decide(now, &pool, queue) {
+                if let Some(a) = agents.iter_mut().find(|a| a.id == assignment.agent_id) {
+                    a.load += 1;
+                    a.last_assigned_at = Some(now);
+                }
+                assignments.push(assignment);
+            }
+        }
+        if !assignments.is_empty() {
+            let results = futures_util::future::join_all(
+                assignments
+                    .iter()
+                    .map(|a| self.conversations.route_to(a.conversation_id, a.agent_id)),
+            )
+            .await;
+            for (assignment, result) in assignments.iter().zip(results) {
+                match result {
+                    Ok(Some(appended)) => {
+                        if let Some(slot) = self.agents.get_mut(&assignment.agent_id) {
+                            slot.last_assigned_at = Some(now);
+                        }
+                        self.observe(&appended.conversation, now);
+                        tracing::debug!(conversation = %assignment.conversation_id, agent = %assignment.agent_id, kind = ?assignment.kind, "routed");
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, conversation = %assignment.conversation_id, "routing assignment failed")
+                    }
+                }
+            }
+        }
+
+        // 3. Who is still waiting: positions, estimates, next deadline.
+        let assigned: std::collections::HashSet<ConversationId> =
+            assignments.iter().map(|a| a.conversation_id).collect();
+        let mut queued_views = Vec::new();
+        for key in &keys {
+            let queue: Vec<QueueEntry> = groups[key]
+                .iter()
+                .filter(|e| !assigned.contains(&e.conversation_id))
+                .cloned()
+                .collect();
+            if queue.is_empty() {
+                continue;
+            }
+            if let Some(t) = self.router.next_change_at(now, &queue) {
+                earliest(t);
+            }
+            let positions: HashMap<ConversationId, usize> = self
+                .router
+                .queue_positions(now, &queue)
+                .into_iter()
+                .collect();
+            for i in self.router.ordered(now, &queue) {
+                let entry = &queue[i];
+                let position = positions.get(&entry.conversation_id).copied().unwrap_or(1);
+                let slots: usize = agents
+                    .iter()
+                    .filter(|a| a.presence == Presence::Online)
+                    .filter(|a| key.is_none_or(|t| a.in_team(t)))
+                    .filter(|a| {
+                        a.languages.contains(entry.language) && a.skills.get(entry.category) > 0
+                    })
+                    .map(|a| a.capacity as usize)
+                    .sum();
+                let times: Vec<i64> = self.handle_times.iter().copied().collect();
+                queued_views.push(QueuedView {
+                    conversation_id: entry.conversation_id,
+                    category: entry.category,
+                    language: entry.language,
+                    priority: entry.priority,
+                    urgent: entry.urgent,
+                    team_id: *key,
+                    enqueued_at: entry.enqueued_at,
+                    position,
+                    estimated_wait_ms: estimate_wait(position, &times, slots),
+                });
+            }
+        }
+        let mut still_waiting = std::collections::HashSet::new();
+        for view in &queued_views {
+            still_waiting.insert(view.conversation_id);
+            let info = QueueInfo {
+                conversation_id: view.conversation_id,
+                position: view.position,
+                estimated_wait_ms: view.estimated_wait_ms,
+            };
+            if self.pushed.get(&view.conversation_id) != Some(&info) {
+                self.pushed.insert(view.conversation_id, info.clone());
+                self.conversations
+                    .bus()
+                    .publish(
+                        Topic::Conversation(view.conversation_id),
+                        BusMessage::Queue(info),
+                    )
+                    .await;
+            }
+        }
+        self.pushed.retain(|id, _| still_waiting.contains(id));
+        let tracked = &self.tracked;
+        self.holds
+            .retain(|id, until| *until > now && tracked.contains_key(id));
+        let agent_views = {
+            let loads = self.loads();
+            let mut v: Vec<AgentView> = self
+                .agents
+                .iter()
+                .filter(|(_, s)| s.active)
+                .map(|(id, s)| AgentView {
+                    agent_id: *id,
+                    presence: s.presence(),
+                    load: loads.get(id).copied().unwrap_or(0),
+                    capacity: s.profile.map_or(0, |p| p.1),
+                    connections: s.connections,
+                })
+                .collect();
+            v.sort_by_key(|a| a.agent_id);
+            v
+        };
+        if let Ok(mut snapshot) = self.handle.snapshot.write() {
+            *snapshot = Snapshot {
+                at: Some(now),
+                queue: queued_views,
+                agents: agent_views,
+            };
+        }
+        wake
+    }
+}

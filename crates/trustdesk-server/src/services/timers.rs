@@ -1,0 +1,750 @@
+//! The timer worker: SLA clocks and every persisted deadline.
+//!
+//! One task per node reads the earliest row of the `timers` table, sleeps
+//! until it is due (by the server clock, so tests advance time instead of
+//! waiting) and fires it. Nothing lives only in memory: the SLA clocks are
+//! persisted in `sla_state` on every change and the deadlines in `timers`,
+//! so a restart fires what came due while the server was down, once.
+//!
+//! Timer kinds:
+//! * `sla` — the next SLA status change of the conversation (warning or
+//!   breach of any metric); firing writes `sla_warning` / `sla_breached`,
+//!   and a breach escalates: priority up one level, supervisors notified,
+//!   optionally reassigned (`sla.reassign_on_breach`).
+//! * `snooze` — a snoozed conversation reopens and its agent is notified.
+//! * `auto_close` — a resolved conversation closes.
+//! * `reminder:<id>` — an agent's follow-up reminder: `reminder_due` and a
+//!   notice to the agent.
+//!
+//! The SLA clocks follow the conversation's events (told by
+//! [`Activity`], no store read per message once a conversation is cached):
+//! first response and resolution start at creation; an agent message stops
+//! the first/next response clocks; a customer message after an agent reply
+//! starts the next response clock; `pending` pauses every clock, leaving it
+//! resumes them; `resolved` stops them; a reopen starts a new resolution
+//! clock; `closed` forgets the conversation.
+
+use crate::clock::ServerClock;
+use crate::services::conversations::{Activity, Conversations};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use tokio::sync::{mpsc, watch};
+use trustdesk_core::event::{Actor, AssignReason, EventKind};
+use trustdesk_core::sla::{
+    BusinessCalendar, CalendarSpec, SlaClock, SlaMetric, SlaPolicy, SlaStatus,
+};
+use trustdesk_core::{
+    Conversation, ConversationId, ConversationStatus, Event, Priority, Role, Timestamp,
+};
+use trustdesk_store::{Store, Timer};
+
+/// The settings key of the SLA policy.
+pub const POLICY_KEY: &str = "sla_policy";
+
+/// The SLA policy and calendars in effect, shared with the admin API.
+#[derive(Clone, Default)]
+pub struct SlaConfig {
+    inner: Arc<RwLock<SlaConfigInner>>,
+}
+
+#[derive(Default)]
+struct SlaConfigInner {
+    policy: SlaPolicy,
+    calendars: HashMap<String, BusinessCalendar>,
+}
+
+impl SlaConfig {
+    /// Loads the stored policy (the default 24/7 policy when none) and
+    /// calendars.
+    pub async fn load(store: &dyn Store) -> anyhow::Result<Self> {
+        let policy = match store
+            .get_setting(POLICY_KEY)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot read the SLA policy: {e}"))?
+        {
+            Some(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "stored SLA policy is unreadable; using the default");
+                SlaPolicy::default()
+            }),
+            None => SlaPolicy::default(),
+        };
+        let mut calendars = HashMap::new();
+        for (name, spec) in store
+            .list_calendars()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot read calendars: {e}"))?
+        {
+            match serde_json::from_str::<CalendarSpec>(&spec)
+                .ok()
+                .and_then(|s| BusinessCalendar::from_spec(&s).ok())
+            {
+                Some(cal) => {
+                    calendars.insert(name, cal);
+                }
+                None => tracing::error!(calendar = %name, "stored calendar is unreadable; skipped"),
+            }
+        }
+        Ok(Self {
+            inner: Arc::new(RwLock::new(SlaConfigInner { policy, calendars })),
+        })
+    }
+
+    /// Replaces this configuration's content with what is stored.
+    pub async fn reload(&self, store: &dyn Store) -> anyhow::Result<()> {
+        let fresh = Self::load(store).await?;
+        let inner = fresh
+            .inner
+            .write()
+            .map(|mut i| std::mem::take(&mut *i))
+            .map_err(|_| anyhow::anyhow!("SLA configuration lock poisoned"))?;
+        if let Ok(mut mine) = self.inner.write() {
+            *mine = inner;
+        }
+        Ok(())
+    }
+
+    pub fn policy(&self) -> SlaPolicy {
+        self.inner
+            .read()
+            .map(|i| i.policy.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn set_policy(&self, policy: SlaPolicy) {
+        if let Ok(mut i) = self.inner.write() {
+            i.policy = policy;
+        }
+    }
+
+    pub fn set_calendar(&self, name: &str, calendar: Option<BusinessCalendar>) {
+        if let Ok(mut i) = self.inner.write() {
+            match calendar {
+                Some(c) => {
+                    i.calendars.insert(name.to_owned(), c);
+                }
+                None => {
+                    i.calendars.remove(name);
+                }
+            }
+        }
+    }
+
+    /// The time zone of a calendar, if it exists and has one.
+    pub fn time_zone(&self, name: &str) -> Option<String> {
+        let i = self.inner.read().ok()?;
+        i.calendars
+            .get(name)
+            .and_then(|c| c.spec())
+            .map(|s| s.time_zone.clone())
+    }
+
+    pub fn calendar_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .inner
+            .read()
+            .map(|i| i.calendars.keys().cloned().collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    /// The calendar a priority counts with under the current policy.
+    fn calendar_for(&self, priority: Priority) -> BusinessCalendar {
+        let Ok(i) = self.inner.read() else {
+            return BusinessCalendar::always_open();
+        };
+        if !i.policy.uses_business_hours(priority) {
+            return BusinessCalendar::always_open();
+        }
+        i.policy
+            .calendar
+            .as_ref()
+            .and_then(|name| i.calendars.get(name).cloned())
+            .unwrap_or_else(BusinessCalendar::always_open)
+    }
+}
+
+/// One metric's clock and what was already announced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct MetricState {
+    clock: SlaClock,
+    warned: bool,
+    breached: bool,
+}
+
+impl MetricState {
+    fn start(at: Timestamp) -> Self {
+        Self {
+            clock: SlaClock::start(at),
+            warned: false,
+            breached: false,
+        }
+    }
+}
+
+/// The persisted SLA state of one conversation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct SlaState {
+    priority: Priority,
+    first_response: Option<MetricState>,
+    next_response: Option<MetricState>,
+    resolution: Option<MetricState>,
+    /// An agent has replied at least once.
+    agent_replied: bool,
+}
+
+impl SlaState {
+    fn new(conversation: &Conversation) -> Self {
+        Self {
+            priority: conversation.priority,
+            first_response: Some(MetricState::start(conversation.created_at)),
+            next_response: None,
+            resolution: Some(MetricState::start(conversation.created_at)),
+            agent_replied: false,
+        }
+    }
+
+    fn metrics_mut(&mut self) -> [(SlaMetric, &mut Option<MetricState>); 3] {
+        [
+            (SlaMetric::FirstResponse, &mut self.first_response),
+            (SlaMetric::NextResponse, &mut self.next_response),
+            (SlaMetric::Resolution, &mut self.resolution),
+        ]
+    }
+
+    fn metrics(&self) -> [(SlaMetric, &Option<MetricState>); 3] {
+        [
+            (SlaMetric::FirstResponse, &self.first_response),
+            (SlaMetric::NextResponse, &self.next_response),
+            (SlaMetric::Resolution, &self.resolution),
+        ]
+    }
+
+    /// Folds one event in.
+    fn apply(&mut self, event: &Event, conversation: &Conversation) {
+        let at = event.at;
+        match (&event.actor, &event.kind) {
+            (Actor::Agent { .. }, EventKind::Message { .. }) => {
+                self.agent_replied = true;
+                for m in [&mut self.first_response, &mut self.next_response]
+                    .into_iter()
+                    .flatten()
+                {
+                    let _ = m.clock.stop(at);
+                }
+            }
+            (Actor::Customer { .. }, EventKind::Message { .. }) => {
+                let waiting = self
+                    .next_response
+                    .as_ref()
+                    .is_some_and(|m| !m.clock.is_stopped());
+                if self.agent_replied && !waiting {
+                    self.next_response = Some(MetricState::start(at));
+                }
+            }
+            (_, EventKind::StatusChanged { from, to, .. }) => match to {
+                ConversationStatus::Pending => {
+                    for (_, m) in self.metrics_mut() {
+                        if let Some(m) = m
+                            && !m.clock.is_stopped()
+                            && !m.clock.is_paused()
+                        {
+                            let _ = m.clock.pause(at);
+                        }
+                    }
+                }
+                ConversationStatus::Resolved | ConversationStatus::Closed => {
+                    for (_, m) in self.metrics_mut() {
+                        if let Some(m) = m
+                            && !m.clock.is_stopped()
+                        {
+                            let _ = m.clock.stop(at);
+                        }
+                    }
+                }
+                ConversationStatus::Open | ConversationStatus::Snoozed => {
+                    if *from == ConversationStatus::Pending {
+                        for (_, m) in self.metrics_mut() {
+                            if let Some(m) = m
+                                && m.clock.is_paused()
+                            {
+                                let _ = m.clock.resume(at);
+                            }
+                        }
+                    }
+                    if matches!(
+                        from,
+                        ConversationStatus::Resolved | ConversationStatus::Closed
+                    ) {
+                        self.resolution = Some(MetricState::start(at));
+                    }
+                }
+            },
+            _ => {}
+        }
+        self.priority = conversation.priority;
+    }
+}
+
+/// What the SLA says about a conversation at `now`: announcements due and
+/// the next instant to look again.
+struct Due {
+    warnings: Vec<(SlaMetric, Timestamp)>,
+    breaches: Vec<(SlaMetric, Timestamp)>,
+    next: Option<Timestamp>,
+}
+
+fn evaluate(config: &SlaConfig, state: &SlaState, now: Timestamp) -> Due {
+    let policy = config.policy();
+    let calendar = config.calendar_for(state.priority);
+    let mut due = Due {
+        warnings: Vec::new(),
+        breaches: Vec::new(),
+        next: None,
+    };
+    for (metric, m) in state.metrics() {
+        let Some(m) = m else { continue };
+        let Some(target) = policy.target(state.priority, metric) else {
+            continue;
+        };
+        if m.clock.is_stopped() || m.clock.is_paused() {
+            continue;
+        }
+        let ev = m.clock.evaluate(&calendar, &target, now);
+        let due_at = ev.due_at.unwrap_or(now);
+        match ev.status {
+            SlaStatus::Breached => {
+                if !m.warned && target.warning_percent < 100 {
+                    due.warnings.push((metric, due_at));
+                }
+                if !m.breached {
+                    due.breaches.push((metric, due_at));
+                }
+            }
+            SlaStatus::Warning if !m.warned => due.warnings.push((metric, due_at)),
+            _ => {}
+        }
+        if let Some(t) = ev.next_event_at {
+            due.next = Some(due.next.map_or(t, |n: Timestamp| n.min(t)));
+        }
+    }
+    due
+}
+
+pub struct TimerWorker {
+    conversations: Conversations,
+    store: Arc<dyn Store>,
+    config: SlaConfig,
+    reassign_on_breach: bool,
+    /// SLA state of the conversations seen since start, with the `sla`
+    /// timer as last written.
+    cache: HashMap<ConversationId, (SlaState, Option<Timestamp>)>,
+}
+
+impl TimerWorker {
+    pub fn new(conversations: Conversations, config: SlaConfig, reassign_on_breach: bool) -> Self {
+        Self {
+            store: conversations.store().clone(),
+            conversations,
+            config,
+            reassign_on_breach,
+            cache: HashMap::new(),
+        }
+    }
+
+    fn clock(&self) -> &ServerClock {
+        self.conversations.clock()
+    }
+
+    pub async fn run(
+        mut self,
+        mut rx: mpsc::UnboundedReceiver<Activity>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut clock_changed = self.clock().changed();
+        loop {
+            let next = match self.fire_due().await {
+                Ok(()) => match self.store.next_timer_at().await {
+                    Ok(next) => next,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "timers: cannot read the next timer");
+                        Some(self.clock().now().plus_millis(1000))
+                    }
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, "timers: firing failed; retrying in 1 s");
+                    Some(self.clock().now().plus_millis(1000))
+                }
+            };
+            let sleep = async {
+                match next {
+                    Some(at) => tokio::time::sleep(self.clock().until(at)).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                activity = rx.recv() => {
+                    let Some(activity) = activity else { return };
+                    self.observe(activity).await;
+                    while let Ok(more) = rx.try_recv() {
+                        self.observe(more).await;
+                    }
+                }
+                _ = sleep => {}
+                _ = clock_changed.changed() => {}
+                _ = async { let _ = shutdown.wait_for(|stop| *stop).await; } => {
+                    // Record what is still queued so no SLA clock is lost.
+                    while let Ok(more) = rx.try_recv() {
+                        self.observe(more).await;
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn state(
+        &mut self,
+        conversation: &Conversation,
+    ) -> Option<(SlaState, Option<Timestamp>)> {
+        if let Some(cached) = self.cache.get(&conversation.id) {
+            return Some(cached.clone());
+        }
+        match self.store.sla_state(conversation.id).await {
+            Ok(Some(text)) => match serde_json::from_str::<SlaState>(&text) {
+                Ok(state) => Some((state, None)),
+                Err(e) => {
+                    tracing::error!(error = %e, conversation = %conversation.id, "unreadable SLA state; restarting its clocks");
+                    Some((SlaState::new(conversation), None))
+                }
+            },
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read SLA state");
+                None
+            }
+        }
+    }
+
+    /// Folds one write into the conversation's SLA clocks.
+    async fn observe(&mut self, activity: Activity) {
+        let conversation = activity.conversation.as_ref();
+        let (mut state, timer) = match self.state(conversation).await {
+            Some(found) => found,
+            None if conversation.status.is_active() => (SlaState::new(conversation), None),
+            None => return,
+        };
+        let before = state.clone();
+        if let Some(event) = &activity.event {
+            state.apply(event, conversation);
+        } else {
+            state.priority = conversation.priority;
+        }
+        let closed = matches!(
+            activity.event.as_deref().map(|e| &e.kind),
+            Some(EventKind::StatusChanged {
+                to: ConversationStatus::Closed,
+                ..
+            })
+        );
+        if closed {
+            self.cache.remove(&conversation.id);
+            let _ = self.save(conversation.id, &state).await;
+            let _ = self.store.delete_timer(conversation.id, "sla", None).await;
+            return;
+        }
+        if (state != before || timer.is_none())
+            && let Err(e) = self.save(conversation.id, &state).await
+        {
+            tracing::warn!(error = %e, "cannot save SLA state");
+            return;
+        }
+        let timer = self.reschedule(conversation.id, &state, timer).await;
+        self.cache.insert(conversation.id, (state, timer));
+    }
+
+    async fn save(
+        &self,
+        id: ConversationId,
+        state: &SlaState,
+    ) -> Result<(), trustdesk_store::StoreError> {
+        let text = serde_json::to_string(state)
+            .map_err(|e| trustdesk_store::StoreError::Internal(format!("encode SLA state: {e}")))?;
+        self.store
+            .put_sla_state(id, &text, self.clock().now())
+            .await
+    }
+
+    /// Writes (or removes) the `sla` timer when its instant changed.
+    async fn reschedule(
+        &self,
+        id: ConversationId,
+        state: &SlaState,
+        current: Option<Timestamp>,
+    ) -> Option<Timestamp> {
+        let now = self.clock().now();
+        let due = evaluate(&self.config, state, now);
+        let next = if due.warnings.is_empty() && due.breaches.is_empty() {
+            due.next
+        } else {
+            Some(now)
+        };
+        if next == current && current.is_some() {
+            return current;
+        }
+        let result = match next {
+            Some(at) => {
+                self.store
+                    .put_timer(&Timer {
+                        conversation_id: id,
+                        kind: "sla".into(),
+                        due_at: at,
+                        payload: "{}".into(),
+                    })
+                    .await
+            }
+            None => self.store.delete_timer(id, "sla", None).await,
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "cannot write the SLA timer");
+            return None;
+        }
+        next
+    }
+
+    async fn fire_due(&mut self) -> anyhow::Result<()> {
+        loop {
+            let now = self.clock().now();
+            let due = self
+                .store
+                .due_timers(now, 100)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if due.is_empty() {
+                return Ok(());
+            }
+            for timer in due {
+                let outcome = self.fire(&timer).await;
+                let not_found = matches!(outcome, Err(crate::error::ApiError::NotFound));
+                match outcome {
+                    Ok(()) | Err(crate::error::ApiError::NotFound) => {
+                        // Keep it if it was moved meanwhile. A fired `sla`
+                        // timer was already moved on by `fire_sla`.
+                        if timer.kind != "sla" || not_found {
+                            self.store
+                                .delete_timer(
+                                    timer.conversation_id,
+                                    &timer.kind,
+                                    Some(timer.due_at),
+                                )
+                                .await
+                                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                        }
+                    }
+                    Err(e) => return Err(anyhow::anyhow!("timer {}: {e}", timer.kind)),
+                }
+            }
+        }
+    }
+
+    async fn fire(&mut self, timer: &Timer) -> Result<(), crate::error::ApiError> {
+        let id = timer.conversation_id;
+        let now = self.clock().now();
+        match timer.kind.as_str() {
+            "sla" => self.fire_sla(id, timer.due_at).await,
+            "snooze" => {
+                let conversation = self.store.get_conversation(id).await?;
+                let woke = conversation.status == ConversationStatus::Snoozed
+                    && conversation.snoozed_until.is_none_or(|u| u <= now);
+                if woke
+                    && let Some(done) = self
+                        .conversations
+                        .system_status(id, ConversationStatus::Snoozed, ConversationStatus::Open)
+                        .await?
+                    && let Some(agent) = done.conversation.assignee_id
+                {
+                    self.conversations
+                        .notify_agent(
+                            agent,
+                            id,
+                            "snooze_ended",
+                            "A snoozed conversation is back.".into(),
+                        )
+                        .await;
+                }
+                Ok(())
+            }
+            "auto_close" => {
+                self.conversations
+                    .system_status(id, ConversationStatus::Resolved, ConversationStatus::Closed)
+                    .await?;
+                Ok(())
+            }
+            kind if kind.starts_with("reminder:") => {
+                #[derive(Deserialize)]
+                struct Payload {
+                    id: String,
+                    agent_id: trustdesk_core::AgentId,
+                    note: String,
+                }
+                let Ok(p) = serde_json::from_str::<Payload>(&timer.payload) else {
+                    tracing::error!(kind, "unreadable reminder; dropped");
+                    return Ok(());
+                };
+                self.conversations
+                    .system_event(
+                        id,
+                        EventKind::ReminderDue {
+                            id: p.id,
+                            agent_id: p.agent_id,
+                            note: p.note.clone(),
+                        },
+                    )
+                    .await?;
+                self.conversations
+                    .notify_agent(p.agent_id, id, "reminder_due", p.note)
+                    .await;
+                Ok(())
+            }
+            other => {
+                tracing::warn!(kind = other, "unknown timer kind; dropped");
+                Ok(())
+            }
+        }
+    }
+
+    /// Announces warnings and breaches that came due, escalates breaches,
+    /// and sets the next SLA timer.
+    async fn fire_sla(
+        &mut self,
+        id: ConversationId,
+        fired_at: Timestamp,
+    ) -> Result<(), crate::error::ApiError> {
+        let conversation = self.store.get_conversation(id).await?;
+        let Some((mut state, _)) = self.state(&conversation).await else {
+            self.store.delete_timer(id, "sla", Some(fired_at)).await?;
+            return Ok(());
+        };
+        state.priority = conversation.priority;
+        let now = self.clock().now();
+        let due = evaluate(&self.config, &state, now);
+        for (metric, due_at) in &due.warnings {
+            for (m, slot) in state.metrics_mut() {
+                if m == *metric
+                    && let Some(s) = slot
+                {
+                    s.warned = true;
+                }
+            }
+            self.conversations
+                .system_event(
+                    id,
+                    EventKind::SlaWarning {
+                        metric: *metric,
+                        due_at: *due_at,
+                    },
+                )
+                .await?;
+            let text = format!(
+                "SLA {} target is close: due at {}",
+                metric_name(*metric),
+                due_at.0
+            );
+            match conversation.assignee_id {
+                Some(agent) => {
+                    self.conversations
+                        .notify_agent(agent, id, "sla_warning", text)
+                        .await
+                }
+                None => {
+                    self.conversations
+                        .notify(None, Role::Supervisor, id, "sla_warning", text)
+                        .await
+                }
+            }
+        }
+        let mut priority = conversation.priority;
+        for (metric, due_at) in &due.breaches {
+            for (m, slot) in state.metrics_mut() {
+                if m == *metric
+                    && let Some(s) = slot
+                {
+                    s.breached = true;
+                    s.warned = true;
+                }
+            }
+            self.conversations
+                .system_event(
+                    id,
+                    EventKind::SlaBreached {
+                        metric: *metric,
+                        due_at: *due_at,
+                    },
+                )
+                .await?;
+            // Escalation: one priority level up (once per breach), the
+            // supervisors told, and optionally someone else takes it.
+            let raised = match priority {
+                Priority::Low => Some(Priority::Normal),
+                Priority::Normal => Some(Priority::High),
+                Priority::High => Some(Priority::Urgent),
+                Priority::Urgent => None,
+            };
+            if let Some(to) = raised {
+                self.conversations
+                    .system_event(
+                        id,
+                        EventKind::PriorityChanged {
+                            from: priority,
+                            to,
+                            reason: format!("sla_breached:{}", metric_name(*metric)),
+                        },
+                    )
+                    .await?;
+                priority = to;
+            }
+            self.conversations
+                .notify(
+                    None,
+                    Role::Supervisor,
+                    id,
+                    "sla_breached",
+                    format!(
+                        "SLA {} target missed (due at {})",
+                        metric_name(*metric),
+                        due_at.0
+                    ),
+                )
+                .await;
+            if self.reassign_on_breach
+                && let Some(agent) = conversation.assignee_id
+            {
+                self.conversations
+                    .requeue(id, agent, AssignReason::Escalated)
+                    .await?;
+            }
+        }
+        state.priority = priority;
+        self.save(id, &state)
+            .await
+            .map_err(crate::error::ApiError::from)?;
+        let timer = self.reschedule(id, &state, Some(fired_at)).await;
+        if timer == Some(fired_at) {
+            // Nothing moved it (should not happen after announcing): drop
+            // it rather than fire again at once.
+            self.store.delete_timer(id, "sla", Some(fired_at)).await?;
+        }
+        self.cache
+            .insert(id, (state, timer.filter(|t| *t != fired_at)));
+        Ok(())
+    }
+}
+
+fn metric_name(metric: SlaMetric) -> &'static str {
+    match metric {
+        SlaMetric::FirstResponse => "first response",
+        SlaMetric::NextResponse => "next response",
+        SlaMetric::Resolution => "resolution",
+    }
+}

@@ -366,6 +366,53 @@ test('an admin adds a canned response and an official channel on the admin pages
   await agent.ctx.close();
 });
 
+test('the service page publishes the SLA targets; an agent sets a reminder, transfers and snoozes', async () => {
+  const agent = await agentConsole('en');
+  const c = agent.page;
+
+  // The public service page reads the commitments from the SLA policy.
+  const pub = await agent.ctx.newPage();
+  await pub.goto(base + '/service');
+  await pub.locator('#rows tr').nth(3).waitFor({ timeout: TIMEOUT });
+  const urgent = await pub.locator('#rows tr').first().textContent();
+  assert.ok(/Urgent/.test(urgent) && /min/.test(urgent), urgent);
+  if (WRITE_SHOTS) await pub.screenshot({ path: path.join(SHOTS, 'service.png') });
+  await pub.close();
+
+  // A demo conversation nobody has taken yet.
+  const item = c.locator('.inbox-item', { hasText: 'Stop-loss' });
+  await item.waitFor({ timeout: TIMEOUT });
+  await item.click();
+  await c.locator('#conv-title', { hasText: 'Stop-loss' }).waitFor({ timeout: TIMEOUT });
+
+  // A follow-up reminder is an internal event line.
+  await c.locator('#act-remind').click();
+  await c.locator('#act-dialog').waitFor({ state: 'visible', timeout: TIMEOUT });
+  await c.getByLabel('Note', { exact: true }).fill('Check whether the stop-loss triggered');
+  await c.locator('#act-ok').click();
+  await c.locator('.ev.line.reminder', { hasText: 'Check whether the stop-loss triggered' }).waitFor({ timeout: TIMEOUT });
+
+  // A transfer to the Security team needs a reason and shows as a line.
+  await c.locator('#act-transfer').click();
+  await c.getByLabel('To', { exact: true }).selectOption({ label: 'Team: Security' });
+  await c.getByLabel('Reason (for the team)').fill('Possible account takeover, needs security');
+  await c.locator('#act-ok').click();
+  await c.locator('.ev.line', { hasText: 'Possible account takeover' }).waitFor({ timeout: TIMEOUT });
+
+  // Snoozed until tomorrow morning.
+  await c.locator('#act-snooze').click();
+  await c.getByLabel('When', { exact: true }).selectOption('tomorrow');
+  await c.locator('#act-ok').click();
+  await c.locator('#conv-meta .chip.st-snoozed').waitFor({ timeout: TIMEOUT });
+
+  // Presence: away is acknowledged by the server.
+  await c.locator('#presence').selectOption('away');
+  await c.waitForFunction(() => document.getElementById('presence').value === 'away');
+
+  assert.deepEqual(agent.errors.map(String), []);
+  await agent.ctx.close();
+});
+
 test('markup in messages stays text; after a server restart both sides reconnect, resend, resume', async () => {
   const n = `rs-${Date.now().toString(36)}`;
   const agent = await agentConsole('en');

@@ -38,7 +38,8 @@
   function duration(ms, t) {
     if (ms == null) return t.none;
     const min = Math.round(ms / 60000);
-    if (min < 120) return t.min.replace('{n}', String(Math.max(min, 1)));
+    // 45 min, 90 min, 1 h, 8 h, 3 days: whole hours as hours.
+    if (min < 60 || (min % 60 !== 0 && min < 180)) return t.min.replace('{n}', String(Math.max(min, 1)));
     const h = Math.round(min / 60);
     if (h < 72) return t.h.replace('{n}', String(h));
     return t.d.replace('{n}', String(Math.round(h / 24)));

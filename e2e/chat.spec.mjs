@@ -384,6 +384,8 @@ test('the service page publishes the SLA targets; an agent sets a reminder, tran
   await item.waitFor({ timeout: TIMEOUT });
   await item.click();
   await c.locator('#conv-title', { hasText: 'Stop-loss' }).waitFor({ timeout: TIMEOUT });
+  // Its SLA clocks are in the details pane.
+  await c.locator('#sla-list .sla-item', { hasText: 'first response' }).waitFor({ timeout: TIMEOUT });
 
   // A follow-up reminder is an internal event line.
   await c.locator('#act-remind').click();

@@ -72,7 +72,7 @@
     'act-resolve', 'act-reopen', 'act-close', 'events', 'typing', 'composer', 'mode-reply',
     'mode-note', 'compose', 'send', 'details', 'details-list', 'canned-menu', 'attach', 'file',
     'kb-list', 'kb-empty', 'admin-btn', 'admin-view', 'related-list', 'related-empty',
-    'presence', 'act-transfer', 'act-snooze', 'act-remind', 'act-dialog', 'act-form', 'act-dialog-title',
+    'sla-list', 'presence', 'act-transfer', 'act-snooze', 'act-remind', 'act-dialog', 'act-form', 'act-dialog-title',
     'act-fields', 'act-error', 'act-cancel',
   ].forEach((id) => { els[id] = $(id); });
 
@@ -474,6 +474,41 @@
     els.details.hidden = false;
     suggestArticles();
     loadRelated();
+    loadSla();
+  }
+
+  // The conversation's SLA clocks: each metric due, paused, done or missed.
+  let slaSeq = 0;
+  async function loadSla() {
+    const seq = ++slaSeq;
+    const id = st.current && st.current.id;
+    if (!id) return;
+    const r = await api('GET', '/v1/agent/conversations/' + encodeURIComponent(id) + '/sla');
+    if (seq !== slaSeq) return;
+    const list = els['sla-list'];
+    list.textContent = '';
+    const clocks = r.status === 200 ? r.data.clocks || [] : [];
+    if (!clocks.length) list.appendChild(TD.el('li', 'empty', t('c.sla_none')));
+    clocks.forEach((c) => {
+      let text;
+      let cls = 'ok';
+      const at = c.due_at ? TD.formatTime(c.due_at, i18n.lang) : '';
+      if (c.stopped) text = t('c.sla_met');
+      else if (c.paused) text = t('c.sla_paused');
+      else if (c.status === 'breached') {
+        text = t('c.sla_over', { at });
+        cls = 'breached';
+      } else {
+        const min = Math.max(0, Math.round(c.remaining_ms / 60000));
+        const left = min < 120 ? t('c.min_left', { n: min }) : t('c.h_left', { n: Math.round(min / 60) });
+        text = t('c.sla_due', { at, left });
+        if (c.status === 'warning') cls = 'warning';
+      }
+      const li = TD.el('li', 'sla-item ' + cls);
+      li.appendChild(TD.el('span', 'sla-metric', t('sla.' + c.metric)));
+      li.appendChild(TD.el('span', 'sla-state', text));
+      list.appendChild(li);
+    });
   }
 
   // The customer's other conversations (history across conversations).
@@ -519,6 +554,7 @@
       suggestArticles();
     }
     if (live && ev.kind && ev.kind.type === 'rated') renderDetails();
+    if (live && ev.kind && /^(sla_|status_changed|message$)/.test(ev.kind.type)) loadSla();
     scrollDown(live);
   }
 

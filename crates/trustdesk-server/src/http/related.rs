@@ -1,7 +1,8 @@
-//! A customer's other conversations, for the agent looking at one of them.
+//! What the console shows beside a conversation: the customer's other
+//! conversations and the conversation's SLA clocks.
 //!
-//! Reached through a conversation the agent may see, never through a
-//! customer id, so the route cannot be used to enumerate customers; each
+//! Both are reached through a conversation the agent may see, never through
+//! a customer id, so the routes cannot be used to enumerate customers; each
 //! listed conversation passes the same visibility rule as opening it.
 
 use crate::auth::AgentAuth;
@@ -18,7 +19,35 @@ use trustdesk_store::ConversationFilter;
 const LIMIT: u32 = 20;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/agent/conversations/{id}/related", get(related))
+    Router::new()
+        .route("/v1/agent/conversations/{id}/related", get(related))
+        .route("/v1/agent/conversations/{id}/sla", get(sla_clocks))
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SlaClocks {
+    clocks: Vec<crate::services::timers::ClockView>,
+}
+
+/// The conversation's SLA clocks now: each metric's status, due time and
+/// whether it is paused (pending on the customer) or done.
+#[utoipa::path(get, path = "/v1/agent/conversations/{id}/sla", tag = "agent", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = SlaClocks), (status = 404, body = crate::error::ErrorBody)))]
+pub(crate) async fn sla_clocks(
+    State(state): State<AppState>,
+    auth: AgentAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SlaClocks>> {
+    let conversation = state
+        .conversations
+        .visible(&auth.0, conversation_id(&id)?)
+        .await?;
+    let now = state.conversations.clock().now();
+    let clocks =
+        crate::services::timers::clocks(&state.sla, state.store.as_ref(), &conversation, now)
+            .await
+            .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
+    Ok(Json(SlaClocks { clocks }))
 }
 
 /// The same customer's other conversations, newest first.

@@ -748,3 +748,53 @@ fn metric_name(metric: SlaMetric) -> &'static str {
         SlaMetric::Resolution => "resolution",
     }
 }
+
+/// One SLA clock of a conversation, as the console shows it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ClockView {
+    #[schema(value_type = String)]
+    pub metric: SlaMetric,
+    #[schema(value_type = String)]
+    pub status: SlaStatus,
+    /// When the target is (or was) used up; none while it cannot be
+    /// reached (paused before it).
+    #[schema(value_type = Option<i64>)]
+    pub due_at: Option<Timestamp>,
+    pub remaining_ms: i64,
+    pub paused: bool,
+    /// The clock ended (answered or resolved).
+    pub stopped: bool,
+}
+
+/// The SLA clocks of `conversation` at `now`, from its persisted state and
+/// the policy in effect (empty before the timer worker has seen it).
+pub async fn clocks(
+    config: &SlaConfig,
+    store: &dyn Store,
+    conversation: &Conversation,
+    now: Timestamp,
+) -> anyhow::Result<Vec<ClockView>> {
+    let Some(text) = store.sla_state(conversation.id).await? else {
+        return Ok(Vec::new());
+    };
+    let state: SlaState = serde_json::from_str(&text)?;
+    let policy = config.policy();
+    let calendar = config.calendar_for(state.priority);
+    Ok(state
+        .metrics()
+        .into_iter()
+        .filter_map(|(metric, m)| {
+            let m = m.as_ref()?;
+            let target = policy.target(state.priority, metric)?;
+            let ev = m.clock.evaluate(&calendar, &target, now);
+            Some(ClockView {
+                metric,
+                status: ev.status,
+                due_at: ev.due_at,
+                remaining_ms: ev.remaining_ms,
+                paused: ev.paused,
+                stopped: ev.stopped,
+            })
+        })
+        .collect())
+}

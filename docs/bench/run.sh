@@ -5,12 +5,13 @@
 #   docs/bench/run.sh idle 19000 2     # N connections, shards
 #   docs/bench/run.sh chat 500,1000,2000,5000,8000
 #   docs/bench/run.sh conversations 200,500,1000
+#   docs/bench/run.sh kb-search 250,500,1000      # over a generated 10k-article KB
 set -euo pipefail
 T=${CARGO_TARGET_DIR:-target}/release
 W=${BENCH_WORK:-/tmp/tdbench}
 mkdir -p "$W"
 start_server() {
-  rm -rf "$W/data"
+  [ "${KEEP_DATA:-}" = 1 ] || rm -rf "$W/data"
   taskset -c 0 "$T/trustdesk" serve --demo --data-dir "$W/data" --listen 127.0.0.1:8080 >"$W/server.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 100); do curl -sf http://127.0.0.1:8080/healthz >/dev/null && return; sleep 0.1; done
@@ -37,5 +38,12 @@ case "$1" in
   conversations)
     start_server
     taskset -c 1 "$T/trustdesk-bench" conversations --url http://127.0.0.1:8080 --sweep "$2" --duration 10 --server-pid "$SERVER"
+    ;;
+  kb-search)
+    rm -rf "$W/data" "$W/kb"
+    "$T/trustdesk-bench" kb-gen --out "$W/kb" --count 10000
+    "$T/trustdesk" kb import "$W/kb" --data-dir "$W/data"
+    KEEP_DATA=1 start_server
+    taskset -c 1 "$T/trustdesk-bench" kb-search --url http://127.0.0.1:8080 --sweep "$2" --duration 10 --server-pid "$SERVER"
     ;;
 esac

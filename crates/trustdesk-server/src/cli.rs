@@ -154,7 +154,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let addr = application.local_addr();
             if args.demo {
                 crate::demo::seed(&application.state()).await?;
-                crate::demo::print_instructions(addr, &application.state().config);
+                crate::demo::print_instructions(addr, &application.state()).await;
             }
             tracing::info!(%addr, "trustdesk listening");
             println!("trustdesk is listening on http://{addr}  (Ctrl-C to stop)");

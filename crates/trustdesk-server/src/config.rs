@@ -84,6 +84,14 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Public "is this official?" lookups per client address per minute.
     pub verify_per_minute: u32,
+    /// Login, second-factor and password-reset attempts per client address
+    /// per minute.
+    pub auth_per_minute_ip: u32,
+    /// The same attempts per account (email) per minute, whether the
+    /// account exists or not.
+    pub auth_per_minute_account: u32,
+    /// Widget sessions created per client address per minute.
+    pub widget_sessions_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -95,6 +103,9 @@ impl Default for Limits {
             hello_timeout_secs: 10,
             max_body_bytes: 256 * 1024,
             verify_per_minute: 30,
+            auth_per_minute_ip: 30,
+            auth_per_minute_account: 10,
+            widget_sessions_per_minute: 120,
         }
     }
 }
@@ -104,6 +115,12 @@ impl Default for Limits {
 pub struct SessionConfig {
     pub customer_ttl_hours: i64,
     pub agent_ttl_hours: i64,
+    /// How long a login ticket (password done, second factor to come) lives.
+    pub login_ticket_secs: i64,
+    /// Lifetime of an API token.
+    pub api_token_days: i64,
+    /// The issuer shown in authenticator apps.
+    pub totp_issuer: String,
 }
 
 impl Default for SessionConfig {
@@ -111,6 +128,9 @@ impl Default for SessionConfig {
         Self {
             customer_ttl_hours: 24 * 30,
             agent_ttl_hours: 12,
+            login_ticket_secs: 300,
+            api_token_days: 365,
+            totp_issuer: "trustdesk".into(),
         }
     }
 }

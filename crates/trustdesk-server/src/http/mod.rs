@@ -7,6 +7,7 @@ pub mod extract;
 pub mod health;
 pub mod kb;
 pub mod ratelimit;
+pub mod security;
 pub mod verify;
 pub mod views;
 pub mod widget;
@@ -27,7 +28,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     paths(
         health::health,
         widget::start_session, widget::list, widget::open, widget::show, widget::send, widget::freeze, widget::get_anti_phishing_code, widget::set_anti_phishing_code,
-        agent::login, agent::logout, agent::me, agent::agents, agent::teams, agent::list, agent::show,
+        security::login, security::second_factor, security::enrol, security::confirm, security::change_password, security::request_reset,
+        security::create_token, security::list_tokens, security::revoke_token,
+        security::admin_set_password, security::admin_reset_2fa, security::admin_set_status, security::admin_set_role,
+        agent::logout, agent::me, agent::agents, agent::teams, agent::list, agent::show,
         agent::reply, agent::note, agent::set_status, agent::assign, agent::bot_stats,
         kb::search, kb::article, kb::admin_list, kb::admin_upsert, kb::admin_publish,
         analysis::classify, analysis::scan,
@@ -60,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(widget::router())
         .merge(agent::router())
+        .merge(security::router())
         .merge(kb::router())
         .merge(analysis::router())
         .merge(verify::router())

@@ -22,6 +22,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_stream::StreamMap;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use trustdesk_core::event::EventKind;
 use trustdesk_core::{ConversationId, Event, Visibility};
 use trustdesk_store::Audience;
 
@@ -317,6 +318,9 @@ impl Connection {
                 .await
             }
             ClientFrame::SubscribeInbox { reference } => {
+                if !self.auth.has_scope(auth::SCOPE_READ) {
+                    return self.forbidden_scope(reference.as_deref()).await;
+                }
                 if self.auth.agent().is_none() {
                     return self
                         .send_error(
@@ -341,6 +345,9 @@ impl Connection {
                 internal,
                 reference,
             } => {
+                if !self.auth.has_scope(auth::SCOPE_WRITE) {
+                    return self.forbidden_scope(reference.as_deref()).await;
+                }
                 let post = Post {
                     client_msg_id: Some(client_msg_id.clone()),
                     body,
@@ -372,6 +379,9 @@ impl Connection {
                 snoozed_until,
                 reference,
             } => {
+                if !self.auth.has_scope(auth::SCOPE_WRITE) {
+                    return self.forbidden_scope(reference.as_deref()).await;
+                }
                 let result = self
                     .state
                     .conversations
@@ -429,6 +439,15 @@ impl Connection {
         }
     }
 
+    async fn forbidden_scope(&mut self, reference: Option<&str>) -> Result<(), End> {
+        self.send_error(
+            reference,
+            "forbidden",
+            "this API token does not have the scope for that",
+        )
+        .await
+    }
+
     async fn not_subscribed(&mut self, reference: Option<&str>) -> Result<(), End> {
         self.send_error(
             reference,
@@ -452,6 +471,9 @@ impl Connection {
         } else {
             MAX_SUBSCRIPTIONS_CUSTOMER
         };
+        if !self.auth.has_scope(auth::SCOPE_READ) {
+            return self.forbidden_scope(reference).await;
+        }
         if !self.subscriptions.contains_key(&id) && self.subscriptions.len() >= max {
             let message = format!("at most {max} subscriptions per connection");
             return self
@@ -545,6 +567,29 @@ impl Connection {
     /// node); a gap is filled from the store, and anything already covered
     /// is dropped.
     async fn on_event(&mut self, id: ConversationId, event: &Event) -> Result<(), End> {
+        self.deliver_event(id, event).await?;
+        if matches!(event.kind, EventKind::Assigned { .. }) && self.auth.agent().is_some() {
+            self.recheck_access(id).await?;
+        }
+        Ok(())
+    }
+
+    /// After a transfer an agent may no longer see the conversation: the
+    /// subscription ends (`unsubscribed` without a `ref`).
+    async fn recheck_access(&mut self, id: ConversationId) -> Result<(), End> {
+        if self.state.conversations.visible(&self.auth, id).await.is_ok() {
+            return Ok(());
+        }
+        self.subscriptions.remove(&id);
+        self.last_seq.remove(&id);
+        self.send(ServerFrame::Unsubscribed {
+            reference: None,
+            conversation_id: id,
+        })
+        .await
+    }
+
+    async fn deliver_event(&mut self, id: ConversationId, event: &Event) -> Result<(), End> {
         let last = self.last_seq.get(&id).copied().unwrap_or(0);
         if event.seq <= last {
             return Ok(());
@@ -583,7 +628,14 @@ impl Connection {
     async fn on_inbox_message(&mut self, message: &BusMessage) -> Result<(), End> {
         match message {
             BusMessage::Conversation(conversation) => {
-                self.send(ServerFrame::Conversation { conversation }).await
+                // The inbox topic carries every conversation; each agent
+                // gets only those they may see.
+                match self.auth.agent() {
+                    Some(agent) if Conversations::agent_may_see(agent, conversation) => {
+                        self.send(ServerFrame::Conversation { conversation }).await
+                    }
+                    _ => Ok(()),
+                }
             }
             _ => Ok(()),
         }

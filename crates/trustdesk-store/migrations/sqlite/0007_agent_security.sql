@@ -24,3 +24,7 @@ CREATE TABLE agent_recovery_codes (
 -- neither.
 ALTER TABLE sessions ADD COLUMN token_name TEXT;
 ALTER TABLE sessions ADD COLUMN scopes TEXT;
+
+-- Agent sessions opened before 2FA existed did not pass a second factor:
+-- they end here, and every agent logs in (and enrols) again.
+UPDATE sessions SET revoked_at = created_at WHERE agent_id IS NOT NULL AND revoked_at IS NULL;

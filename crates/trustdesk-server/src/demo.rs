@@ -261,7 +261,10 @@ pub async fn print_instructions(addr: SocketAddr, state: &AppState) {
             && let Ok(Some(t)) = state.store.get_totp(agent.id).await
             && t.confirmed_at.is_some()
         {
-            println!("      2FA secret {}  (oathtool --totp -b {})", t.secret, t.secret);
+            println!(
+                "      2FA secret {}  (oathtool --totp -b {})",
+                t.secret, t.secret
+            );
         }
     }
     println!(

@@ -181,9 +181,7 @@ impl FromRequestParts<AppState> for AgentAuth {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let auth = Authenticated::from_request_parts(parts, state).await?;
-        if auth.is_api_token()
-            && !api_token_allows(&auth, &parts.method, parts.uri.path())
-        {
+        if auth.is_api_token() && !api_token_allows(&auth, &parts.method, parts.uri.path()) {
             return Err(ApiError::Forbidden);
         }
         match auth.who {
@@ -200,7 +198,10 @@ impl FromRequestParts<AppState> for AgentAuth {
 pub fn api_token_allows(auth: &Authenticated, method: &Method, path: &str) -> bool {
     let conversation_api = path == "/v1/agent/conversations"
         || path.starts_with("/v1/agent/conversations/")
-        || matches!(path, "/v1/agent/me" | "/v1/agent/agents" | "/v1/agent/teams");
+        || matches!(
+            path,
+            "/v1/agent/me" | "/v1/agent/agents" | "/v1/agent/teams"
+        );
     if !conversation_api {
         return false;
     }

@@ -15,8 +15,8 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use trustdesk_core::{
-    Agent, AgentId, Category, ConversationId, ConversationStatus, Language, Priority,
-    Team, TeamId, Timestamp,
+    Agent, AgentId, Category, ConversationId, ConversationStatus, Language, Priority, Team, TeamId,
+    Timestamp,
 };
 use trustdesk_store::{AssigneeFilter, ConversationFilter};
 

@@ -430,7 +430,10 @@ pub async fn revoke_all(
     if count > 0 {
         state
             .bus
-            .publish(Topic::Control, BusMessage::SessionsRevoked(Arc::from(revoked)))
+            .publish(
+                Topic::Control,
+                BusMessage::SessionsRevoked(Arc::from(revoked)),
+            )
             .await;
     }
     Ok(count)
@@ -862,7 +865,9 @@ async fn admin_set_role(
     admin(&auth)?;
     let agent = target(&state, &id).await?;
     if agent.id == auth.agent().id {
-        return Err(ApiError::BadRequest("you cannot change your own role".into()));
+        return Err(ApiError::BadRequest(
+            "you cannot change your own role".into(),
+        ));
     }
     state.store.set_agent_role(agent.id, req.role).await?;
     let revoked_sessions = revoke_all(&state, agent.id, None).await?;

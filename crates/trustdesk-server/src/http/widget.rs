@@ -7,10 +7,10 @@ use crate::services::conversations::{Opening, Post};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, State};
-use std::net::SocketAddr;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
 use trustdesk_core::{Customer, CustomerId, Language, SessionId, Timestamp, validate};
 use trustdesk_store::{ConversationFilter, Principal, Session, VerifiedProfile};
 

@@ -577,7 +577,13 @@ impl Connection {
     /// After a transfer an agent may no longer see the conversation: the
     /// subscription ends (`unsubscribed` without a `ref`).
     async fn recheck_access(&mut self, id: ConversationId) -> Result<(), End> {
-        if self.state.conversations.visible(&self.auth, id).await.is_ok() {
+        if self
+            .state
+            .conversations
+            .visible(&self.auth, id)
+            .await
+            .is_ok()
+        {
             return Ok(());
         }
         self.subscriptions.remove(&id);

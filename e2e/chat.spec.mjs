@@ -13,6 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -151,6 +152,53 @@ const TEXT = {
   },
 };
 
+// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret, as an
+// authenticator app computes it.
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of text.replace(/=+$/, '').toUpperCase()) {
+    const v = alphabet.indexOf(ch);
+    if (v < 0) throw new Error('bad base32');
+    bits += v.toString(2).padStart(5, '0');
+  }
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+
+function totpAt(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = crypto.createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 15;
+  const n = (mac.readUInt32BE(offset) & 0x7fffffff) % 1000000;
+  return String(n).padStart(6, '0');
+}
+
+// The demo prints each agent's 2FA secret at start.
+function demoSecret(email) {
+  const re = new RegExp(email.replace(/[.]/g, '\\.') + '[^\\n]*\\n\\s*2FA secret ([A-Z2-7]+)');
+  const m = re.exec(serverLog);
+  if (!m) throw new Error('no 2FA secret for ' + email + ' in:\n' + serverLog);
+  return m[1];
+}
+
+// A code is valid once: every login uses a step not used before (±1 step
+// of skew is accepted, so two logins within 30 s use now and now + 1).
+const usedSteps = new Map();
+async function freshCode(secret) {
+  for (;;) {
+    const now = Math.floor(Date.now() / 30000);
+    const step = Math.max(now - 1, (usedSteps.get(secret) ?? 0) + 1);
+    if (step <= now + 1) {
+      usedSteps.set(secret, step);
+      return totpAt(secret, step);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 async function agentConsole(lang) {
   const ctx = await browser.newContext({ viewport: { width: 1360, height: 820 }, locale: 'en-US' });
   const page = await ctx.newPage();
@@ -160,6 +208,10 @@ async function agentConsole(lang) {
   await page.getByLabel(/Email|邮箱/).fill('alice@demo.trustdesk');
   await page.getByLabel(/Password|密码/).fill('trustdesk-demo');
   await page.locator('#login-btn').click();
+  // The second factor: a TOTP code from the secret the demo printed.
+  await page.locator('#tfa-code').waitFor({ state: 'visible', timeout: TIMEOUT });
+  await page.locator('#tfa-code').fill(await freshCode(demoSecret('alice@demo.trustdesk')));
+  await page.locator('#tfa-btn').click();
   await page.locator('#app').waitFor({ state: 'visible', timeout: TIMEOUT });
   await page.locator('#conn.open').waitFor({ timeout: TIMEOUT });
   if (lang === 'zh') {

@@ -382,3 +382,63 @@ test('markup in messages stays text; after a server restart both sides reconnect
   await customer.ctx.close();
   await agent.ctx.close();
 });
+
+// An agent whose 2FA was reset enrols in the console: QR and key, a first
+// code, recovery codes shown once, then the desk. A replayed code is refused.
+test('2FA enrolment in the console after an admin reset; a used code is refused', async () => {
+  const post = async (p, body, token) => {
+    const res = await fetch(base + p, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: 'Bearer ' + token } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, data: await res.json().catch(() => null) };
+  };
+  // Alice (admin) signs in over the API and resets Bob's 2FA.
+  const t1 = await post('/v1/agent/login', { email: 'alice@demo.trustdesk', password: 'trustdesk-demo' });
+  assert.equal(t1.status, 200);
+  const aliceCode = await freshCode(demoSecret('alice@demo.trustdesk'));
+  const s1 = await post('/v1/agent/login/2fa', { ticket: t1.data.ticket, code: aliceCode });
+  assert.equal(s1.status, 200);
+  // The same code again, with a new ticket: refused.
+  const t2 = await post('/v1/agent/login', { email: 'alice@demo.trustdesk', password: 'trustdesk-demo' });
+  const replay = await post('/v1/agent/login/2fa', { ticket: t2.data.ticket, code: aliceCode });
+  assert.equal(replay.status, 401);
+  const agents = await (await fetch(base + '/v1/agent/agents', { headers: { authorization: 'Bearer ' + s1.data.token } })).json();
+  const bob = agents.agents.find((a) => a.email === 'bob@demo.trustdesk');
+  const reset = await post(`/v1/admin/agents/${bob.id}/2fa/reset`, {}, s1.data.token);
+  assert.equal(reset.status, 200);
+
+  const ctx = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(base + '/console');
+  await page.locator('#email').fill('bob@demo.trustdesk');
+  await page.locator('#password').fill('trustdesk-demo');
+  await page.locator('#login-btn').click();
+  await page.locator('#enrol-form').waitFor({ state: 'visible', timeout: TIMEOUT });
+  await page.locator('#enrol-form h2', { hasText: '设置双重验证' }).waitFor({ timeout: TIMEOUT });
+  const secret = (await page.locator('#enrol-secret').textContent()).trim();
+  assert.match(secret, /^[A-Z2-7]{32}$/);
+  const qr = await page.locator('#enrol-qr').evaluate((img) => ({ w: img.naturalWidth, src: img.src.slice(0, 26) }));
+  assert.equal(qr.src, 'data:image/svg+xml;base64,');
+  assert.ok(qr.w > 0, 'the QR image renders');
+  if (WRITE_SHOTS) await page.screenshot({ path: path.join(SHOTS, 'console-2fa-enrol-zh.png') });
+  // A wrong code first.
+  await page.locator('#enrol-code').fill('000000');
+  await page.locator('#enrol-btn').click();
+  await page.locator('#enrol-error', { hasText: '验证码' }).waitFor({ timeout: TIMEOUT });
+  await page.locator('#enrol-code').fill(await freshCode(secret));
+  await page.locator('#enrol-btn').click();
+  await page.locator('#recovery-view').waitFor({ state: 'visible', timeout: TIMEOUT });
+  const codes = await page.locator('#recovery-list li').allTextContents();
+  assert.equal(codes.length, 10);
+  for (const c of codes) assert.match(c, /^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
+  if (WRITE_SHOTS) await page.screenshot({ path: path.join(SHOTS, 'console-2fa-recovery-zh.png') });
+  await page.locator('#recovery-done').click();
+  await page.locator('#app').waitFor({ state: 'visible', timeout: TIMEOUT });
+  await page.locator('#conn.open').waitFor({ timeout: TIMEOUT });
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});

@@ -1247,3 +1247,338 @@ async fn cors_never_reflects_an_origin_and_foreign_pages_cannot_open_sockets() {
         .insert("origin", "https://www.exchange.example".parse().unwrap());
     assert!(tokio_tungstenite::connect_async(req).await.is_ok());
 }
+
+// --- roles: every route, every principal ----------------------------------------------
+
+#[derive(Clone, Copy, Debug)]
+enum Who {
+    Nobody,
+    Customer,
+    Agent,
+    Supervisor,
+    Admin,
+    /// An agent's API token with `conversations:read`.
+    ApiRead,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Expect {
+    /// The answer does not depend on who asks.
+    Public,
+    Customer,
+    /// Any session or API token.
+    AnyAuth,
+    /// Agents of at least this role; `api`: a read token may call it.
+    Agent(Role, bool),
+}
+
+impl Expect {
+    fn allows(self, who: Who) -> bool {
+        let role = match who {
+            Who::Agent => Some(Role::Agent),
+            Who::Supervisor => Some(Role::Supervisor),
+            Who::Admin => Some(Role::Admin),
+            _ => None,
+        };
+        match self {
+            Expect::Public => true,
+            Expect::Customer => matches!(who, Who::Customer),
+            Expect::AnyAuth => !matches!(who, Who::Nobody),
+            Expect::Agent(min, api) => {
+                role.is_some_and(|r| r.at_least(min)) || (api && matches!(who, Who::ApiRead))
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_route_checks_who_is_calling() {
+    let app = TestApp::spawn().await;
+    let (customer, _) = app.customer().await;
+    let conv = app.open_conversation(&customer, "route table").await;
+    let (agent, agent_id) = app.agent("t-agent@example.com").await;
+    let (supervisor, _) = app
+        .agent_with_role("t-sup@example.com", Role::Supervisor)
+        .await;
+    let (admin, _) = app
+        .agent_with_role("t-admin@example.com", Role::Admin)
+        .await;
+    let (_, api) = app
+        .post(
+            "/v1/agent/tokens",
+            Some(&agent),
+            json!({"name": "ro", "scopes": ["conversations:read"], "code": app.fresh_code(agent_id.parse().unwrap()).await}),
+        )
+        .await;
+    let api = api["token"].as_str().unwrap().to_owned();
+    let someone = AgentId::new();
+    let missing = uuid::Uuid::new_v4();
+    use Expect::*;
+    let table: Vec<(&str, String, Value, Expect)> = vec![
+        ("GET", "/healthz".into(), json!(null), Public),
+        ("GET", "/openapi.json".into(), json!(null), Public),
+        ("GET", "/console".into(), json!(null), Public),
+        (
+            "GET",
+            "/v1/verify?value=trustdesk.example".into(),
+            json!(null),
+            Public,
+        ),
+        (
+            "GET",
+            "/v1/kb/search?q=withdrawal".into(),
+            json!(null),
+            Public,
+        ),
+        ("POST", "/v1/widget/sessions".into(), json!({}), Public),
+        (
+            "POST",
+            "/v1/agent/password-reset".into(),
+            json!({"email": "x@example.com"}),
+            Public,
+        ),
+        (
+            "GET",
+            "/v1/widget/conversations".into(),
+            json!(null),
+            Customer,
+        ),
+        (
+            "POST",
+            "/v1/widget/conversations".into(),
+            json!({"body": "hi"}),
+            Customer,
+        ),
+        (
+            "GET",
+            format!("/v1/widget/conversations/{conv}"),
+            json!(null),
+            Customer,
+        ),
+        (
+            "POST",
+            format!("/v1/widget/conversations/{conv}/messages"),
+            json!({"body": "hi"}),
+            Customer,
+        ),
+        (
+            "POST",
+            format!("/v1/widget/conversations/{conv}/freeze"),
+            json!({}),
+            Customer,
+        ),
+        (
+            "GET",
+            "/v1/widget/anti-phishing-code".into(),
+            json!(null),
+            Customer,
+        ),
+        (
+            "POST",
+            "/v1/verify/report".into(),
+            json!({"value": "evil.example"}),
+            Customer,
+        ),
+        (
+            "POST",
+            "/v1/triage/classify".into(),
+            json!({"text": "hi"}),
+            AnyAuth,
+        ),
+        (
+            "POST",
+            "/v1/guard/scan".into(),
+            json!({"text": "hi"}),
+            AnyAuth,
+        ),
+        (
+            "GET",
+            "/v1/agent/me".into(),
+            json!(null),
+            Agent(Role::Agent, true),
+        ),
+        (
+            "GET",
+            "/v1/agent/agents".into(),
+            json!(null),
+            Agent(Role::Agent, true),
+        ),
+        (
+            "GET",
+            "/v1/agent/teams".into(),
+            json!(null),
+            Agent(Role::Agent, true),
+        ),
+        (
+            "GET",
+            "/v1/agent/stats/bot".into(),
+            json!(null),
+            Agent(Role::Agent, false),
+        ),
+        (
+            "GET",
+            "/v1/agent/conversations".into(),
+            json!(null),
+            Agent(Role::Agent, true),
+        ),
+        (
+            "GET",
+            format!("/v1/agent/conversations/{conv}"),
+            json!(null),
+            Agent(Role::Agent, true),
+        ),
+        (
+            "POST",
+            format!("/v1/agent/conversations/{conv}/notes"),
+            json!({"body": "n"}),
+            Agent(Role::Agent, false),
+        ),
+        (
+            "POST",
+            format!("/v1/agent/conversations/{conv}/messages"),
+            json!({"body": ""}),
+            Agent(Role::Agent, false),
+        ),
+        (
+            "POST",
+            format!("/v1/agent/conversations/{conv}/status"),
+            json!({"status": "open"}),
+            Agent(Role::Agent, false),
+        ),
+        (
+            "POST",
+            format!("/v1/agent/conversations/{conv}/assign"),
+            json!({"agent_id": null}),
+            Agent(Role::Agent, false),
+        ),
+        (
+            "GET",
+            "/v1/agent/tokens".into(),
+            json!(null),
+            Agent(Role::Agent, false),
+        ),
+        (
+            "POST",
+            "/v1/agent/tokens".into(),
+            json!({"name": "x", "scopes": ["root"], "code": "1"}),
+            Agent(Role::Agent, false),
+        ),
+        (
+            "DELETE",
+            format!("/v1/agent/tokens/{missing}"),
+            json!(null),
+            Agent(Role::Agent, false),
+        ),
+        (
+            "POST",
+            "/v1/agent/password".into(),
+            json!({"current_password": "x", "new_password": "short"}),
+            Agent(Role::Agent, false),
+        ),
+        (
+            "GET",
+            "/v1/admin/kb/articles".into(),
+            json!(null),
+            Agent(Role::Supervisor, false),
+        ),
+        (
+            "POST",
+            format!("/v1/admin/kb/articles/{missing}/published"),
+            json!({"published": true}),
+            Agent(Role::Supervisor, false),
+        ),
+        (
+            "GET",
+            "/v1/admin/registry".into(),
+            json!(null),
+            Agent(Role::Admin, false),
+        ),
+        (
+            "DELETE",
+            format!("/v1/admin/registry/{missing}"),
+            json!(null),
+            Agent(Role::Admin, false),
+        ),
+        (
+            "POST",
+            format!("/v1/admin/agents/{someone}/password"),
+            json!({"new_password": "long enough password"}),
+            Agent(Role::Admin, false),
+        ),
+        (
+            "POST",
+            format!("/v1/admin/agents/{someone}/2fa/reset"),
+            json!({}),
+            Agent(Role::Admin, false),
+        ),
+        (
+            "POST",
+            format!("/v1/admin/agents/{someone}/status"),
+            json!({"status": "deactivated"}),
+            Agent(Role::Admin, false),
+        ),
+        (
+            "POST",
+            format!("/v1/admin/agents/{someone}/role"),
+            json!({"role": "admin"}),
+            Agent(Role::Admin, false),
+        ),
+    ];
+    let principals = [
+        (Who::Nobody, None),
+        (Who::Customer, Some(customer.clone())),
+        (Who::Agent, Some(agent.clone())),
+        (Who::Supervisor, Some(supervisor.clone())),
+        (Who::Admin, Some(admin.clone())),
+        (Who::ApiRead, Some(api.clone())),
+    ];
+    for (method, path, body, expect) in &table {
+        let mut public_statuses = Vec::new();
+        for (who, token) in &principals {
+            let mut req = match *method {
+                "GET" => app.http.get(app.url(path)),
+                "DELETE" => app.http.delete(app.url(path)),
+                _ => app.http.post(app.url(path)).json(body),
+            };
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let status = req.send().await.unwrap().status().as_u16();
+            if matches!(expect, Public) {
+                public_statuses.push(status);
+                continue;
+            }
+            let refused = status == 401 || status == 403;
+            assert_eq!(
+                !refused,
+                expect.allows(*who),
+                "{method} {path} as {who:?}: {status}"
+            );
+        }
+        if matches!(expect, Public) {
+            assert!(
+                public_statuses.windows(2).all(|w| w[0] == w[1]),
+                "{method} {path}: {public_statuses:?}"
+            );
+        }
+    }
+    // Logout last: it ends the caller's own session only.
+    assert_eq!(
+        app.post("/v1/agent/logout", Some(&customer), json!({}))
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        app.post("/v1/agent/logout", Some(&api), json!({})).await.0,
+        403
+    );
+    assert_eq!(
+        app.post("/v1/agent/logout", Some(&agent), json!({}))
+            .await
+            .0,
+        204
+    );
+    assert_eq!(app.get("/v1/agent/me", Some(&agent)).await.0, 401);
+    assert_eq!(app.get("/v1/agent/me", Some(&admin)).await.0, 200);
+}

@@ -913,6 +913,34 @@ async fn agents_outside_a_conversations_scope_get_the_same_404_as_for_a_missing_
         200
     );
 
+    // Routed to another team while a red agent follows it: the
+    // subscription ends (`unsubscribed` without a ref), nothing more comes.
+    let (red_only, _) = app
+        .agent_in_team("r3@example.com", Role::Agent, Some(red))
+        .await;
+    let mut ws = app.ws(&red_only).await;
+    let (_, subscribed) = ws.subscribe(&conv, None).await;
+    assert_eq!(subscribed["type"], "subscribed", "{subscribed}");
+    route_to(&app, &conv, blue).await;
+    let gone = ws.recv_type("unsubscribed").await;
+    assert_eq!(gone["conversation_id"], conv.as_str());
+    assert!(gone.get("ref").is_none());
+    assert_eq!(
+        app.get(&format!("/v1/agent/conversations/{conv}"), Some(&red_only))
+            .await
+            .0,
+        404
+    );
+    app.post(
+        &format!("/v1/agent/conversations/{conv}/notes"),
+        Some(&admin),
+        json!({"body": "blue now"}),
+    )
+    .await;
+    while let Some(frame) = ws.try_recv(Duration::from_millis(300)).await {
+        assert!(!frame.to_string().contains("blue now"), "leaked {frame}");
+    }
+
     // Customers: another customer's conversation is a missing one, on every
     // widget route and WebSocket operation.
     let (stranger, _) = app.customer().await;
@@ -1230,6 +1258,22 @@ async fn cors_never_reflects_an_origin_and_foreign_pages_cannot_open_sockets() {
                 .get("access-control-allow-credentials")
                 .is_none()
         );
+    }
+    // No ambient credentials: sign-in answers set no cookie (the console
+    // keeps its bearer token in sessionStorage), so there is nothing for a
+    // cross-site request to ride on (no CSRF).
+    let res = app
+        .http
+        .post(app.url("/v1/agent/login"))
+        .json(&json!({"email": "cors@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("set-cookie").is_none());
+    for page in ["/console", "/", "/widget/frame"] {
+        let res = app.http.get(app.url(page)).send().await.unwrap();
+        assert!(res.headers().get("set-cookie").is_none(), "{page}");
     }
     // A page on another origin cannot open a WebSocket (cross-site hijack).
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;

@@ -123,18 +123,15 @@ pub(crate) fn session<R: RowExt>(r: &R) -> Result<Session> {
         created_at: Timestamp(r.int("created_at")?),
         expires_at: Timestamp(r.int("expires_at")?),
         revoked_at: r.opt_int("revoked_at")?.map(Timestamp),
-        api_token: match &name {
-            Some(name) => Some(crate::ApiTokenInfo {
-                name: name.clone(),
-                scopes: scopes
-                    .as_deref()
-                    .unwrap_or_default()
-                    .split_whitespace()
-                    .map(str::to_owned)
-                    .collect(),
-            }),
-            None => None,
-        },
+        api_token: name.as_ref().map(|name| crate::ApiTokenInfo {
+            name: name.clone(),
+            scopes: scopes
+                .as_deref()
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+        }),
         pending: match (&name, scopes.as_deref()) {
             (None, Some(s)) => {
                 Some(crate::Pending::parse(s).ok_or_else(|| corrupt("session scopes"))?)

@@ -366,6 +366,25 @@ async fn a_password_change_revokes_other_sessions_and_closes_their_websockets() 
 }
 
 #[tokio::test]
+async fn a_revocation_the_bus_never_carried_still_closes_agent_sockets() {
+    // Another node (or `trustdesk agent reset-2fa`) revokes in the shared
+    // database; this node's bus hears nothing. The socket still closes
+    // within seconds: agent connections re-read their session.
+    let app = TestApp::spawn().await;
+    let (agent, id) = app.agent("far@example.com").await;
+    let mut ws = app.ws(&agent).await;
+    let started = Instant::now();
+    app.state
+        .store
+        .revoke_agent_sessions(id.parse().unwrap(), None, Timestamp::now())
+        .await
+        .unwrap();
+    let closed = ws.closed().await;
+    assert_eq!(closed.code, Some(4002), "{closed:?}");
+    assert!(started.elapsed() < Duration::from_secs(8));
+}
+
+#[tokio::test]
 async fn admin_actions_revoke_sessions_and_are_admin_only() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.agent_with_role("root@example.com", Role::Admin).await;

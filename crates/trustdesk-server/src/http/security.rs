@@ -50,9 +50,14 @@ pub fn router() -> Router<AppState> {
 /// `429` whether the account exists or not.
 fn limit(state: &AppState, peer: SocketAddr, account: &str) -> ApiResult<()> {
     let ip_ok = state.auth_ip_limiter.allow(peer.ip());
-    let account_ok = state
-        .auth_account_limiter
-        .allow(account.trim().to_lowercase());
+    // No email is longer than 254 characters: longer input shares one
+    // bucket, so the limiter's memory stays bounded.
+    let key = if account.len() > 254 {
+        "<overlong>".to_owned()
+    } else {
+        account.trim().to_lowercase()
+    };
+    let account_ok = state.auth_account_limiter.allow(key);
     if ip_ok && account_ok {
         Ok(())
     } else {

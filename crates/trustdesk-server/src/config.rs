@@ -92,6 +92,10 @@ pub struct Limits {
     pub auth_per_minute_account: u32,
     /// Widget sessions created per client address per minute.
     pub widget_sessions_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client for the
+    /// per-address limits (e.g. `["127.0.0.1"]` behind a local nginx).
+    /// Empty: the peer address counts, and the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Limits {
@@ -106,6 +110,7 @@ impl Default for Limits {
             auth_per_minute_ip: 30,
             auth_per_minute_account: 10,
             widget_sessions_per_minute: 120,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -635,6 +635,38 @@ async fn login_2fa_reset_and_widget_sessions_are_rate_limited() {
 }
 
 #[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_budget() {
+    let session = |app: &TestApp, forwarded: &'static str| {
+        let req = app
+            .http
+            .post(app.url("/v1/widget/sessions"))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({}));
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    let proxied = TestApp::spawn_with(|c| {
+        c.limits.widget_sessions_per_minute = 2;
+        c.limits.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(session(&proxied, "198.51.100.1").await);
+    }
+    statuses.push(session(&proxied, "198.51.100.2").await);
+    // A forged left-hand entry does not buy a new budget.
+    statuses.push(session(&proxied, "203.0.113.9, 198.51.100.1").await);
+    assert_eq!(statuses, vec![201, 201, 429, 201, 429]);
+    // Without a trusted proxy the header is ignored: one budget for all.
+    let direct = TestApp::spawn_with(|c| c.limits.widget_sessions_per_minute = 2).await;
+    let mut statuses = Vec::new();
+    for forwarded in ["198.51.100.1", "198.51.100.2", "198.51.100.3"] {
+        statuses.push(session(&direct, forwarded).await);
+    }
+    assert_eq!(statuses, vec![201, 201, 429]);
+}
+
+#[tokio::test]
 async fn second_factor_guessing_is_rate_limited_per_account() {
     let app = TestApp::spawn_with(|c| c.limits.auth_per_minute_account = 4).await;
     // The harness login used one second-factor attempt of the four.

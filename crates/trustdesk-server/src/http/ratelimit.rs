@@ -5,10 +5,59 @@
 //! earns them back evenly over a minute, so there is no window boundary to
 //! burst across. Small and in-process: every node limits on its own.
 
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 use dashmap::DashMap;
+use std::convert::Infallible;
 use std::hash::Hash;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
+
+/// Extractor: the client's address for rate limits. The peer address,
+/// unless the peer is one of `limits.trusted_proxies`: then the rightmost
+/// address in `X-Forwarded-For` that is not a trusted proxy (a client can
+/// prepend anything it likes, so only what the proxies appended counts).
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let trusted = &state.config.limits.trusted_proxies;
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        Ok(Self(client_ip(peer, &forwarded, trusted)))
+    }
+}
+
+fn client_ip(peer: IpAddr, forwarded: &str, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded.rsplit(',') {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => client = ip,
+            Ok(ip) => return ip,
+            Err(_) => return client,
+        }
+    }
+    client
+}
 
 pub struct RateLimiter<K: Eq + Hash = IpAddr> {
     per_minute: u32,
@@ -58,6 +107,21 @@ impl<K: Eq + Hash> RateLimiter<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.9".parse().unwrap();
+        let client: IpAddr = "203.0.113.7".parse().unwrap();
+        let trusted = [proxy];
+        // Not from the proxy: the header is ignored (anyone can send it).
+        assert_eq!(client_ip(client, "1.2.3.4", &trusted), client);
+        assert_eq!(client_ip(proxy, "203.0.113.7", &trusted), client);
+        // A forged left part is ignored: the rightmost untrusted hop wins.
+        assert_eq!(client_ip(proxy, "1.2.3.4, 203.0.113.7", &trusted), client);
+        assert_eq!(client_ip(proxy, "203.0.113.7, 10.0.0.9", &trusted), client);
+        assert_eq!(client_ip(proxy, "", &trusted), proxy);
+        assert_eq!(client_ip(proxy, "garbage", &trusted), proxy);
+    }
 
     #[test]
     fn limits_per_key_and_refills_over_a_minute() {

@@ -11,14 +11,14 @@ use crate::auth::{self, AgentAuth, password, token, totp};
 use crate::bus::{BusMessage, Topic};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::Json;
+use crate::http::ratelimit::ClientIp;
 use crate::services::audit;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use trustdesk_core::{Agent, AgentId, AgentStatus, Role, SessionId, Timestamp};
 use trustdesk_store::{ApiTokenInfo, Pending, Principal, Session};
@@ -48,8 +48,8 @@ pub fn router() -> Router<AppState> {
 
 /// Counts one attempt for the client address and for the account; the same
 /// `429` whether the account exists or not.
-fn limit(state: &AppState, peer: SocketAddr, account: &str) -> ApiResult<()> {
-    let ip_ok = state.auth_ip_limiter.allow(peer.ip());
+fn limit(state: &AppState, client: std::net::IpAddr, account: &str) -> ApiResult<()> {
+    let ip_ok = state.auth_ip_limiter.allow(client);
     // No email is longer than 254 characters: longer input shares one
     // bucket, so the limiter's memory stays bounded.
     let key = if account.len() > 254 {
@@ -93,10 +93,10 @@ pub struct Ticket {
     responses((status = 200, body = Ticket), (status = 401, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Json(req): Json<Login>,
 ) -> ApiResult<Json<Ticket>> {
-    limit(&state, peer, &req.email)?;
+    limit(&state, client, &req.email)?;
     if req.email.len() > 254 || req.password.len() > 1024 {
         return Err(ApiError::Unauthorized);
     }
@@ -241,10 +241,10 @@ async fn check_second_factor(state: &AppState, agent: AgentId, code: &str) -> Ap
     responses((status = 200, body = LoggedIn), (status = 401, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 async fn second_factor(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Json(req): Json<SecondFactor>,
 ) -> ApiResult<Json<LoggedIn>> {
-    if !state.auth_ip_limiter.allow(peer.ip()) {
+    if !state.auth_ip_limiter.allow(client) {
         return Err(ApiError::RateLimited);
     }
     let (ticket, agent) = redeem(&state, &req.ticket, Pending::SecondFactor).await?;
@@ -340,10 +340,10 @@ pub struct Enrolment {
     responses((status = 200, body = Enrolment), (status = 401, body = crate::error::ErrorBody)))]
 async fn enrol(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Json(req): Json<EnrolRequest>,
 ) -> ApiResult<Json<Enrolment>> {
-    if !state.auth_ip_limiter.allow(peer.ip()) {
+    if !state.auth_ip_limiter.allow(client) {
         return Err(ApiError::RateLimited);
     }
     let (_, agent) = redeem(&state, &req.ticket, Pending::Enrolment).await?;
@@ -368,10 +368,10 @@ async fn enrol(
     responses((status = 200, body = LoggedIn), (status = 401, body = crate::error::ErrorBody)))]
 async fn confirm(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Json(req): Json<SecondFactor>,
 ) -> ApiResult<Json<LoggedIn>> {
-    if !state.auth_ip_limiter.allow(peer.ip()) {
+    if !state.auth_ip_limiter.allow(client) {
         return Err(ApiError::RateLimited);
     }
     let (ticket, agent) = redeem(&state, &req.ticket, Pending::Enrolment).await?;
@@ -465,12 +465,12 @@ pub struct Revoked {
     responses((status = 200, body = Revoked), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)))]
 async fn change_password(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     auth: AgentAuth,
     Json(req): Json<ChangePassword>,
 ) -> ApiResult<Json<Revoked>> {
     let agent = auth.agent().clone();
-    limit(&state, peer, &agent.email)?;
+    limit(&state, client, &agent.email)?;
     if req.current_password.len() > 1024 || req.new_password.len() > 1024 {
         return Err(ApiError::BadRequest("password too long".into()));
     }
@@ -520,10 +520,10 @@ pub struct ResetAccepted {
     responses((status = 202, body = ResetAccepted), (status = 429, body = crate::error::ErrorBody)))]
 async fn request_reset(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Json(req): Json<ResetRequest>,
 ) -> ApiResult<(StatusCode, Json<ResetAccepted>)> {
-    limit(&state, peer, &req.email)?;
+    limit(&state, client, &req.email)?;
     let accepted = (
         StatusCode::ACCEPTED,
         Json(ResetAccepted { status: "accepted" }),

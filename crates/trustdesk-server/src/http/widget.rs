@@ -3,14 +3,14 @@
 use crate::auth::{CustomerAuth, identity, token};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query, conversation_id};
+use crate::http::ratelimit::ClientIp;
 use crate::services::conversations::{Opening, Post};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use trustdesk_core::{Customer, CustomerId, Language, SessionId, Timestamp, validate};
 use trustdesk_store::{ConversationFilter, Principal, Session, VerifiedProfile};
 
@@ -68,10 +68,10 @@ pub struct SessionStarted {
     responses((status = 201, body = SessionStarted), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 async fn start_session(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Json(req): Json<StartSession>,
 ) -> ApiResult<(StatusCode, Json<SessionStarted>)> {
-    if !state.widget_session_limiter.allow(peer.ip()) {
+    if !state.widget_session_limiter.allow(client) {
         return Err(ApiError::RateLimited);
     }
     let now = Timestamp::now();

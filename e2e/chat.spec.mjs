@@ -13,6 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -163,6 +164,53 @@ const TEXT = {
   },
 };
 
+// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret, as an
+// authenticator app computes it.
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of text.replace(/=+$/, '').toUpperCase()) {
+    const v = alphabet.indexOf(ch);
+    if (v < 0) throw new Error('bad base32');
+    bits += v.toString(2).padStart(5, '0');
+  }
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+
+function totpAt(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = crypto.createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 15;
+  const n = (mac.readUInt32BE(offset) & 0x7fffffff) % 1000000;
+  return String(n).padStart(6, '0');
+}
+
+// The demo prints each agent's 2FA secret at start.
+function demoSecret(email) {
+  const re = new RegExp(email.replace(/[.]/g, '\\.') + '[^\\n]*\\n\\s*2FA secret ([A-Z2-7]+)');
+  const m = re.exec(serverLog);
+  if (!m) throw new Error('no 2FA secret for ' + email + ' in:\n' + serverLog);
+  return m[1];
+}
+
+// A code is valid once: every login uses a step not used before (±1 step
+// of skew is accepted, so two logins within 30 s use now and now + 1).
+const usedSteps = new Map();
+async function freshCode(secret) {
+  for (;;) {
+    const now = Math.floor(Date.now() / 30000);
+    const step = Math.max(now - 1, (usedSteps.get(secret) ?? 0) + 1);
+    if (step <= now + 1) {
+      usedSteps.set(secret, step);
+      return totpAt(secret, step);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 async function agentConsole(lang) {
   const ctx = await browser.newContext({ viewport: { width: 1360, height: 820 }, locale: 'en-US' });
   const page = await ctx.newPage();
@@ -172,6 +220,10 @@ async function agentConsole(lang) {
   await page.getByLabel(/Email|邮箱/).fill('alice@demo.trustdesk');
   await page.getByLabel(/Password|密码/).fill('trustdesk-demo');
   await page.locator('#login-btn').click();
+  // The second factor: a TOTP code from the secret the demo printed.
+  await page.locator('#tfa-code').waitFor({ state: 'visible', timeout: TIMEOUT });
+  await page.locator('#tfa-code').fill(await freshCode(demoSecret('alice@demo.trustdesk')));
+  await page.locator('#tfa-btn').click();
   await page.locator('#app').waitFor({ state: 'visible', timeout: TIMEOUT });
   await page.locator('#conn.open').waitFor({ timeout: TIMEOUT });
   if (lang === 'zh') {
@@ -468,4 +520,64 @@ test('markup in messages stays text; after a server restart both sides reconnect
   assert.equal(await frame.locator('.msg', { hasText: reply }).count(), 1);
   await customer.ctx.close();
   await agent.ctx.close();
+});
+
+// An agent whose 2FA was reset enrols in the console: QR and key, a first
+// code, recovery codes shown once, then the desk. A replayed code is refused.
+test('2FA enrolment in the console after an admin reset; a used code is refused', async () => {
+  const post = async (p, body, token) => {
+    const res = await fetch(base + p, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: 'Bearer ' + token } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, data: await res.json().catch(() => null) };
+  };
+  // Alice (admin) signs in over the API and resets Bob's 2FA.
+  const t1 = await post('/v1/agent/login', { email: 'alice@demo.trustdesk', password: 'trustdesk-demo' });
+  assert.equal(t1.status, 200);
+  const aliceCode = await freshCode(demoSecret('alice@demo.trustdesk'));
+  const s1 = await post('/v1/agent/login/2fa', { ticket: t1.data.ticket, code: aliceCode });
+  assert.equal(s1.status, 200);
+  // The same code again, with a new ticket: refused.
+  const t2 = await post('/v1/agent/login', { email: 'alice@demo.trustdesk', password: 'trustdesk-demo' });
+  const replay = await post('/v1/agent/login/2fa', { ticket: t2.data.ticket, code: aliceCode });
+  assert.equal(replay.status, 401);
+  const agents = await (await fetch(base + '/v1/agent/agents', { headers: { authorization: 'Bearer ' + s1.data.token } })).json();
+  const bob = agents.agents.find((a) => a.email === 'bob@demo.trustdesk');
+  const reset = await post(`/v1/admin/agents/${bob.id}/2fa/reset`, {}, s1.data.token);
+  assert.equal(reset.status, 200);
+
+  const ctx = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(base + '/console');
+  await page.locator('#email').fill('bob@demo.trustdesk');
+  await page.locator('#password').fill('trustdesk-demo');
+  await page.locator('#login-btn').click();
+  await page.locator('#enrol-form').waitFor({ state: 'visible', timeout: TIMEOUT });
+  await page.locator('#enrol-form h2', { hasText: '设置双重验证' }).waitFor({ timeout: TIMEOUT });
+  const secret = (await page.locator('#enrol-secret').textContent()).trim();
+  assert.match(secret, /^[A-Z2-7]{32}$/);
+  const qr = await page.locator('#enrol-qr').evaluate((img) => ({ w: img.naturalWidth, src: img.src.slice(0, 26) }));
+  assert.equal(qr.src, 'data:image/svg+xml;base64,');
+  assert.ok(qr.w > 0, 'the QR image renders');
+  if (WRITE_SHOTS) await page.screenshot({ path: path.join(SHOTS, 'console-2fa-enrol-zh.png') });
+  // A wrong code first.
+  await page.locator('#enrol-code').fill('000000');
+  await page.locator('#enrol-btn').click();
+  await page.locator('#enrol-error', { hasText: '验证码' }).waitFor({ timeout: TIMEOUT });
+  await page.locator('#enrol-code').fill(await freshCode(secret));
+  await page.locator('#enrol-btn').click();
+  await page.locator('#recovery-view').waitFor({ state: 'visible', timeout: TIMEOUT });
+  const codes = await page.locator('#recovery-list li').allTextContents();
+  assert.equal(codes.length, 10);
+  for (const c of codes) assert.match(c, /^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
+  if (WRITE_SHOTS) await page.screenshot({ path: path.join(SHOTS, 'console-2fa-recovery-zh.png') });
+  await page.locator('#recovery-done').click();
+  await page.locator('#app').waitFor({ state: 'visible', timeout: TIMEOUT });
+  await page.locator('#conn.open').waitFor({ timeout: TIMEOUT });
+  assert.deepEqual(errors, []);
+  await ctx.close();
 });

@@ -42,8 +42,7 @@ pub struct Options {
     pub agents: usize,
     pub body_bytes: usize,
     pub source_ips: usize,
-    pub agent_email: String,
-    pub agent_password: String,
+    pub agent: net::AgentLogin,
 }
 
 /// What every reader task updates.
@@ -126,21 +125,14 @@ impl Target {
                     tokens.push(t);
                     ids.push(id);
                 }
-                let mut agents = Vec::with_capacity(a);
-                for _ in 0..a {
-                    agents.push(
-                        net::agent_login(
-                            &http,
-                            endpoint,
-                            &options.agent_email,
-                            &options.agent_password,
-                        )
-                        .await
-                        .context(
-                            "agent login (serve --demo, or pass --agent-email/--agent-password)",
-                        )?,
-                    );
-                }
+                // One login (a TOTP code is valid once), shared by every
+                // agent connection.
+                let token = net::agent_login(&http, endpoint, &options.agent)
+                    .await
+                    .context(
+                        "agent login (serve --demo with --agent-totp-secret, or --agent-token)",
+                    )?;
+                let agents = vec![token; a];
                 (tokens, ids, agents)
             }
         };

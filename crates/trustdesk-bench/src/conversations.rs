@@ -19,14 +19,13 @@ pub struct Options {
     pub rate: f64,
     pub duration: Duration,
     pub pid: u32,
-    pub agent_email: String,
-    pub agent_password: String,
+    pub agent: net::AgentLogin,
 }
 
 pub async fn run(endpoint: &Endpoint, o: &Options, phase: u32) -> Result<()> {
     let epoch = Instant::now();
     let http = net::http_client()?;
-    let token = net::agent_login(&http, endpoint, &o.agent_email, &o.agent_password).await?;
+    let token = net::agent_login(&http, endpoint, &o.agent).await?;
     let mut ws = net::open(endpoint, net::source_ip(0, 1), &token).await?;
     net::send_json(&mut ws, &json!({"type": "subscribe_inbox"})).await?;
     net::expect(&mut ws, "inbox_subscribed").await?;

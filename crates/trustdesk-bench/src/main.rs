@@ -37,6 +37,23 @@ struct AgentArgs {
     agent_email: String,
     #[arg(long, default_value = "trustdesk-demo")]
     agent_password: String,
+    /// The agent's TOTP secret (base32; `serve --demo` prints it).
+    #[arg(long)]
+    agent_totp_secret: Option<String>,
+    /// Use this agent token instead of logging in.
+    #[arg(long)]
+    agent_token: Option<String>,
+}
+
+impl AgentArgs {
+    fn login(&self) -> net::AgentLogin {
+        net::AgentLogin {
+            email: self.agent_email.clone(),
+            password: self.agent_password.clone(),
+            totp_secret: self.agent_totp_secret.clone(),
+            token: self.agent_token.clone(),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -216,13 +233,16 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             let endpoint = net::Endpoint::parse(&url)?;
             let rates = if sweep.is_empty() { vec![rate] } else { sweep };
+            // Log in once: a TOTP code is valid once, and the sweep's runs
+            // follow each other within seconds.
+            let mut login = agent.login();
+            login.token = Some(net::agent_login(&net::http_client()?, &endpoint, &login).await?);
             for (i, rate) in rates.into_iter().enumerate() {
                 let options = conversations::Options {
                     rate,
                     duration: Duration::from_secs(duration),
                     pid: server_pid,
-                    agent_email: agent.agent_email.clone(),
-                    agent_password: agent.agent_password.clone(),
+                    agent: login.clone(),
                 };
                 conversations::run(&endpoint, &options, i as u32).await?;
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -250,8 +270,7 @@ async fn run(cli: Cli) -> Result<()> {
                 agents,
                 body_bytes,
                 source_ips,
-                agent_email: agent.agent_email,
-                agent_password: agent.agent_password,
+                agent: agent.login(),
             };
             let epoch = Instant::now();
             let endpoint = net::Endpoint::parse(&url)?;

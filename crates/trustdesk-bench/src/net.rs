@@ -169,21 +169,84 @@ pub async fn open_conversation(
         .to_owned())
 }
 
-/// Logs an agent in; returns its token.
+/// How the bench gets an agent token: a given token (a session or an API
+/// token with both conversation scopes), or email + password + the TOTP
+/// secret (2FA is mandatory; `serve --demo` prints the demo agents' secrets).
+#[derive(Clone, Debug)]
+pub struct AgentLogin {
+    pub email: String,
+    pub password: String,
+    pub totp_secret: Option<String>,
+    pub token: Option<String>,
+}
+
+/// Logs an agent in (password, then a TOTP code); returns its token.
 pub async fn agent_login(
     http: &reqwest::Client,
     endpoint: &Endpoint,
-    email: &str,
-    password: &str,
+    login: &AgentLogin,
 ) -> Result<String> {
+    if let Some(token) = &login.token {
+        return Ok(token.clone());
+    }
+    let secret = login.totp_secret.as_deref().context(
+        "2FA is mandatory: pass --agent-totp-secret (printed by serve --demo) or --agent-token",
+    )?;
     let res = post(
         http,
         endpoint.url("/v1/agent/login"),
         None,
-        json!({"email": email, "password": password}),
+        json!({"email": login.email, "password": login.password}),
+    )
+    .await?;
+    let ticket = res["ticket"].as_str().context("ticket")?.to_owned();
+    let res = post(
+        http,
+        endpoint.url("/v1/agent/login/2fa"),
+        None,
+        json!({"ticket": ticket, "code": totp_now(secret)?}),
     )
     .await?;
     Ok(res["token"].as_str().context("token")?.to_owned())
+}
+
+/// The current RFC 6238 code (SHA-1, 6 digits, 30 s) for a base32 secret.
+pub fn totp_now(secret: &str) -> Result<String> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    totp_at(secret, now)
+}
+
+fn totp_at(secret: &str, unix_secs: u64) -> Result<String> {
+    use hmac::{Hmac, Mac};
+    let mut bits: u64 = 0;
+    let mut n = 0;
+    let mut key = Vec::new();
+    for c in secret.trim_end_matches('=').chars() {
+        let v = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+            .find(c.to_ascii_uppercase())
+            .context("the TOTP secret is not base32")? as u64;
+        bits = (bits << 5) | v;
+        n += 5;
+        if n >= 8 {
+            n -= 8;
+            key.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    let step = unix_secs / 30;
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&key).context("TOTP key")?;
+    mac.update(&step.to_be_bytes());
+    let digest = mac.finalize().into_bytes();
+    let offset = usize::from(digest[19] & 15);
+    let code = u32::from_be_bytes([
+        digest[offset],
+        digest[offset + 1],
+        digest[offset + 2],
+        digest[offset + 3],
+    ]) & 0x7fff_ffff;
+    Ok(format!("{:06}", code % 1_000_000))
 }
 
 /// A customer with a conversation: (token, conversation id).
@@ -203,4 +266,15 @@ pub fn string_field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     let start = text.find(&key)? + key.len();
     let len = text[start..].find('"')?;
     Some(&text[start..start + len])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn totp_matches_rfc6238() {
+        let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+        assert_eq!(super::totp_at(secret, 59).unwrap(), "287082");
+        assert_eq!(super::totp_at(secret, 1_234_567_890).unwrap(), "005924");
+        assert!(super::totp_at("not base32!", 59).is_err());
+    }
 }

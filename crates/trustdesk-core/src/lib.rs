@@ -5,6 +5,7 @@
 //! wire, and the logic that matters most (routing, SLA math, triage, the
 //! secret guard) lives beside them so it can be tested fast and exhaustively.
 
+pub mod access;
 pub mod audit;
 pub mod crypto;
 pub mod event;

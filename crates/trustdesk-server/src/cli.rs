@@ -110,6 +110,18 @@ pub enum AgentCommand {
     /// Create an agent account. The password is read from stdin with
     /// --password-stdin, otherwise a strong one is generated and printed.
     Create(CreateAgentArgs),
+    /// Remove an agent's 2FA (lost phone and recovery codes, e.g. the only
+    /// admin) and end their sessions; they enrol again at the next login.
+    /// Audited. Open WebSockets close within seconds.
+    Reset2fa(ResetTwoFactorArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ResetTwoFactorArgs {
+    #[arg(long)]
+    pub email: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Args, Debug)]
@@ -154,7 +166,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let addr = application.local_addr();
             if args.demo {
                 crate::demo::seed(&application.state()).await?;
-                crate::demo::print_instructions(addr, &application.state().config);
+                crate::demo::print_instructions(addr, &application.state()).await;
             }
             tracing::info!(%addr, "trustdesk listening");
             println!("trustdesk is listening on http://{addr}  (Ctrl-C to stop)");
@@ -218,7 +230,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::init_tracing(config.log.json);
             create_agent(&config, args).await
         }
+        Command::Agent {
+            command: AgentCommand::Reset2fa(args),
+        } => {
+            let config = Config::load(cli.config.as_deref(), &overrides(&args.store, None))?;
+            crate::init_tracing(config.log.json);
+            reset_two_factor(&config, &args.email).await
+        }
     }
+}
+
+async fn reset_two_factor(config: &Config, email: &str) -> anyhow::Result<()> {
+    let store = app::open_store(config).await?;
+    let (agent, _) = store
+        .agent_credentials(email)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no agent with email {email}"))?;
+    store.reset_totp(agent.id).await?;
+    let revoked = store
+        .revoke_agent_sessions(agent.id, None, Timestamp::now())
+        .await?;
+    crate::services::audit::record(
+        store.as_ref(),
+        "cli".into(),
+        "agent.2fa.reset",
+        agent.id.to_string(),
+        serde_json::json!({ "revoked_sessions": revoked.len() }),
+    )
+    .await
+    .map_err(|_| anyhow::anyhow!("could not write the audit entry"))?;
+    println!(
+        "2FA removed for {} <{}>; {} sessions revoked. They enrol again at the next login.",
+        agent.display_name,
+        agent.email,
+        revoked.len()
+    );
+    Ok(())
 }
 
 async fn create_agent(config: &Config, args: CreateAgentArgs) -> anyhow::Result<()> {

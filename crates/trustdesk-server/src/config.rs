@@ -162,6 +162,18 @@ pub struct Limits {
     pub verify_per_minute: u32,
     /// Largest file a customer or agent may attach.
     pub attachment_max_bytes: usize,
+    /// Login, second-factor and password-reset attempts per client address
+    /// per minute.
+    pub auth_per_minute_ip: u32,
+    /// The same attempts per account (email) per minute, whether the
+    /// account exists or not.
+    pub auth_per_minute_account: u32,
+    /// Widget sessions created per client address per minute.
+    pub widget_sessions_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client for the
+    /// per-address limits (e.g. `["127.0.0.1"]` behind a local nginx).
+    /// Empty: the peer address counts, and the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Limits {
@@ -174,6 +186,10 @@ impl Default for Limits {
             max_body_bytes: 256 * 1024,
             verify_per_minute: 30,
             attachment_max_bytes: 10 * 1024 * 1024,
+            auth_per_minute_ip: 30,
+            auth_per_minute_account: 10,
+            widget_sessions_per_minute: 120,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -183,6 +199,12 @@ impl Default for Limits {
 pub struct SessionConfig {
     pub customer_ttl_hours: i64,
     pub agent_ttl_hours: i64,
+    /// How long a login ticket (password done, second factor to come) lives.
+    pub login_ticket_secs: i64,
+    /// Lifetime of an API token.
+    pub api_token_days: i64,
+    /// The issuer shown in authenticator apps.
+    pub totp_issuer: String,
 }
 
 impl Default for SessionConfig {
@@ -190,6 +212,9 @@ impl Default for SessionConfig {
         Self {
             customer_ttl_hours: 24 * 30,
             agent_ttl_hours: 12,
+            login_ticket_secs: 300,
+            api_token_days: 365,
+            totp_issuer: "trustdesk".into(),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! demo agents and leaves the data alone.
 
 use crate::auth::{Authenticated, Who};
-use crate::auth::{identity, password, token};
+use crate::auth::{identity, password, token, totp};
 use crate::cli::find_or_create_team;
 use crate::config::Config;
 use crate::services::conversations::{Opening, Post};
@@ -149,6 +149,16 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                 None,
             )
             .await?;
+        // 2FA is mandatory: demo agents come enrolled, with the secret
+        // printed at start so it can go into an authenticator app (or
+        // `oathtool --totp -b SECRET`). Step 1 marks it confirmed without
+        // using up any current code.
+        store
+            .begin_totp(agent.id, totp::new_secret(), Timestamp::now())
+            .await?;
+        store
+            .confirm_totp(agent.id, 1, Vec::new(), Timestamp::now())
+            .await?;
         agents.push(agent);
     }
     // The default SLA policy (24/7, minutes for urgent), stored so the
@@ -203,10 +213,12 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     let as_customer = Authenticated {
         session_id: SessionId::new(),
         who: Who::Customer(customer.id),
+        api_scopes: None,
     };
     let as_agent = |i: usize| Authenticated {
         session_id: SessionId::new(),
         who: Who::Agent(Box::new(agents[i].clone())),
+        api_scopes: None,
     };
     let conversations = &state.conversations;
 
@@ -336,7 +348,8 @@ fn post(body: &str, internal: bool) -> Post {
     }
 }
 
-pub fn print_instructions(addr: SocketAddr, config: &Config) {
+pub async fn print_instructions(addr: SocketAddr, state: &AppState) {
+    let config = &state.config;
     let hash = config
         .widget
         .identity_secret
@@ -346,12 +359,21 @@ pub fn print_instructions(addr: SocketAddr, config: &Config) {
     println!();
     println!("trustdesk demo is ready.");
     println!("  Try a chat in your browser:  http://{addr}/demo");
-    println!("  Agents (password \"{DEMO_PASSWORD}\"):");
+    println!("  Agents (password \"{DEMO_PASSWORD}\", then a TOTP code from the secret):");
     for a in AGENTS {
         println!(
             "    {:<24} {} ({}, team {})",
             a.email, a.name, a.role, a.team
         );
+        if let Ok(Some((agent, _))) = state.store.agent_credentials(a.email).await
+            && let Ok(Some(t)) = state.store.get_totp(agent.id).await
+            && t.confirmed_at.is_some()
+        {
+            println!(
+                "      2FA secret {}  (oathtool --totp -b {})",
+                t.secret, t.secret
+            );
+        }
     }
     println!(
         "  Is this official?  http://{addr}/verify  (try trustdesk.example, then trustdesk-support.example)"

@@ -29,6 +29,13 @@ pub struct Inner {
     pub kb: Arc<KbIndex>,
     /// Budget of the public verification lookup, per client address.
     pub verify_limiter: RateLimiter,
+    /// Login, 2FA and reset attempts per client address.
+    pub auth_ip_limiter: RateLimiter,
+    /// Login, 2FA and reset attempts per account (lower-cased email or
+    /// agent id), known or not.
+    pub auth_account_limiter: RateLimiter<String>,
+    /// Widget sessions per client address.
+    pub widget_session_limiter: RateLimiter,
     /// Flips to `true` when the server begins shutting down; long-lived
     /// tasks (WebSockets, workers) watch it to say goodbye.
     pub shutdown: watch::Receiver<bool>,
@@ -56,6 +63,9 @@ impl AppState {
         shutdown: watch::Receiver<bool>,
     ) -> Self {
         let verify_limiter = RateLimiter::new(config.limits.verify_per_minute);
+        let auth_ip_limiter = RateLimiter::new(config.limits.auth_per_minute_ip);
+        let auth_account_limiter = RateLimiter::new(config.limits.auth_per_minute_account);
+        let widget_session_limiter = RateLimiter::new(config.limits.widget_sessions_per_minute);
         let llm = if config.bot.generative.enabled {
             match LlmClient::new(&config.bot.generative) {
                 Ok(client) => {
@@ -86,6 +96,9 @@ impl AppState {
             conversations,
             kb,
             verify_limiter,
+            auth_ip_limiter,
+            auth_account_limiter,
+            widget_session_limiter,
             shutdown,
             clock,
             routing,

@@ -146,13 +146,7 @@ async fn login_answers_the_same_for_unknown_accounts_and_wrong_passwords() {
         .await;
     assert_eq!((s1, s2), (401, 401));
     assert_eq!(b1, b2);
-    let (s3, b3) = app
-        .post(
-            "/v1/agent/login",
-            None,
-            json!({"email": "GRACE@example.com", "password": PASSWORD}),
-        )
-        .await;
+    let (s3, b3) = app.login("GRACE@example.com", PASSWORD).await;
     assert_eq!(s3, 200, "emails are case-insensitive: {b3}");
     assert!(b3["token"].as_str().unwrap().starts_with("tda_"));
     assert!(b3["agent"].get("password_hash").is_none());

@@ -1,6 +1,9 @@
 //! The raw secret never reaches the logs: the real binary at trace level
 //! (every module, sqlx statements included) receives a seed phrase, a
-//! password and a 2FA code, and its whole log output is searched.
+//! password and a 2FA code, and its whole log output is searched. An agent
+//! also signs in, enrols 2FA and creates an API token: the password, the
+//! login ticket, the TOTP secret, the recovery codes and the tokens are
+//! absent from the logs too.
 
 use serde_json::json;
 use std::io::Read;
@@ -21,6 +24,31 @@ fn free_addr() -> SocketAddr {
 async fn trace_logs_hold_no_raw_secret() {
     let dir = tempfile::tempdir().unwrap();
     let addr = free_addr();
+    let agent_password = "Agent-Pa55word-for-logs";
+    let mut create = Command::new(env!("CARGO_BIN_EXE_trustdesk"))
+        .args([
+            "agent",
+            "create",
+            "--email",
+            "logs@example.com",
+            "--name",
+            "Logs",
+            "--password-stdin",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env_remove("TRUSTDESK_CONFIG")
+        .env_remove("TRUSTDESK_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = create.stdin.take().unwrap();
+        writeln!(stdin, "{agent_password}").unwrap();
+    }
+    assert!(create.wait().unwrap().success());
     let mut child = Command::new(env!("CARGO_BIN_EXE_trustdesk"))
         .args(["serve", "--listen", &addr.to_string(), "--data-dir"])
         .arg(dir.path())
@@ -73,6 +101,61 @@ async fn trace_logs_hold_no_raw_secret() {
         .unwrap()
         .status();
     assert_eq!(status, 201);
+
+    // An agent: password → enrolment ticket → secret → code → session →
+    // API token.
+    let post = |path: &str, token: Option<&str>, body: serde_json::Value| {
+        let mut req = http.post(format!("{base}{path}")).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        async move {
+            req.send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let ticket = post(
+        "/v1/agent/login",
+        None,
+        json!({"email": "logs@example.com", "password": agent_password}),
+    )
+    .await;
+    assert_eq!(ticket["next"], "enrol", "{ticket}");
+    let ticket = ticket["ticket"].as_str().unwrap().to_owned();
+    let enrol = post("/v1/agent/2fa/enrol", None, json!({"ticket": ticket})).await;
+    let secret = enrol["secret"].as_str().unwrap().to_owned();
+    let now = trustdesk_server::auth::totp::now_secs();
+    let step = trustdesk_server::auth::totp::step_of(now);
+    let code = trustdesk_server::auth::totp::code_for_step(&secret, step - 1).unwrap();
+    let done = post(
+        "/v1/agent/2fa/confirm",
+        None,
+        json!({"ticket": ticket, "code": code}),
+    )
+    .await;
+    let session_token = done["token"].as_str().unwrap().to_owned();
+    let recovery: Vec<String> = serde_json::from_value(done["recovery_codes"].clone()).unwrap();
+    let code = trustdesk_server::auth::totp::code_for_step(&secret, step).unwrap();
+    let api = post(
+        "/v1/agent/tokens",
+        Some(&session_token),
+        json!({"name": "logs", "scopes": ["conversations:read"], "code": code}),
+    )
+    .await;
+    let api_token = api["token"].as_str().unwrap().to_owned();
+    let mut agent_secrets = vec![
+        agent_password.to_owned(),
+        ticket,
+        secret,
+        session_token,
+        api_token,
+    ];
+    agent_secrets.extend(recovery);
+
     let _ = child.kill();
     let _ = child.wait();
     let mut logs = String::new();
@@ -95,5 +178,12 @@ async fn trace_logs_hold_no_raw_secret() {
     );
     for secret in SECRETS {
         assert!(!logs.contains(secret), "{secret} is in the logs");
+    }
+    assert_eq!(agent_secrets.len(), 15);
+    for secret in &agent_secrets {
+        assert!(
+            !logs.contains(secret.as_str()),
+            "an agent secret is in the logs"
+        );
     }
 }

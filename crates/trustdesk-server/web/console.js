@@ -46,6 +46,8 @@
 
   const st = {
     token: null,
+    ticket: null, // login ticket between the password and the second factor
+    loggedIn: null, // the session answer held while recovery codes are shown
     me: null,
     agents: new Map(),
     filter: 'open',
@@ -67,6 +69,9 @@
   const els = {};
   [
     'login-view', 'login-form', 'email', 'password', 'login-error', 'login-btn', 'login-lang',
+    'tfa-form', 'tfa-code', 'tfa-error', 'tfa-btn', 'tfa-back', 'enrol-form', 'enrol-qr',
+    'enrol-secret', 'enrol-code', 'enrol-error', 'enrol-btn', 'recovery-view', 'recovery-list',
+    'recovery-done',
     'app', 'conn', 'me', 'lang', 'logout', 'toast', 'inbox-list', 'inbox-empty',
     'conv-empty', 'conv-view', 'conv-title', 'conv-meta', 'act-assign', 'act-pending',
     'act-resolve', 'act-reopen', 'act-close', 'events', 'typing', 'composer', 'mode-reply',
@@ -102,9 +107,20 @@
 
   // ---- sign-in ------------------------------------------------------------
 
+  // One step of the sign-in card at a time: password, code, enrolment,
+  // recovery codes.
+  function showStep(step) {
+    els['login-form'].hidden = step !== 'password';
+    els['tfa-form'].hidden = step !== 'totp';
+    els['enrol-form'].hidden = step !== 'enrol';
+    els['recovery-view'].hidden = step !== 'recovery';
+  }
+
   function showLogin(message) {
     els.app.hidden = true;
     els['login-view'].hidden = false;
+    st.ticket = null;
+    showStep('password');
     els['login-error'].textContent = message || '';
     els['login-btn'].disabled = false;
     els['login-btn'].textContent = t('c.signin');
@@ -142,16 +158,103 @@
     els['login-btn'].disabled = false;
     els['login-btn'].textContent = t('c.signin');
     if (r.status === 200) {
-      st.token = r.data.token;
-      try { sessionStorage.setItem(TOKEN_KEY, st.token); } catch (_) { /* ignore */ }
       els.password.value = '';
-      start(r.data.agent);
+      st.ticket = r.data.ticket;
+      if (r.data.next === 'enrol') {
+        await beginEnrolment();
+      } else {
+        showStep('totp');
+        els['tfa-error'].textContent = '';
+        els['tfa-code'].value = '';
+        els['tfa-code'].focus();
+      }
     } else if (r.status === 401) {
       els['login-error'].textContent = t('c.bad_login');
       els.password.focus();
     } else {
       els['login-error'].textContent = t('c.login_error');
     }
+  });
+
+  function signedIn(data) {
+    st.ticket = null;
+    st.token = data.token;
+    try { sessionStorage.setItem(TOKEN_KEY, st.token); } catch (_) { /* ignore */ }
+    start(data.agent);
+  }
+
+  // A failed code: the ticket may have expired (start again) or the code
+  // was wrong or already used.
+  function codeRefused(r, errorEl) {
+    if (r.status === 401) errorEl.textContent = t('c.bad_code');
+    else if (r.status === 429) errorEl.textContent = t('c.error', { code: 'rate_limited' });
+    else errorEl.textContent = t('c.login_error');
+  }
+
+  els['tfa-form'].addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const code = els['tfa-code'].value.trim();
+    if (!code) return;
+    els['tfa-btn'].disabled = true;
+    const r = await api('POST', '/v1/agent/login/2fa', { ticket: st.ticket, code });
+    els['tfa-btn'].disabled = false;
+    if (r.status === 200) {
+      els['tfa-code'].value = '';
+      signedIn(r.data);
+      if (r.data.recovery_codes_left != null) toast(t('c.recovery_left', { n: r.data.recovery_codes_left }));
+    } else {
+      codeRefused(r, els['tfa-error']);
+      els['tfa-code'].select();
+    }
+  });
+  els['tfa-back'].addEventListener('click', () => showLogin(''));
+
+  async function beginEnrolment() {
+    const r = await api('POST', '/v1/agent/2fa/enrol', { ticket: st.ticket });
+    if (r.status !== 200) {
+      showLogin(t('c.ticket_expired'));
+      return;
+    }
+    // The QR code is shown as an image (a data: URL), never inserted as
+    // markup.
+    const svg = r.data.qr_svg;
+    els['enrol-qr'].src = 'data:image/svg+xml;base64,' + btoa(svg);
+    els['enrol-secret'].textContent = r.data.secret;
+    els['enrol-error'].textContent = '';
+    els['enrol-code'].value = '';
+    showStep('enrol');
+    els['enrol-code'].focus();
+  }
+
+  els['enrol-form'].addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const code = els['enrol-code'].value.trim();
+    if (!code) return;
+    els['enrol-btn'].disabled = true;
+    const r = await api('POST', '/v1/agent/2fa/confirm', { ticket: st.ticket, code });
+    els['enrol-btn'].disabled = false;
+    if (r.status !== 200) {
+      codeRefused(r, els['enrol-error']);
+      return;
+    }
+    st.loggedIn = r.data;
+    els['recovery-list'].textContent = '';
+    (r.data.recovery_codes || []).forEach((c) => {
+      const li = document.createElement('li');
+      li.textContent = c;
+      els['recovery-list'].appendChild(li);
+    });
+    els['enrol-secret'].textContent = '';
+    els['enrol-qr'].removeAttribute('src');
+    showStep('recovery');
+    els['recovery-done'].focus();
+  });
+
+  els['recovery-done'].addEventListener('click', () => {
+    const data = st.loggedIn;
+    st.loggedIn = null;
+    els['recovery-list'].textContent = '';
+    if (data) signedIn(data);
   });
 
   els.logout.addEventListener('click', async () => {

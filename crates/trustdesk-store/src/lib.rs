@@ -22,8 +22,8 @@ use async_trait::async_trait;
 use std::sync::Arc;
 use trustdesk_core::kb::{Article, ArticleDraft};
 use trustdesk_core::{
-    Agent, AgentId, ArticleId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent,
-    SessionId, Team, Timestamp,
+    Agent, AgentId, AgentStatus, ArticleId, Conversation, ConversationId, Customer, CustomerId,
+    Event, NewEvent, Role, SessionId, Team, Timestamp,
 };
 
 /// Why a store operation failed. `NotFound` and `Conflict` are expected
@@ -103,6 +103,40 @@ pub trait Store: Send + Sync + 'static {
         keep: Option<SessionId>,
         at: Timestamp,
     ) -> Result<Vec<SessionId>>;
+
+    /// One session (or API token) by id.
+    async fn get_session(&self, id: SessionId) -> Result<Session>;
+    /// An agent's API tokens, revoked ones included.
+    async fn list_api_tokens(&self, agent: AgentId) -> Result<Vec<Session>>;
+
+    // --- agent security ------------------------------------------------------
+    async fn set_agent_password(&self, agent: AgentId, password_hash: String) -> Result<()>;
+    async fn set_agent_status(&self, agent: AgentId, status: AgentStatus) -> Result<()>;
+    async fn set_agent_role(&self, agent: AgentId, role: Role) -> Result<()>;
+    async fn get_totp(&self, agent: AgentId) -> Result<Option<TotpRecord>>;
+    /// Stores a new unconfirmed TOTP secret; `Conflict` when 2FA is on.
+    async fn begin_totp(&self, agent: AgentId, secret: String, at: Timestamp) -> Result<()>;
+    /// Confirms the pending secret (its first code's step becomes the last
+    /// used step) and replaces the recovery codes, atomically.
+    async fn confirm_totp(
+        &self,
+        agent: AgentId,
+        step: i64,
+        recovery_hashes: Vec<Vec<u8>>,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Accepts `step` if newer than the last accepted one (atomic).
+    async fn consume_totp_step(&self, agent: AgentId, step: i64) -> Result<bool>;
+    /// Marks a recovery code used; false if unknown or used before.
+    async fn consume_recovery_code(
+        &self,
+        agent: AgentId,
+        code_hash: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<bool>;
+    async fn recovery_codes_left(&self, agent: AgentId) -> Result<i64>;
+    /// Removes the second factor and the recovery codes.
+    async fn reset_totp(&self, agent: AgentId) -> Result<()>;
 
     // --- conversations and their events -----------------------------------
     /// Creates a conversation and, atomically, its opening events. When

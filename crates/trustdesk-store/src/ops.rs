@@ -14,12 +14,12 @@ macro_rules! define_ops {
         use crate::rows::{self, *};
         use crate::{
             Appended, AssigneeFilter, Audience, ConversationFilter, Created, NewConversation,
-            Principal, Result, Session, StoreError, VerifiedProfile,
+            Principal, Result, Session, StoreError, TotpRecord, VerifiedProfile,
         };
         use sqlx::QueryBuilder;
         use trustdesk_core::kb::{Article, ArticleDraft};
         use trustdesk_core::{
-            Agent, AgentId, ArticleId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent,
+            Agent, AgentId, AgentStatus, Role, ArticleId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent,
             SessionId, Team, Timestamp, Visibility,
         };
 
@@ -143,7 +143,7 @@ macro_rules! define_ops {
             };
             sqlx::query(
                 "INSERT INTO sessions (id, token_hash, customer_id, agent_id, created_at, \
-                 expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 expires_at, revoked_at, token_name, scopes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(s.id.to_string())
             .bind(&s.token_hash)
@@ -152,8 +152,193 @@ macro_rules! define_ops {
             .bind(s.created_at.0)
             .bind(s.expires_at.0)
             .bind(s.revoked_at.map(|t| t.0))
+            .bind(s.api_token.as_ref().map(|t| t.name.clone()))
+            .bind(match (&s.api_token, s.pending) {
+                (Some(t), _) => Some(t.scopes.join(" ")),
+                (None, Some(p)) => Some(p.as_str().to_owned()),
+                (None, None) => None,
+            })
             .execute(&mut *conn)
             .await?;
+            Ok(())
+        }
+
+        pub(crate) async fn list_api_tokens(conn: &mut $conn, agent: AgentId) -> Result<Vec<Session>> {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE agent_id = $1 AND token_name IS NOT NULL \
+                 ORDER BY created_at, id"
+            ));
+            let rows = sqlx::query(sql).bind(agent.to_string()).fetch_all(&mut *conn).await?;
+            rows.iter().map(rows::session).collect()
+        }
+
+        pub(crate) async fn get_session(conn: &mut $conn, id: SessionId) -> Result<Session> {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1"));
+            let row = sqlx::query(sql).bind(id.to_string()).fetch_optional(&mut *conn).await?;
+            row.as_ref().map(rows::session).transpose()?.ok_or(StoreError::NotFound)
+        }
+
+        fn expect_one(done: u64) -> Result<()> {
+            if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        }
+
+        pub(crate) async fn set_agent_password(conn: &mut $conn, agent: AgentId, hash: String) -> Result<()> {
+            let done = sqlx::query("UPDATE agents SET password_hash = $1 WHERE id = $2")
+                .bind(hash)
+                .bind(agent.to_string())
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            expect_one(done)
+        }
+
+        pub(crate) async fn set_agent_status(conn: &mut $conn, agent: AgentId, status: AgentStatus) -> Result<()> {
+            let done = sqlx::query("UPDATE agents SET status = $1 WHERE id = $2")
+                .bind(status.as_str())
+                .bind(agent.to_string())
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            expect_one(done)
+        }
+
+        pub(crate) async fn set_agent_role(conn: &mut $conn, agent: AgentId, role: Role) -> Result<()> {
+            let done = sqlx::query("UPDATE agents SET role = $1 WHERE id = $2")
+                .bind(role.as_str())
+                .bind(agent.to_string())
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            expect_one(done)
+        }
+
+        pub(crate) async fn get_totp(conn: &mut $conn, agent: AgentId) -> Result<Option<TotpRecord>> {
+            let row = sqlx::query("SELECT secret, confirmed_at, last_step FROM agent_totp WHERE agent_id = $1")
+                .bind(agent.to_string())
+                .fetch_optional(&mut *conn)
+                .await?;
+            match row {
+                Some(r) => Ok(Some(TotpRecord {
+                    secret: r.text("secret")?,
+                    confirmed_at: r.opt_int("confirmed_at")?.map(Timestamp),
+                    last_step: r.int("last_step")?,
+                })),
+                None => Ok(None),
+            }
+        }
+
+        /// Stores a new, unconfirmed secret; `Conflict` when 2FA is already on.
+        pub(crate) async fn begin_totp(conn: &mut $conn, agent: AgentId, secret: String, at: Timestamp) -> Result<()> {
+            let done = sqlx::query(
+                "INSERT INTO agent_totp (agent_id, secret, confirmed_at, last_step, created_at) \
+                 VALUES ($1, $2, NULL, 0, $3) \
+                 ON CONFLICT (agent_id) DO UPDATE SET secret = EXCLUDED.secret, \
+                   created_at = EXCLUDED.created_at \
+                 WHERE agent_totp.confirmed_at IS NULL",
+            )
+            .bind(agent.to_string())
+            .bind(secret)
+            .bind(at.0)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                return Err(StoreError::Conflict("two-factor authentication is already on"));
+            }
+            Ok(())
+        }
+
+        /// Turns 2FA on with the step of the first accepted code, and
+        /// replaces the recovery codes. `Conflict` when not pending.
+        pub(crate) async fn confirm_totp(
+            conn: &mut $conn,
+            agent: AgentId,
+            step: i64,
+            recovery_hashes: Vec<Vec<u8>>,
+            at: Timestamp,
+        ) -> Result<()> {
+            let done = sqlx::query(
+                "UPDATE agent_totp SET confirmed_at = $1, last_step = $2 \
+                 WHERE agent_id = $3 AND confirmed_at IS NULL AND last_step < $2",
+            )
+            .bind(at.0)
+            .bind(step)
+            .bind(agent.to_string())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                return Err(StoreError::Conflict("no enrolment in progress"));
+            }
+            sqlx::query("DELETE FROM agent_recovery_codes WHERE agent_id = $1")
+                .bind(agent.to_string())
+                .execute(&mut *conn)
+                .await?;
+            for hash in recovery_hashes {
+                sqlx::query("INSERT INTO agent_recovery_codes (agent_id, code_hash, used_at) VALUES ($1, $2, NULL)")
+                    .bind(agent.to_string())
+                    .bind(hash)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        /// Accepts a TOTP step once: true when `step` is newer than every
+        /// step accepted before (so a replayed code is refused).
+        pub(crate) async fn consume_totp_step(conn: &mut $conn, agent: AgentId, step: i64) -> Result<bool> {
+            let done = sqlx::query(
+                "UPDATE agent_totp SET last_step = $1 \
+                 WHERE agent_id = $2 AND confirmed_at IS NOT NULL AND last_step < $1",
+            )
+            .bind(step)
+            .bind(agent.to_string())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            Ok(done == 1)
+        }
+
+        /// Uses a recovery code once: true when it existed unused.
+        pub(crate) async fn consume_recovery_code(
+            conn: &mut $conn,
+            agent: AgentId,
+            hash: Vec<u8>,
+            at: Timestamp,
+        ) -> Result<bool> {
+            let done = sqlx::query(
+                "UPDATE agent_recovery_codes SET used_at = $1 \
+                 WHERE agent_id = $2 AND code_hash = $3 AND used_at IS NULL",
+            )
+            .bind(at.0)
+            .bind(agent.to_string())
+            .bind(hash)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            Ok(done == 1)
+        }
+
+        pub(crate) async fn recovery_codes_left(conn: &mut $conn, agent: AgentId) -> Result<i64> {
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS n FROM agent_recovery_codes WHERE agent_id = $1 AND used_at IS NULL",
+            )
+            .bind(agent.to_string())
+            .fetch_one(&mut *conn)
+            .await?;
+            row.int("n")
+        }
+
+        /// Removes the second factor and its recovery codes.
+        pub(crate) async fn reset_totp(conn: &mut $conn, agent: AgentId) -> Result<()> {
+            sqlx::query("DELETE FROM agent_recovery_codes WHERE agent_id = $1")
+                .bind(agent.to_string())
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("DELETE FROM agent_totp WHERE agent_id = $1")
+                .bind(agent.to_string())
+                .execute(&mut *conn)
+                .await?;
             Ok(())
         }
 
@@ -397,6 +582,21 @@ macro_rules! define_ops {
             }
             if let Some(c) = f.customer_id {
                 qb.push(" AND customer_id = ").push_bind(c.to_string());
+            }
+            // The SQL form of `AgentScope::may_see`; the story test checks
+            // the two agree.
+            if let Some(scope) = f.visible_to {
+                use trustdesk_core::Role;
+                if scope.role != Role::Admin {
+                    qb.push(" AND (assignee_id = ").push_bind(scope.agent_id.to_string());
+                    if let Some(team) = scope.team_id {
+                        qb.push(" OR team_id = ").push_bind(team.to_string());
+                    }
+                    match scope.role {
+                        Role::Supervisor => qb.push(" OR team_id IS NULL)"),
+                        _ => qb.push(" OR (team_id IS NULL AND assignee_id IS NULL))"),
+                    };
+                }
             }
             if let Some(c) = f.category {
                 qb.push(" AND category = ").push_bind(c.as_str());

@@ -106,7 +106,7 @@ pub(crate) fn customer<R: RowExt>(r: &R) -> Result<Customer> {
 }
 
 pub(crate) const SESSION_COLUMNS: &str =
-    "id, token_hash, customer_id, agent_id, created_at, expires_at, revoked_at";
+    "id, token_hash, customer_id, agent_id, created_at, expires_at, revoked_at, token_name, scopes";
 
 pub(crate) fn session<R: RowExt>(r: &R) -> Result<Session> {
     let principal = match (r.opt_text("customer_id")?, r.opt_text("agent_id")?) {
@@ -114,6 +114,8 @@ pub(crate) fn session<R: RowExt>(r: &R) -> Result<Session> {
         (None, Some(a)) => Principal::Agent(parse(&a, "session agent")?),
         _ => return Err(corrupt("session principal")),
     };
+    let name = r.opt_text("token_name")?;
+    let scopes = r.opt_text("scopes")?;
     Ok(Session {
         id: parse(&r.text("id")?, "session id")?,
         token_hash: r.bytes("token_hash")?,
@@ -121,6 +123,21 @@ pub(crate) fn session<R: RowExt>(r: &R) -> Result<Session> {
         created_at: Timestamp(r.int("created_at")?),
         expires_at: Timestamp(r.int("expires_at")?),
         revoked_at: r.opt_int("revoked_at")?.map(Timestamp),
+        api_token: name.as_ref().map(|name| crate::ApiTokenInfo {
+            name: name.clone(),
+            scopes: scopes
+                .as_deref()
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+        }),
+        pending: match (&name, scopes.as_deref()) {
+            (None, Some(s)) => {
+                Some(crate::Pending::parse(s).ok_or_else(|| corrupt("session scopes"))?)
+            }
+            _ => None,
+        },
     })
 }
 

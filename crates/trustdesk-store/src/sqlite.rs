@@ -10,7 +10,7 @@
 
 use crate::{
     Appended, Audience, ConversationFilter, Created, NewConversation, Result, Session, Store,
-    StoreError, VerifiedProfile,
+    StoreError, TotpRecord, VerifiedProfile,
 };
 use async_trait::async_trait;
 use futures_util::future::BoxFuture;
@@ -24,8 +24,8 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use trustdesk_core::kb::{Article, ArticleDraft};
 use trustdesk_core::{
-    Agent, AgentId, ArticleId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent,
-    SessionId, Team, Timestamp,
+    Agent, AgentId, AgentStatus, ArticleId, Conversation, ConversationId, Customer, CustomerId,
+    Event, NewEvent, Role, SessionId, Team, Timestamp,
 };
 
 mod ops {
@@ -314,6 +314,65 @@ impl Store for SqliteStore {
         at: Timestamp,
     ) -> Result<Vec<SessionId>> {
         write!(self, revoke_agent_sessions(agent, keep, at))
+    }
+
+    async fn get_session(&self, id: SessionId) -> Result<Session> {
+        read!(self, get_session(id))
+    }
+
+    async fn list_api_tokens(&self, agent: AgentId) -> Result<Vec<Session>> {
+        read!(self, list_api_tokens(agent))
+    }
+
+    async fn set_agent_password(&self, agent: AgentId, password_hash: String) -> Result<()> {
+        write!(self, set_agent_password(agent, password_hash))
+    }
+
+    async fn set_agent_status(&self, agent: AgentId, status: AgentStatus) -> Result<()> {
+        write!(self, set_agent_status(agent, status))
+    }
+
+    async fn set_agent_role(&self, agent: AgentId, role: Role) -> Result<()> {
+        write!(self, set_agent_role(agent, role))
+    }
+
+    async fn get_totp(&self, agent: AgentId) -> Result<Option<TotpRecord>> {
+        read!(self, get_totp(agent))
+    }
+
+    async fn begin_totp(&self, agent: AgentId, secret: String, at: Timestamp) -> Result<()> {
+        write!(self, begin_totp(agent, secret, at))
+    }
+
+    async fn confirm_totp(
+        &self,
+        agent: AgentId,
+        step: i64,
+        recovery_hashes: Vec<Vec<u8>>,
+        at: Timestamp,
+    ) -> Result<()> {
+        write!(self, confirm_totp(agent, step, recovery_hashes, at))
+    }
+
+    async fn consume_totp_step(&self, agent: AgentId, step: i64) -> Result<bool> {
+        write!(self, consume_totp_step(agent, step))
+    }
+
+    async fn consume_recovery_code(
+        &self,
+        agent: AgentId,
+        code_hash: Vec<u8>,
+        at: Timestamp,
+    ) -> Result<bool> {
+        write!(self, consume_recovery_code(agent, code_hash, at))
+    }
+
+    async fn recovery_codes_left(&self, agent: AgentId) -> Result<i64> {
+        read!(self, recovery_codes_left(agent))
+    }
+
+    async fn reset_totp(&self, agent: AgentId) -> Result<()> {
+        write!(self, reset_totp(agent))
     }
 
     async fn create_conversation(

@@ -22,6 +22,67 @@ pub struct Session {
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
+    /// Set for an API token: its name and scopes. `None` for a console
+    /// (interactive) session.
+    pub api_token: Option<ApiTokenInfo>,
+    /// Set for a login ticket: a password was right, but the second factor
+    /// (or its enrolment) is still to come. A ticket is not a session: it
+    /// opens nothing but the next login step.
+    pub pending: Option<Pending>,
+}
+
+/// The login step a ticket leads to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pending {
+    /// Enter a TOTP or recovery code.
+    SecondFactor,
+    /// 2FA is not set up yet: enrol, then confirm with a first code.
+    Enrolment,
+}
+
+impl Pending {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pending::SecondFactor => "pending:2fa",
+            Pending::Enrolment => "pending:enrol",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending:2fa" => Some(Pending::SecondFactor),
+            "pending:enrol" => Some(Pending::Enrolment),
+            _ => None,
+        }
+    }
+}
+
+/// What makes a session an API token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiTokenInfo {
+    pub name: String,
+    /// Scope names, e.g. `conversations:read`; the server gives them meaning.
+    pub scopes: Vec<String>,
+}
+
+/// An agent's second factor, as stored. Debug hides the secret.
+#[derive(Clone)]
+pub struct TotpRecord {
+    /// Base32 secret. Never logged.
+    pub secret: String,
+    pub confirmed_at: Option<Timestamp>,
+    /// The last accepted 30-second step (0: none yet).
+    pub last_step: i64,
+}
+
+impl std::fmt::Debug for TotpRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpRecord")
+            .field("secret", &"[hidden]")
+            .field("confirmed_at", &self.confirmed_at)
+            .field("last_step", &self.last_step)
+            .finish()
+    }
 }
 
 impl Session {
@@ -124,6 +185,8 @@ pub struct ConversationFilter {
     pub urgent: Option<bool>,
     pub before: Option<(Timestamp, ConversationId)>,
     pub limit: u32,
+    /// Only what this agent may see (`AgentScope::may_see`, in SQL).
+    pub visible_to: Option<trustdesk_core::access::AgentScope>,
 }
 
 impl ConversationFilter {

@@ -124,6 +124,11 @@ async fn story(store: Arc<dyn Store>) {
             created_at: now,
             expires_at: now.plus_millis(60_000),
             revoked_at: None,
+            api_token: (i == 2).then(|| ApiTokenInfo {
+                name: "backend".into(),
+                scopes: vec!["conversations:read".into()],
+            }),
+            pending: (i == 1).then_some(Pending::Enrolment),
         };
         store.create_session(&s).await.unwrap();
         sessions.push(s);
@@ -135,6 +140,113 @@ async fn story(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(got, sessions[1]);
     assert!(got.is_live(now));
+    let tokens = store.list_api_tokens(alice.id).await.unwrap();
+    assert_eq!(
+        tokens,
+        vec![sessions[2].clone()],
+        "only the named one is a token"
+    );
+    assert_eq!(
+        store.get_session(sessions[2].id).await.unwrap(),
+        sessions[2]
+    );
+
+    // Second factor: one pending secret, confirmed once; each step and each
+    // recovery code is accepted once only.
+    assert!(store.get_totp(alice.id).await.unwrap().is_none());
+    store
+        .begin_totp(alice.id, "SECRETA".into(), now)
+        .await
+        .unwrap();
+    store
+        .begin_totp(alice.id, "SECRETB".into(), now)
+        .await
+        .unwrap();
+    let pending = store.get_totp(alice.id).await.unwrap().unwrap();
+    assert_eq!(
+        pending.secret, "SECRETB",
+        "a new enrolment replaces a pending one"
+    );
+    assert!(pending.confirmed_at.is_none());
+    assert!(
+        !store.consume_totp_step(alice.id, 5).await.unwrap(),
+        "not confirmed yet"
+    );
+    store
+        .confirm_totp(alice.id, 100, vec![vec![7; 32], vec![8; 32]], now)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.begin_totp(alice.id, "SECRETC".into(), now).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        !store.consume_totp_step(alice.id, 100).await.unwrap(),
+        "the confirming code is used"
+    );
+    assert!(store.consume_totp_step(alice.id, 101).await.unwrap());
+    assert!(
+        !store.consume_totp_step(alice.id, 101).await.unwrap(),
+        "replay"
+    );
+    assert!(
+        !store.consume_totp_step(alice.id, 99).await.unwrap(),
+        "older step"
+    );
+    assert_eq!(
+        store.get_totp(alice.id).await.unwrap().unwrap().last_step,
+        101
+    );
+    assert!(
+        store
+            .consume_recovery_code(alice.id, vec![7; 32], now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .consume_recovery_code(alice.id, vec![7; 32], now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .consume_recovery_code(alice.id, vec![9; 32], now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.recovery_codes_left(alice.id).await.unwrap(), 1);
+    store.reset_totp(alice.id).await.unwrap();
+    assert!(store.get_totp(alice.id).await.unwrap().is_none());
+    assert_eq!(store.recovery_codes_left(alice.id).await.unwrap(), 0);
+
+    store
+        .set_agent_role(alice.id, Role::Supervisor)
+        .await
+        .unwrap();
+    store
+        .set_agent_status(alice.id, AgentStatus::Deactivated)
+        .await
+        .unwrap();
+    let changed = store.get_agent(alice.id).await.unwrap();
+    assert_eq!(
+        (changed.role, changed.status),
+        (Role::Supervisor, AgentStatus::Deactivated)
+    );
+    store
+        .set_agent_status(alice.id, AgentStatus::Active)
+        .await
+        .unwrap();
+    store.set_agent_role(alice.id, Role::Agent).await.unwrap();
+    store
+        .set_agent_password(alice.id, "h2".into())
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.set_agent_password(AgentId::new(), "h".into()).await,
+        Err(StoreError::NotFound)
+    ));
+
     let revoked = store
         .revoke_agent_sessions(alice.id, Some(sessions[0].id), now)
         .await
@@ -405,6 +517,41 @@ async fn story(store: Arc<dyn Store>) {
         page2.iter().all(|c| !page1.contains(c)),
         "pages do not overlap"
     );
+
+    // The inbox's visibility clause is the SQL form of `AgentScope::may_see`.
+    let all = store
+        .list_conversations(&ConversationFilter {
+            limit: 200,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    for team in [alice.team_id, None] {
+        for role in [Role::Agent, Role::Supervisor, Role::Admin] {
+            let scope = trustdesk_core::access::AgentScope {
+                agent_id: alice.id,
+                team_id: team,
+                role,
+            };
+            let seen: Vec<_> = store
+                .list_conversations(&ConversationFilter {
+                    limit: 200,
+                    visible_to: Some(scope),
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+            let expected: Vec<_> = all
+                .iter()
+                .filter(|c| scope.may_see(c))
+                .map(|c| c.id)
+                .collect();
+            assert_eq!(seen, expected, "{role:?} in {team:?}");
+        }
+    }
 
     // Concurrent appends get distinct, gap-free sequence numbers.
     let target = ids[1];

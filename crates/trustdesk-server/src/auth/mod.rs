@@ -4,10 +4,12 @@
 pub mod identity;
 pub mod password;
 pub mod token;
+pub mod totp;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use trustdesk_core::event::Actor;
@@ -19,7 +21,16 @@ use trustdesk_store::{Principal, Session};
 pub struct Authenticated {
     pub session_id: SessionId,
     pub who: Who,
+    /// `Some` for an API token: what it may do. `None` for a console or
+    /// widget session (everything the principal's role allows).
+    pub api_scopes: Option<Vec<String>>,
 }
+
+/// API token scopes: reading conversations (inbox, history, WebSocket
+/// subscriptions) and writing to them (replies, notes, status, assignment).
+pub const SCOPE_READ: &str = "conversations:read";
+pub const SCOPE_WRITE: &str = "conversations:write";
+pub const SCOPES: &[&str] = &[SCOPE_READ, SCOPE_WRITE];
 
 #[derive(Clone, Debug)]
 pub enum Who {
@@ -47,6 +58,18 @@ impl Authenticated {
         }
     }
 
+    /// Whether this caller may use `scope`: always for a session, only
+    /// when granted for an API token.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.api_scopes
+            .as_ref()
+            .is_none_or(|scopes| scopes.iter().any(|s| s == scope))
+    }
+
+    pub fn is_api_token(&self) -> bool {
+        self.api_scopes.is_some()
+    }
+
     pub fn customer_id(&self) -> Option<CustomerId> {
         match &self.who {
             Who::Customer(id) => Some(*id),
@@ -69,9 +92,11 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated
     resolve(state, &session).await
 }
 
-/// The caller behind a stored session, if it is still live.
+/// The caller behind a stored session, if it is still live. A login
+/// ticket (password checked, second factor still to come) is not a session
+/// and is refused here like an unknown token.
 pub async fn resolve(state: &AppState, session: &Session) -> Result<Authenticated, ApiError> {
-    if !session.is_live(Timestamp::now()) {
+    if !session.is_live(Timestamp::now()) || session.pending.is_some() {
         return Err(ApiError::Unauthorized);
     }
     let who = match session.principal {
@@ -91,6 +116,7 @@ pub async fn resolve(state: &AppState, session: &Session) -> Result<Authenticate
     Ok(Authenticated {
         session_id: session.id,
         who,
+        api_scopes: session.api_token.as_ref().map(|t| t.scopes.clone()),
     })
 }
 
@@ -155,9 +181,33 @@ impl FromRequestParts<AppState> for AgentAuth {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let auth = Authenticated::from_request_parts(parts, state).await?;
+        if auth.is_api_token() && !api_token_allows(&auth, &parts.method, parts.uri.path()) {
+            return Err(ApiError::Forbidden);
+        }
         match auth.who {
             Who::Agent(_) => Ok(Self(auth)),
             Who::Customer(_) => Err(ApiError::Unauthorized),
         }
+    }
+}
+
+/// What an API token may call: the conversation API and the directory,
+/// reading with `conversations:read`, writing with `conversations:write`.
+/// Never the security routes (passwords, 2FA, tokens, administration),
+/// whatever its agent's role.
+pub fn api_token_allows(auth: &Authenticated, method: &Method, path: &str) -> bool {
+    let conversation_api = path == "/v1/agent/conversations"
+        || path.starts_with("/v1/agent/conversations/")
+        || matches!(
+            path,
+            "/v1/agent/me" | "/v1/agent/agents" | "/v1/agent/teams"
+        );
+    if !conversation_api {
+        return false;
+    }
+    if *method == Method::GET {
+        auth.has_scope(SCOPE_READ)
+    } else {
+        path.starts_with("/v1/agent/conversations/") && auth.has_scope(SCOPE_WRITE)
     }
 }

@@ -1,7 +1,7 @@
 //! The agent API: login, inbox, conversation view, replies, notes, status,
 //! assignment, and the team directory.
 
-use crate::auth::{AgentAuth, password, token};
+use crate::auth::AgentAuth;
 use crate::bus::{BusMessage, Topic};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query, conversation_id};
@@ -15,14 +15,13 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use trustdesk_core::{
-    Agent, AgentId, AgentStatus, Category, ConversationId, ConversationStatus, Language, Priority,
-    SessionId, Team, TeamId, Timestamp,
+    Agent, AgentId, Category, ConversationId, ConversationStatus, Language, Priority, Team, TeamId,
+    Timestamp,
 };
-use trustdesk_store::{AssigneeFilter, ConversationFilter, Principal, Session};
+use trustdesk_store::{AssigneeFilter, ConversationFilter};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/agent/login", post(login))
         .route("/v1/agent/logout", post(logout))
         .route("/v1/agent/me", get(me))
         .route("/v1/agent/agents", get(agents))
@@ -35,69 +34,6 @@ pub fn router() -> Router<AppState> {
         .route("/v1/agent/conversations/{id}/notes", post(note))
         .route("/v1/agent/conversations/{id}/status", post(set_status))
         .route("/v1/agent/conversations/{id}/assign", post(assign))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Login {
-    email: String,
-    password: String,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct LoggedIn {
-    /// Bearer token for the API and the WebSocket. Shown once.
-    token: String,
-    #[schema(value_type = Object)]
-    agent: Agent,
-    #[schema(value_type = i64)]
-    expires_at: Timestamp,
-}
-
-/// Logs an agent in. Unknown email and wrong password get the same answer,
-/// in the same time.
-#[utoipa::path(post, path = "/v1/agent/login", tag = "agent", request_body = Login,
-    responses((status = 200, body = LoggedIn), (status = 401, body = crate::error::ErrorBody)))]
-async fn login(State(state): State<AppState>, Json(req): Json<Login>) -> ApiResult<Json<LoggedIn>> {
-    if req.email.len() > 254 || req.password.len() > 1024 {
-        return Err(ApiError::Unauthorized);
-    }
-    let found = state.store.agent_credentials(&req.email).await?;
-    let (agent, hash) = match found {
-        Some((agent, hash)) => (Some(agent), Some(hash)),
-        None => (None, None),
-    };
-    let valid = password::verify(req.password, hash).await;
-    let agent = match agent {
-        Some(agent) if valid && agent.status == AgentStatus::Active => agent,
-        _ => return Err(ApiError::Unauthorized),
-    };
-    let now = Timestamp::now();
-    let (token, token_hash) = token::issue(token::AGENT_PREFIX);
-    let expires_at = now.plus_millis(state.config.sessions.agent_ttl_hours * 3_600_000);
-    let session = Session {
-        id: SessionId::new(),
-        token_hash,
-        principal: Principal::Agent(agent.id),
-        created_at: now,
-        expires_at,
-        revoked_at: None,
-    };
-    state.store.create_session(&session).await?;
-    tracing::info!(agent = %agent.id, "agent logged in");
-    crate::services::audit::record(
-        state.store.as_ref(),
-        format!("agent:{}", agent.id),
-        "agent.login",
-        session.id.to_string(),
-        serde_json::json!({}),
-    )
-    .await?;
-    Ok(Json(LoggedIn {
-        token,
-        agent,
-        expires_at,
-    }))
 }
 
 /// Ends this session; its WebSockets close at once.
@@ -227,6 +163,7 @@ impl InboxQuery {
             urgent: self.urgent,
             before,
             limit: self.limit.unwrap_or(50),
+            visible_to: None,
         })
     }
 }
@@ -239,7 +176,8 @@ async fn list(
     auth: AgentAuth,
     Query(q): Query<InboxQuery>,
 ) -> ApiResult<Json<ConversationPage>> {
-    let filter = q.filter(auth.agent().id)?;
+    let mut filter = q.filter(auth.agent().id)?;
+    filter.visible_to = Some(trustdesk_core::access::AgentScope::of(auth.agent()));
     let conversations = state.store.list_conversations(&filter).await?;
     let full_page = conversations.len() as i64 == filter.effective_limit();
     let next_before = full_page

@@ -11,6 +11,7 @@ pub mod health;
 pub mod kb;
 pub mod ratelimit;
 pub mod related;
+pub mod security;
 pub mod verify;
 pub mod views;
 pub mod widget;
@@ -31,7 +32,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     paths(
         health::health,
         widget::start_session, widget::list, widget::open, widget::show, widget::send, widget::freeze, widget::get_anti_phishing_code, widget::set_anti_phishing_code, widget::rate,
-        agent::login, agent::logout, agent::me, agent::agents, agent::teams, agent::list, agent::show,
+        security::login, security::second_factor, security::enrol, security::confirm, security::change_password, security::request_reset,
+        security::create_token, security::list_tokens, security::revoke_token,
+        security::admin_set_password, security::admin_reset_2fa, security::admin_set_status, security::admin_set_role,
+        agent::logout, agent::me, agent::agents, agent::teams, agent::list, agent::show,
         agent::reply, agent::note, agent::set_status, agent::assign, agent::bot_stats, agent::csat_stats,
         attachments::customer_upload, attachments::agent_upload, attachments::download,
         canned::list, canned::create, canned::update, canned::remove, related::related, related::sla_clocks,
@@ -70,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(widget::router())
         .merge(agent::router())
+        .merge(security::router())
         .merge(kb::router())
         .merge(analysis::router())
         .merge(verify::router())

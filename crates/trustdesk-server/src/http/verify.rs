@@ -4,14 +4,14 @@
 use crate::auth::{AgentAuth, CustomerAuth};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query};
+use crate::http::ratelimit::ClientIp;
 use crate::services::conversations::Opening;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use trustdesk_core::registry::{self, ChannelKind};
 use trustdesk_core::{AgentStatus, ChannelId, Role, Timestamp, validate};
 use trustdesk_store::OfficialChannel;
@@ -56,10 +56,10 @@ pub struct Verdict {
     responses((status = 200, body = Verdict), (status = 400, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 async fn lookup(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Query(q): Query<LookupQuery>,
 ) -> ApiResult<Json<Verdict>> {
-    if !state.verify_limiter.allow(peer.ip()) {
+    if !state.verify_limiter.allow(client) {
         return Err(ApiError::RateLimited);
     }
     let kind = match q.kind.as_deref() {

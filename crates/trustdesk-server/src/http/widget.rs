@@ -3,6 +3,7 @@
 use crate::auth::{CustomerAuth, identity, token};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query, conversation_id};
+use crate::http::ratelimit::ClientIp;
 use crate::services::conversations::{Opening, Post};
 use crate::state::AppState;
 use axum::Router;
@@ -65,11 +66,15 @@ pub struct SessionStarted {
 
 /// Starts a customer session, anonymous or with a verified identity.
 #[utoipa::path(post, path = "/v1/widget/sessions", tag = "widget", request_body = StartSession,
-    responses((status = 201, body = SessionStarted), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = SessionStarted), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 async fn start_session(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     Json(req): Json<StartSession>,
 ) -> ApiResult<(StatusCode, Json<SessionStarted>)> {
+    if !state.widget_session_limiter.allow(client) {
+        return Err(ApiError::RateLimited);
+    }
     let now = Timestamp::now();
     let customer = match req.identity {
         None => {
@@ -124,6 +129,8 @@ async fn start_session(
         created_at: now,
         expires_at,
         revoked_at: None,
+        api_token: None,
+        pending: None,
     };
     state.store.create_session(&session).await?;
     let freeze_available = customer.is_verified() && state.config.freeze.webhook_url.is_some();

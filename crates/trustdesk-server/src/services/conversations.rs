@@ -150,8 +150,9 @@ impl Conversations {
     }
 
     /// The conversation if `who` may see it. A customer asking for another
-    /// customer's conversation gets the same `NotFound` as for an id that
-    /// does not exist, so ids cannot be probed.
+    /// customer's conversation, or an agent for one outside their scope,
+    /// gets the same `NotFound` as for an id that does not exist, so ids
+    /// cannot be probed.
     pub async fn visible(
         &self,
         who: &Authenticated,
@@ -162,10 +163,18 @@ impl Conversations {
             Who::Customer(customer) if conversation.customer_id != *customer => {
                 Err(ApiError::NotFound)
             }
-            // Agents see every conversation for now; role and team scoping
-            // arrive with the access-control work.
+            Who::Agent(agent) if !Self::agent_may_see(agent, &conversation) => {
+                Err(ApiError::NotFound)
+            }
             _ => Ok(conversation),
         }
+    }
+
+    /// The one visibility rule for agents (see `trustdesk_core::access`):
+    /// every route and WebSocket operation on a conversation goes through
+    /// `visible`, which calls this; new routes (transfers, …) must too.
+    pub fn agent_may_see(agent: &trustdesk_core::Agent, conversation: &Conversation) -> bool {
+        trustdesk_core::access::AgentScope::of(agent).may_see(conversation)
     }
 
     pub fn audience(who: &Authenticated) -> Audience {

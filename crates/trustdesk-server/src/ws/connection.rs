@@ -22,8 +22,14 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_stream::StreamMap;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use trustdesk_core::event::EventKind;
 use trustdesk_core::{ConversationId, Event, Visibility};
 use trustdesk_store::Audience;
+
+/// How often an agent's connection re-reads its session from the store: a
+/// revocation made on another node (or by the CLI), which the in-process
+/// bus does not carry, still closes the socket within this time.
+const AGENT_SESSION_RECHECK: Duration = Duration::from_secs(5);
 
 /// Conversations one connection may follow at once.
 const MAX_SUBSCRIPTIONS_CUSTOMER: usize = 20;
@@ -178,6 +184,10 @@ impl Connection {
             tokio::time::interval(Duration::from_secs(limits.heartbeat_interval_secs.max(1)));
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
         heartbeat.tick().await;
+        let is_agent = self.auth.agent().is_some();
+        let mut recheck = tokio::time::interval(AGENT_SESSION_RECHECK);
+        recheck.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        recheck.tick().await;
         loop {
             let step = tokio::select! {
                 incoming = self.socket.recv() => match incoming {
@@ -202,6 +212,7 @@ impl Connection {
                     // was stalled, i.e. the client is not reading.
                     Err(BroadcastStreamRecvError::Lagged(_)) => Err(End::Close(CloseReason::SlowConsumer)),
                 },
+                _ = recheck.tick(), if is_agent => self.recheck_session().await,
                 _ = heartbeat.tick() => {
                     if self.last_heard.elapsed() > heartbeat_timeout {
                         Err(End::Close(CloseReason::HeartbeatTimeout))
@@ -214,6 +225,22 @@ impl Connection {
             if let Err(end) = step {
                 return end;
             }
+        }
+    }
+
+    /// Ends the connection if its session was revoked, expired, or its
+    /// agent deactivated. A store error keeps it (the next tick retries).
+    async fn recheck_session(&mut self) -> Result<(), End> {
+        match self.state.store.get_session(self.auth.session_id).await {
+            Ok(session) => match auth::resolve(&self.state, &session).await {
+                Ok(_) => Ok(()),
+                Err(ApiError::Unauthorized) => Err(End::Close(CloseReason::SessionRevoked)),
+                Err(_) => Ok(()),
+            },
+            Err(trustdesk_store::StoreError::NotFound) => {
+                Err(End::Close(CloseReason::SessionRevoked))
+            }
+            Err(_) => Ok(()),
         }
     }
 
@@ -344,6 +371,9 @@ impl Connection {
                 .await
             }
             ClientFrame::SubscribeInbox { reference } => {
+                if !self.auth.has_scope(auth::SCOPE_READ) {
+                    return self.forbidden_scope(reference.as_deref()).await;
+                }
                 if self.auth.agent().is_none() {
                     return self
                         .send_error(
@@ -368,6 +398,9 @@ impl Connection {
                 internal,
                 reference,
             } => {
+                if !self.auth.has_scope(auth::SCOPE_WRITE) {
+                    return self.forbidden_scope(reference.as_deref()).await;
+                }
                 let post = Post {
                     client_msg_id: Some(client_msg_id.clone()),
                     body,
@@ -399,6 +432,9 @@ impl Connection {
                 snoozed_until,
                 reference,
             } => {
+                if !self.auth.has_scope(auth::SCOPE_WRITE) {
+                    return self.forbidden_scope(reference.as_deref()).await;
+                }
                 let result = self
                     .state
                     .conversations
@@ -456,6 +492,15 @@ impl Connection {
         }
     }
 
+    async fn forbidden_scope(&mut self, reference: Option<&str>) -> Result<(), End> {
+        self.send_error(
+            reference,
+            "forbidden",
+            "this API token does not have the scope for that",
+        )
+        .await
+    }
+
     async fn not_subscribed(&mut self, reference: Option<&str>) -> Result<(), End> {
         self.send_error(
             reference,
@@ -479,6 +524,9 @@ impl Connection {
         } else {
             MAX_SUBSCRIPTIONS_CUSTOMER
         };
+        if !self.auth.has_scope(auth::SCOPE_READ) {
+            return self.forbidden_scope(reference).await;
+        }
         if !self.subscriptions.contains_key(&id) && self.subscriptions.len() >= max {
             let message = format!("at most {max} subscriptions per connection");
             return self
@@ -579,6 +627,35 @@ impl Connection {
     /// node); a gap is filled from the store, and anything already covered
     /// is dropped.
     async fn on_event(&mut self, id: ConversationId, event: &Event) -> Result<(), End> {
+        self.deliver_event(id, event).await?;
+        if matches!(event.kind, EventKind::Assigned { .. }) && self.auth.agent().is_some() {
+            self.recheck_access(id).await?;
+        }
+        Ok(())
+    }
+
+    /// After a transfer an agent may no longer see the conversation: the
+    /// subscription ends (`unsubscribed` without a `ref`).
+    async fn recheck_access(&mut self, id: ConversationId) -> Result<(), End> {
+        if self
+            .state
+            .conversations
+            .visible(&self.auth, id)
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        self.subscriptions.remove(&id);
+        self.last_seq.remove(&id);
+        self.send(ServerFrame::Unsubscribed {
+            reference: None,
+            conversation_id: id,
+        })
+        .await
+    }
+
+    async fn deliver_event(&mut self, id: ConversationId, event: &Event) -> Result<(), End> {
         let last = self.last_seq.get(&id).copied().unwrap_or(0);
         if event.seq <= last {
             return Ok(());
@@ -617,7 +694,14 @@ impl Connection {
     async fn on_inbox_message(&mut self, message: &BusMessage) -> Result<(), End> {
         match message {
             BusMessage::Conversation(conversation) => {
-                self.send(ServerFrame::Conversation { conversation }).await
+                // The inbox topic carries every conversation; each agent
+                // gets only those they may see.
+                match self.auth.agent() {
+                    Some(agent) if Conversations::agent_may_see(agent, conversation) => {
+                        self.send(ServerFrame::Conversation { conversation }).await
+                    }
+                    _ => Ok(()),
+                }
             }
             _ => Ok(()),
         }

@@ -11,8 +11,9 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use trustdesk_core::{Agent, AgentId, AgentStatus, Language, Role, Timestamp};
+use trustdesk_core::{Agent, AgentId, AgentStatus, Language, Role, TeamId, Timestamp};
 use trustdesk_server::app::Application;
+use trustdesk_server::auth::totp;
 use trustdesk_server::config::Config;
 use trustdesk_server::state::AppState;
 use trustdesk_store::{SqliteOptions, SqliteStore, Store};
@@ -139,6 +140,17 @@ impl TestApp {
     }
 
     pub async fn agent_with_role(&self, email: &str, role: Role) -> (String, String) {
+        self.agent_in_team(email, role, None).await
+    }
+
+    /// Creates an agent with 2FA enrolled (in the store) and logs it in
+    /// through the real two-step login: (token, agent id).
+    pub async fn agent_in_team(
+        &self,
+        email: &str,
+        role: Role,
+        team_id: Option<TeamId>,
+    ) -> (String, String) {
         let agent = Agent {
             id: AgentId::new(),
             email: email.into(),
@@ -146,7 +158,7 @@ impl TestApp {
             role,
             status: AgentStatus::Active,
             languages: vec![Language::En],
-            team_id: None,
+            team_id,
             badge: format!("TD-{}", &AgentId::new().to_string()[..8]).to_uppercase(),
             created_at: Timestamp::now(),
         };
@@ -154,18 +166,67 @@ impl TestApp {
             .await
             .unwrap();
         self.state.store.create_agent(&agent, &hash).await.unwrap();
-        let (status, body) = self
-            .post(
-                "/v1/agent/login",
-                None,
-                json!({"email": email, "password": PASSWORD}),
-            )
-            .await;
+        let secret = totp::new_secret();
+        self.state
+            .store
+            .begin_totp(agent.id, secret, Timestamp::now())
+            .await
+            .unwrap();
+        self.state
+            .store
+            .confirm_totp(agent.id, 1, Vec::new(), Timestamp::now())
+            .await
+            .unwrap();
+        let (status, body) = self.login(email, PASSWORD).await;
         assert_eq!(status, 200, "{body}");
         (
             body["token"].as_str().unwrap().to_owned(),
             agent.id.to_string(),
         )
+    }
+
+    /// Both login steps with a fresh TOTP code: the final (status, body).
+    pub async fn login(&self, email: &str, password: &str) -> (u16, Value) {
+        let (status, body) = self
+            .post(
+                "/v1/agent/login",
+                None,
+                json!({"email": email, "password": password}),
+            )
+            .await;
+        if status != 200 {
+            return (status, body);
+        }
+        assert_eq!(body["next"], "totp", "{body}");
+        let ticket = body["ticket"].as_str().unwrap().to_owned();
+        let (agent, _) = self
+            .state
+            .store
+            .agent_credentials(email)
+            .await
+            .unwrap()
+            .unwrap();
+        let code = self.fresh_code(agent.id).await;
+        self.post(
+            "/v1/agent/login/2fa",
+            None,
+            json!({"ticket": ticket, "code": code}),
+        )
+        .await
+    }
+
+    /// A TOTP code for a step this agent has not used yet (waiting for the
+    /// next step if the window is used up).
+    pub async fn fresh_code(&self, agent: AgentId) -> String {
+        loop {
+            let record = self.state.store.get_totp(agent).await.unwrap().unwrap();
+            let now = totp::step_of(totp::now_secs());
+            let step = (now - 1).max(record.last_step + 1);
+            if step <= now + 1 {
+                return totp::code_for_step(&record.secret, step).unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
     }
 
     /// Opens a conversation with a first message; returns its id.

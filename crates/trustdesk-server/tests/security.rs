@@ -1618,6 +1618,100 @@ async fn every_route_checks_who_is_calling() {
             json!({"role": "admin"}),
             Agent(Role::Admin, false),
         ),
+        // Attachments, ratings, canned responses, the details pane.
+        ("GET", "/service".into(), json!(null), Public),
+        ("GET", "/v1/service/commitments".into(), json!(null), Public),
+        (
+            "POST",
+            format!("/v1/widget/conversations/{conv}/rating"),
+            json!({"score": 5}),
+            Customer,
+        ),
+        (
+            "GET",
+            format!("/v1/widget/conversations/{conv}/queue"),
+            json!(null),
+            Customer,
+        ),
+        (
+            "GET",
+            format!("/v1/attachments/{missing}"),
+            json!(null),
+            AnyAuth,
+        ),
+        (
+            "GET",
+            "/v1/agent/canned".into(),
+            json!(null),
+            Agent(Role::Agent, false),
+        ),
+        (
+            "POST",
+            "/v1/agent/canned".into(),
+            json!({"shortcut": "x", "title": "x", "body": "x"}),
+            Agent(Role::Supervisor, false),
+        ),
+        (
+            "DELETE",
+            format!("/v1/agent/canned/{missing}"),
+            json!(null),
+            Agent(Role::Supervisor, false),
+        ),
+        (
+            "GET",
+            "/v1/agent/stats/csat".into(),
+            json!(null),
+            Agent(Role::Agent, false),
+        ),
+        (
+            "GET",
+            format!("/v1/agent/conversations/{conv}/related"),
+            json!(null),
+            Agent(Role::Agent, true),
+        ),
+        (
+            "GET",
+            format!("/v1/agent/conversations/{conv}/sla"),
+            json!(null),
+            Agent(Role::Agent, true),
+        ),
+        // Routing, queue, SLA administration.
+        (
+            "POST",
+            format!("/v1/agent/conversations/{conv}/reminders"),
+            json!({"in_ms": 3600000, "note": "check"}),
+            Agent(Role::Agent, false),
+        ),
+        (
+            "GET",
+            "/v1/agent/queue".into(),
+            json!(null),
+            Agent(Role::Supervisor, false),
+        ),
+        (
+            "GET",
+            format!("/v1/admin/agents/{someone}/routing"),
+            json!(null),
+            Agent(Role::Supervisor, false),
+        ),
+        (
+            "POST",
+            "/v1/admin/teams".into(),
+            json!({"name": "Route table team"}),
+            Agent(Role::Admin, false),
+        ),
+        (
+            "GET",
+            "/v1/admin/sla/policy".into(),
+            json!(null),
+            Agent(Role::Supervisor, false),
+        ),
+        (
+            "GET",
+            "/v1/admin/calendars".into(),
+            json!(null),
+            Agent(Role::Supervisor, false),
+        ),
     ];
     let principals = [
         (Who::Nobody, None),

@@ -257,6 +257,8 @@ impl Worker {
                 settings.security_team.clone(),
                 settings.overflow_team.clone(),
             ),
+            bot_hold_ms: settings.bot_hold_ms.max(0),
+            holds: HashMap::new(),
             conversations,
         };
         worker.reload_agents().await?;
@@ -374,26 +376,31 @@ impl Worker {
             Command::Activity(activity) => {
                 let id = activity.conversation.id;
                 let mut held = false;
-                match activity.event.as_deref().map(|e| (&e.kind, e.at)) {
-                    Some((EventKind::BotReply { .. }, at)) if self.bot_hold_ms > 0 => {
-                        self.holds.insert(id, at.plus_millis(self.bot_hold_ms));
-                        held = true;
+                for event in activity.events.iter() {
+                    let hold_from = |at: Timestamp| at.plus_millis(self.bot_hold_ms);
+                    match &event.kind {
+                        // Triage comes just before the bot's decision: hold
+                        // until that decision is seen (or the hold ends, if
+                        // the bot never answers).
+                        EventKind::Triaged { urgent: false, .. } | EventKind::BotReply { .. }
+                            if self.bot_hold_ms > 0 =>
+                        {
+                            self.holds.insert(id, hold_from(event.at));
+                            held = true;
+                        }
+                        // "talk to a person", "that did not help", urgent,
+                        // nothing to answer with.
+                        EventKind::SystemNotice { code, .. } if code.starts_with("handoff") => {
+                            held |= self.holds.remove(&id).is_some();
+                        }
+                        _ => {}
                     }
-                    // "talk to a person", "that did not help", urgent.
-                    Some((EventKind::SystemNotice { code, .. }, _))
-                        if code.starts_with("handoff") =>
-                    {
-                        held = self.holds.remove(&id).is_some();
-                    }
-                    _ => {}
                 }
                 return self.observe(&activity.conversation, now) || held;
             }
             Command::Connected(agent) => {
                 let known = self.agents.get(&agent).is_some_and(|s| s.profile.is_some());
-                if !known
-                    && let Err(e) = self.reload_agents().await
-                {
+                if !known && let Err(e) = self.reload_agents().await {
                     tracing::warn!(error = %e, "routing: reload failed");
                 }
                 if let Some(slot) = self.agents.get_mut(&agent) {

@@ -436,18 +436,19 @@ impl TimerWorker {
             None => return,
         };
         let before = state.clone();
-        if let Some(event) = &activity.event {
+        for event in activity.events.iter() {
             state.apply(event, conversation);
-        } else {
-            state.priority = conversation.priority;
         }
-        let closed = matches!(
-            activity.event.as_deref().map(|e| &e.kind),
-            Some(EventKind::StatusChanged {
-                to: ConversationStatus::Closed,
-                ..
-            })
-        );
+        state.priority = conversation.priority;
+        let closed = activity.events.iter().any(|e| {
+            matches!(
+                e.kind,
+                EventKind::StatusChanged {
+                    to: ConversationStatus::Closed,
+                    ..
+                }
+            )
+        });
         if closed {
             self.cache.remove(&conversation.id);
             let _ = self.save(conversation.id, &state).await;

@@ -59,7 +59,7 @@
   const els = {};
   [
     'login-view', 'login-form', 'email', 'password', 'login-error', 'login-btn', 'login-lang',
-    'app', 'conn', 'me', 'lang', 'logout', 'toast', 'inbox-list', 'inbox-empty',
+    'app', 'conn', 'me', 'lang', 'logout', 'presence', 'toast', 'inbox-list', 'inbox-empty',
     'conv-empty', 'conv-view', 'conv-title', 'conv-meta', 'act-assign', 'act-pending',
     'act-resolve', 'act-reopen', 'act-close', 'events', 'typing', 'composer', 'mode-reply',
     'mode-note', 'compose', 'send', 'details', 'details-list',
@@ -143,6 +143,10 @@
     }
   });
 
+  els.presence.addEventListener('change', () => {
+    if (st.socket) st.socket.send({ type: 'presence', status: els.presence.value });
+  });
+
   els.logout.addEventListener('click', async () => {
     if (st.token) await api('POST', '/v1/agent/logout');
     stopSession();
@@ -202,6 +206,8 @@
       token: st.token,
       onReady: () => {
         st.socket.send({ type: 'subscribe_inbox' });
+        // a new connection counts as available; restore the choice
+        if (els.presence.value !== 'online') st.socket.send({ type: 'presence', status: els.presence.value });
         // anything missed while away: reload the list, resume the open conversation
         loadInbox();
         st.subscribed = false;
@@ -246,6 +252,10 @@
           const a = f.actor || {};
           showTyping(a.type === 'customer' ? t('c.typing_customer') : t('c.typing', { name: a.name || t('c.someone') }));
         }
+        break;
+      case 'notice':
+        // reminders, snoozes that ended, SLA warnings and breaches, transfers
+        toast(f.text);
         break;
       case 'error': {
         const p = f.ref ? st.pending.get(f.ref) : null;

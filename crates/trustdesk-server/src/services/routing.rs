@@ -75,8 +75,13 @@ pub struct QueuedView {
     pub urgent: bool,
     pub team_id: Option<TeamId>,
     pub enqueued_at: Timestamp,
+    /// 0 while held for the bot (see `held_until`).
     pub position: usize,
     pub estimated_wait_ms: Option<i64>,
+    /// Waiting for the customer's answer to the bot until then; routed
+    /// after it (or at once if they ask for a person).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_until: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -602,6 +607,7 @@ impl Worker {
             .collect();
         let sticky_window = self.router.config.sticky_window_ms;
         let mut groups: HashMap<Option<TeamId>, Vec<QueueEntry>> = HashMap::new();
+        let mut held_views = Vec::new();
         for t in self.tracked.values() {
             let c = &t.conversation;
             if c.status != ConversationStatus::Open || c.assignee_id.is_some() {
@@ -612,6 +618,18 @@ impl Worker {
                 && *until > now
             {
                 earliest(*until);
+                held_views.push(QueuedView {
+                    conversation_id: c.id,
+                    category,
+                    language: c.language.unwrap_or(Language::En),
+                    priority: c.priority,
+                    urgent: c.urgent,
+                    team_id: c.team_id,
+                    enqueued_at: c.created_at,
+                    position: 0,
+                    estimated_wait_ms: None,
+                    held_until: Some(*until),
+                });
                 continue;
             }
             let mut entry = QueueEntry::new(
@@ -722,6 +740,7 @@ impl Worker {
                     enqueued_at: entry.enqueued_at,
                     position,
                     estimated_wait_ms: estimate_wait(position, &times, slots),
+                    held_until: None,
                 });
             }
         }
@@ -745,6 +764,8 @@ impl Worker {
             }
         }
         self.pushed.retain(|id, _| still_waiting.contains(id));
+        held_views.sort_by_key(|v| (v.enqueued_at, v.conversation_id));
+        queued_views.extend(held_views);
         let tracked = &self.tracked;
         self.holds
             .retain(|id, until| *until > now && tracked.contains_key(id));

@@ -543,7 +543,19 @@ impl TimerWorker {
                                 .map_err(|e| anyhow::anyhow!("{e}"))?;
                         }
                     }
-                    Err(e) => return Err(anyhow::anyhow!("timer {}: {e}", timer.kind)),
+                    Err(e) => {
+                        // One timer that keeps failing must not hold back
+                        // the others: try it again in a minute.
+                        tracing::warn!(error = %e, kind = %timer.kind, conversation = %timer.conversation_id, "timer failed; retrying in 60 s");
+                        let retry = Timer {
+                            due_at: now.plus_millis(60_000),
+                            ..timer.clone()
+                        };
+                        self.store
+                            .put_timer(&retry)
+                            .await
+                            .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    }
                 }
             }
         }

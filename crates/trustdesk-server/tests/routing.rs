@@ -1053,3 +1053,63 @@ async fn a_bot_answer_holds_the_chat_back_until_the_customer_asks_for_a_person_o
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sla_counts_business_hours_only_when_the_policy_says_so() {
+    let app = spawn().await;
+    let (admin, _) = app.agent_with_role("admin@example.com", Role::Admin).await;
+    // A UTC calendar open one hour a day, starting an hour from now.
+    let now_ms = app.state.clock.now().0;
+    let minute_of_day = (now_ms / MIN).rem_euclid(24 * 60);
+    let start = (minute_of_day + 60) % (24 * 60);
+    let end = (start + 60) % (24 * 60);
+    let day = json!([{"start_min": start, "end_min": end}]);
+    let (s, body) = put(
+        &app,
+        "/v1/admin/calendars/one-hour",
+        &admin,
+        json!({"time_zone": "UTC", "weekly": [day, day, day, day, day, day, day], "holidays": []}),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let t = json!({"first_response_ms": 10 * MIN, "next_response_ms": 20 * MIN, "resolution_ms": 600 * MIN, "business_hours": true});
+    let (s, body) = put(
+        &app,
+        "/v1/admin/sla/policy",
+        &admin,
+        json!({"name": "office", "low": t, "normal": t, "high": t, "urgent": t, "warning_percent": 50, "calendar": "one-hour"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let (customer, _) = app.customer().await;
+    let id = app
+        .open_conversation(
+            &customer,
+            "How do I change the email address on my account?",
+        )
+        .await;
+    sla_timer_set(&app).await;
+    // 24/7 would have breached at +10 min; closed hours do not count.
+    app.state.clock.advance(30 * MIN);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let v = view(&app, &admin, &id).await;
+    assert!(
+        events_of(&v, "sla_warning").is_empty(),
+        "closed hours count nothing"
+    );
+    // Open from +60: 5 business minutes at +65 warn, 10 at +70 breach.
+    app.state.clock.advance(34 * MIN);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(events_of(&view(&app, &admin, &id).await, "sla_warning").is_empty());
+    app.state.clock.advance(2 * MIN);
+    wait_for("the business-hours warning", || async {
+        !events_of(&view(&app, &admin, &id).await, "sla_warning").is_empty()
+    })
+    .await;
+    assert!(events_of(&view(&app, &admin, &id).await, "sla_breached").is_empty());
+    app.state.clock.advance(5 * MIN);
+    wait_for("the business-hours breach", || async {
+        !events_of(&view(&app, &admin, &id).await, "sla_breached").is_empty()
+    })
+    .await;
+}

@@ -198,15 +198,17 @@ async fn agents_get_conversations_matching_their_skills_and_languages() {
             assignee(&app, &admin, id).await.as_deref(),
             Some(who.as_str())
         );
+        // The customer is told who joined (written right after the
+        // assignment).
+        wait_for("the agent_joined notice", || async {
+            events_of(&view(&app, &admin, id).await, "system_notice")
+                .iter()
+                .any(|e| e["kind"]["code"] == "agent_joined")
+        })
+        .await;
         let v = view(&app, &admin, id).await;
         let assigned = events_of(&v, "assigned");
         assert_eq!(assigned[0]["kind"]["reason"], "routed");
-        // The customer is told who joined.
-        assert!(
-            events_of(&v, "system_notice")
-                .iter()
-                .any(|e| e["kind"]["code"] == "agent_joined")
-        );
     }
 }
 
@@ -570,8 +572,8 @@ async fn sla_warning_and_breach_fire_at_the_simulated_times_and_escalate() {
     assert_eq!(warning["visibility"], "internal");
     assert!(events_of(&v, "sla_breached").is_empty());
     app.state.clock.advance(5 * MIN);
-    wait_for("the breach", || async {
-        !events_of(&view(&app, &admin, &id).await, "sla_breached").is_empty()
+    wait_for("the breach and its escalation", || async {
+        !events_of(&view(&app, &admin, &id).await, "priority_changed").is_empty()
     })
     .await;
     let v = view(&app, &admin, &id).await;

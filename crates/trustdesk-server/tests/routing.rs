@@ -1099,16 +1099,19 @@ async fn sla_counts_business_hours_only_when_the_policy_says_so() {
         events_of(&v, "sla_warning").is_empty(),
         "closed hours count nothing"
     );
-    // Open from +60: 5 business minutes at +65 warn, 10 at +70 breach.
-    app.state.clock.advance(34 * MIN);
+    // Open from about +60 (the start of that minute, so up to a minute
+    // earlier): 5 business minutes warn, 10 breach. At +62 nothing yet.
+    app.state.clock.advance(32 * MIN);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(events_of(&view(&app, &admin, &id).await, "sla_warning").is_empty());
-    app.state.clock.advance(2 * MIN);
+    // At +67: 7–8 business minutes, a warning, no breach.
+    app.state.clock.advance(5 * MIN);
     wait_for("the business-hours warning", || async {
         !events_of(&view(&app, &admin, &id).await, "sla_warning").is_empty()
     })
     .await;
     assert!(events_of(&view(&app, &admin, &id).await, "sla_breached").is_empty());
+    // At +72: 12 or more, the breach.
     app.state.clock.advance(5 * MIN);
     wait_for("the business-hours breach", || async {
         !events_of(&view(&app, &admin, &id).await, "sla_breached").is_empty()

@@ -198,15 +198,17 @@ async fn agents_get_conversations_matching_their_skills_and_languages() {
             assignee(&app, &admin, id).await.as_deref(),
             Some(who.as_str())
         );
+        // The customer is told who joined (written right after the
+        // assignment).
+        wait_for("the agent_joined notice", || async {
+            events_of(&view(&app, &admin, id).await, "system_notice")
+                .iter()
+                .any(|e| e["kind"]["code"] == "agent_joined")
+        })
+        .await;
         let v = view(&app, &admin, id).await;
         let assigned = events_of(&v, "assigned");
         assert_eq!(assigned[0]["kind"]["reason"], "routed");
-        // The customer is told who joined.
-        assert!(
-            events_of(&v, "system_notice")
-                .iter()
-                .any(|e| e["kind"]["code"] == "agent_joined")
-        );
     }
 }
 
@@ -570,8 +572,8 @@ async fn sla_warning_and_breach_fire_at_the_simulated_times_and_escalate() {
     assert_eq!(warning["visibility"], "internal");
     assert!(events_of(&v, "sla_breached").is_empty());
     app.state.clock.advance(5 * MIN);
-    wait_for("the breach", || async {
-        !events_of(&view(&app, &admin, &id).await, "sla_breached").is_empty()
+    wait_for("the breach and its escalation", || async {
+        !events_of(&view(&app, &admin, &id).await, "priority_changed").is_empty()
     })
     .await;
     let v = view(&app, &admin, &id).await;
@@ -1006,6 +1008,13 @@ async fn admin_api_validates_and_commitments_come_from_the_policy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bot_answer_holds_the_chat_back_until_the_customer_asks_for_a_person_or_the_hold_ends() {
     let app = TestApp::spawn_with(|c| c.routing.bot_hold_ms = 2 * MIN).await;
+    trustdesk_server::kb::import::import_starter(app.state.store.as_ref())
+        .await
+        .unwrap();
+    app.state
+        .kb
+        .rebuild(&app.state.store.list_articles().await.unwrap())
+        .unwrap();
     let (admin, _) = app.agent_with_role("admin@example.com", Role::Admin).await;
     let (ta, a) = app.agent("a@example.com").await;
     profile(&app, &admin, &a, all_skills(3), 5, &["en"]).await;
@@ -1043,6 +1052,69 @@ async fn a_bot_answer_holds_the_chat_back_until_the_customer_asks_for_a_person_o
     app.state.clock.advance(2 * MIN + 1000);
     wait_for("the held chat routed", || async {
         assignee(&app, &admin, &waits).await.as_deref() == Some(a.as_str())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sla_counts_business_hours_only_when_the_policy_says_so() {
+    let app = spawn().await;
+    let (admin, _) = app.agent_with_role("admin@example.com", Role::Admin).await;
+    // A UTC calendar open one hour a day, starting an hour from now.
+    let now_ms = app.state.clock.now().0;
+    let minute_of_day = (now_ms / MIN).rem_euclid(24 * 60);
+    let start = (minute_of_day + 60) % (24 * 60);
+    let end = (start + 60) % (24 * 60);
+    let day = json!([{"start_min": start, "end_min": end}]);
+    let (s, body) = put(
+        &app,
+        "/v1/admin/calendars/one-hour",
+        &admin,
+        json!({"time_zone": "UTC", "weekly": [day, day, day, day, day, day, day], "holidays": []}),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let t = json!({"first_response_ms": 10 * MIN, "next_response_ms": 20 * MIN, "resolution_ms": 600 * MIN, "business_hours": true});
+    let (s, body) = put(
+        &app,
+        "/v1/admin/sla/policy",
+        &admin,
+        json!({"name": "office", "low": t, "normal": t, "high": t, "urgent": t, "warning_percent": 50, "calendar": "one-hour"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let (customer, _) = app.customer().await;
+    let id = app
+        .open_conversation(
+            &customer,
+            "How do I change the email address on my account?",
+        )
+        .await;
+    sla_timer_set(&app).await;
+    // 24/7 would have breached at +10 min; closed hours do not count.
+    app.state.clock.advance(30 * MIN);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let v = view(&app, &admin, &id).await;
+    assert!(
+        events_of(&v, "sla_warning").is_empty(),
+        "closed hours count nothing"
+    );
+    // Open from about +60 (the start of that minute, so up to a minute
+    // earlier): 5 business minutes warn, 10 breach. At +62 nothing yet.
+    app.state.clock.advance(32 * MIN);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(events_of(&view(&app, &admin, &id).await, "sla_warning").is_empty());
+    // At +67: 7–8 business minutes, a warning, no breach.
+    app.state.clock.advance(5 * MIN);
+    wait_for("the business-hours warning", || async {
+        !events_of(&view(&app, &admin, &id).await, "sla_warning").is_empty()
+    })
+    .await;
+    assert!(events_of(&view(&app, &admin, &id).await, "sla_breached").is_empty());
+    // At +72: 12 or more, the breach.
+    app.state.clock.advance(5 * MIN);
+    wait_for("the business-hours breach", || async {
+        !events_of(&view(&app, &admin, &id).await, "sla_breached").is_empty()
     })
     .await;
 }

@@ -320,6 +320,8 @@
       token: st.token,
       onReady: () => {
         st.socket.send({ type: 'subscribe_inbox' });
+        // a new connection counts as available; restore the choice
+        if (els.presence.value !== 'online') st.socket.send({ type: 'presence', status: els.presence.value });
         // anything missed while away: reload the list, resume the open conversation
         loadInbox();
         st.subscribed = false;

@@ -42,10 +42,12 @@ pub struct Conversations {
 }
 
 /// What the background workers are told after each stored write: the
-/// event (none for a bare creation) and the conversation after it.
+/// events it stored, in order (all the opening events of a new
+/// conversation at once; none for a bare creation), and the conversation
+/// after them.
 #[derive(Clone, Debug)]
 pub struct Activity {
-    pub event: Option<Arc<Event>>,
+    pub events: Arc<[Event]>,
     pub conversation: Arc<Conversation>,
 }
 
@@ -114,12 +116,12 @@ impl Conversations {
         &self.bus
     }
 
-    fn notify_hooks(&self, event: Option<&Event>, conversation: &Conversation) {
+    fn notify_hooks(&self, events: &[Event], conversation: &Conversation) {
         if self.hooks.is_empty() {
             return;
         }
         let activity = Activity {
-            event: event.map(|e| Arc::new(e.clone())),
+            events: Arc::from(events),
             conversation: Arc::new(conversation.clone()),
         };
         for hook in &self.hooks {
@@ -290,14 +292,7 @@ impl Conversations {
                 self.publish_event(event).await;
             }
             self.publish_conversation(&created.conversation).await;
-            if created.events.is_empty() {
-                self.notify_hooks(None, &created.conversation);
-            }
-            // The workers fold each event in turn; the row they get with
-            // each is the final one, which is what they act on.
-            for event in &created.events {
-                self.notify_hooks(Some(event), &created.conversation);
-            }
+            self.notify_hooks(&created.events, &created.conversation);
         }
         Ok(created)
     }
@@ -714,7 +709,10 @@ impl Conversations {
         if !appended.duplicate {
             self.publish_event(&appended.event).await;
             self.publish_conversation(&appended.conversation).await;
-            self.notify_hooks(Some(&appended.event), &appended.conversation);
+            self.notify_hooks(
+                std::slice::from_ref(&appended.event),
+                &appended.conversation,
+            );
         }
     }
 

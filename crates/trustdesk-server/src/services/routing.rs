@@ -75,8 +75,13 @@ pub struct QueuedView {
     pub urgent: bool,
     pub team_id: Option<TeamId>,
     pub enqueued_at: Timestamp,
+    /// 0 while held for the bot (see `held_until`).
     pub position: usize,
     pub estimated_wait_ms: Option<i64>,
+    /// Waiting for the customer's answer to the bot until then; routed
+    /// after it (or at once if they ask for a person).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_until: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -259,6 +264,8 @@ impl Worker {
                 settings.security_team.clone(),
                 settings.overflow_team.clone(),
             ),
+            bot_hold_ms: settings.bot_hold_ms.max(0),
+            holds: HashMap::new(),
             conversations,
         };
         worker.reload_agents().await?;
@@ -376,18 +383,25 @@ impl Worker {
             Command::Activity(activity) => {
                 let id = activity.conversation.id;
                 let mut held = false;
-                match activity.event.as_deref().map(|e| (&e.kind, e.at)) {
-                    Some((EventKind::BotReply { .. }, at)) if self.bot_hold_ms > 0 => {
-                        self.holds.insert(id, at.plus_millis(self.bot_hold_ms));
-                        held = true;
+                for event in activity.events.iter() {
+                    let hold_from = |at: Timestamp| at.plus_millis(self.bot_hold_ms);
+                    match &event.kind {
+                        // Triage comes just before the bot's decision: hold
+                        // until that decision is seen (or the hold ends, if
+                        // the bot never answers).
+                        EventKind::Triaged { urgent: false, .. } | EventKind::BotReply { .. }
+                            if self.bot_hold_ms > 0 =>
+                        {
+                            self.holds.insert(id, hold_from(event.at));
+                            held = true;
+                        }
+                        // "talk to a person", "that did not help", urgent,
+                        // nothing to answer with.
+                        EventKind::SystemNotice { code, .. } if code.starts_with("handoff") => {
+                            held |= self.holds.remove(&id).is_some();
+                        }
+                        _ => {}
                     }
-                    // "talk to a person", "that did not help", urgent.
-                    Some((EventKind::SystemNotice { code, .. }, _))
-                        if code.starts_with("handoff") =>
-                    {
-                        held = self.holds.remove(&id).is_some();
-                    }
-                    _ => {}
                 }
                 return self.observe(&activity.conversation, now) || held;
             }
@@ -595,6 +609,7 @@ impl Worker {
             .collect();
         let sticky_window = self.router.config.sticky_window_ms;
         let mut groups: HashMap<Option<TeamId>, Vec<QueueEntry>> = HashMap::new();
+        let mut held_views = Vec::new();
         for t in self.tracked.values() {
             let c = &t.conversation;
             if c.status != ConversationStatus::Open || c.assignee_id.is_some() {
@@ -605,6 +620,18 @@ impl Worker {
                 && *until > now
             {
                 earliest(*until);
+                held_views.push(QueuedView {
+                    conversation_id: c.id,
+                    category,
+                    language: c.language.unwrap_or(Language::En),
+                    priority: c.priority,
+                    urgent: c.urgent,
+                    team_id: c.team_id,
+                    enqueued_at: c.created_at,
+                    position: 0,
+                    estimated_wait_ms: None,
+                    held_until: Some(*until),
+                });
                 continue;
             }
             let mut entry = QueueEntry::new(
@@ -715,6 +742,7 @@ impl Worker {
                     enqueued_at: entry.enqueued_at,
                     position,
                     estimated_wait_ms: estimate_wait(position, &times, slots),
+                    held_until: None,
                 });
             }
         }
@@ -738,6 +766,8 @@ impl Worker {
             }
         }
         self.pushed.retain(|id, _| still_waiting.contains(id));
+        held_views.sort_by_key(|v| (v.enqueued_at, v.conversation_id));
+        queued_views.extend(held_views);
         let tracked = &self.tracked;
         self.holds
             .retain(|id, until| *until > now && tracked.contains_key(id));

@@ -436,18 +436,19 @@ impl TimerWorker {
             None => return,
         };
         let before = state.clone();
-        if let Some(event) = &activity.event {
+        for event in activity.events.iter() {
             state.apply(event, conversation);
-        } else {
-            state.priority = conversation.priority;
         }
-        let closed = matches!(
-            activity.event.as_deref().map(|e| &e.kind),
-            Some(EventKind::StatusChanged {
-                to: ConversationStatus::Closed,
-                ..
-            })
-        );
+        state.priority = conversation.priority;
+        let closed = activity.events.iter().any(|e| {
+            matches!(
+                e.kind,
+                EventKind::StatusChanged {
+                    to: ConversationStatus::Closed,
+                    ..
+                }
+            )
+        });
         if closed {
             self.cache.remove(&conversation.id);
             let _ = self.save(conversation.id, &state).await;
@@ -542,7 +543,19 @@ impl TimerWorker {
                                 .map_err(|e| anyhow::anyhow!("{e}"))?;
                         }
                     }
-                    Err(e) => return Err(anyhow::anyhow!("timer {}: {e}", timer.kind)),
+                    Err(e) => {
+                        // One timer that keeps failing must not hold back
+                        // the others: try it again in a minute.
+                        tracing::warn!(error = %e, kind = %timer.kind, conversation = %timer.conversation_id, "timer failed; retrying in 60 s");
+                        let retry = Timer {
+                            due_at: now.plus_millis(60_000),
+                            ..timer.clone()
+                        };
+                        self.store
+                            .put_timer(&retry)
+                            .await
+                            .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    }
                 }
             }
         }

@@ -258,8 +258,6 @@ impl Worker {
             handle_times: VecDeque::new(),
             pushed: HashMap::new(),
             started_at: now,
-            bot_hold_ms: settings.bot_hold_ms.max(0),
-            holds: HashMap::new(),
             team_names: (
                 settings.security_team.clone(),
                 settings.overflow_team.clone(),

@@ -411,6 +411,28 @@ test('an admin adds a canned response and an official channel on the admin pages
   await c.locator('.admin-table td', { hasText: 'trustdesk_e2e_support' }).waitFor({ timeout: TIMEOUT });
   if (WRITE_SHOTS) await c.screenshot({ path: path.join(SHOTS, 'admin.png') });
 
+  // Bob's routing profile: capacity and a skill.
+  await c.getByRole('tab', { name: 'Agents & skills' }).click();
+  const bobRow = c.locator('.admin-table tbody tr', { hasText: 'Bob' });
+  await bobRow.waitFor({ timeout: TIMEOUT });
+  await bobRow.getByRole('button', { name: 'Edit' }).click();
+  await c.getByLabel('Capacity (chats at once)').fill('3');
+  await c.locator('.admin-form select[name=skill_storage]').selectOption('2');
+  await c.getByRole('button', { name: 'Save' }).click();
+  await c.locator('.admin-table tbody tr', { hasText: 'Bob' }).filter({ hasText: 'storage 2' }).waitFor({ timeout: TIMEOUT });
+
+  // The SLA policy: urgent first response in 4 minutes, then public.
+  await c.getByRole('tab', { name: 'SLA policy' }).click();
+  const urgentRow = c.locator('.admin-table tbody tr', { hasText: 'urgent' });
+  await urgentRow.waitFor({ timeout: TIMEOUT });
+  await urgentRow.getByRole('button', { name: 'Edit' }).click();
+  await c.getByLabel('First response (minutes)').fill('4');
+  await c.getByRole('button', { name: 'Save' }).click();
+  await c.locator('.admin-table tbody tr', { hasText: 'urgent' }).filter({ hasText: '4 min' }).waitFor({ timeout: TIMEOUT });
+  const commitments = await (await fetch(base + '/v1/service/commitments')).json();
+  const urgent = commitments.commitments.find((x) => x.priority === 'urgent');
+  assert.equal(urgent.first_response_ms, 4 * 60000);
+
   // Back to the inbox.
   await c.locator('#admin-btn').click();
   await c.locator('.main').waitFor({ state: 'visible', timeout: TIMEOUT });

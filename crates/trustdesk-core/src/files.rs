@@ -68,16 +68,23 @@ pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
 }
 
 /// Text a browser cannot mistake for a document with script: valid UTF-8,
-/// no NUL, and no `<` followed by a letter, `!`, `?` or `/` (a tag, a
-/// doctype, a processing instruction), which rules out HTML, SVG and XML
-/// however they are named.
+/// no control characters but tab, line breaks and form feed (binaries such
+/// as ELF or PE headers have them), and no `<` followed by a letter, `!`,
+/// `?` or `/` (a tag, a doctype, a processing instruction), which rules out
+/// HTML, SVG and XML however they are named.
 fn is_plain_text(bytes: &[u8]) -> bool {
-    if bytes.is_empty() || bytes.contains(&0) {
+    if bytes.is_empty() {
         return false;
     }
     let Ok(text) = std::str::from_utf8(bytes) else {
         return false;
     };
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}'))
+    {
+        return false;
+    }
     let b = text.as_bytes();
     !b.windows(2)
         .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'!' | b'?' | b'/')))

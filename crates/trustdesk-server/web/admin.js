@@ -63,6 +63,101 @@
       remove: (api, c) => api('DELETE', '/v1/agent/canned/' + encodeURIComponent(c.id)),
     },
     {
+      id: 'routing',
+      role: 'supervisor',
+      title: 'a.routing',
+      editOnly: true,
+      // Agents with their routing profile (skills, capacity, languages, team).
+      list: async (api) => {
+        const [agents, teams] = await Promise.all([api('GET', '/v1/agent/agents'), api('GET', '/v1/agent/teams')]);
+        state.teams = (teams.data && teams.data.teams) || [];
+        const list = (agents.data && agents.data.agents) || [];
+        return Promise.all(list.map(async (a) => {
+          const r = await api('GET', '/v1/admin/agents/' + encodeURIComponent(a.id) + '/routing');
+          return Object.assign({}, a, { routing: r.status === 200 ? r.data : null });
+        }));
+      },
+      columns: [
+        ['a.agent', (a) => a.display_name + ' · ' + i18n.v('role', a.role)],
+        ['a.languages', (a) => (a.languages || []).map((l) => i18n.v('lang', l)).join(', ')],
+        ['a.team', (a) => teamName(a.team_id)],
+        ['a.capacity', (a) => (a.routing ? a.routing.capacity : '')],
+        ['a.skills', (a) => skillsText(a.routing && a.routing.skills)],
+      ],
+      canEdit: (a) => !!a.routing,
+      fields: [
+        { name: 'capacity', label: 'a.capacity', required: true, pattern: '[0-9]{1,3}', get: (a) => a.routing.capacity },
+        { name: 'languages', label: 'a.languages_hint', list: true, get: (a) => a.languages },
+        { name: 'team_id', label: 'a.team', choices: () => [['', '—']].concat(state.teams.map((x) => [x.id, x.name])), get: (a) => a.team_id },
+      ].concat(CATEGORIES.map((c) => ({
+        name: 'skill_' + c,
+        label: 'cat.' + c,
+        choices: () => [['0', t('a.skill0')], ['1', '1'], ['2', '2'], ['3', '3']],
+        get: (a) => (a.routing.skills && a.routing.skills[c]) || 0,
+      }))),
+      save: (api, v, a) => {
+        const skills = {};
+        CATEGORIES.forEach((c) => {
+          const n = Number(v['skill_' + c] || 0);
+          if (n > 0) skills[c] = n;
+        });
+        return api('PUT', '/v1/admin/agents/' + encodeURIComponent(a.id) + '/routing', {
+          skills,
+          capacity: Number(v.capacity),
+          languages: v.languages || [],
+          team_id: v.team_id ? v.team_id : null,
+        });
+      },
+    },
+    {
+      id: 'teams',
+      role: 'admin',
+      title: 'a.teams',
+      list: async (api) => ((await api('GET', '/v1/agent/teams')).data || {}).teams || [],
+      columns: [['a.team', (x) => x.name]],
+      fields: [{ name: 'name', label: 'a.team', required: true }],
+      createOnly: true,
+      save: (api, v) => api('POST', '/v1/admin/teams', v),
+    },
+    {
+      id: 'sla',
+      role: 'supervisor',
+      title: 'a.sla',
+      editOnly: true,
+      // One row per priority of the policy in effect; saving a row writes
+      // the whole policy (admins).
+      list: async (api) => {
+        const r = await api('GET', '/v1/admin/sla/policy');
+        state.policy = r.status === 200 ? r.data : null;
+        if (!state.policy) return [];
+        return ['urgent', 'high', 'normal', 'low'].map((p) => Object.assign({ priority: p }, state.policy[p]));
+      },
+      columns: [
+        ['a.priority', (x) => i18n.v('pr', x.priority)],
+        ['a.first', (x) => minutes(x.first_response_ms)],
+        ['a.next', (x) => minutes(x.next_response_ms)],
+        ['a.resolution', (x) => minutes(x.resolution_ms)],
+        ['a.business', (x) => (x.business_hours ? t('a.yes') : t('a.no'))],
+      ],
+      fields: [
+        { name: 'first', label: 'a.first_min', pattern: '[0-9]*', get: (x) => toMin(x.first_response_ms) },
+        { name: 'next', label: 'a.next_min', pattern: '[0-9]*', get: (x) => toMin(x.next_response_ms) },
+        { name: 'resolution', label: 'a.resolution_min', pattern: '[0-9]*', get: (x) => toMin(x.resolution_ms) },
+        { name: 'business_hours', label: 'a.business', checkbox: true, get: (x) => x.business_hours },
+      ],
+      save: (api, v, x) => {
+        const ms = (m) => (m === undefined || m === '' ? null : Number(m) * 60000);
+        const policy = Object.assign({}, state.policy);
+        policy[x.priority] = {
+          first_response_ms: ms(v.first),
+          next_response_ms: ms(v.next),
+          resolution_ms: ms(v.resolution),
+          business_hours: !!v.business_hours,
+        };
+        return api('PUT', '/v1/admin/sla/policy', policy);
+      },
+    },
+    {
       id: 'registry',
       role: 'admin',
       title: 'a.registry',
@@ -88,6 +183,25 @@
 
   const RANK = { agent: 0, supervisor: 1, admin: 2 };
 
+  // What the pages above loaded and their forms offer (teams, the policy).
+  const state = { teams: [], policy: null };
+  function teamName(id) {
+    const team = state.teams.find((x) => x.id === id);
+    return team ? team.name : '';
+  }
+  function skillsText(skills) {
+    return Object.keys(skills || {})
+      .filter((c) => skills[c] > 0)
+      .map((c) => i18n.v('cat', c) + ' ' + skills[c])
+      .join(', ');
+  }
+  function toMin(ms) {
+    return ms == null ? '' : String(Math.round(ms / 60000));
+  }
+  function minutes(ms) {
+    return ms == null ? '—' : t('a.min', { n: Math.round(ms / 60000) });
+  }
+
   let ctx = null; // { api, me, toast } from the console
   let root = null;
   let current = null;
@@ -109,6 +223,10 @@
   // The form for a new item (`item` null) or to edit one.
   function renderForm(page, item, box, reload) {
     box.textContent = '';
+    if (!item && page.editOnly) {
+      box.appendChild(TD.el('p', 'hint', t('a.pick_row')));
+      return;
+    }
     const form = document.createElement('form');
     form.className = 'admin-form';
     form.noValidate = false;
@@ -121,7 +239,16 @@
       const label = TD.el('label', null, t(f.label));
       label.htmlFor = id;
       let input;
-      if (f.options) {
+      if (f.choices) {
+        // [value, label] pairs known only at run time (teams, …)
+        input = document.createElement('select');
+        f.choices().forEach(([v, label]) => {
+          const o = document.createElement('option');
+          o.value = v;
+          o.textContent = label;
+          input.appendChild(o);
+        });
+      } else if (f.options) {
         input = document.createElement('select');
         f.options.forEach((v) => {
           const o = document.createElement('option');
@@ -140,8 +267,9 @@
       input.id = id;
       input.name = f.name;
       if (f.required) input.required = true;
-      const v = item ? item[f.name] : f.default;
+      const v = item ? (f.get ? f.get(item) : item[f.name]) : f.default;
       if (f.checkbox) input.checked = v !== false && v !== undefined;
+      else if (f.choices || f.options) input.value = v == null ? '' : String(v);
       else if (f.list) input.value = (v || []).join(', ');
       else if (v != null) input.value = v;
       inputs[f.name] = input;
@@ -223,7 +351,7 @@
         const tr = document.createElement('tr');
         page.columns.forEach(([, get]) => tr.appendChild(TD.el('td', null, String(get(item) == null ? '' : get(item)))));
         const td = TD.el('td', 'row-actions');
-        if (!page.createOnly) {
+        if (!page.createOnly && !(page.canEdit && !page.canEdit(item))) {
           const edit = TD.el('button', 'btn small', t('a.edit'));
           edit.type = 'button';
           edit.addEventListener('click', () => {

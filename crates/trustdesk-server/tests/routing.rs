@@ -793,7 +793,8 @@ async fn transfers_need_a_reason_and_taking_someone_elses_chat_needs_a_superviso
     );
     let (s, _) = app.post(&path, Some(&ta), json!({"reason": "x"})).await;
     assert_eq!(s, 400);
-    // B cannot take A's conversation...
+    // B cannot take A's conversation: outside B's scope it does not even
+    // exist for B (the same 404 as a missing id)...
     let (s, body) = app
         .post(
             &path,
@@ -801,7 +802,7 @@ async fn transfers_need_a_reason_and_taking_someone_elses_chat_needs_a_superviso
             json!({"agent_id": b, "reason": "mine now"}),
         )
         .await;
-    assert_eq!(s, 403, "{body}");
+    assert_eq!(s, 404, "{body}");
     // ...A can hand it to B...
     let (s, body) = app
         .post(
@@ -843,11 +844,13 @@ async fn transfers_need_a_reason_and_taking_someone_elses_chat_needs_a_superviso
         .get(&format!("/v1/widget/conversations/{id}"), Some(&customer))
         .await;
     assert!(!mine.to_string().contains("chain desk"));
-    // An unknown team, a missing conversation: clear errors.
+    // An unknown team, a missing conversation: clear errors. (The admin
+    // asks: the conversation now belongs to a team the supervisor is not
+    // in, so for the supervisor it is out of scope.)
     let (s, _) = app
         .post(
             &path,
-            Some(&sup),
+            Some(&admin),
             json!({"team_id": trustdesk_core::TeamId::new(), "reason": "x"}),
         )
         .await;

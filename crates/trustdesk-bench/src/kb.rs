@@ -231,7 +231,7 @@ pub fn generate(dir: &Path, count: usize, seed: u64) -> Result<()> {
             let sentence: Vec<&str> = (0..12).map(|_| rng.pick(words)).collect();
             body.push_str(&sentence.join(sep));
             body.push_str(if zh { "。" } else { ". " });
-            if rng.next() % 3 == 0 {
+            if rng.next().is_multiple_of(3) {
                 body.push_str(&format!("{coin} {network} {topic}{sep}"));
             }
         }
@@ -251,7 +251,7 @@ fn queries(seed: u64, n: usize) -> Vec<(String, &'static str)> {
             let zh = i % 2 == 1;
             let topic = rng.pick(if zh { ZH_TOPICS } else { EN_TOPICS });
             let coin = rng.pick(COINS);
-            let q = if rng.next() % 2 == 0 {
+            let q = if rng.next().is_multiple_of(2) {
                 format!("{coin} {topic} {}", rng.pick(NETWORKS))
             } else {
                 format!("{topic} {coin}")

@@ -222,10 +222,10 @@ impl KbIndex {
             &query,
             &TopDocs::with_limit(limit.clamp(1, 50)).order_by_score(),
         )?;
-        let mut snippets_zh = SnippetGenerator::create(&searcher, &*query, f.body_zh)?;
-        let mut snippets_en = SnippetGenerator::create(&searcher, &*query, f.body_en)?;
-        snippets_zh.set_max_num_chars(160);
-        snippets_en.set_max_num_chars(240);
+        // A snippet generator looks up every query term's statistics when
+        // it is made: only make the ones the hits need (one, with a locale).
+        let mut snippets_zh: Option<SnippetGenerator> = None;
+        let mut snippets_en: Option<SnippetGenerator> = None;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -236,10 +236,19 @@ impl KbIndex {
                     .to_owned()
             };
             let locale: Language = text(f.locale).parse().unwrap_or(Language::Other);
-            let snippet = match locale {
-                Language::Zh => snippets_zh.snippet_from_doc(&doc),
-                _ => snippets_en.snippet_from_doc(&doc),
+            let (slot, field, chars) = match locale {
+                Language::Zh => (&mut snippets_zh, f.body_zh, 160),
+                _ => (&mut snippets_en, f.body_en, 240),
             };
+            let generator = match slot {
+                Some(g) => g,
+                None => {
+                    let mut g = SnippetGenerator::create(&searcher, &*query, field)?;
+                    g.set_max_num_chars(chars);
+                    slot.insert(g)
+                }
+            };
+            let snippet = generator.snippet_from_doc(&doc);
             let Ok(id) = text(f.id).parse() else { continue };
             let Ok(category) = text(f.category).parse() else {
                 continue;

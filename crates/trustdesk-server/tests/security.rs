@@ -1675,6 +1675,12 @@ async fn every_route_checks_who_is_calling() {
             json!(null),
             Agent(Role::Agent, true),
         ),
+        (
+            "GET",
+            "/v1/agent/sla/at-risk".into(),
+            json!(null),
+            Agent(Role::Agent, false),
+        ),
         // Routing, queue, SLA administration.
         (
             "POST",

@@ -103,3 +103,66 @@ async fn agents_see_the_clocks_run_stop_and_pause() {
         .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn the_at_risk_list_holds_conversations_near_or_past_a_target() {
+    let app = TestApp::spawn().await;
+    let (customer, _) = app.customer().await;
+    let (agent, _) = app.agent("sla-risk@test.trustdesk").await;
+    let conv = app
+        .open_conversation(&customer, "how do I change my phone number")
+        .await;
+    // Wait until the timer worker keeps the conversation's clocks.
+    clocks(&app, &conv, &agent, |c| {
+        c.as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    let listed = |body: &Value| {
+        body["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == conv.as_str())
+    };
+    let (status, body) = app.get("/v1/agent/sla/at-risk", Some(&agent)).await;
+    assert_eq!(status, 200);
+    assert!(
+        !listed(&body),
+        "fresh conversations are not at risk: {body}"
+    );
+
+    // Past the first-response warning threshold (of any priority's target).
+    let first_due = metric(
+        &clocks(&app, &conv, &agent, |c| {
+            c.as_array().is_some_and(|a| !a.is_empty())
+        })
+        .await,
+        "first_response",
+    )["remaining_ms"]
+        .as_i64()
+        .unwrap();
+    app.state.clock.advance(first_due - first_due / 10);
+    let (_, body) = app.get("/v1/agent/sla/at-risk", Some(&agent)).await;
+    assert!(listed(&body), "90 % of the target used: at risk: {body}");
+
+    // Answering stops that clock; the conversation leaves the list.
+    app.post(
+        &format!("/v1/agent/conversations/{conv}/messages"),
+        Some(&agent),
+        json!({"body": "Hello, I can help with that."}),
+    )
+    .await;
+    let mut gone = false;
+    for _ in 0..100 {
+        let (_, body) = app.get("/v1/agent/sla/at-risk", Some(&agent)).await;
+        if !listed(&body) {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(gone, "answered conversations leave the list");
+    // Customers cannot ask.
+    let (status, _) = app.get("/v1/agent/sla/at-risk", Some(&customer)).await;
+    assert_eq!(status, 401);
+}

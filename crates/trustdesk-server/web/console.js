@@ -38,6 +38,12 @@
       query: 'status=open,pending,snoozed&urgent=true',
       match: (c) => ['open', 'pending', 'snoozed'].includes(c.status) && c.urgent,
     },
+    sla: {
+      // Computed by the server from each conversation's SLA clocks; kept
+      // fresh on SLA notices and every minute while shown.
+      path: '/v1/agent/sla/at-risk',
+      match: (c) => st.convs.has(c.id) && ['open', 'pending', 'snoozed'].includes(c.status),
+    },
     resolved: {
       query: 'status=resolved,closed',
       match: (c) => ['resolved', 'closed'].includes(c.status),
@@ -367,6 +373,7 @@
       case 'notice':
         // Reminders, SLA warnings, transfers to me, requeues.
         toast(f.text || f.code, f.code !== 'sla_breached');
+        if (st.filter === 'sla' && /^sla_/.test(f.code || '')) loadInbox();
         if (!st.current || f.conversation_id !== st.current.id) st.unread.add(f.conversation_id);
         renderInbox();
         break;
@@ -416,8 +423,9 @@
   async function loadInbox() {
     const seq = ++st.inboxSeq;
     const filter = st.filter;
-    const q = FILTERS[filter].query;
-    const r = await api('GET', '/v1/agent/conversations?limit=100&' + (typeof q === 'function' ? q() : q));
+    const f = FILTERS[filter];
+    const q = typeof f.query === 'function' ? f.query() : f.query;
+    const r = await api('GET', f.path || '/v1/agent/conversations?limit=100&' + q);
     if (seq !== st.inboxSeq || r.status !== 200) return;
     st.convs.clear();
     (r.data.conversations || []).forEach((c) => st.convs.set(c.id, c));
@@ -1217,6 +1225,11 @@
   els.presence.addEventListener('change', () => {
     if (st.socket) st.socket.send({ type: 'presence', status: els.presence.value, ref: 'presence' });
   });
+
+  // The "SLA at risk" list moves with time, not only with events.
+  setInterval(() => {
+    if (st.me && st.filter === 'sla') loadInbox();
+  }, 60000);
 
   // ---- admin pages ------------------------------------------------------------------
 

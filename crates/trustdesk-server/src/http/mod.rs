@@ -38,7 +38,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         agent::logout, agent::me, agent::agents, agent::teams, agent::list, agent::show,
         agent::reply, agent::note, agent::set_status, agent::assign, agent::bot_stats, agent::csat_stats,
         attachments::customer_upload, attachments::agent_upload, attachments::download,
-        canned::list, canned::create, canned::update, canned::remove, related::related, related::sla_clocks,
+        canned::list, canned::create, canned::update, canned::remove, related::related, related::sla_clocks, related::at_risk,
         kb::search, kb::article, kb::admin_list, kb::admin_upsert, kb::admin_publish,
         analysis::classify, analysis::scan,
         verify::lookup, verify::report, verify::list, verify::add, verify::remove,

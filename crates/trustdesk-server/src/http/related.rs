@@ -22,6 +22,52 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/agent/conversations/{id}/related", get(related))
         .route("/v1/agent/conversations/{id}/sla", get(sla_clocks))
+        .route("/v1/agent/sla/at-risk", get(at_risk))
+}
+
+/// Most conversations the at-risk list returns.
+const AT_RISK_LIMIT: usize = 200;
+
+/// Active conversations the caller may see with an SLA clock running in
+/// its warning window or already past its target, most urgent first (the
+/// console's "SLA at risk" filter).
+#[utoipa::path(get, path = "/v1/agent/sla/at-risk", tag = "agent", security(("bearer" = [])),
+    responses((status = 200, body = ConversationPage)))]
+pub(crate) async fn at_risk(
+    State(state): State<AppState>,
+    auth: AgentAuth,
+) -> ApiResult<Json<ConversationPage>> {
+    let now = state.conversations.clock().now();
+    let mut risky = Vec::new();
+    for conversation in state.store.active_conversations().await? {
+        if !crate::services::conversations::Conversations::agent_may_see(
+            auth.agent(),
+            &conversation,
+        ) {
+            continue;
+        }
+        let clocks =
+            crate::services::timers::clocks(&state.sla, state.store.as_ref(), &conversation, now)
+                .await
+                .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
+        let soonest = clocks
+            .iter()
+            .filter(|c| !c.stopped && !c.paused && c.status != trustdesk_core::sla::SlaStatus::Ok)
+            .map(|c| c.remaining_ms)
+            .min();
+        if let Some(remaining) = soonest {
+            risky.push((remaining, conversation));
+        }
+    }
+    risky.sort_by_key(|(remaining, _)| *remaining);
+    Ok(Json(ConversationPage {
+        conversations: risky
+            .into_iter()
+            .take(AT_RISK_LIMIT)
+            .map(|(_, c)| c)
+            .collect(),
+        next_before: None,
+    }))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]

@@ -363,20 +363,29 @@ impl TimerWorker {
         mut shutdown: watch::Receiver<bool>,
     ) {
         let mut clock_changed = self.clock().changed();
+        // The due timers and the next deadline are read again only when a
+        // timer may have changed (an observed write that touched one), when
+        // the worker wakes for a deadline, or when the clock moves: reading
+        // them after every message cost two queries per message.
+        let mut next: Option<Timestamp> = None;
+        let mut reread = true;
         loop {
-            let next = match self.fire_due().await {
-                Ok(()) => match self.store.next_timer_at().await {
-                    Ok(next) => next,
+            if reread {
+                reread = false;
+                next = match self.fire_due().await {
+                    Ok(()) => match self.store.next_timer_at().await {
+                        Ok(next) => next,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "timers: cannot read the next timer");
+                            Some(self.clock().now().plus_millis(1000))
+                        }
+                    },
                     Err(e) => {
-                        tracing::warn!(error = %e, "timers: cannot read the next timer");
+                        tracing::warn!(error = %e, "timers: firing failed; retrying in 1 s");
                         Some(self.clock().now().plus_millis(1000))
                     }
-                },
-                Err(e) => {
-                    tracing::warn!(error = %e, "timers: firing failed; retrying in 1 s");
-                    Some(self.clock().now().plus_millis(1000))
-                }
-            };
+                };
+            }
             let sleep = async {
                 match next {
                     Some(at) => tokio::time::sleep(self.clock().until(at)).await,
@@ -386,13 +395,13 @@ impl TimerWorker {
             tokio::select! {
                 activity = rx.recv() => {
                     let Some(activity) = activity else { return };
-                    self.observe(activity).await;
+                    reread |= self.observe(activity).await;
                     while let Ok(more) = rx.try_recv() {
-                        self.observe(more).await;
+                        reread |= self.observe(more).await;
                     }
                 }
-                _ = sleep => {}
-                _ = clock_changed.changed() => {}
+                _ = sleep => reread = true,
+                _ = clock_changed.changed() => reread = true,
                 _ = async { let _ = shutdown.wait_for(|stop| *stop).await; } => {
                     // Record what is still queued so no SLA clock is lost.
                     while let Ok(more) = rx.try_recv() {
@@ -428,12 +437,25 @@ impl TimerWorker {
     }
 
     /// Folds one write into the conversation's SLA clocks.
-    async fn observe(&mut self, activity: Activity) {
+    /// Folds a write into the SLA state; returns whether a timer may have
+    /// changed (written here, or by the write itself: snooze, auto-close
+    /// and reminders are set by `Conversations` along with their events).
+    async fn observe(&mut self, activity: Activity) -> bool {
+        let set_elsewhere = activity.events.iter().any(|e| {
+            !matches!(
+                e.kind,
+                EventKind::Message { .. }
+                    | EventKind::Note { .. }
+                    | EventKind::Attachment { .. }
+                    | EventKind::Rated { .. }
+                    | EventKind::CryptoContext { .. }
+            )
+        });
         let conversation = activity.conversation.as_ref();
         let (mut state, timer) = match self.state(conversation).await {
             Some(found) => found,
             None if conversation.status.is_active() => (SlaState::new(conversation), None),
-            None => return,
+            None => return set_elsewhere,
         };
         let before = state.clone();
         for event in activity.events.iter() {
@@ -453,16 +475,19 @@ impl TimerWorker {
             self.cache.remove(&conversation.id);
             let _ = self.save(conversation.id, &state).await;
             let _ = self.store.delete_timer(conversation.id, "sla", None).await;
-            return;
+            return true;
         }
         if (state != before || timer.is_none())
             && let Err(e) = self.save(conversation.id, &state).await
         {
             tracing::warn!(error = %e, "cannot save SLA state");
-            return;
+            return set_elsewhere;
         }
-        let timer = self.reschedule(conversation.id, &state, timer).await;
-        self.cache.insert(conversation.id, (state, timer));
+        let unchanged = timer.is_some();
+        let new_timer = self.reschedule(conversation.id, &state, timer).await;
+        let rescheduled = !(unchanged && new_timer == timer);
+        self.cache.insert(conversation.id, (state, new_timer));
+        set_elsewhere || rescheduled
     }
 
     async fn save(

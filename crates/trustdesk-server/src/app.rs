@@ -111,7 +111,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
     let url = config.database_url();
-    let store = trustdesk_store::open(&url)
+    let store = trustdesk_store::open_with(&url, config.store.sqlite_options())
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
     tracing::info!(backend = store.backend(), "store ready");

@@ -29,6 +29,7 @@ pub struct Config {
     pub sla: SlaSettings,
     pub lifecycle: LifecycleConfig,
     pub clock: ClockConfig,
+    pub store: StoreSettings,
 }
 
 /// Routing and presence (docs/routing.md).
@@ -90,6 +91,42 @@ impl Default for LifecycleConfig {
     fn default() -> Self {
         Self {
             auto_close_after_ms: 7 * 24 * 3_600_000,
+        }
+    }
+}
+
+/// The embedded database's writer (SQLite; PostgreSQL ignores these).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSettings {
+    /// How long the writer waits for more writes after the first of a
+    /// group commit, in microseconds. 0 commits at once with whatever
+    /// queued up while the previous commit ran (batches still grow under
+    /// load); a small window trades that much latency for fewer fsyncs.
+    pub batch_window_us: u64,
+    /// Most writes in one commit.
+    pub max_batch: usize,
+    /// Read-only connections beside the writer.
+    pub readers: u32,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        let defaults = trustdesk_store::SqliteOptions::default();
+        Self {
+            batch_window_us: u64::try_from(defaults.batch_window.as_micros()).unwrap_or(0),
+            max_batch: defaults.max_batch,
+            readers: defaults.readers,
+        }
+    }
+}
+
+impl StoreSettings {
+    pub fn sqlite_options(&self) -> trustdesk_store::SqliteOptions {
+        trustdesk_store::SqliteOptions {
+            readers: self.readers.max(1),
+            max_batch: self.max_batch.max(1),
+            batch_window: std::time::Duration::from_micros(self.batch_window_us.min(100_000)),
         }
     }
 }
@@ -283,6 +320,7 @@ impl Default for Config {
             sla: SlaSettings::default(),
             lifecycle: LifecycleConfig::default(),
             clock: ClockConfig::default(),
+            store: StoreSettings::default(),
         }
     }
 }
@@ -314,6 +352,7 @@ const CONFIG_KEYS: &[&str] = &[
     "sla",
     "lifecycle",
     "clock",
+    "store",
 ];
 
 fn is_config_key(key: &figment::value::UncasedStr) -> bool {

@@ -263,12 +263,15 @@ pub trait Store: Send + Sync + 'static {
 /// Opens the store a database URL names: `sqlite://PATH` or
 /// `postgres://…`. Runs the migrations.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    open_with(url, SqliteOptions::default()).await
+}
+
+/// Like [`open`], with the embedded backend's tuning.
+pub async fn open_with(url: &str, sqlite: SqliteOptions) -> Result<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(PgStore::connect(url).await?))
     } else if let Some(path) = url.strip_prefix("sqlite://") {
-        Ok(Arc::new(
-            SqliteStore::open(path.as_ref(), SqliteOptions::default()).await?,
-        ))
+        Ok(Arc::new(SqliteStore::open(path.as_ref(), sqlite).await?))
     } else {
         Err(StoreError::Internal(
             "database url must start with sqlite:// or postgres://".into(),

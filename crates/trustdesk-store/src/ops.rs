@@ -8,6 +8,16 @@
 //! Every function runs on a connection that the caller has put inside a
 //! transaction, so a multi-statement operation is atomic.
 
+/// Writes a conversation's projected state ($1..$11).
+pub(crate) const UPDATE_CONVERSATION_STATE: &str = "UPDATE conversations SET category = $1, \
+     language = $2, priority = $3, urgent = $4, status = $5, assignee_id = $6, team_id = $7, \
+     snoozed_until = $8, last_seq = $9, updated_at = $10 WHERE id = $11";
+
+/// Stores one event ($1..$10).
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (conversation_id, seq, at, actor_type, \
+     actor_id, actor_name, kind, visibility, client_msg_id, payload) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
 macro_rules! define_ops {
     ($db:ty, $conn:ty, $lock:literal) => {
         use crate::append::{AppendPlan, plan_append};
@@ -392,47 +402,53 @@ macro_rules! define_ops {
             row.as_ref().map(rows::conversation).transpose()?.ok_or(StoreError::NotFound)
         }
 
-        async fn write_conversation_state(conn: &mut $conn, c: &Conversation) -> Result<()> {
-            sqlx::query(
-                "UPDATE conversations SET category = $1, language = $2, priority = $3, \
-                 urgent = $4, status = $5, assignee_id = $6, team_id = $7, snoozed_until = $8, \
-                 last_seq = $9, updated_at = $10 WHERE id = $11",
-            )
-            .bind(c.category.map(|v| v.as_str()))
-            .bind(c.language.map(|v| v.as_str()))
-            .bind(c.priority.as_str())
-            .bind(c.urgent)
-            .bind(c.status.as_str())
-            .bind(c.assignee_id.map(|v| v.to_string()))
-            .bind(c.team_id.map(|v| v.to_string()))
-            .bind(c.snoozed_until.map(|t| t.0))
-            .bind(c.last_seq)
-            .bind(c.updated_at.0)
-            .bind(c.id.to_string())
-            .execute(&mut *conn)
-            .await?;
+        pub(crate) fn bind_conversation_state<'q>(
+            query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
+            c: &Conversation,
+        ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
+            query
+                .bind(c.category.map(|v| v.as_str()))
+                .bind(c.language.map(|v| v.as_str()))
+                .bind(c.priority.as_str())
+                .bind(c.urgent)
+                .bind(c.status.as_str())
+                .bind(c.assignee_id.map(|v| v.to_string()))
+                .bind(c.team_id.map(|v| v.to_string()))
+                .bind(c.snoozed_until.map(|t| t.0))
+                .bind(c.last_seq)
+                .bind(c.updated_at.0)
+                .bind(c.id.to_string())
+        }
+
+        pub(crate) async fn write_conversation_state(conn: &mut $conn, c: &Conversation) -> Result<()> {
+            bind_conversation_state(sqlx::query(crate::ops::UPDATE_CONVERSATION_STATE), c)
+                .execute(&mut *conn)
+                .await?;
             Ok(())
         }
 
-        async fn insert_event(conn: &mut $conn, e: &Event) -> Result<()> {
+        pub(crate) fn bind_event<'q>(
+            query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
+            e: &Event,
+        ) -> Result<sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>> {
             let (actor_type, actor_id, actor_name) = actor_columns(&e.actor);
-            sqlx::query(
-                "INSERT INTO events (conversation_id, seq, at, actor_type, actor_id, actor_name, \
-                 kind, visibility, client_msg_id, payload) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(e.conversation_id.to_string())
-            .bind(e.seq)
-            .bind(e.at.0)
-            .bind(actor_type)
-            .bind(actor_id)
-            .bind(actor_name)
-            .bind(e.kind.name())
-            .bind(e.visibility.as_str())
-            .bind(&e.client_msg_id)
-            .bind(payload_json(&e.kind)?)
-            .execute(&mut *conn)
-            .await?;
+            Ok(query
+                .bind(e.conversation_id.to_string())
+                .bind(e.seq)
+                .bind(e.at.0)
+                .bind(actor_type)
+                .bind(actor_id)
+                .bind(actor_name)
+                .bind(e.kind.name())
+                .bind(e.visibility.as_str())
+                .bind(&e.client_msg_id)
+                .bind(payload_json(&e.kind)?))
+        }
+
+        async fn insert_event(conn: &mut $conn, e: &Event) -> Result<()> {
+            bind_event(sqlx::query(crate::ops::INSERT_EVENT), e)?
+                .execute(&mut *conn)
+                .await?;
             Ok(())
         }
 

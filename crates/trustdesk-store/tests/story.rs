@@ -652,7 +652,115 @@ async fn story(store: Arc<dyn Store>) {
         Some(alice.id)
     );
     assert!(store.agent_by_badge("TD-NOBODY").await.unwrap().is_none());
+    customer_checks(store.clone(), &alice).await;
     routing_story(store, &alice).await;
+}
+
+/// The customer checks happen on the row the append writes, whether the
+/// store read it first or knew it already (the SQLite writer keeps the rows
+/// it wrote): a stranger gets the same NotFound as for a missing
+/// conversation, even with a stored client message id; a closed
+/// conversation takes no new message but still answers a resend.
+async fn customer_checks(store: Arc<dyn Store>, alice: &trustdesk_core::Agent) {
+    let owner = trustdesk_core::CustomerId::new();
+    store
+        .create_customer(&trustdesk_core::Customer {
+            id: owner,
+            external_id: None,
+            name: None,
+            email: None,
+            locale: None,
+            created_at: Timestamp(1),
+        })
+        .await
+        .unwrap();
+    let customer = Actor::Customer { id: owner };
+    let new = NewConversation {
+        id: ConversationId::new(),
+        customer_id: owner,
+        channel: Channel::Web,
+        subject: None,
+        language: Some(Language::En),
+        priority: Priority::Normal,
+        origin_client_id: None,
+        at: Timestamp::now(),
+    };
+    let created = store
+        .create_conversation(
+            &new,
+            vec![message(new.id, customer.clone(), "hello", Some("c-1"))],
+        )
+        .await
+        .unwrap();
+    let id = created.conversation.id;
+    let stored = store
+        .append_event(message(id, customer.clone(), "txid 0xabc", Some("c-2")))
+        .await
+        .unwrap();
+    assert_eq!(stored.event.seq, 2);
+    let stranger = Actor::Customer {
+        id: trustdesk_core::CustomerId::new(),
+    };
+    for client in [Some("c-2"), Some("s-1"), None] {
+        let intrusion = store
+            .append_event(message(id, stranger.clone(), "txid 0xabc", client))
+            .await;
+        assert!(
+            matches!(intrusion, Err(StoreError::NotFound)),
+            "{intrusion:?}"
+        );
+    }
+    let closed = store
+        .append_event(NewEvent {
+            conversation_id: id,
+            actor: Actor::Agent {
+                id: alice.id,
+                name: alice.display_name.clone(),
+            },
+            kind: EventKind::StatusChanged {
+                from: ConversationStatus::Open,
+                to: ConversationStatus::Closed,
+                snoozed_until: None,
+            },
+            client_msg_id: None,
+            at: Timestamp::now(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(closed.conversation.status, ConversationStatus::Closed);
+    let refused = store
+        .append_event(message(id, customer.clone(), "still there?", Some("c-3")))
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
+    let resend = store
+        .append_event(message(id, customer.clone(), "txid 0xabc", Some("c-2")))
+        .await
+        .unwrap();
+    assert!(resend.duplicate);
+    assert_eq!(resend.event, stored.event);
+    let clash = store
+        .append_event(message(id, customer.clone(), "other text", Some("c-2")))
+        .await;
+    assert!(matches!(clash, Err(StoreError::Conflict(_))), "{clash:?}");
+    // Nothing was written by the refusals: the head moved by the close only.
+    let head = store.get_conversation(id).await.unwrap();
+    assert_eq!(
+        (head.last_seq, head.status),
+        (3, ConversationStatus::Closed)
+    );
+    assert_eq!(
+        store
+            .events(id, 0, Audience::Team, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
 }
 
 /// Routing profiles, settings, calendars, timers and SLA state.

@@ -9,8 +9,20 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 
 /// Buffered messages per topic before a subscriber that does not keep up
-/// is told it lagged (and is cut off as a slow consumer).
-const TOPIC_CAPACITY: usize = 256;
+/// is told it lagged (and is cut off as a slow consumer; it resumes with
+/// `since`). The buffer is allocated whole when the topic is created, so
+/// a conversation's topic (one per followed conversation, a few events a
+/// second at most) keeps a small one; the inbox and control topics carry
+/// every node-wide change and keep a large one.
+const CONVERSATION_TOPIC_CAPACITY: usize = 64;
+const SHARED_TOPIC_CAPACITY: usize = 4096;
+
+fn capacity(topic: Topic) -> usize {
+    match topic {
+        Topic::Conversation(_) => CONVERSATION_TOPIC_CAPACITY,
+        Topic::Inbox | Topic::Control => SHARED_TOPIC_CAPACITY,
+    }
+}
 
 #[derive(Clone, Default)]
 pub struct Hub {
@@ -34,7 +46,7 @@ impl Hub {
         let receiver = self
             .topics
             .entry(topic)
-            .or_insert_with(|| broadcast::channel(TOPIC_CAPACITY).0)
+            .or_insert_with(|| broadcast::channel(capacity(topic)).0)
             .subscribe();
         Subscription {
             topic,
@@ -71,18 +83,55 @@ impl Subscription {
         self.receiver.as_mut().expect("present until drop")
     }
 
-    pub fn into_stream(mut self) -> tokio_stream::wrappers::BroadcastStream<Arc<BusMessage>> {
-        // The stream keeps the receiver; the hub entry is released when the
-        // last receiver is gone, which `Drop` below checks.
+    /// The subscription as a stream; the topic is released when the stream
+    /// is dropped.
+    pub fn into_stream(mut self) -> SubscriptionStream {
         let receiver = self.receiver.take().expect("present until drop");
-        tokio_stream::wrappers::BroadcastStream::new(receiver)
+        SubscriptionStream {
+            inner: tokio_stream::wrappers::BroadcastStream::new(receiver),
+            _release: Release {
+                topic: self.topic,
+                hub: self.hub.clone(),
+            },
+        }
     }
 }
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        drop(self.receiver.take());
+        if let Some(receiver) = self.receiver.take() {
+            drop(receiver);
+            self.hub.release(self.topic);
+        }
+    }
+}
+
+/// A subscription as a `Stream` of its messages.
+pub struct SubscriptionStream {
+    // Dropped before `_release`, so the release sees the receiver gone.
+    inner: tokio_stream::wrappers::BroadcastStream<Arc<BusMessage>>,
+    _release: Release,
+}
+
+struct Release {
+    topic: Topic,
+    hub: Hub,
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
         self.hub.release(self.topic);
+    }
+}
+
+impl futures_util::Stream for SubscriptionStream {
+    type Item = Result<Arc<BusMessage>, tokio_stream::wrappers::errors::BroadcastStreamRecvError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::pin::Pin::new(&mut self.inner).poll_next(cx)
     }
 }
 
@@ -110,6 +159,16 @@ mod tests {
         assert_eq!(hub.topic_count(), 1, "b still listens");
         drop(b);
         assert_eq!(hub.topic_count(), 0, "last subscriber gone, channel gone");
+    }
+
+    #[tokio::test]
+    async fn a_dropped_stream_releases_its_topic() {
+        let hub = Hub::new();
+        let topic = Topic::Conversation(ConversationId::new());
+        let stream = hub.subscribe(topic).into_stream();
+        assert_eq!(hub.topic_count(), 1, "the stream keeps the topic");
+        drop(stream);
+        assert_eq!(hub.topic_count(), 0, "last stream gone, channel gone");
     }
 
     #[tokio::test]

@@ -11,7 +11,7 @@
 mod hub;
 mod memory;
 
-pub use hub::{Hub, Subscription};
+pub use hub::{Hub, Subscription, SubscriptionStream};
 pub use memory::MemoryBus;
 
 use async_trait::async_trait;

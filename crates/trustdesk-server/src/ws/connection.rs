@@ -8,6 +8,7 @@
 //! closed as a slow consumer; the client resumes with `since`.
 
 use super::protocol::{ClientFrame, CloseReason, PrincipalView, ServerFrame};
+use super::subscriptions::{BusStream, Subscriptions};
 use crate::auth::{self, Authenticated, Who};
 use crate::bus::{BusMessage, Topic};
 use crate::error::ApiError;
@@ -19,8 +20,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{Instant, MissedTickBehavior};
-use tokio_stream::StreamMap;
-use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use trustdesk_core::event::EventKind;
 use trustdesk_core::{ConversationId, Event, Visibility};
@@ -35,8 +34,6 @@ const AGENT_SESSION_RECHECK: Duration = Duration::from_secs(5);
 const MAX_SUBSCRIPTIONS_CUSTOMER: usize = 20;
 const MAX_SUBSCRIPTIONS_AGENT: usize = 1000;
 
-type BusStream = BroadcastStream<Arc<BusMessage>>;
-
 /// Why the loop ended: a reason to tell the client, or the client left.
 enum End {
     Close(CloseReason),
@@ -48,13 +45,17 @@ struct Connection {
     auth: Authenticated,
     audience: Audience,
     socket: WebSocket,
-    subscriptions: StreamMap<ConversationId, BusStream>,
+    subscriptions: Subscriptions,
     /// Per subscribed conversation, the highest seq seen on it (delivered or
     /// filtered out); anything newer than `last + 1` is a gap to fill.
     last_seq: HashMap<ConversationId, i64>,
     inbox: Option<BusStream>,
     control: BusStream,
     last_heard: Instant,
+    /// Frames written to the socket but not flushed yet: frames that are
+    /// ready together (an ack and the echo of the same message, an event
+    /// and the inbox line it changes) leave in one write.
+    unflushed: bool,
 }
 
 /// Runs a connection to its end. `pre_auth` is set when the upgrade request
@@ -78,11 +79,12 @@ pub async fn run(mut socket: WebSocket, state: AppState, pre_auth: Option<Authen
         state,
         auth,
         socket,
-        subscriptions: StreamMap::new(),
+        subscriptions: Subscriptions::default(),
         last_seq: HashMap::new(),
         inbox: None,
         control,
         last_heard: Instant::now(),
+        unflushed: false,
     };
     // An agent connection counts for presence until it ends, whichever
     // way it ends.
@@ -160,12 +162,9 @@ async fn close(socket: &mut WebSocket, reason: CloseReason) {
     let _ = socket.close().await;
 }
 
-async fn pending_or<T>(
-    stream: Option<&mut BroadcastStream<T>>,
-) -> Option<Result<T, BroadcastStreamRecvError>>
-where
-    T: 'static + Clone + Send,
-{
+async fn pending_or(
+    stream: Option<&mut BusStream>,
+) -> Option<Result<Arc<BusMessage>, BroadcastStreamRecvError>> {
     match stream {
         Some(s) => s.next().await,
         None => std::future::pending().await,
@@ -189,13 +188,16 @@ impl Connection {
         recheck.set_missed_tick_behavior(MissedTickBehavior::Delay);
         recheck.tick().await;
         loop {
+            // Biased: what the bus has ready is written first, then the
+            // frames are flushed in one write, then the client is heard.
             let step = tokio::select! {
-                incoming = self.socket.recv() => match incoming {
-                    Some(Ok(message)) => {
-                        self.last_heard = Instant::now();
-                        self.on_message(message, limits.max_frame_bytes).await
-                    }
-                    _ => Err(End::ClientGone),
+                biased;
+                _ = async { let _ = shutdown.wait_for(|stopping| *stopping).await; } => Err(End::Close(CloseReason::GoingAway)),
+                Some(item) = self.control.next() => match item {
+                    Ok(message) => self.on_control(&message).await,
+                    // Control messages are rare; a lag here means this task
+                    // was stalled, i.e. the client is not reading.
+                    Err(BroadcastStreamRecvError::Lagged(_)) => Err(End::Close(CloseReason::SlowConsumer)),
                 },
                 Some((conversation_id, item)) = self.subscriptions.next() => match item {
                     Ok(message) => self.on_conversation_message(conversation_id, &message).await,
@@ -206,11 +208,13 @@ impl Connection {
                     Some(Err(BroadcastStreamRecvError::Lagged(_))) => Err(End::Close(CloseReason::SlowConsumer)),
                     None => Ok(()),
                 },
-                Some(item) = self.control.next() => match item {
-                    Ok(message) => self.on_control(&message).await,
-                    // Control messages are rare; a lag here means this task
-                    // was stalled, i.e. the client is not reading.
-                    Err(BroadcastStreamRecvError::Lagged(_)) => Err(End::Close(CloseReason::SlowConsumer)),
+                _ = std::future::ready(()), if self.unflushed => self.flush().await,
+                incoming = self.socket.recv() => match incoming {
+                    Some(Ok(message)) => {
+                        self.last_heard = Instant::now();
+                        self.on_message(message, limits.max_frame_bytes).await
+                    }
+                    _ => Err(End::ClientGone),
                 },
                 _ = recheck.tick(), if is_agent => self.recheck_session().await,
                 _ = heartbeat.tick() => {
@@ -220,7 +224,6 @@ impl Connection {
                         self.socket.send(Message::Ping(Default::default())).await.map_err(|_| End::ClientGone)
                     }
                 },
-                _ = async { let _ = shutdown.wait_for(|stopping| *stopping).await; } => Err(End::Close(CloseReason::GoingAway)),
             };
             if let Err(end) = step {
                 return end;
@@ -262,8 +265,20 @@ impl Connection {
         self.send(frame).await
     }
 
+    /// Queues a frame; the loop flushes when nothing else is ready.
     async fn send(&mut self, frame: ServerFrame<'_>) -> Result<(), End> {
-        send_text(&mut self.socket, frame.to_json())
+        self.unflushed = true;
+        SinkExt::feed(
+            &mut self.socket,
+            Message::Text(Utf8Bytes::from(frame.to_json())),
+        )
+        .await
+        .map_err(|_| End::ClientGone)
+    }
+
+    async fn flush(&mut self) -> Result<(), End> {
+        self.unflushed = false;
+        SinkExt::flush(&mut self.socket)
             .await
             .map_err(|_| End::ClientGone)
     }

@@ -2,6 +2,7 @@
 
 mod connection;
 pub mod protocol;
+mod subscriptions;
 
 use crate::auth;
 use crate::error::ApiError;

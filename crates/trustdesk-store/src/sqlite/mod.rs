@@ -1,12 +1,9 @@
 //! The embedded backend: one SQLite file in WAL mode.
 //!
-//! All writes go through a single writer task that owns the only write
-//! connection. It drains whatever jobs queued up while it was busy and runs
-//! them in one transaction (each job inside its own savepoint, so one
-//! failing job does not undo its neighbours), then commits once with
-//! `synchronous=FULL`. Under load a batch grows on its own, so one fsync
-//! covers many acknowledged writes: that is the group commit. Reads go to a
-//! pool of read-only connections, which WAL lets run beside the writer.
+//! All writes go through a single writer task (`writer`) that owns the only
+//! write connection and commits in groups: one fsync covers every write
+//! that queued up while the previous commit ran. Reads go to a pool of
+//! read-only connections, which WAL lets run beside the writer.
 
 use crate::{
     Appended, Audience, ConversationFilter, Created, NewConversation, Result, Session, Store,
@@ -14,11 +11,11 @@ use crate::{
 };
 use async_trait::async_trait;
 use futures_util::future::BoxFuture;
+use sqlx::ConnectOptions;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
-use sqlx::{ConnectOptions, Connection};
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -27,6 +24,10 @@ use trustdesk_core::{
     Agent, AgentId, AgentStatus, ArticleId, Conversation, ConversationId, Customer, CustomerId,
     Event, NewEvent, Role, SessionId, Team, Timestamp,
 };
+
+mod writer;
+
+use writer::{Job, Reply, Writer, run_writer, writer_gone};
 
 mod ops {
     crate::ops::define_ops!(sqlx::Sqlite, sqlx::SqliteConnection, "");
@@ -59,12 +60,6 @@ impl Default for SqliteOptions {
         }
     }
 }
-
-/// Tells a job's caller how the batch's commit went (`None`: committed).
-type Reply = Box<dyn FnOnce(Option<&str>) + Send>;
-/// A unit of work for the writer: runs on the write connection inside the
-/// batch transaction and says whether it succeeded.
-type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Reply)> + Send>;
 
 pub struct SqliteStore {
     readers: SqlitePool,
@@ -100,7 +95,7 @@ impl SqliteStore {
             .connect_with(base.read_only(true))
             .await?;
         let (jobs, queue) = mpsc::channel(options.max_batch * 4);
-        tokio::spawn(run_writer(writer, queue, options));
+        tokio::spawn(run_writer(Writer::new(writer), queue, options));
         Ok(Self { readers, jobs })
     }
 
@@ -111,10 +106,23 @@ impl SqliteStore {
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
     {
+        self.write_with_writer(move |writer| work(writer.conn()))
+            .await
+    }
+
+    /// Like `write`, for work that needs the writer itself: everything that
+    /// writes a conversation row goes through here so the writer's copy of
+    /// the row stays true. The work opens its own savepoint (see
+    /// `Writer::in_savepoint`) unless it is a single atomic statement.
+    async fn write_with_writer<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Writer) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    {
         let (tx, rx) = oneshot::channel::<Result<T>>();
-        let job: Job = Box::new(move |conn| {
+        let job: Job = Box::new(move |writer| {
             Box::pin(async move {
-                let outcome = work(conn).await;
+                let outcome = work(writer).await;
                 let ok = outcome.is_ok();
                 let reply: Reply = Box::new(move |commit_error| {
                     let result = match commit_error {
@@ -128,86 +136,6 @@ impl SqliteStore {
         });
         self.jobs.send(job).await.map_err(|_| writer_gone())?;
         rx.await.map_err(|_| writer_gone())?
-    }
-}
-
-fn writer_gone() -> StoreError {
-    StoreError::Internal("the write was not completed".into())
-}
-
-async fn run_writer(
-    mut conn: SqliteConnection,
-    mut queue: mpsc::Receiver<Job>,
-    options: SqliteOptions,
-) {
-    let mut batch: Vec<Job> = Vec::with_capacity(options.max_batch);
-    while let Some(first) = queue.recv().await {
-        batch.push(first);
-        let deadline = tokio::time::Instant::now() + options.batch_window;
-        while batch.len() < options.max_batch {
-            match queue.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(mpsc::error::TryRecvError::Empty) if !options.batch_window.is_zero() => {
-                    match tokio::time::timeout_at(deadline, queue.recv()).await {
-                        Ok(Some(job)) => batch.push(job),
-                        _ => break,
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-        commit_batch(&mut conn, &mut batch).await;
-    }
-    let _ = conn.close().await;
-}
-
-async fn commit_batch(conn: &mut SqliteConnection, batch: &mut Vec<Job>) {
-    let size = batch.len();
-    // Every statement is a round trip to sqlx's SQLite thread (two context
-    // switches), so the transaction and savepoint bookkeeping is merged
-    // into as few trips as possible: BEGIN with the first savepoint, each
-    // job's RELEASE with the next job's SAVEPOINT, the last RELEASE with
-    // COMMIT. A job that failed is rolled back to its savepoint alone.
-    if let Err(e) = sqlx::raw_sql("BEGIN IMMEDIATE; SAVEPOINT job")
-        .execute(&mut *conn)
-        .await
-    {
-        tracing::error!(error = %e, batch = size, "sqlite writer could not begin a transaction");
-        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-        // Dropping the jobs drops their reply channels: each caller gets an
-        // error and nothing was written.
-        batch.clear();
-        return;
-    }
-    let mut replies = Vec::with_capacity(size);
-    let mut jobs = batch.drain(..).peekable();
-    let mut outcome: Result<(), sqlx::Error> = Ok(());
-    while let Some(job) = jobs.next() {
-        let (ok, reply) = job(conn).await;
-        replies.push(reply);
-        let end = match (ok, jobs.peek().is_none()) {
-            (true, false) => "RELEASE job; SAVEPOINT job",
-            (false, false) => "ROLLBACK TO job; RELEASE job; SAVEPOINT job",
-            (true, true) => "RELEASE job; COMMIT",
-            (false, true) => "ROLLBACK TO job; RELEASE job; COMMIT",
-        };
-        if let Err(e) = sqlx::raw_sql(end).execute(&mut *conn).await {
-            // Without its savepoint a failed job could not be undone alone:
-            // the whole batch fails, and the jobs not run yet are dropped
-            // (their callers get an error, nothing of theirs was written).
-            outcome = Err(e);
-            break;
-        }
-    }
-    drop(jobs);
-    match outcome {
-        Ok(()) => replies.into_iter().for_each(|reply| reply(None)),
-        Err(e) => {
-            tracing::error!(error = %e, batch = size, "sqlite commit failed");
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            let message = e.to_string();
-            replies.into_iter().for_each(|reply| reply(Some(&message)));
-        }
     }
 }
 
@@ -381,8 +309,13 @@ impl Store for SqliteStore {
         opening: Vec<NewEvent>,
     ) -> Result<Created> {
         let conversation = conversation.clone();
-        self.write(move |conn| {
-            Box::pin(async move { ops::create_conversation(conn, &conversation, opening).await })
+        self.write_with_writer(move |writer| {
+            Box::pin(async move {
+                let created =
+                    ops::create_conversation(writer.conn(), &conversation, opening).await?;
+                writer.remember(&created.conversation);
+                Ok(created)
+            })
         })
         .await
     }
@@ -396,7 +329,8 @@ impl Store for SqliteStore {
     }
 
     async fn append_event(&self, event: NewEvent) -> Result<Appended> {
-        write!(self, append_event(event))
+        self.write_with_writer(move |writer| Box::pin(writer.append(event)))
+            .await
     }
 
     async fn events(
@@ -494,8 +428,14 @@ impl Store for SqliteStore {
         event: NewEvent,
     ) -> Result<Appended> {
         let file = file.clone();
-        self.write(move |conn| {
-            Box::pin(async move { ops::add_attachment(conn, &file, event).await })
+        self.write_with_writer(move |writer| {
+            Box::pin(writer.in_savepoint(move |writer| {
+                Box::pin(async move {
+                    let appended = ops::add_attachment(writer.conn(), &file, event).await?;
+                    writer.remember(&appended.conversation);
+                    Ok(appended)
+                })
+            }))
         })
         .await
     }

@@ -70,6 +70,17 @@ pub(crate) fn plan_append(
     })
 }
 
+/// Whether `after` differs from `before` in its head (last seq, update
+/// time) only, as after a message: the row update can then name just those
+/// columns, and SQLite leaves the other columns' index entries alone.
+pub(crate) fn head_only(before: &Conversation, after: &Conversation) -> bool {
+    Conversation {
+        last_seq: before.last_seq,
+        updated_at: before.updated_at,
+        ..after.clone()
+    } == *before
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +127,22 @@ mod tests {
         };
         let err = plan_append(c.clone(), Some(event), message(&c, stranger, "m1")).err();
         assert!(matches!(err, Some(StoreError::NotFound)), "{err:?}");
+    }
+
+    #[test]
+    fn a_message_moves_only_the_head_a_status_change_more() {
+        let owner = CustomerId::new();
+        let open = conversation(owner, ConversationStatus::Open);
+        let AppendPlan::Write { conversation, .. } =
+            plan_append(open.clone(), None, message(&open, owner, "m1")).unwrap()
+        else {
+            panic!("written")
+        };
+        assert!(conversation.last_seq > open.last_seq);
+        assert!(head_only(&open, &conversation));
+        let mut resolved = conversation.clone();
+        resolved.status = ConversationStatus::Resolved;
+        assert!(!head_only(&open, &resolved));
     }
 
     #[test]

@@ -13,6 +13,12 @@ pub(crate) const UPDATE_CONVERSATION_STATE: &str = "UPDATE conversations SET cat
      language = $2, priority = $3, urgent = $4, status = $5, assignee_id = $6, team_id = $7, \
      snoozed_until = $8, last_seq = $9, updated_at = $10 WHERE id = $11";
 
+/// Writes only what an event that changes nothing but the head moves
+/// ($1..$3): most events are messages, and naming fewer columns keeps
+/// SQLite from rewriting the index entries of columns that did not change.
+pub(crate) const UPDATE_CONVERSATION_HEAD: &str =
+    "UPDATE conversations SET last_seq = $1, updated_at = $2 WHERE id = $3";
+
 /// Stores one event ($1..$10).
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (conversation_id, seq, at, actor_type, \
      actor_id, actor_name, kind, visibility, client_msg_id, payload) \
@@ -420,6 +426,13 @@ macro_rules! define_ops {
                 .bind(c.id.to_string())
         }
 
+        pub(crate) fn bind_conversation_head<'q>(
+            query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
+            c: &Conversation,
+        ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
+            query.bind(c.last_seq).bind(c.updated_at.0).bind(c.id.to_string())
+        }
+
         pub(crate) async fn write_conversation_state(conn: &mut $conn, c: &Conversation) -> Result<()> {
             bind_conversation_state(sqlx::query(crate::ops::UPDATE_CONVERSATION_STATE), c)
                 .execute(&mut *conn)
@@ -502,9 +515,16 @@ macro_rules! define_ops {
             };
             match plan_append(conversation.clone(), existing, new)? {
                 AppendPlan::Duplicate(event) => Ok(Appended { event, conversation, duplicate: true }),
-                AppendPlan::Write { event, conversation } => {
+                AppendPlan::Write { event, conversation: next } => {
                     insert_event(conn, &event).await?;
-                    write_conversation_state(conn, &conversation).await?;
+                    if crate::append::head_only(&conversation, &next) {
+                        bind_conversation_head(sqlx::query(crate::ops::UPDATE_CONVERSATION_HEAD), &next)
+                            .execute(&mut *conn)
+                            .await?;
+                    } else {
+                        write_conversation_state(conn, &next).await?;
+                    }
+                    let conversation = next;
                     Ok(Appended { event, conversation, duplicate: false })
                 }
             }

@@ -23,7 +23,7 @@
 //! `COMMIT`); a batch of n appends costs n + 1.
 
 use super::ops;
-use crate::append::{AppendPlan, plan_append};
+use crate::append::{AppendPlan, head_only, plan_append};
 use crate::{Appended, Result, StoreError};
 use futures_util::future::BoxFuture;
 use sqlx::{Connection, SqliteConnection};
@@ -46,17 +46,45 @@ pub(super) type Job =
 const CACHED_CONVERSATIONS: usize = 10_000;
 
 /// The event insert and the conversation update as one statement list:
-/// the update's placeholders follow the insert's ten.
-static INSERT_EVENT_AND_STATE: LazyLock<String> = LazyLock::new(|| {
-    format!(
+/// the update's placeholders follow the insert's ten. With and without the
+/// batch's `BEGIN` in front; with the whole row, or only its head when
+/// nothing else changed (a message).
+struct AppendSql {
+    state: String,
+    head: String,
+    begin_state: String,
+    begin_head: String,
+}
+
+static APPEND_SQL: LazyLock<AppendSql> = LazyLock::new(|| {
+    let state = format!(
         "{}; {}",
         crate::ops::INSERT_EVENT,
         shift_placeholders(crate::ops::UPDATE_CONVERSATION_STATE, 10)
-    )
+    );
+    let head = format!(
+        "{}; {}",
+        crate::ops::INSERT_EVENT,
+        shift_placeholders(crate::ops::UPDATE_CONVERSATION_HEAD, 10)
+    );
+    AppendSql {
+        begin_state: format!("BEGIN IMMEDIATE; {state}"),
+        begin_head: format!("BEGIN IMMEDIATE; {head}"),
+        state,
+        head,
+    }
 });
-/// The same, opening the batch's transaction.
-static BEGIN_INSERT_EVENT_AND_STATE: LazyLock<String> =
-    LazyLock::new(|| format!("BEGIN IMMEDIATE; {}", INSERT_EVENT_AND_STATE.as_str()));
+
+impl AppendSql {
+    fn pick(&self, begin: bool, head_only: bool) -> &str {
+        match (begin, head_only) {
+            (false, false) => &self.state,
+            (false, true) => &self.head,
+            (true, false) => &self.begin_state,
+            (true, true) => &self.begin_head,
+        }
+    }
+}
 
 /// `$n` becomes `$(n + by)`: sqlx numbers `$n` across a statement list.
 fn shift_placeholders(sql: &str, by: usize) -> String {
@@ -168,20 +196,21 @@ impl Writer {
     pub(super) async fn append(&mut self, new: NewEvent) -> Result<Appended> {
         let id = new.conversation_id;
         if let Some(cached) = self.cache.get(&id).cloned() {
+            let before = cached.clone();
             match plan_append(cached, None, new.clone()) {
                 Ok(AppendPlan::Write {
                     event,
                     conversation,
                 }) => {
-                    let sql = if self.in_transaction {
-                        INSERT_EVENT_AND_STATE.as_str()
-                    } else {
-                        BEGIN_INSERT_EVENT_AND_STATE.as_str()
-                    };
+                    let head = head_only(&before, &conversation);
+                    let sql = APPEND_SQL.pick(!self.in_transaction, head);
                     let query = ops::bind_event(sqlx::query(sql), &event)?;
-                    let written = ops::bind_conversation_state(query, &conversation)
-                        .execute(&mut self.conn)
-                        .await;
+                    let query = if head {
+                        ops::bind_conversation_head(query, &conversation)
+                    } else {
+                        ops::bind_conversation_state(query, &conversation)
+                    };
+                    let written = query.execute(&mut self.conn).await;
                     match written {
                         Ok(_) => {
                             self.in_transaction = true;

@@ -32,6 +32,12 @@ use trustdesk_core::{
 };
 use trustdesk_store::Store;
 
+/// Least time between two routing passes. A pass looks at every waiting
+/// conversation, so under a burst of arrivals one pass per arrival would
+/// cost O(queue) each; batching arrivals this long keeps the cost per
+/// arrival flat, and a few milliseconds do not matter to a person waiting.
+const MIN_PASS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// Handling times kept for the wait estimate.
 const HANDLE_TIMES: usize = 100;
 
@@ -344,10 +350,20 @@ impl Worker {
     ) {
         let mut clock_changed = self.conversations.clock().changed();
         let mut wake = self.step().await;
+        let mut last_pass = tokio::time::Instant::now();
+        // A pass asked for sooner than MIN_PASS_INTERVAL after the last one
+        // waits until then, together with whatever else arrives meanwhile.
+        let mut pass_due: Option<tokio::time::Instant> = None;
         loop {
             let sleep = async {
                 match wake {
                     Some(at) => tokio::time::sleep(self.conversations.clock().until(at)).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let debounce = async {
+                match pass_due {
+                    Some(at) => tokio::time::sleep_until(at).await,
                     None => std::future::pending().await,
                 }
             };
@@ -365,12 +381,20 @@ impl Worker {
                     if !dirty {
                         continue;
                     }
+                    let earliest = last_pass + MIN_PASS_INTERVAL;
+                    if tokio::time::Instant::now() < earliest {
+                        pass_due.get_or_insert(earliest);
+                        continue;
+                    }
                 }
+                _ = debounce => {}
                 _ = sleep => {}
                 _ = clock_changed.changed() => {}
                 _ = async { let _ = shutdown.wait_for(|stop| *stop).await; } => return,
             }
+            pass_due = None;
             wake = self.step().await;
+            last_pass = tokio::time::Instant::now();
         }
     }
 

@@ -340,6 +340,8 @@ pub struct TimerWorker {
     /// SLA state of the conversations seen since start, with the `sla`
     /// timer as last written.
     cache: HashMap<ConversationId, (SlaState, Option<Timestamp>)>,
+    /// The earliest SLA timer written since the loop last looked.
+    own_earliest: Option<Timestamp>,
 }
 
 impl TimerWorker {
@@ -350,6 +352,7 @@ impl TimerWorker {
             config,
             reassign_on_breach,
             cache: HashMap::new(),
+            own_earliest: None,
         }
     }
 
@@ -399,6 +402,11 @@ impl TimerWorker {
                     while let Ok(more) = rx.try_recv() {
                         reread |= self.observe(more).await;
                     }
+                    // An earlier deadline of our own: wake for it (a later
+                    // one, or a removed one, at worst wakes us early once).
+                    if let Some(at) = self.own_earliest.take() {
+                        next = Some(next.map_or(at, |n| n.min(at)));
+                    }
                 }
                 _ = sleep => reread = true,
                 _ = clock_changed.changed() => reread = true,
@@ -437,22 +445,28 @@ impl TimerWorker {
     }
 
     /// Folds one write into the conversation's SLA clocks.
-    /// Folds a write into the SLA state; returns whether a timer may have
-    /// changed (written here, or by the write itself: snooze, auto-close
-    /// and reminders are set by `Conversations` along with their events).
+    /// Folds a write into the SLA state; returns whether a timer was set
+    /// elsewhere and must be read back: `Conversations` stores the snooze
+    /// and auto-close timers with a status change, and reminders with
+    /// `reminder_set`. The SLA timer written here is noted in
+    /// `own_earliest` instead.
     async fn observe(&mut self, activity: Activity) -> bool {
         let set_elsewhere = activity.events.iter().any(|e| {
-            !matches!(
+            matches!(
                 e.kind,
-                EventKind::Message { .. }
-                    | EventKind::Note { .. }
-                    | EventKind::Attachment { .. }
-                    | EventKind::Rated { .. }
-                    | EventKind::CryptoContext { .. }
+                EventKind::StatusChanged { .. } | EventKind::ReminderSet { .. }
             )
         });
         let conversation = activity.conversation.as_ref();
-        let (mut state, timer) = match self.state(conversation).await {
+        // A conversation whose first event is in this write has no stored
+        // state yet: no read for it.
+        let fresh = activity.events.first().is_some_and(|e| e.seq == 1);
+        let known = if fresh && !self.cache.contains_key(&conversation.id) {
+            None
+        } else {
+            self.state(conversation).await
+        };
+        let (mut state, timer) = match known {
             Some(found) => found,
             None if conversation.status.is_active() => (SlaState::new(conversation), None),
             None => return set_elsewhere,
@@ -483,11 +497,15 @@ impl TimerWorker {
             tracing::warn!(error = %e, "cannot save SLA state");
             return set_elsewhere;
         }
-        let unchanged = timer.is_some();
         let new_timer = self.reschedule(conversation.id, &state, timer).await;
-        let rescheduled = !(unchanged && new_timer == timer);
         self.cache.insert(conversation.id, (state, new_timer));
-        set_elsewhere || rescheduled
+        // A timer this worker wrote needs no read to know when it is due.
+        if let Some(at) = new_timer
+            && new_timer != timer
+        {
+            self.own_earliest = Some(self.own_earliest.map_or(at, |t| t.min(at)));
+        }
+        set_elsewhere
     }
 
     async fn save(

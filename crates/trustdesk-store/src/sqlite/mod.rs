@@ -115,6 +115,17 @@ impl SqliteStore {
             .await
     }
 
+    /// Like `write`, for work that writes with a single statement (an
+    /// insert, an upsert): it needs no savepoint of its own.
+    async fn write_one<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    {
+        self.write_with_writer(move |writer| Box::pin(writer.single_statement(work)))
+            .await
+    }
+
     /// Like `write`, for work that needs the writer itself: everything that
     /// writes a conversation row goes through here so the writer's copy of
     /// the row stays true. The work opens its own savepoint (see
@@ -210,8 +221,10 @@ impl Store for SqliteStore {
 
     async fn create_customer(&self, customer: &Customer) -> Result<()> {
         let customer = customer.clone();
-        self.write(move |conn| Box::pin(async move { ops::insert_customer(conn, &customer).await }))
-            .await
+        self.write_one(move |conn| {
+            Box::pin(async move { ops::insert_customer(conn, &customer).await })
+        })
+        .await
     }
 
     async fn upsert_verified_customer(&self, profile: &VerifiedProfile) -> Result<Customer> {
@@ -228,8 +241,10 @@ impl Store for SqliteStore {
 
     async fn create_session(&self, session: &Session) -> Result<()> {
         let session = session.clone();
-        self.write(move |conn| Box::pin(async move { ops::insert_session(conn, &session).await }))
-            .await
+        self.write_one(move |conn| {
+            Box::pin(async move { ops::insert_session(conn, &session).await })
+        })
+        .await
     }
 
     async fn session_by_token_hash(&self, token_hash: &[u8]) -> Result<Option<Session>> {
@@ -525,8 +540,10 @@ impl Store for SqliteStore {
 
     async fn put_timer(&self, timer: &crate::Timer) -> Result<()> {
         let timer = timer.clone();
-        self.write(move |conn| Box::pin(async move { routing_ops::put_timer(conn, &timer).await }))
-            .await
+        self.write_one(move |conn| {
+            Box::pin(async move { routing_ops::put_timer(conn, &timer).await })
+        })
+        .await
     }
 
     async fn delete_timer(
@@ -559,7 +576,7 @@ impl Store for SqliteStore {
         at: Timestamp,
     ) -> Result<()> {
         let state = state.to_owned();
-        self.write(move |conn| {
+        self.write_one(move |conn| {
             Box::pin(
                 async move { routing_ops::put_sla_state(conn, conversation, &state, at).await },
             )

@@ -189,6 +189,30 @@ impl Writer {
         result
     }
 
+    /// Runs `work`, which writes with one statement, without a savepoint:
+    /// a statement that fails on a constraint writes nothing, and any other
+    /// failure rolls the batch back whole.
+    pub(super) async fn single_statement<T, F>(&mut self, work: F) -> Result<T>
+    where
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>>,
+    {
+        if !self.in_transaction {
+            if let Err(e) = sqlx::raw_sql("BEGIN IMMEDIATE")
+                .execute(&mut self.conn)
+                .await
+            {
+                self.poisoned = true;
+                return Err(e.into());
+            }
+            self.in_transaction = true;
+        }
+        let result = work(&mut self.conn).await;
+        if let Err(StoreError::Internal(_)) = &result {
+            self.poisoned = true;
+        }
+        result
+    }
+
     /// Appends an event. For a conversation the writer knows, the plan is
     /// made on the cached row and written in one trip; anything unusual
     /// (a resend, a closed conversation) takes the general path, which

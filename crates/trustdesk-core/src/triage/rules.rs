@@ -816,7 +816,7 @@ pub fn calm(folded: &str) -> bool {
 
 /// "got a letter from police about a freeze on my account": a freeze by an
 /// authority (compliance), unless the "authority" is an impostor.
-fn authority_freeze(folded: &str) -> bool {
+pub fn authority_freeze(folded: &str) -> bool {
     (has(folded, EN_AUTHORITY) || has(folded, ZH_AUTHORITY))
         && has(folded, AUTHORITY_FREEZE)
         && !has(folded, IMPOSTOR)

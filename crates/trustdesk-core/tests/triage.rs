@@ -292,3 +292,19 @@ proptest! {
         prop_assert_eq!(detect_language(&text), t.language);
     }
 }
+
+#[test]
+fn a_freeze_by_an_authority_is_compliance_not_an_emergency() {
+    for t in [
+        "got a notice from the police about a freeze on my account, what is going on",
+        "法院冻结了我的账户怎么办",
+        "a prosecutor put my funds on hold, who do I talk to",
+    ] {
+        let r = trustdesk_core::triage::classify(t);
+        assert_eq!(r.category, Category::Compliance, "{t}: {r:?}");
+        assert!(!r.urgent, "{t}: {r:?}");
+    }
+    // An impostor "police officer" is a scam in progress.
+    let r = trustdesk_core::triage::classify("有人冒充警察说我账户要被冻结，让我转钱，我转了2万");
+    assert!(r.urgent && r.category == Category::Security, "{r:?}");
+}

@@ -306,7 +306,32 @@ const UNITS: &[&str] = &[
     "times", "coins", "dollars",
 ];
 
+/// A year, not a code: "set up 2FA in 2021", "since 2019", "2023年".
+fn is_year(text: &str, start: usize, end: usize) -> bool {
+    let year = text[start..end].parse::<u32>().ok();
+    if end - start != 4 || !year.is_some_and(|y| (1990..=2039).contains(&y)) {
+        return false;
+    }
+    if after(text, end, 3).starts_with('年') {
+        return true;
+    }
+    let pre = before(text, start, 16).trim_end().to_ascii_lowercase();
+    let word = pre
+        .rsplit(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("");
+    [
+        "in", "since", "from", "until", "till", "before", "after", "year", "early", "late", "mid",
+    ]
+    .contains(&word)
+        || pre.ends_with('在')
+        || pre.ends_with('于')
+}
+
 fn has_otp_context(text: &str, start: usize, end: usize) -> bool {
+    if is_year(text, start, end) {
+        return false;
+    }
     let unit = after(text, end, 10).trim_start().to_ascii_lowercase();
     if UNITS.iter().any(|u| unit.starts_with(u)) {
         return false;
@@ -422,6 +447,8 @@ mod tests {
             "2FA ticket #123456",
             "2FA 已开启，转账 123456 USDT",
             "验证码已经发了 5000 次",
+            "i set up 2FA in 2021 and never had issues",
+            "谷歌验证码2023年就绑定了",
         ] {
             assert!(kinds(t).is_empty(), "{t}: {:?}", kinds(t));
         }

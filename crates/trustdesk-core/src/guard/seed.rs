@@ -193,7 +193,24 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
         }
     };
     let mut en_start: Option<usize> = None;
+    // A multi-line paste that reaches us on one line arrives with its line
+    // breaks escaped (`word1\nword2`, JSON or a log line): a backslash
+    // followed by `n`, `r` or `t` is a separator, and the letter must not
+    // glue itself to the next word.
+    let bytes = text.as_bytes();
+    let mut skip_escape = false;
     for (i, c) in text.char_indices() {
+        if skip_escape {
+            skip_escape = false;
+            continue;
+        }
+        if c == '\\' && matches!(bytes.get(i + 1), Some(b'n' | b'r' | b't')) {
+            if let Some(s) = en_start.take() {
+                feed(Tok::En(s, i), &mut runs, out);
+            }
+            skip_escape = true;
+            continue;
+        }
         if c.is_ascii_alphabetic() {
             en_start.get_or_insert(i);
             continue;
@@ -551,13 +568,16 @@ fn tiling(text: &str, w: &[Word]) -> Option<Vec<(usize, usize)>> {
     // 1); without that, a chance tiling of one mistyped phrase (1 in 256 for
     // 24 words) would be redacted instead of warned.
     let gap = |i: usize| &text[w[i - 1].end..w[i].start];
+    // An escaped line break (`\\n`, a multi-line paste sent on one line)
+    // counts as one.
+    let line_break = |g: &str| g.contains('\n') || g.contains("\\n");
     let newline_inside = parts
         .iter()
-        .any(|&(s, n)| (s + 1..s + n).any(|i| gap(i).contains('\n')));
+        .any(|&(s, n)| (s + 1..s + n).any(|i| line_break(gap(i))));
     let apart = parts.iter().skip(1).all(|&(s, _)| {
         let g = gap(s);
         let digits: String = g.chars().filter(char::is_ascii_digit).collect();
-        (g.contains('\n') && !newline_inside) || digits == "1"
+        (line_break(g) && !newline_inside) || digits == "1"
     });
     apart.then_some(parts)
 }
@@ -601,9 +621,38 @@ fn decide_spaced(text: &str, w: &[Word], english: bool, out: &mut Vec<Finding>) 
     if l < 12 {
         return;
     }
+    // Chinese typed with a space between characters ("我 想 问 一 下 …")
+    // is prose, not a phrase, when a third or more of it is function
+    // characters (the packed-block rule; a random phrase almost never is).
+    let prose = |s: &[Word]| !english && function_chars(text, s) * 3 >= s.len();
+    if !prose(w) && decide_whole_run(text, w, english, out) {
+        return;
+    }
+    let u = union(
+        windows(w)
+            .into_iter()
+            .filter(|&(s, n)| !prose(&w[s..s + n]))
+            .collect(),
+    );
+    let mut cursor = 0;
+    for &(s, e) in u.iter().chain(std::iter::once(&(l, l))) {
+        if s - cursor >= 12 && !prose(&w[cursor..s]) {
+            push(out, &w[cursor..s], false);
+        }
+        if s < e {
+            push(out, &w[s..e], true);
+        }
+        cursor = e;
+    }
+}
+
+/// Steps 1–3 of [`decide_spaced`]: the whole run, the run without lead-in
+/// and trailing words, tilings. True when the run was decided.
+fn decide_whole_run(text: &str, w: &[Word], english: bool, out: &mut Vec<Finding>) -> bool {
+    let l = w.len();
     if LENGTHS.contains(&l) && valid(w) {
         push(out, w, true);
-        return;
+        return true;
     }
     let is_ctx = |x: &Word| {
         english
@@ -633,7 +682,7 @@ fn decide_spaced(text: &str, w: &[Word], english: bool, out: &mut Vec<Finding>) 
             }
             if valid(c) {
                 push(out, c, true);
-                return;
+                return true;
             }
             cores.push((k1, l - k2));
         }
@@ -650,23 +699,13 @@ fn decide_spaced(text: &str, w: &[Word], english: bool, out: &mut Vec<Finding>) 
                 for (s, n) in parts {
                     push(out, &w[x + s..x + s + n], true);
                 }
-                return;
+                return true;
             }
         }
         push(out, &w[a..b], false);
-        return;
+        return true;
     }
-    let u = union(windows(w));
-    let mut cursor = 0;
-    for &(s, e) in u.iter().chain(std::iter::once(&(l, l))) {
-        if s - cursor >= 12 {
-            push(out, &w[cursor..s], false);
-        }
-        if s < e {
-            push(out, &w[s..e], true);
-        }
-        cursor = e;
-    }
+    false
 }
 
 #[cfg(test)]
@@ -805,8 +844,33 @@ mod tests {
             "网络选择错误导致资产丢失怎么办",
             "资金安全问题请联系官方客服处理",
             "实名认证上传照片总是失败",
+            // Typed with a space between characters.
+            "我 想 问 一 下 提 币 为 什 么 一 直 没 到 账",
+            "请 问 你 们 这 个 平 台 是 不 是 要 先 实 名 才 能 充 值",
         ] {
             assert!(scan_all(t).is_empty(), "{t}: {:?}", scan_all(t));
         }
+    }
+
+    #[test]
+    fn escaped_line_breaks_separate_words() {
+        // A multi-line paste that reaches the scanner on one line.
+        for sep in ["\\n", "\\r\\n", "\\t", " \\n "] {
+            let t = VALID12.split(' ').collect::<Vec<_>>().join(sep);
+            let f = scan_all(&t);
+            assert_eq!(f.len(), 1, "{t}: {f:?}");
+            assert_eq!(f[0].action, GuardAction::Redact);
+            assert_eq!((f[0].start, f[0].end), (0, t.len()), "{t}");
+        }
+        let t = format!("seed:\\n{}", VALID12.replace(' ', "\\n"));
+        let f = scan_all(&t);
+        assert_eq!(f.len(), 1, "{t}: {f:?}");
+        assert_eq!(&t[f[0].start..f[0].end], VALID12.replace(' ', "\\n"));
+        // Two valid phrases, one escaped line each, are redacted whole.
+        let t = format!("{VALID12}\\n{VALID12}");
+        let f = scan_all(&t);
+        assert!(f.iter().all(|x| x.action == GuardAction::Redact), "{f:?}");
+        assert_eq!(f.first().map(|x| x.start), Some(0));
+        assert_eq!(f.last().map(|x| x.end), Some(t.len()));
     }
 }

@@ -285,6 +285,11 @@ impl Classifier {
             // in progress, freeze request, leaked seed) is a security matter:
             // it goes to the security team whatever words it used.
             ci = category_index(Category::Security);
+        } else if self.config.rules && rules::authority_freeze(&folded) {
+            // A freeze ordered by the police, a court or a prosecutor is a
+            // compliance matter (the labelling convention), whatever the
+            // security words around it ("letter from police about a freeze").
+            ci = category_index(Category::Compliance);
         }
         let category = Category::ALL[ci.min(Category::ALL.len() - 1)];
         let confidence = cp[ci].clamp(0.0, 1.0);

@@ -163,11 +163,12 @@ const ZH_NOT_ME: &[&str] = &[
     "不是我弄", "非本人", "我没有操作", "我没操作", "我没有提", "我没提", "本人没有操作",
     "没有操作过", "没操作过", "不知情", "没有授权", "未经授权", "未授权", "没做过",
     "不是我做的", "我没提过", "什么都没动", "我没动", "没动过", "没提过", "根本没提", "没有提过", "没转过", "没有转过", "我没有下", "我没下",
+    "我没开的", "我没有开的", "不是我开的", "我没买的", "我没卖的", "我没下的",
 ];
 #[rustfmt::skip]
 const ZH_MONEY_OUT: &[&str] = &[
     "提币", "提现", "转走", "转出", "提走", "转到", "提款", "被转", "下单", "交易", "提了",
-    "转了", "陌生地址", "eth", "btc", "usdt", "币",
+    "转了", "陌生地址", "eth", "btc", "usdt", "币", "仓位", "订单", "持仓",
 ];
 #[rustfmt::skip]
 const ZH_GONE: &[&str] = &[
@@ -309,7 +310,8 @@ fn zh_urgent(t: &Folded<'_>) -> bool {
 const EN_FREEZE: &[&str] = &[
     "freeze my", "freeze the account", "freeze it", "freeze this account", "freeze account",
     "freeze now", "freeze everything", "lock my acc", "lock the acc", "lock it now", "lock down my",
-    "block my acc", "suspend my acc", "disable my acc", "put a hold on my", "hold on my account", "freeze uid", "lock uid", "block it now",
+    "block my acc", "suspend my acc", "disable my acc", "lock acct", "lock account",
+    "lock this acc", "freeze acct", "block acct", "disable acct", "suspend acct", "put a hold on my", "hold on my account", "freeze uid", "lock uid", "block it now",
     "stop all withdrawals", "stop the withdrawal", "cancel this withdrawal, it's not me",
 ];
 #[rustfmt::skip]
@@ -334,6 +336,7 @@ const EN_NOT_ME: &[&str] = &[
     "without my permission", "i didn't send", "i didnt send", "don't recognize",
     "dont recognize", "never did", "without my knowledge", "not done by me", "not me",
     "did not authorise", "didn't authorise", "didnt authorise", "not authorised by me",
+    "i'm not doing", "im not doing", "i am not doing",
     "i never withdrew", "i didn't place", "i didnt place", "i never placed", "never requested",
     "didn't request", "didnt request", "did not request", "never initiated", "didn't initiate",
     "never asked for",
@@ -376,7 +379,8 @@ const EN_HANDED_OVER: &[&str] = &[
     "still have", "still messaging", "transferred", "gave him", "gave them", "just sent",
     "they have my", "right now", "i paid", "gave my", "i gave", "told him my", "told them my",
     "made me", "send him", "asking for more", "still asking", "scammed me", "got scammed by",
-    "took my", "stole", "made me install", "i installed", "moving my", "still using", "has my", "is logging", "logging in", "logged in", "using my account", "now he", "now she", "now they",
+    "took my", "stole", "made me install", "i did,", "i did.", "i did it",
+    "i moved", "i followed", "i installed", "moving my", "still using", "has my", "is logging", "logging in", "logged in", "using my account", "now he", "now she", "now they",
 ];
 #[rustfmt::skip]
 const EN_REMOTE: &[&str] = &[
@@ -386,6 +390,7 @@ const EN_REMOTE: &[&str] = &[
 #[rustfmt::skip]
 const EN_ACTIVE: &[&str] = &[
     "unknown api", "api key i didn't create", "api key i never created",
+    "that i didn't create", "that i didnt create", "that i did not create", "that i never created",
     "is logged into my account", "is logged in as me", "logged in somewhere else",
     "kick them out", "is withdrawing", "draining my", "drained", "being drained",
     "being emptied", "being withdrawn", "being moved", "being transferred", "being sent",
@@ -407,8 +412,44 @@ const EN_STRANGER: &[&str] = &[
     "i didn't", "i didnt", "i did not", "somebody",
 ];
 
+#[rustfmt::skip]
+const EN_STRANGE_LOGIN: &[&str] = &[
+    "login from", "logged in from", "log in from", "login attempt from", "sign-in from",
+    "signed in from", "unknown login", "unknown device", "new device", "strange login",
+    "unrecognized login", "unrecognised login", "login i don't recognize",
+];
+#[rustfmt::skip]
+const EN_LOSS: &[&str] = &[
+    "is gone", "are gone", "all gone", "disappeared", "vanished", "emptied", "is empty",
+    "now zero", "now 0", "went to zero", "withdrawn",
+];
+
+/// A freeze ordered by a court, the police or a prosecutor is a compliance
+/// matter, not a customer's freeze request.
+#[rustfmt::skip]
+const EN_AUTHORITY: &[&str] = &[
+    "court", "police", "law enforcement", "prosecutor", "judicial", "subpoena", "authorities",
+];
+const AUTHORITY_FREEZE: &[&str] = &[
+    "freeze", "frozen", "on hold", "hold on", "冻结", "凍結", "封",
+];
+/// Impersonation words: a "police officer" asking for money is a scam.
+const IMPOSTOR: &[&str] = &[
+    "fake",
+    "pretend",
+    "claiming",
+    "claimed",
+    "impersonat",
+    "scam",
+    "冒充",
+    "假",
+    "骗",
+    "自称",
+];
+
 fn en_urgent(t: &Folded<'_>) -> bool {
     if has_word(t, EN_FREEZE)
+        && !hs(t, EN_AUTHORITY)
         && !hs(
             t,
             &[
@@ -454,6 +495,24 @@ fn en_urgent(t: &Folded<'_>) -> bool {
         return true;
     }
     if hs(t, EN_ACTIVE) && !not_now {
+        return true;
+    }
+    // "a login from Nigeria and my ETH is gone": a strange login and a loss.
+    if hs(t, EN_STRANGE_LOGIN)
+        && hs(t, EN_LOSS)
+        && !hs(
+            t,
+            &[
+                "nothing",
+                "not gone",
+                "isn't gone",
+                "still there",
+                "still have",
+            ],
+        )
+        && !not_now
+        && !not_really
+    {
         return true;
     }
     if hs(t, EN_CHANGED) && hs(t, EN_CREDENTIAL) && hs(t, EN_STRANGER) && !not_now {
@@ -736,11 +795,31 @@ const CALM: &[&str] = &[
     "didnt give", "blocked him", "blocked them", "didn't click", "didnt click", "did not click",
 ];
 
+/// A planned, temporary freeze ("while I travel") is a request, not an
+/// emergency: the learned score alone must not make it urgent.
+#[rustfmt::skip]
+const PLANNED: &[&str] = &[
+    "while i travel", "while traveling", "while travelling", "during my trip", "temporarily",
+    "出国", "旅行期间", "暂时",
+];
+
 /// Whether the text says an attempt failed (see [`CALM`]) or asks about a
 /// past, hypothetical or preventive case: the learned score alone must not
 /// raise an alarm then.
 pub fn calm(folded: &str) -> bool {
-    has(folded, CALM) || has(folded, NOT_NOW) || has(folded, EN_NOT_REALLY)
+    has(folded, CALM)
+        || has(folded, PLANNED)
+        || has(folded, NOT_NOW)
+        || has(folded, EN_NOT_REALLY)
+        || authority_freeze(folded)
+}
+
+/// "got a letter from police about a freeze on my account": a freeze by an
+/// authority (compliance), unless the "authority" is an impostor.
+pub fn authority_freeze(folded: &str) -> bool {
+    (has(folded, EN_AUTHORITY) || has(folded, ZH_AUTHORITY))
+        && has(folded, AUTHORITY_FREEZE)
+        && !has(folded, IMPOSTOR)
 }
 
 /// Whether a folded text matches an emergency rule.
@@ -771,9 +850,32 @@ mod tests {
             "a fake support agent told me to send usdt and i sent 500",
             "lock my acct asap",
             "someone is trading on my account, not me",
+            "合约账户里突然多了很多我没开的仓位，亏光了",
+            "fake support told me to move funds to a \"secure address\", i did, help",
+            "there are withdrawals happening that i'm not doing",
+            "new api key created that i didn't create and it's trading",
+            "my sessions list shows a login from nigeria and my eth is gone",
+            "pls lock acct my phone got stolen with the app logged in",
         ] {
             assert!(urgent_rule(t), "{t}");
         }
+    }
+
+    #[test]
+    fn authority_freeze_is_calm() {
+        use super::calm;
+        assert!(calm(
+            "got a letter from police about a freeze on my account"
+        ));
+        assert!(calm("法院冻结了我的账户"));
+        assert!(!calm(
+            "a fake police officer said my account will be frozen, i sent him usdt"
+        ));
+        assert!(!urgent_rule("the court froze my account, how do i appeal"));
+        assert!(calm("how do i freeze my account while i travel"));
+        assert!(!urgent_rule(
+            "i didn't create an api key yet, how do i make one for trading?"
+        ));
     }
 
     #[test]

@@ -19,10 +19,6 @@ pub(crate) const UPDATE_CONVERSATION_STATE: &str = "UPDATE conversations SET cat
 pub(crate) const UPDATE_CONVERSATION_HEAD: &str =
     "UPDATE conversations SET last_seq = $1, updated_at = $2 WHERE id = $3";
 
-/// The head of an event insert, for one or several rows of ten values.
-pub(crate) const INSERT_EVENT_INTO: &str = "INSERT INTO events (conversation_id, seq, at, \
-     actor_type, actor_id, actor_name, kind, visibility, client_msg_id, payload)";
-
 /// Stores one event ($1..$10).
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (conversation_id, seq, at, actor_type, \
      actor_id, actor_name, kind, visibility, client_msg_id, payload) \

@@ -954,10 +954,10 @@ async fn store_story_on_postgres() {
     story(Arc::new(store)).await;
 }
 
-/// Appends that queue up together are written together (the SQLite writer
-/// groups them into one statement list): under concurrency every
+/// Appends that queue up together share a commit (the SQLite writer's
+/// group commit, planned on the rows it cached): under concurrency every
 /// conversation still gets gapless seqs in each client's order, each client
-/// message id once, and a resend inside a group gets the stored message.
+/// message id once, and a resend gets the stored message.
 async fn concurrent_appends(store: Arc<dyn Store>) {
     let mut conversations = Vec::new();
     for _ in 0..5 {

@@ -136,7 +136,7 @@ impl SqliteStore {
         F: for<'c> FnOnce(&'c mut Writer) -> BoxFuture<'c, Result<T>> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel::<Result<T>>();
-        let job = Job::Work(Box::new(move |writer| {
+        let job: Job = Box::new(move |writer| {
             Box::pin(async move {
                 let outcome = work(writer).await;
                 let ok = outcome.is_ok();
@@ -149,7 +149,7 @@ impl SqliteStore {
                 });
                 (ok, reply)
             })
-        }));
+        });
         self.jobs.send(job).await.map_err(|_| writer_gone())?;
         rx.await.map_err(|_| writer_gone())?
     }
@@ -349,12 +349,8 @@ impl Store for SqliteStore {
     }
 
     async fn append_event(&self, event: NewEvent) -> Result<Appended> {
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Job::Append { event, reply })
+        self.write_with_writer(move |writer| Box::pin(writer.append(event)))
             .await
-            .map_err(|_| writer_gone())?;
-        answer.await.map_err(|_| writer_gone())?
     }
 
     async fn events(

@@ -27,32 +27,19 @@ use crate::append::{AppendPlan, head_only, plan_append};
 use crate::{Appended, Result, StoreError};
 use futures_util::future::BoxFuture;
 use sqlx::{Connection, SqliteConnection};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::LazyLock;
-use tokio::sync::{mpsc, oneshot};
-use trustdesk_core::{Conversation, ConversationId, Event, NewEvent};
+use tokio::sync::mpsc;
+use trustdesk_core::{Conversation, ConversationId, NewEvent};
 
 use super::SqliteOptions;
 
 /// Tells a job's caller how the batch's commit went (`None`: committed).
 pub(super) type Reply = Box<dyn FnOnce(Option<&str>) + Send>;
-/// Work for the writer: runs inside the batch transaction and says whether
-/// it succeeded.
-pub(super) type Work =
+/// A unit of work for the writer: runs inside the batch transaction and
+/// says whether it succeeded.
+pub(super) type Job =
     Box<dyn for<'c> FnOnce(&'c mut Writer) -> BoxFuture<'c, (bool, Reply)> + Send>;
-
-/// A unit of work for the writer. Appends are data, not closures, so the
-/// writer can write the appends that queued up together in one trip.
-pub(super) enum Job {
-    Append {
-        event: NewEvent,
-        reply: oneshot::Sender<Result<Appended>>,
-    },
-    Work(Work),
-}
-
-/// Most appends written in one statement list.
-const MAX_GROUP: usize = 256;
 
 /// Conversation rows kept by the writer; past this many it starts over
 /// (a forgotten row costs one read on its next append, nothing more).
@@ -287,168 +274,6 @@ impl Writer {
     }
 }
 
-impl Writer {
-    /// Appends a group of events that queued up together. Those to
-    /// conversations the writer knows are planned on the cached rows and
-    /// written in one trip: one multi-row insert, then one update per
-    /// conversation. The rest (unknown rows, closed conversations, and
-    /// whatever follows them in the same conversation) go one by one
-    /// afterwards, in order. If the insert meets a unique key (a resend),
-    /// nothing of it was written and every append of the group goes one by
-    /// one instead.
-    async fn append_group(&mut self, events: Vec<NewEvent>) -> Vec<Result<Appended>> {
-        let mut results: Vec<Option<Result<Appended>>> = (0..events.len()).map(|_| None).collect();
-        // Per conversation: the row before the group and after it so far.
-        let mut rows: HashMap<ConversationId, (Conversation, Conversation)> = HashMap::new();
-        let mut blocked: HashSet<ConversationId> = HashSet::new();
-        let mut planned: Vec<(usize, Event, Conversation)> = Vec::new();
-        let mut later: Vec<usize> = Vec::new();
-        for (i, new) in events.iter().enumerate() {
-            let id = new.conversation_id;
-            let current = match rows.get(&id) {
-                Some((_, after)) => Some(after.clone()),
-                None => self.cache.get(&id).cloned(),
-            };
-            let Some(current) = current.filter(|_| !blocked.contains(&id)) else {
-                blocked.insert(id);
-                later.push(i);
-                continue;
-            };
-            match plan_append(current.clone(), None, new.clone()) {
-                Ok(AppendPlan::Write {
-                    event,
-                    conversation,
-                }) => {
-                    rows.entry(id)
-                        .or_insert_with(|| (current, conversation.clone()))
-                        .1 = conversation.clone();
-                    planned.push((i, event, conversation));
-                }
-                // Decided by the owner alone: no stored message is revealed.
-                Err(StoreError::NotFound) => results[i] = Some(Err(StoreError::NotFound)),
-                // A closed conversation may still answer a resend.
-                Ok(AppendPlan::Duplicate(_)) | Err(_) => {
-                    blocked.insert(id);
-                    later.push(i);
-                }
-            }
-        }
-        if !planned.is_empty() {
-            match self.write_planned(&planned, &rows).await {
-                Ok(()) => {
-                    for (_, after) in rows.values() {
-                        self.remember(after);
-                    }
-                    for (i, event, conversation) in planned {
-                        results[i] = Some(Ok(Appended {
-                            event,
-                            conversation,
-                            duplicate: false,
-                        }));
-                    }
-                }
-                Err(GroupFailure::UniqueKey) => {
-                    let ids: Vec<ConversationId> = rows.keys().copied().collect();
-                    self.forget(&ids);
-                    later.extend(planned.iter().map(|(i, _, _)| *i));
-                    later.sort_unstable();
-                }
-                Err(GroupFailure::Other(e)) => {
-                    self.poisoned = true;
-                    return (0..events.len())
-                        .map(|_| Err(StoreError::Internal(e.clone())))
-                        .collect();
-                }
-            }
-        }
-        for i in later {
-            results[i] = Some(if self.poisoned {
-                Err(StoreError::Internal("the batch failed".into()))
-            } else {
-                self.append(events[i].clone()).await
-            });
-        }
-        results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(StoreError::Internal("not written".into()))))
-            .collect()
-    }
-
-    /// One trip: `[BEGIN;] INSERT INTO events … VALUES (…), (…); UPDATE …;`
-    /// with an update per conversation, naming only the head when nothing
-    /// else changed.
-    async fn write_planned(
-        &mut self,
-        planned: &[(usize, Event, Conversation)],
-        rows: &HashMap<ConversationId, (Conversation, Conversation)>,
-    ) -> std::result::Result<(), GroupFailure> {
-        let mut sql = String::with_capacity(256 + planned.len() * 64);
-        if !self.in_transaction {
-            sql.push_str("BEGIN IMMEDIATE; ");
-        }
-        sql.push_str(crate::ops::INSERT_EVENT_INTO);
-        let mut n = 0usize;
-        for k in 0..planned.len() {
-            sql.push_str(if k == 0 { " VALUES (" } else { ", (" });
-            for c in 0..10 {
-                n += 1;
-                if c > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push('$');
-                sql.push_str(&n.to_string());
-            }
-            sql.push(')');
-        }
-        let updates: Vec<(bool, &Conversation)> = rows
-            .values()
-            .map(|(before, after)| (head_only(before, after), after))
-            .collect();
-        for (head, _) in &updates {
-            let template = if *head {
-                crate::ops::UPDATE_CONVERSATION_HEAD
-            } else {
-                crate::ops::UPDATE_CONVERSATION_STATE
-            };
-            sql.push_str("; ");
-            sql.push_str(&shift_placeholders(template, n));
-            n += if *head { 3 } else { 11 };
-        }
-        // A single append has one of four texts, worth keeping prepared;
-        // a group's text is its own.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(planned.len() == 1);
-        for (_, event, _) in planned {
-            query =
-                ops::bind_event(query, event).map_err(|e| GroupFailure::Other(e.to_string()))?;
-        }
-        for (head, conversation) in updates {
-            query = if head {
-                ops::bind_conversation_head(query, conversation)
-            } else {
-                ops::bind_conversation_state(query, conversation)
-            };
-        }
-        match query.execute(&mut self.conn).await {
-            Ok(_) => {
-                self.in_transaction = true;
-                Ok(())
-            }
-            // The insert is one statement: on a unique key nothing of it
-            // was written (the BEGIN in front, if any, did run).
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                self.in_transaction = true;
-                Err(GroupFailure::UniqueKey)
-            }
-            Err(e) => Err(GroupFailure::Other(e.to_string())),
-        }
-    }
-}
-
-enum GroupFailure {
-    UniqueKey,
-    Other(String),
-}
-
 pub(super) fn writer_gone() -> StoreError {
     StoreError::Internal("the write was not completed".into())
 }
@@ -484,52 +309,22 @@ async fn commit_batch(writer: &mut Writer, batch: &mut Vec<Job>) {
     writer.batch_touched.clear();
     writer.in_transaction = false;
     writer.poisoned = false;
-    let mut replies: Vec<Reply> = Vec::with_capacity(size);
-    let mut jobs = batch.drain(..).peekable();
-    while let Some(job) = jobs.next() {
+    let mut replies = Vec::with_capacity(size);
+    for job in batch.drain(..) {
         if writer.poisoned {
             // Dropped: the caller gets an error; nothing of theirs stays.
             continue;
         }
         writer.job_touched.clear();
-        match job {
-            Job::Append { event, reply } => {
-                // This append and those queued right behind it, together.
-                let mut events = vec![event];
-                let mut senders = vec![reply];
-                while events.len() < MAX_GROUP && matches!(jobs.peek(), Some(Job::Append { .. })) {
-                    if let Some(Job::Append { event, reply }) = jobs.next() {
-                        events.push(event);
-                        senders.push(reply);
-                    }
-                }
-                let outcomes = writer.append_group(events).await;
-                for (outcome, sender) in outcomes.into_iter().zip(senders) {
-                    replies.push(Box::new(move |commit_error| {
-                        let _ = sender.send(match commit_error {
-                            None => outcome,
-                            Some(e) => Err(StoreError::Internal(format!("commit failed: {e}"))),
-                        });
-                    }));
-                }
-                // What the group cached is forgotten with the batch if the
-                // commit fails; a failed append cached nothing.
-                let touched = std::mem::take(&mut writer.job_touched);
-                writer.batch_touched.extend(touched);
-            }
-            Job::Work(work) => {
-                let (ok, reply) = work(writer).await;
-                replies.push(reply);
-                let touched = std::mem::take(&mut writer.job_touched);
-                if ok {
-                    writer.batch_touched.extend(touched);
-                } else {
-                    writer.forget(&touched);
-                }
-            }
+        let (ok, reply) = job(writer).await;
+        replies.push(reply);
+        let touched = std::mem::take(&mut writer.job_touched);
+        if ok {
+            writer.batch_touched.extend(touched);
+        } else {
+            writer.forget(&touched);
         }
     }
-    drop(jobs);
     let mut failure = None;
     if writer.poisoned {
         failure = Some("a write failed part-way".to_owned());

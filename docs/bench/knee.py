@@ -16,8 +16,10 @@ HERE = pathlib.Path(__file__).parent
 SERIES = [
     ("chat-before.jsonl", "trustdesk", "trustdesk, before optimisations", "tab:red", "--"),
     ("chat-after.jsonl", "trustdesk", "trustdesk, after 4cc9ec8", "tab:orange", "--"),
-    ("chat-final.jsonl", "trustdesk", "trustdesk, after 772765f (final)", "tab:blue", "-"),
-    ("chat-final.jsonl", "relay", "bare tokio relay (ceiling, same runs)", "tab:green", "-"),
+    ("chat-final.jsonl", "trustdesk", "trustdesk, session 1 (772765f)", "tab:blue", "--"),
+    ("chat-after-routing.jsonl", "trustdesk", "trustdesk, session 2 (routing, SLA, 2FA joined)", "tab:gray", ":"),
+    ("chat-session3.jsonl", "trustdesk", "trustdesk, session 3 (writer cache, one trip)", "tab:purple", "-"),
+    ("chat-session3.jsonl", "relay", "bare tokio relay (ceiling, session 3 run)", "tab:green", "-"),
 ]
 
 

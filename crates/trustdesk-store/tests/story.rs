@@ -657,12 +657,12 @@ async fn story(store: Arc<dyn Store>) {
     routing_story(store, &alice).await;
 }
 
-/// The customer checks happen on the row the append writes, whether the
-/// store read it first or knew it already (the SQLite writer keeps the rows
-/// it wrote): a stranger gets the same NotFound as for a missing
-/// conversation, even with a stored client message id; a closed
-/// conversation takes no new message but still answers a resend.
-async fn customer_checks(store: Arc<dyn Store>, alice: &trustdesk_core::Agent) {
+/// A new customer with a conversation opened by `opening` (a message body
+/// and its client id), for the stories below.
+async fn customer_with_conversation(
+    store: &Arc<dyn Store>,
+    opening: Option<(&str, &str)>,
+) -> (ConversationId, Actor) {
     let owner = trustdesk_core::CustomerId::new();
     store
         .create_customer(&trustdesk_core::Customer {
@@ -686,14 +686,20 @@ async fn customer_checks(store: Arc<dyn Store>, alice: &trustdesk_core::Agent) {
         origin_client_id: None,
         at: Timestamp::now(),
     };
-    let created = store
-        .create_conversation(
-            &new,
-            vec![message(new.id, customer.clone(), "hello", Some("c-1"))],
-        )
-        .await
-        .unwrap();
-    let id = created.conversation.id;
+    let events = opening
+        .map(|(body, cid)| vec![message(new.id, customer.clone(), body, Some(cid))])
+        .unwrap_or_default();
+    let created = store.create_conversation(&new, events).await.unwrap();
+    (created.conversation.id, customer)
+}
+
+/// The customer checks happen on the row the append writes, whether the
+/// store read it first or knew it already (the SQLite writer keeps the rows
+/// it wrote): a stranger gets the same NotFound as for a missing
+/// conversation, even with a stored client message id; a closed
+/// conversation takes no new message but still answers a resend.
+async fn customer_checks(store: Arc<dyn Store>, alice: &trustdesk_core::Agent) {
+    let (id, customer) = customer_with_conversation(&store, Some(("hello", "c-1"))).await;
     let stored = store
         .append_event(message(id, customer.clone(), "txid 0xabc", Some("c-2")))
         .await
@@ -961,30 +967,7 @@ async fn store_story_on_postgres() {
 async fn concurrent_appends(store: Arc<dyn Store>) {
     let mut conversations = Vec::new();
     for _ in 0..5 {
-        let customer = trustdesk_core::CustomerId::new();
-        store
-            .create_customer(&trustdesk_core::Customer {
-                id: customer,
-                external_id: None,
-                name: None,
-                email: None,
-                locale: None,
-                created_at: Timestamp(1),
-            })
-            .await
-            .unwrap();
-        let new = NewConversation {
-            id: ConversationId::new(),
-            customer_id: customer,
-            channel: Channel::Web,
-            subject: None,
-            language: Some(Language::En),
-            priority: Priority::Normal,
-            origin_client_id: None,
-            at: Timestamp::now(),
-        };
-        let created = store.create_conversation(&new, vec![]).await.unwrap();
-        conversations.push((created.conversation.id, Actor::Customer { id: customer }));
+        conversations.push(customer_with_conversation(&store, None).await);
     }
     let mut tasks = Vec::new();
     for (id, actor) in conversations.clone() {

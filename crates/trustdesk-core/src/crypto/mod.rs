@@ -163,6 +163,12 @@ fn classify(tok: &str, start: usize) -> Option<CryptoRef> {
     ] {
         if lower.starts_with(hrp) && (14..=90).contains(&len) {
             let mixed = tok != lower && tok != tok.to_ascii_uppercase();
+            // Bech32 is one case throughout; a mixed-case token with a
+            // valid base58 checksum is a base58 address that happens to
+            // begin with "TB1" (a TRON address can).
+            if mixed && base58check(tok).is_some() {
+                break;
+            }
             let valid = !mixed && bech32::segwit::decode(tok).is_ok();
             return Some(mk(RefKind::Address, vec![net], valid, None));
         }
@@ -355,6 +361,17 @@ mod tests {
         assert!(recognise("order 20241124000123 was paid, phone 13800138000").is_empty());
         assert!(recognise("hello world, 你好 1,000.50 USDT").is_empty());
         assert!(recognise("").is_empty());
+    }
+
+    #[test]
+    fn a_tron_address_beginning_with_tb1_is_not_bech32() {
+        // Found by the property test: 0x41 0x0b 0x4f 00… encodes to "TB1…".
+        let mut payload = vec![0x41u8, 11, 79];
+        payload.extend_from_slice(&[0u8; 18]);
+        let address = base58check_encode(&payload);
+        assert!(address.starts_with("TB1"), "{address}");
+        let r = one(&format!("please send to {address} thanks"));
+        assert_eq!((r.network(), r.valid), (Network::Tron, true));
     }
 
     #[test]

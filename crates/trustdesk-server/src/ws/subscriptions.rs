@@ -52,11 +52,9 @@ impl Subscriptions {
     }
 
     /// The next message on any followed conversation; `None` when none is
-    /// followed (a `select!` branch then waits on the others).
+    /// followed (`SelectAll` says so at once; a `select!` branch then waits
+    /// on the others).
     pub async fn next(&mut self) -> Option<(ConversationId, Item)> {
-        if self.cancels.is_empty() && self.streams.is_empty() {
-            return None;
-        }
         self.streams.next().await
     }
 }

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::kb::KbIndex;
 use crate::state::AppState;
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -74,8 +75,16 @@ impl Application {
             tracing::info!("shutting down");
             let _ = stop.send(true);
         };
+        // Without TCP_NODELAY a small frame written while the previous one
+        // is unacknowledged waits for the peer's delayed ACK (40 ms on
+        // Linux): that was the whole tail of the message latency.
+        let listener = self.listener.tap_io(|stream| {
+            if let Err(e) = stream.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY not set");
+            }
+        });
         axum::serve(
-            self.listener,
+            listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)

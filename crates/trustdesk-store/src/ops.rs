@@ -24,19 +24,78 @@ pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (conversation_id, seq,
      actor_id, actor_name, kind, visibility, client_msg_id, payload) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
+/// Stores a customer ($1..$6).
+pub(crate) const INSERT_CUSTOMER: &str = "INSERT INTO customers (id, external_id, name, email, \
+     locale, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// Stores a session ($1..$9).
+pub(crate) const INSERT_SESSION: &str = "INSERT INTO sessions (id, token_hash, customer_id, \
+     agent_id, created_at, expires_at, revoked_at, token_name, scopes) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// Stores a new conversation before its opening events ($1..$11).
+pub(crate) const INSERT_CONVERSATION: &str = "INSERT INTO conversations (id, customer_id, \
+     channel, subject, category, language, priority, urgent, status, assignee_id, team_id, \
+     snoozed_until, last_seq, origin_client_id, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, NULL, NULL, NULL, 0, $9, $10, $11)";
+
+/// Stores an attachment's bytes ($1..$10).
+pub(crate) const INSERT_ATTACHMENT: &str = "INSERT INTO attachments (id, conversation_id, \
+     uploader_type, uploader_id, name, mime, size, sha256, data, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+/// A conversation by the customer's own id for it ($1 customer, $2 origin).
+pub(crate) fn conversation_by_origin_sql() -> String {
+    format!(
+        "SELECT {} FROM conversations WHERE customer_id = $1 AND origin_client_id = $2",
+        crate::rows::CONVERSATION_COLUMNS
+    )
+}
+
+/// The conversation row and the seq of an event with this client message
+/// id, if any ($1 conversation, $2 client id), in one statement: the
+/// duplicate is the rare case. `lock` ends the statement (PostgreSQL's
+/// `FOR UPDATE`).
+pub(crate) fn conversation_and_probe_sql(lock: &str) -> String {
+    format!(
+        "SELECT {}, (SELECT e.seq FROM events e WHERE e.conversation_id = $1 AND \
+         e.client_msg_id = $2) AS duplicate_seq FROM conversations WHERE id = $1{lock}",
+        crate::rows::CONVERSATION_COLUMNS
+    )
+}
+
+/// The event with this client message id ($1 conversation, $2 client id).
+pub(crate) fn event_by_client_id_sql() -> String {
+    format!(
+        "SELECT {} FROM events WHERE conversation_id = $1 AND client_msg_id = $2",
+        crate::rows::EVENT_COLUMNS
+    )
+}
+
+/// Events after a seq ($1 conversation, $2 after, $3 public only as 0/1,
+/// $4 limit).
+pub(crate) fn events_after_sql() -> String {
+    format!(
+        "SELECT {} FROM events WHERE conversation_id = $1 AND seq > $2 \
+         AND ($3 = 0 OR visibility = '{}') ORDER BY seq LIMIT $4",
+        crate::rows::EVENT_COLUMNS,
+        trustdesk_core::Visibility::Public.as_str()
+    )
+}
+
 macro_rules! define_ops {
     ($db:ty, $conn:ty, $lock:literal) => {
         use crate::append::{AppendPlan, plan_append};
         use crate::rows::{self, *};
         use crate::{
             Appended, AssigneeFilter, Audience, ConversationFilter, Created, NewConversation,
-            Principal, Result, Session, StoreError, TotpRecord, VerifiedProfile,
+            Result, Session, StoreError, TotpRecord, VerifiedProfile,
         };
         use sqlx::QueryBuilder;
         use trustdesk_core::kb::{Article, ArticleDraft};
         use trustdesk_core::{
             Agent, AgentId, AgentStatus, Role, ArticleId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent,
-            SessionId, Team, Timestamp, Visibility,
+            SessionId, Team, Timestamp,
         };
 
         pub(crate) async fn insert_team(conn: &mut $conn, team: &Team) -> Result<()> {
@@ -104,10 +163,7 @@ macro_rules! define_ops {
         }
 
         pub(crate) async fn insert_customer(conn: &mut $conn, c: &Customer) -> Result<()> {
-            sqlx::query(
-                "INSERT INTO customers (id, external_id, name, email, locale, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
+            sqlx::query(crate::ops::INSERT_CUSTOMER)
             .bind(c.id.to_string())
             .bind(&c.external_id)
             .bind(&c.name)
@@ -153,14 +209,8 @@ macro_rules! define_ops {
         }
 
         pub(crate) async fn insert_session(conn: &mut $conn, s: &Session) -> Result<()> {
-            let (customer, agent) = match s.principal {
-                Principal::Customer(c) => (Some(c.to_string()), None),
-                Principal::Agent(a) => (None, Some(a.to_string())),
-            };
-            sqlx::query(
-                "INSERT INTO sessions (id, token_hash, customer_id, agent_id, created_at, \
-                 expires_at, revoked_at, token_name, scopes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
+            let (customer, agent) = session_principal_columns(s);
+            sqlx::query(crate::ops::INSERT_SESSION)
             .bind(s.id.to_string())
             .bind(&s.token_hash)
             .bind(customer)
@@ -169,11 +219,7 @@ macro_rules! define_ops {
             .bind(s.expires_at.0)
             .bind(s.revoked_at.map(|t| t.0))
             .bind(s.api_token.as_ref().map(|t| t.name.clone()))
-            .bind(match (&s.api_token, s.pending) {
-                (Some(t), _) => Some(t.scopes.join(" ")),
-                (None, Some(p)) => Some(p.as_str().to_owned()),
-                (None, None) => None,
-            })
+            .bind(session_scopes_column(s))
             .execute(&mut *conn)
             .await?;
             Ok(())
@@ -470,9 +516,7 @@ macro_rules! define_ops {
             conversation: ConversationId,
             client_msg_id: &str,
         ) -> Result<Option<Event>> {
-            let sql = sqlx::AssertSqlSafe(format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE conversation_id = $1 AND client_msg_id = $2"
-            ));
+            let sql = sqlx::AssertSqlSafe(crate::ops::event_by_client_id_sql());
             let row = sqlx::query(sql)
                 .bind(conversation.to_string())
                 .bind(client_msg_id)
@@ -491,12 +535,7 @@ macro_rules! define_ops {
             id: ConversationId,
             client_msg_id: Option<&str>,
         ) -> Result<(Conversation, bool)> {
-            let sql = sqlx::AssertSqlSafe(format!(
-                "SELECT {CONVERSATION_COLUMNS}, \
-                 (SELECT e.seq FROM events e WHERE e.conversation_id = $1 AND e.client_msg_id = $2) \
-                 AS duplicate_seq FROM conversations WHERE id = $1{}",
-                $lock
-            ));
+            let sql = sqlx::AssertSqlSafe(crate::ops::conversation_and_probe_sql($lock));
             let row = sqlx::query(sql)
                 .bind(id.to_string())
                 .bind(client_msg_id)
@@ -536,10 +575,7 @@ macro_rules! define_ops {
             opening: Vec<NewEvent>,
         ) -> Result<Created> {
             if let Some(origin) = &new.origin_client_id {
-                let sql = sqlx::AssertSqlSafe(format!(
-                    "SELECT {CONVERSATION_COLUMNS} FROM conversations \
-                     WHERE customer_id = $1 AND origin_client_id = $2"
-                ));
+                let sql = sqlx::AssertSqlSafe(crate::ops::conversation_by_origin_sql());
                 let row = sqlx::query(sql)
                     .bind(new.customer_id.to_string())
                     .bind(origin)
@@ -553,12 +589,7 @@ macro_rules! define_ops {
                 }
             }
             let mut conversation = new.initial_state();
-            sqlx::query(
-                "INSERT INTO conversations (id, customer_id, channel, subject, category, language, \
-                 priority, urgent, status, assignee_id, team_id, snoozed_until, last_seq, \
-                 origin_client_id, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, NULL, NULL, NULL, 0, $9, $10, $11)",
-            )
+            sqlx::query(crate::ops::INSERT_CONVERSATION)
             .bind(conversation.id.to_string())
             .bind(conversation.customer_id.to_string())
             .bind(conversation.channel.as_str())
@@ -864,11 +895,7 @@ macro_rules! define_ops {
             limit: u32,
         ) -> Result<Vec<Event>> {
             let only_public = matches!(audience, Audience::Customer);
-            let sql = sqlx::AssertSqlSafe(format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE conversation_id = $1 AND seq > $2 \
-                 AND ($3 = 0 OR visibility = '{}') ORDER BY seq LIMIT $4",
-                Visibility::Public.as_str()
-            ));
+            let sql = sqlx::AssertSqlSafe(crate::ops::events_after_sql());
             let rows = sqlx::query(sql)
                 .bind(conversation.to_string())
                 .bind(after)
@@ -884,14 +911,8 @@ macro_rules! define_ops {
             file: &crate::NewAttachment,
             event: NewEvent,
         ) -> Result<Appended> {
-            let (uploader_type, uploader_id) = match file.uploaded_by {
-                Principal::Customer(id) => ("customer", id.to_string()),
-                Principal::Agent(id) => ("agent", id.to_string()),
-            };
-            sqlx::query(
-                "INSERT INTO attachments (id, conversation_id, uploader_type, uploader_id, name, \
-                 mime, size, sha256, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
+            let (uploader_type, uploader_id) = uploader_columns(file);
+            sqlx::query(crate::ops::INSERT_ATTACHMENT)
             .bind(file.id.to_string())
             .bind(file.conversation_id.to_string())
             .bind(uploader_type)

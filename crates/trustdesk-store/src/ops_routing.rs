@@ -1,6 +1,22 @@
 //! The SQL of routing profiles, settings, calendars, timers and SLA state,
 //! written once and instantiated per backend like `ops.rs`.
 
+/// Sets a conversation's timer of a kind ($1 conversation, $2 kind,
+/// $3 due, $4 payload).
+pub(crate) const PUT_TIMER: &str = "INSERT INTO timers (conversation_id, kind, due_at, payload) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (conversation_id, kind) DO UPDATE SET \
+     due_at = EXCLUDED.due_at, payload = EXCLUDED.payload";
+
+/// Deletes a timer ($1 conversation, $2 kind); when $3 is not negative,
+/// only if it is still due at $4.
+pub(crate) const DELETE_TIMER: &str =
+    "DELETE FROM timers WHERE conversation_id = $1 AND kind = $2 AND ($3 < 0 OR due_at = $4)";
+
+/// Stores a conversation's SLA state ($1 conversation, $2 state, $3 at).
+pub(crate) const PUT_SLA_STATE: &str = "INSERT INTO sla_state (conversation_id, state, updated_at) \
+     VALUES ($1, $2, $3) ON CONFLICT (conversation_id) DO UPDATE SET state = EXCLUDED.state, \
+     updated_at = EXCLUDED.updated_at";
+
 macro_rules! define_routing_ops {
     ($conn:ty) => {
         use crate::rows::RowExt;
@@ -142,11 +158,7 @@ macro_rules! define_routing_ops {
         }
 
         pub(crate) async fn put_timer(conn: &mut $conn, t: &Timer) -> Result<()> {
-            sqlx::query(
-                "INSERT INTO timers (conversation_id, kind, due_at, payload) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (conversation_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, \
-                 payload = EXCLUDED.payload",
-            )
+            sqlx::query(crate::ops_routing::PUT_TIMER)
             .bind(t.conversation_id.to_string())
             .bind(&t.kind)
             .bind(t.due_at.0)
@@ -164,9 +176,7 @@ macro_rules! define_routing_ops {
             kind: &str,
             due_at: Option<Timestamp>,
         ) -> Result<()> {
-            sqlx::query(
-                "DELETE FROM timers WHERE conversation_id = $1 AND kind = $2 AND ($3 < 0 OR due_at = $4)",
-            )
+            sqlx::query(crate::ops_routing::DELETE_TIMER)
             .bind(conversation.to_string())
             .bind(kind)
             .bind(if due_at.is_some() { 0_i64 } else { -1_i64 })
@@ -210,11 +220,7 @@ macro_rules! define_routing_ops {
             state: &str,
             at: Timestamp,
         ) -> Result<()> {
-            sqlx::query(
-                "INSERT INTO sla_state (conversation_id, state, updated_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (conversation_id) DO UPDATE SET state = EXCLUDED.state, \
-                 updated_at = EXCLUDED.updated_at",
-            )
+            sqlx::query(crate::ops_routing::PUT_SLA_STATE)
             .bind(conversation.to_string())
             .bind(state)
             .bind(at.0)

@@ -48,6 +48,28 @@ macro_rules! impl_row_ext {
 impl_row_ext!(sqlx::sqlite::SqliteRow);
 impl_row_ext!(sqlx::postgres::PgRow);
 
+/// The embedded writer reads with rusqlite (see `sqlite::writer`).
+impl RowExt for rusqlite::Row<'_> {
+    fn text(&self, col: &str) -> Result<String> {
+        Ok(self.get(col)?)
+    }
+    fn opt_text(&self, col: &str) -> Result<Option<String>> {
+        Ok(self.get(col)?)
+    }
+    fn int(&self, col: &str) -> Result<i64> {
+        Ok(self.get(col)?)
+    }
+    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+        Ok(self.get(col)?)
+    }
+    fn flag(&self, col: &str) -> Result<bool> {
+        Ok(self.get(col)?)
+    }
+    fn bytes(&self, col: &str) -> Result<Vec<u8>> {
+        Ok(self.get(col)?)
+    }
+}
+
 fn corrupt(what: &str) -> StoreError {
     StoreError::Internal(format!("corrupt {what} in the database"))
 }
@@ -139,6 +161,23 @@ pub(crate) fn session<R: RowExt>(r: &R) -> Result<Session> {
             _ => None,
         },
     })
+}
+
+/// A session's principal as its two columns (customer, agent).
+pub(crate) fn session_principal_columns(s: &Session) -> (Option<String>, Option<String>) {
+    match s.principal {
+        Principal::Customer(c) => (Some(c.to_string()), None),
+        Principal::Agent(a) => (None, Some(a.to_string())),
+    }
+}
+
+/// The `scopes` column: an API token's scopes, or a pending sign-in step.
+pub(crate) fn session_scopes_column(s: &Session) -> Option<String> {
+    match (&s.api_token, s.pending) {
+        (Some(t), _) => Some(t.scopes.join(" ")),
+        (None, Some(p)) => Some(p.as_str().to_owned()),
+        (None, None) => None,
+    }
 }
 
 pub(crate) const CONVERSATION_COLUMNS: &str = "id, customer_id, channel, subject, category, \
@@ -256,6 +295,14 @@ pub(crate) fn audit<R: RowExt>(r: &R) -> Result<trustdesk_core::audit::AuditEntr
         prev_hash: r.text("prev_hash")?,
         hash: r.text("hash")?,
     })
+}
+
+/// Who uploaded a file, as its two columns (type, id).
+pub(crate) fn uploader_columns(file: &crate::NewAttachment) -> (&'static str, String) {
+    match file.uploaded_by {
+        Principal::Customer(id) => ("customer", id.to_string()),
+        Principal::Agent(id) => ("agent", id.to_string()),
+    }
 }
 
 pub(crate) const ATTACHMENT_COLUMNS: &str =

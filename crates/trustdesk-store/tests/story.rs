@@ -1020,3 +1020,90 @@ async fn concurrent_appends(store: Arc<dyn Store>) {
         assert_eq!(store.get_conversation(id).await.unwrap().last_seq, 100);
     }
 }
+
+/// On SQLite, rare writes (settings here) run on a connection of their own
+/// during a turn the message writer hands over. Among a stream of messages
+/// they all land, in order with the messages around them; a rare write
+/// abandoned at any point (its caller timed out) neither blocks the writer
+/// nor leaves a half-open transaction behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rare_writes_take_turns_with_the_message_writer_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&dir.path().join("trustdesk.db"), SqliteOptions::default())
+            .await
+            .unwrap(),
+    );
+    let (id, actor) = customer_with_conversation(&store, None).await;
+    let messages = {
+        let (store, actor) = (store.clone(), actor.clone());
+        tokio::spawn(async move {
+            for k in 0..200 {
+                let body = format!("message {k}");
+                let cid = format!("m{k}");
+                store
+                    .append_event(message(id, actor.clone(), &body, Some(&cid)))
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    let settings = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for k in 0..50 {
+                let key = format!("rare.{k}");
+                store
+                    .put_setting(&key, &k.to_string(), Timestamp(k))
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    let abandoned = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for k in 0..50_u64 {
+                // Cut off somewhere between queueing and committing.
+                let write = store.put_setting("abandoned", "yes", Timestamp(1));
+                let _ = tokio::time::timeout(std::time::Duration::from_micros(20 * k), write).await;
+            }
+        })
+    };
+    for task in [messages, settings, abandoned] {
+        task.await.unwrap();
+    }
+    // Neither connection was left holding the write lock.
+    let last = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        store.append_event(message(id, actor.clone(), "after", None)),
+    )
+    .await
+    .expect("the writer is not blocked")
+    .unwrap();
+    assert_eq!(last.event.seq, 201);
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        store.put_setting("after", "yes", Timestamp(2)),
+    )
+    .await
+    .expect("rare writes are not blocked")
+    .unwrap();
+    let events = store.events(id, 0, Audience::Team, 500).await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=201).collect::<Vec<i64>>()
+    );
+    for k in 0..50 {
+        assert_eq!(
+            store.get_setting(&format!("rare.{k}")).await.unwrap(),
+            Some(k.to_string())
+        );
+    }
+    assert_eq!(
+        store.get_setting("after").await.unwrap().as_deref(),
+        Some("yes")
+    );
+    let abandoned = store.get_setting("abandoned").await.unwrap();
+    assert!(abandoned.is_none() || abandoned.as_deref() == Some("yes"));
+}

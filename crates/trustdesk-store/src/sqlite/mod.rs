@@ -1,9 +1,12 @@
 //! The embedded backend: one SQLite file in WAL mode.
 //!
-//! All writes go through a single writer task (`writer`) that owns the only
-//! write connection and commits in groups: one fsync covers every write
-//! that queued up while the previous commit ran. Reads go to a pool of
-//! read-only connections, which WAL lets run beside the writer.
+//! Conversations, events and the other writes of the message path go
+//! through a single writer thread (`writer`) that owns the write connection
+//! and commits in groups: one fsync covers every write that queued up while
+//! the previous commit ran. Rare writes (agents, settings, the knowledge
+//! base, audit) run their shared async SQL on a second connection during a
+//! turn the writer hands over. Reads go to a pool of read-only connections,
+//! which WAL lets run beside the writer.
 
 use crate::{
     Appended, Audience, ConversationFilter, Created, NewConversation, Result, Session, Store,
@@ -11,28 +14,33 @@ use crate::{
 };
 use async_trait::async_trait;
 use futures_util::future::BoxFuture;
-use sqlx::ConnectOptions;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
+use sqlx::{ConnectOptions, Connection};
 use std::path::Path;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Mutex, mpsc, oneshot};
 use trustdesk_core::kb::{Article, ArticleDraft};
 use trustdesk_core::{
     Agent, AgentId, AgentStatus, ArticleId, Conversation, ConversationId, Customer, CustomerId,
     Event, NewEvent, Role, SessionId, Team, Timestamp,
 };
 
+mod statements;
 mod writer;
 
 use writer::{Job, Reply, Writer, run_writer, writer_gone};
 
+// The writer thread runs its own statements for the message path (see
+// `statements`); the shared ops it leaves unused serve PostgreSQL.
+#[allow(dead_code)]
 mod ops {
     crate::ops::define_ops!(sqlx::Sqlite, sqlx::SqliteConnection, "");
 }
 
+#[allow(dead_code)]
 mod routing_ops {
     crate::ops_routing::define_routing_ops!(sqlx::SqliteConnection);
 }
@@ -64,32 +72,29 @@ impl Default for SqliteOptions {
 pub struct SqliteStore {
     readers: SqlitePool,
     jobs: mpsc::Sender<Job>,
+    /// The connection for rare writes; used only during a writer's turn.
+    rare_writes: Mutex<SqliteConnection>,
 }
 
 impl SqliteStore {
     /// Opens (creating if missing) the database file, runs the migrations
-    /// and starts the writer task.
+    /// and starts the writer thread.
     pub async fn open(path: &Path, options: SqliteOptions) -> Result<Self> {
         let base = SqliteConnectOptions::new()
             .filename(path)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .log_statements(tracing::log::LevelFilter::Trace);
-        let mut writer = base
+        let mut rare_writes = base
             .clone()
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // Acknowledged means on disk: every commit is fsynced.
             .synchronous(SqliteSynchronous::Full)
-            // The writer is the only connection that writes, so its page
-            // cache stays valid between transactions; the default 2 MiB
-            // made appends spread over many conversations read their
-            // B-tree pages back from the file.
-            .pragma("cache_size", "-32768")
             .connect()
             .await?;
         sqlx::migrate!("./migrations/sqlite")
-            .run(&mut writer)
+            .run(&mut rare_writes)
             .await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(options.readers.max(1))
@@ -99,59 +104,77 @@ impl SqliteStore {
             .test_before_acquire(false)
             .connect_with(base.read_only(true))
             .await?;
+        let writer = Writer::open(path)?;
         let (jobs, queue) = mpsc::channel(options.max_batch * 4);
-        tokio::spawn(run_writer(Writer::new(writer), queue, options));
-        Ok(Self { readers, jobs })
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run_writer(writer, queue, options))
+            .map_err(|e| StoreError::Internal(format!("start the writer thread: {e}")))?;
+        Ok(Self {
+            readers,
+            jobs,
+            rare_writes: Mutex::new(rare_writes),
+        })
     }
 
-    /// Runs `work` on the write connection inside the next group commit and
-    /// returns its result once the commit is durable.
+    /// Runs `work` (the shared async SQL) in a transaction of its own on
+    /// the rare-writes connection, during a turn the writer thread hands
+    /// over, and returns once it is committed.
     async fn write<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
     {
-        self.write_with_writer(move |writer| work(writer.conn()))
+        let (turn_tx, turn_rx) = oneshot::channel();
+        self.jobs
+            .send(Job::Exclusive(turn_tx))
             .await
+            .map_err(|_| writer_gone())?;
+        // Held to the end: dropping it (also on cancellation) ends the turn.
+        let _turn = turn_rx.await.map_err(|_| writer_gone())?;
+        let mut conn = self.rare_writes.lock().await;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        let value = work(&mut tx).await?;
+        tx.commit().await?;
+        Ok(value)
     }
 
-    /// Like `write`, for work that writes with a single statement (an
-    /// insert, an upsert): it needs no savepoint of its own.
-    async fn write_one<T, F>(&self, work: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
-    {
-        self.write_with_writer(move |writer| Box::pin(writer.single_statement(work)))
-            .await
-    }
-
-    /// Like `write`, for work that needs the writer itself: everything that
+    /// Runs `work` on the writer thread inside the next group commit and
+    /// returns its result once the commit is durable. Everything that
     /// writes a conversation row goes through here so the writer's copy of
     /// the row stays true. The work opens its own savepoint (see
     /// `Writer::in_savepoint`) unless it is a single atomic statement.
-    async fn write_with_writer<T, F>(&self, work: F) -> Result<T>
+    async fn write_on_writer<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut Writer) -> BoxFuture<'c, Result<T>> + Send + 'static,
+        F: FnOnce(&mut Writer) -> Result<T> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel::<Result<T>>();
-        let job: Job = Box::new(move |writer| {
-            Box::pin(async move {
-                let outcome = work(writer).await;
-                let ok = outcome.is_ok();
-                let reply: Reply = Box::new(move |commit_error| {
-                    let result = match commit_error {
-                        None => outcome,
-                        Some(e) => Err(StoreError::Internal(format!("commit failed: {e}"))),
-                    };
-                    let _ = tx.send(result);
-                });
-                (ok, reply)
-            })
-        });
+        let job = Job::Write(Box::new(move |writer| {
+            let outcome = work(writer);
+            let ok = outcome.is_ok();
+            let reply: Reply = Box::new(move |commit_error| {
+                let result = match commit_error {
+                    None => outcome,
+                    Some(e) => Err(StoreError::Internal(format!("commit failed: {e}"))),
+                };
+                let _ = tx.send(result);
+            });
+            (ok, reply)
+        }));
         self.jobs.send(job).await.map_err(|_| writer_gone())?;
         rx.await.map_err(|_| writer_gone())?
+    }
+
+    /// Like `write_on_writer`, for work that writes with a single
+    /// statement (an insert, an upsert): it needs no savepoint of its own.
+    async fn write_one<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T> + Send + 'static,
+    {
+        self.write_on_writer(move |writer| writer.single_statement(work))
+            .await
     }
 }
 
@@ -221,10 +244,8 @@ impl Store for SqliteStore {
 
     async fn create_customer(&self, customer: &Customer) -> Result<()> {
         let customer = customer.clone();
-        self.write_one(move |conn| {
-            Box::pin(async move { ops::insert_customer(conn, &customer).await })
-        })
-        .await
+        self.write_one(move |conn| statements::insert_customer(conn, &customer))
+            .await
     }
 
     async fn upsert_verified_customer(&self, profile: &VerifiedProfile) -> Result<Customer> {
@@ -241,10 +262,8 @@ impl Store for SqliteStore {
 
     async fn create_session(&self, session: &Session) -> Result<()> {
         let session = session.clone();
-        self.write_one(move |conn| {
-            Box::pin(async move { ops::insert_session(conn, &session).await })
-        })
-        .await
+        self.write_one(move |conn| statements::insert_session(conn, &session))
+            .await
     }
 
     async fn session_by_token_hash(&self, token_hash: &[u8]) -> Result<Option<Session>> {
@@ -329,13 +348,12 @@ impl Store for SqliteStore {
         opening: Vec<NewEvent>,
     ) -> Result<Created> {
         let conversation = conversation.clone();
-        self.write_with_writer(move |writer| {
-            Box::pin(async move {
-                let created =
-                    ops::create_conversation(writer.conn(), &conversation, opening).await?;
-                writer.remember(&created.conversation);
-                Ok(created)
-            })
+        self.write_on_writer(move |writer| {
+            let created = writer.in_savepoint(|w| {
+                statements::create_conversation(w.conn(), &conversation, opening)
+            })?;
+            writer.remember(&created.conversation);
+            Ok(created)
         })
         .await
     }
@@ -349,7 +367,7 @@ impl Store for SqliteStore {
     }
 
     async fn append_event(&self, event: NewEvent) -> Result<Appended> {
-        self.write_with_writer(move |writer| Box::pin(writer.append(event)))
+        self.write_on_writer(move |writer| writer.append(event))
             .await
     }
 
@@ -448,14 +466,12 @@ impl Store for SqliteStore {
         event: NewEvent,
     ) -> Result<Appended> {
         let file = file.clone();
-        self.write_with_writer(move |writer| {
-            Box::pin(writer.in_savepoint(move |writer| {
-                Box::pin(async move {
-                    let appended = ops::add_attachment(writer.conn(), &file, event).await?;
-                    writer.remember(&appended.conversation);
-                    Ok(appended)
-                })
-            }))
+        self.write_on_writer(move |writer| {
+            writer.in_savepoint(move |w| {
+                let appended = statements::add_attachment(w.conn(), &file, event)?;
+                w.remember(&appended.conversation);
+                Ok(appended)
+            })
         })
         .await
     }
@@ -540,10 +556,8 @@ impl Store for SqliteStore {
 
     async fn put_timer(&self, timer: &crate::Timer) -> Result<()> {
         let timer = timer.clone();
-        self.write_one(move |conn| {
-            Box::pin(async move { routing_ops::put_timer(conn, &timer).await })
-        })
-        .await
+        self.write_one(move |conn| statements::put_timer(conn, &timer))
+            .await
     }
 
     async fn delete_timer(
@@ -553,12 +567,8 @@ impl Store for SqliteStore {
         due_at: Option<Timestamp>,
     ) -> Result<()> {
         let kind = kind.to_owned();
-        self.write(move |conn| {
-            Box::pin(
-                async move { routing_ops::delete_timer(conn, conversation, &kind, due_at).await },
-            )
-        })
-        .await
+        self.write_one(move |conn| statements::delete_timer(conn, conversation, &kind, due_at))
+            .await
     }
 
     async fn due_timers(&self, now: Timestamp, limit: u32) -> Result<Vec<crate::Timer>> {
@@ -576,12 +586,8 @@ impl Store for SqliteStore {
         at: Timestamp,
     ) -> Result<()> {
         let state = state.to_owned();
-        self.write_one(move |conn| {
-            Box::pin(
-                async move { routing_ops::put_sla_state(conn, conversation, &state, at).await },
-            )
-        })
-        .await
+        self.write_one(move |conn| statements::put_sla_state(conn, conversation, &state, at))
+            .await
     }
 
     async fn sla_state(&self, conversation: ConversationId) -> Result<Option<String>> {

@@ -40,10 +40,13 @@ use super::SqliteOptions;
 /// Tells a job's caller how the batch's commit went (`None`: committed).
 pub(super) type Reply = Box<dyn FnOnce(Option<&str>) + Send>;
 
+/// Work that runs inside the batch transaction and says whether it
+/// succeeded, with the answer for its caller.
+pub(super) type Work = Box<dyn FnOnce(&mut Writer) -> (bool, Reply) + Send>;
+
 /// A unit of work for the writer thread.
 pub(super) enum Job {
-    /// Runs inside the batch transaction and says whether it succeeded.
-    Write(Box<dyn FnOnce(&mut Writer) -> (bool, Reply) + Send>),
+    Write(Work),
     /// A turn on the other write connection: the writer waits until the
     /// `Turn` it sends is dropped.
     Exclusive(oneshot::Sender<Turn>),

@@ -99,10 +99,11 @@ impl Default for LifecycleConfig {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreSettings {
-    /// How long the writer waits for more writes after the first of a
-    /// group commit, in microseconds. 0 commits at once with whatever
-    /// queued up while the previous commit ran (batches still grow under
-    /// load); a small window trades that much latency for fewer fsyncs.
+    /// How long the writer lingers for more writes before a group commit
+    /// when it is under load (its previous commit held more than one
+    /// write), in microseconds; a lone write when idle is committed at
+    /// once. 0 never lingers (batches still grow with what queues up while
+    /// a commit runs).
     pub batch_window_us: u64,
     /// Most writes in one commit.
     pub max_batch: usize,

@@ -52,10 +52,12 @@ pub struct SqliteOptions {
     pub readers: u32,
     /// Most jobs in one write transaction.
     pub max_batch: usize,
-    /// How long the writer lingers for more jobs after the first one of a
-    /// batch. Zero (the default) commits at once with whatever queued up
-    /// while the previous commit ran, which already batches under load
-    /// without adding latency when idle.
+    /// How long the writer lingers for more jobs before a commit when it
+    /// is under load (its previous batch held more than one job); a lone
+    /// write when idle is committed at once. Each commit is an fsync, so
+    /// under load a short linger buys many writes per fsync for at most
+    /// this much latency. Zero never lingers: batches then hold what queued
+    /// up while the previous commit ran.
     pub batch_window: Duration,
 }
 
@@ -64,7 +66,7 @@ impl Default for SqliteOptions {
         Self {
             readers: 4,
             max_batch: 512,
-            batch_window: Duration::ZERO,
+            batch_window: Duration::from_millis(2),
         }
     }
 }

@@ -31,7 +31,7 @@ use crate::{Appended, Result, StoreError};
 use rusqlite::Connection;
 use std::collections::HashMap;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use trustdesk_core::{Conversation, ConversationId, NewEvent};
 
@@ -300,31 +300,32 @@ pub(super) fn writer_gone() -> StoreError {
     StoreError::Internal("the write was not completed".into())
 }
 
-/// The writer thread: waits for a job, gathers what else queued up (for
-/// at most the configured window), runs the batch, and again.
+/// The writer thread: waits for a job, takes what else queued up, and runs
+/// the batch. Under load (the previous batch had company) it first lingers
+/// for the configured window so more writes share the commit: each commit
+/// is an fsync, and on this kind of machine the fsync's own CPU (the VM's
+/// disk doorbell, the kernel's writeback) cost more than the statements.
+/// A lone write when idle never waits.
 pub(super) fn run_writer(
     mut writer: Writer,
     mut queue: mpsc::Receiver<Job>,
     options: SqliteOptions,
 ) {
     let mut batch: Vec<Job> = Vec::with_capacity(options.max_batch);
+    let mut under_load = false;
     while let Some(first) = queue.blocking_recv() {
-        batch.push(first);
-        let deadline = Instant::now() + options.batch_window;
-        loop {
-            while batch.len() < options.max_batch {
-                match queue.try_recv() {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
-                }
-            }
-            let now = Instant::now();
-            if batch.len() >= options.max_batch || now >= deadline {
-                break;
-            }
-            // Lingering for more: short naps so a full batch leaves early.
-            std::thread::sleep((deadline - now).min(Duration::from_micros(100)));
+        if under_load && !options.batch_window.is_zero() {
+            // One nap, not a wake-up per arriving write.
+            std::thread::sleep(options.batch_window);
         }
+        batch.push(first);
+        while batch.len() < options.max_batch {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        under_load = batch.len() > 1;
         writer.run_batch(&mut batch);
     }
 }

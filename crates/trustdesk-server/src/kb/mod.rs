@@ -177,13 +177,39 @@ impl KbIndex {
         doc
     }
 
-    /// Searches published articles, optionally in one locale. Query syntax
-    /// errors never fail: the query is read leniently as words.
+    /// Searches published articles, optionally in one locale, each hit
+    /// with an excerpt around the matched words. Query syntax errors never
+    /// fail: the query is read leniently as words.
     pub fn search(
         &self,
         query: &str,
         locale: Option<Language>,
         limit: usize,
+    ) -> Result<Vec<Hit>, KbError> {
+        self.find(query, locale, limit, Excerpt::AroundMatches)
+    }
+
+    /// Like [`search`](Self::search), with each article's opening lines as
+    /// its excerpt (no highlights): what the answer bot shows under a
+    /// suggested title, as help-desk answer bots do. It costs no pass over
+    /// the bodies; cutting an excerpt around the matches stems every word
+    /// of each hit's body, which was the largest single cost of opening a
+    /// conversation.
+    pub fn suggest(
+        &self,
+        query: &str,
+        locale: Language,
+        limit: usize,
+    ) -> Result<Vec<Hit>, KbError> {
+        self.find(query, Some(locale), limit, Excerpt::Opening)
+    }
+
+    fn find(
+        &self,
+        query: &str,
+        locale: Option<Language>,
+        limit: usize,
+        excerpt: Excerpt,
     ) -> Result<Vec<Hit>, KbError> {
         let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
         if query.trim().is_empty() {
@@ -236,6 +262,31 @@ impl KbIndex {
                     .to_owned()
             };
             let locale: Language = text(f.locale).parse().unwrap_or(Language::Other);
+            let Ok(id) = text(f.id).parse() else { continue };
+            let Ok(category) = text(f.category).parse() else {
+                continue;
+            };
+            let body = |zh_chars, en_chars| {
+                if locale == Language::Zh {
+                    (text(f.body_zh), zh_chars)
+                } else {
+                    (text(f.body_en), en_chars)
+                }
+            };
+            if excerpt == Excerpt::Opening {
+                let (body, chars) = body(OPENING_CHARS_ZH, OPENING_CHARS_EN);
+                hits.push(Hit {
+                    id,
+                    slug: text(f.slug),
+                    locale,
+                    category,
+                    title: text(f.title),
+                    score,
+                    highlights: Vec::new(),
+                    snippet: opening(&body, chars),
+                });
+                continue;
+            }
             let (slot, field, chars) = match locale {
                 Language::Zh => (&mut snippets_zh, f.body_zh, 160),
                 _ => (&mut snippets_en, f.body_en, 240),
@@ -249,18 +300,9 @@ impl KbIndex {
                 }
             };
             let snippet = generator.snippet_from_doc(&doc);
-            let Ok(id) = text(f.id).parse() else { continue };
-            let Ok(category) = text(f.category).parse() else {
-                continue;
-            };
             let fragment = snippet.fragment().to_owned();
             let fragment = if fragment.is_empty() {
-                let body = text(if locale == Language::Zh {
-                    f.body_zh
-                } else {
-                    f.body_en
-                });
-                body.chars().take(160).collect()
+                body(160, 160).0.chars().take(160).collect()
             } else {
                 fragment
             };
@@ -283,6 +325,47 @@ impl KbIndex {
     }
 }
 
+/// Which excerpt a hit carries.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Excerpt {
+    AroundMatches,
+    Opening,
+}
+
+/// Most characters of an article's opening lines shown under a suggestion.
+const OPENING_CHARS_ZH: usize = 120;
+const OPENING_CHARS_EN: usize = 240;
+
+/// The first paragraph of a body that is prose (not a heading), cut to at
+/// most `max_chars` at a word or sentence boundary, with "…" when cut.
+fn opening(body: &str, max_chars: usize) -> String {
+    let paragraph = body
+        .split("\n\n")
+        .map(str::trim)
+        .find(|p| !p.is_empty() && !p.starts_with('#'))
+        .unwrap_or_default();
+    let line = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= max_chars {
+        return line;
+    }
+    let cut: String = line.chars().take(max_chars).collect();
+    // Back to the last space or CJK sentence mark, unless that loses most of it.
+    let end = cut
+        .char_indices()
+        .filter(|(_, c)| c.is_whitespace() || matches!(c, '，' | '。' | '；' | '、'))
+        .map(|(i, c)| {
+            if c.is_whitespace() {
+                i
+            } else {
+                i + c.len_utf8()
+            }
+        })
+        .next_back()
+        .filter(|&i| i >= cut.len() / 2)
+        .unwrap_or(cut.len());
+    format!("{}…", cut[..end].trim_end())
+}
+
 /// Query text as words only: tantivy's query syntax (`field:`, quotes,
 /// `+`/`-`, parentheses, ranges) is for operators, not customers.
 fn sanitize(query: &str) -> String {
@@ -296,4 +379,29 @@ fn sanitize(query: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::opening;
+
+    #[test]
+    fn the_opening_is_the_first_prose_paragraph_cut_at_a_boundary() {
+        let body = "## Before you start\n\nYou sent crypto to your deposit address\nbut the balance has not changed.\n\nSecond paragraph.";
+        assert_eq!(
+            opening(body, 200),
+            "You sent crypto to your deposit address but the balance has not changed."
+        );
+        // Cut at the last space that fits, never inside a word.
+        assert_eq!(opening(body, 30), "You sent crypto to your…");
+        // Chinese has no spaces: cut after the last sentence mark that fits.
+        assert_eq!(
+            opening(
+                "充值未到账，请先确认区块确认数。然后联系客服提供交易哈希。",
+                20
+            ),
+            "充值未到账，请先确认区块确认数。…"
+        );
+        assert_eq!(opening("# Only a heading", 50), "");
+    }
 }

@@ -123,7 +123,7 @@ pub fn first_reply(kb: &KbIndex, question: &str, language: Language, urgent: boo
     } else {
         Language::En
     };
-    let hits = match kb.search(question, Some(locale), MAX_ARTICLES) {
+    let hits = match kb.suggest(question, locale, MAX_ARTICLES) {
         Ok(hits) => hits,
         Err(err) => {
             tracing::warn!(error = %err, "knowledge base search failed; handing off");

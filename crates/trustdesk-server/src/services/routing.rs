@@ -38,6 +38,15 @@ use trustdesk_store::Store;
 /// arrival flat, and a few milliseconds do not matter to a person waiting.
 const MIN_PASS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
 
+/// A pass waits at least this many times as long as the previous one took,
+/// so routing never takes more than about a sixth of a core however long
+/// the queue grows (a surge after an outage: thousands waiting, each
+/// arrival asking for a pass); positions then refresh less often.
+const PASS_SPACING_FACTOR: u32 = 5;
+
+/// The longest a pass waits for the spacing above.
+const MAX_PASS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Handling times kept for the wait estimate.
 const HANDLE_TIMES: usize = 100;
 
@@ -351,6 +360,7 @@ impl Worker {
         let mut clock_changed = self.conversations.clock().changed();
         let mut wake = self.step().await;
         let mut last_pass = tokio::time::Instant::now();
+        let mut pass_interval = MIN_PASS_INTERVAL;
         // A pass asked for sooner than MIN_PASS_INTERVAL after the last one
         // waits until then, together with whatever else arrives meanwhile.
         let mut pass_due: Option<tokio::time::Instant> = None;
@@ -381,7 +391,7 @@ impl Worker {
                     if !dirty {
                         continue;
                     }
-                    let earliest = last_pass + MIN_PASS_INTERVAL;
+                    let earliest = last_pass + pass_interval;
                     if tokio::time::Instant::now() < earliest {
                         pass_due.get_or_insert(earliest);
                         continue;
@@ -393,8 +403,12 @@ impl Worker {
                 _ = async { let _ = shutdown.wait_for(|stop| *stop).await; } => return,
             }
             pass_due = None;
+            let started = tokio::time::Instant::now();
             wake = self.step().await;
             last_pass = tokio::time::Instant::now();
+            pass_interval = (last_pass - started)
+                .saturating_mul(PASS_SPACING_FACTOR)
+                .clamp(MIN_PASS_INTERVAL, MAX_PASS_INTERVAL);
         }
     }
 
@@ -724,6 +738,7 @@ impl Worker {
         let assigned: std::collections::HashSet<ConversationId> =
             assignments.iter().map(|a| a.conversation_id).collect();
         let mut queued_views = Vec::new();
+        let times: Vec<i64> = self.handle_times.iter().copied().collect();
         for key in &keys {
             let queue: Vec<QueueEntry> = groups[key]
                 .iter()
@@ -741,19 +756,26 @@ impl Worker {
                 .queue_positions(now, &queue)
                 .into_iter()
                 .collect();
+            // Slots depend only on the kind of request: count them once per
+            // kind, not once per waiting conversation.
+            let mut slots_for: HashMap<(Language, Category), usize> = HashMap::new();
             for i in self.router.ordered(now, &queue) {
                 let entry = &queue[i];
                 let position = positions.get(&entry.conversation_id).copied().unwrap_or(1);
-                let slots: usize = agents
-                    .iter()
-                    .filter(|a| a.presence == Presence::Online)
-                    .filter(|a| key.is_none_or(|t| a.in_team(t)))
-                    .filter(|a| {
-                        a.languages.contains(entry.language) && a.skills.get(entry.category) > 0
-                    })
-                    .map(|a| a.capacity as usize)
-                    .sum();
-                let times: Vec<i64> = self.handle_times.iter().copied().collect();
+                let slots = *slots_for
+                    .entry((entry.language, entry.category))
+                    .or_insert_with(|| {
+                        agents
+                            .iter()
+                            .filter(|a| a.presence == Presence::Online)
+                            .filter(|a| key.is_none_or(|t| a.in_team(t)))
+                            .filter(|a| {
+                                a.languages.contains(entry.language)
+                                    && a.skills.get(entry.category) > 0
+                            })
+                            .map(|a| a.capacity as usize)
+                            .sum()
+                    });
                 queued_views.push(QueuedView {
                     conversation_id: entry.conversation_id,
                     category: entry.category,

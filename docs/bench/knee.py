@@ -19,7 +19,9 @@ SERIES = [
     ("chat-final.jsonl", "trustdesk", "trustdesk, session 1 (772765f)", "tab:blue", "--"),
     ("chat-after-routing.jsonl", "trustdesk", "trustdesk, session 2 (routing, SLA, 2FA joined)", "tab:gray", ":"),
     ("chat-session3.jsonl", "trustdesk", "trustdesk, session 3 (writer cache, one trip)", "tab:purple", "-"),
-    ("chat-session3.jsonl", "relay", "bare tokio relay (ceiling, session 3 run)", "tab:green", "-"),
+    ("chat-session3.jsonl", "relay", "bare tokio relay (ceiling, session 3 run)", "tab:green", ":"),
+    ("chat-session4.jsonl", "trustdesk", "trustdesk, session 4 (writer thread, TCP_NODELAY, linger)", "tab:brown", "-"),
+    ("chat-session4.jsonl", "relay", "bare tokio relay (ceiling, session 4 run)", "tab:green", "-"),
 ]
 
 
@@ -37,7 +39,7 @@ def best(path, target):
     return sorted((r, p, a) for r, (p, a) in points.items())
 
 
-fig, ax = plt.subplots(figsize=(8, 5))
+fig, ax = plt.subplots(figsize=(12, 5))
 for path, target, label, color, style in SERIES:
     if not (HERE / "results" / path).exists():
         continue
@@ -50,7 +52,7 @@ ax.set_ylabel("p99 customer→agent latency (ms, log)")
 ax.set_yscale("log")
 ax.set_title("trustdesk chat: p99 vs offered rate\nserver on 1 core (taskset -c 0), bench on the other; shared machine")
 ax.grid(True, which="both", alpha=0.3)
-ax.legend()
+ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
 fig.tight_layout()
 fig.savefig(HERE / "knee.png", dpi=110)
 print("wrote", HERE / "knee.png")

@@ -266,45 +266,49 @@ impl KbIndex {
             let Ok(category) = text(f.category).parse() else {
                 continue;
             };
-            let body = |zh_chars, en_chars| {
-                if locale == Language::Zh {
-                    (text(f.body_zh), zh_chars)
+            let body = || {
+                text(if locale == Language::Zh {
+                    f.body_zh
                 } else {
-                    (text(f.body_en), en_chars)
+                    f.body_en
+                })
+            };
+            let (snippet, highlights) = match excerpt {
+                Excerpt::Opening => {
+                    let chars = if locale == Language::Zh {
+                        OPENING_CHARS_ZH
+                    } else {
+                        OPENING_CHARS_EN
+                    };
+                    (opening(&body(), chars), Vec::new())
                 }
-            };
-            if excerpt == Excerpt::Opening {
-                let (body, chars) = body(OPENING_CHARS_ZH, OPENING_CHARS_EN);
-                hits.push(Hit {
-                    id,
-                    slug: text(f.slug),
-                    locale,
-                    category,
-                    title: text(f.title),
-                    score,
-                    highlights: Vec::new(),
-                    snippet: opening(&body, chars),
-                });
-                continue;
-            }
-            let (slot, field, chars) = match locale {
-                Language::Zh => (&mut snippets_zh, f.body_zh, 160),
-                _ => (&mut snippets_en, f.body_en, 240),
-            };
-            let generator = match slot {
-                Some(g) => g,
-                None => {
-                    let mut g = SnippetGenerator::create(&searcher, &*query, field)?;
-                    g.set_max_num_chars(chars);
-                    slot.insert(g)
+                Excerpt::AroundMatches => {
+                    let (slot, field, chars) = match locale {
+                        Language::Zh => (&mut snippets_zh, f.body_zh, 160),
+                        _ => (&mut snippets_en, f.body_en, 240),
+                    };
+                    let generator = match slot {
+                        Some(g) => g,
+                        None => {
+                            let mut g = SnippetGenerator::create(&searcher, &*query, field)?;
+                            g.set_max_num_chars(chars);
+                            slot.insert(g)
+                        }
+                    };
+                    let snippet = generator.snippet_from_doc(&doc);
+                    let highlights = snippet
+                        .highlighted()
+                        .iter()
+                        .map(|r| [r.start, r.end])
+                        .collect();
+                    let fragment = snippet.fragment();
+                    let fragment = if fragment.is_empty() {
+                        body().chars().take(160).collect()
+                    } else {
+                        fragment.to_owned()
+                    };
+                    (fragment, highlights)
                 }
-            };
-            let snippet = generator.snippet_from_doc(&doc);
-            let fragment = snippet.fragment().to_owned();
-            let fragment = if fragment.is_empty() {
-                body(160, 160).0.chars().take(160).collect()
-            } else {
-                fragment
             };
             hits.push(Hit {
                 id,
@@ -313,12 +317,8 @@ impl KbIndex {
                 category,
                 title: text(f.title),
                 score,
-                highlights: snippet
-                    .highlighted()
-                    .iter()
-                    .map(|r| [r.start, r.end])
-                    .collect(),
-                snippet: fragment,
+                highlights,
+                snippet,
             });
         }
         Ok(hits)
@@ -336,13 +336,21 @@ enum Excerpt {
 const OPENING_CHARS_ZH: usize = 120;
 const OPENING_CHARS_EN: usize = 240;
 
-/// The first paragraph of a body that is prose (not a heading), cut to at
-/// most `max_chars` at a word or sentence boundary, with "…" when cut.
+/// The first paragraph of a body that is prose (heading lines left out),
+/// cut to at most `max_chars` at a word or sentence boundary, with "…"
+/// when cut.
 fn opening(body: &str, max_chars: usize) -> String {
+    let body = body.replace("\r\n", "\n");
     let paragraph = body
         .split("\n\n")
-        .map(str::trim)
-        .find(|p| !p.is_empty() && !p.starts_with('#'))
+        .map(|block| {
+            block
+                .lines()
+                .filter(|line| !line.trim_start().starts_with('#'))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .find(|p| !p.trim().is_empty())
         .unwrap_or_default();
     let line = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
     if line.chars().count() <= max_chars {
@@ -403,5 +411,10 @@ mod tests {
             "充值未到账，请先确认区块确认数。…"
         );
         assert_eq!(opening("# Only a heading", 50), "");
+        // A heading glued to its paragraph, and Windows line ends.
+        assert_eq!(
+            opening("## Steps\r\nCheck the txid.\r\n\r\nMore.", 50),
+            "Check the txid."
+        );
     }
 }

@@ -245,6 +245,9 @@ pub struct Worker {
     /// the customer asks for a person first). Memory only: after a restart
     /// they route at once, erring towards a human.
     holds: HashMap<ConversationId, Timestamp>,
+    /// Time the last pass spent waiting for its writes (assignments,
+    /// requeues): not routing's own work, so not counted in its spacing.
+    pass_waited: std::time::Duration,
 }
 
 impl Worker {
@@ -279,6 +282,7 @@ impl Worker {
             ),
             bot_hold_ms: settings.bot_hold_ms.max(0),
             holds: HashMap::new(),
+            pass_waited: std::time::Duration::ZERO,
             conversations,
         };
         worker.reload_agents().await?;
@@ -404,9 +408,11 @@ impl Worker {
             }
             pass_due = None;
             let started = tokio::time::Instant::now();
+            self.pass_waited = std::time::Duration::ZERO;
             wake = self.step().await;
             last_pass = tokio::time::Instant::now();
             pass_interval = (last_pass - started)
+                .saturating_sub(self.pass_waited)
                 .saturating_mul(PASS_SPACING_FACTOR)
                 .clamp(MIN_PASS_INTERVAL, MAX_PASS_INTERVAL);
         }
@@ -598,12 +604,14 @@ impl Worker {
             }
         }
         if !requeue.is_empty() {
+            let writing = std::time::Instant::now();
             let results = futures_util::future::join_all(
                 requeue
                     .iter()
                     .map(|(c, a)| self.conversations.requeue(*c, *a, AssignReason::Requeued)),
             )
             .await;
+            self.pass_waited += writing.elapsed();
             for ((id, agent), result) in requeue.iter().zip(results) {
                 match result {
                     Ok(Some(appended)) => {
@@ -711,12 +719,14 @@ impl Worker {
             }
         }
         if !assignments.is_empty() {
+            let writing = std::time::Instant::now();
             let results = futures_util::future::join_all(
                 assignments
                     .iter()
                     .map(|a| self.conversations.route_to(a.conversation_id, a.agent_id)),
             )
             .await;
+            self.pass_waited += writing.elapsed();
             for (assignment, result) in assignments.iter().zip(results) {
                 match result {
                     Ok(Some(appended)) => {

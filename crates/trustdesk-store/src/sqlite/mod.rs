@@ -136,9 +136,21 @@ impl SqliteStore {
         let _turn = turn_rx.await.map_err(|_| writer_gone())?;
         let mut conn = self.rare_writes.lock().await;
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-        let value = work(&mut tx).await?;
-        tx.commit().await?;
-        Ok(value)
+        match work(&mut tx).await {
+            Ok(value) => {
+                tx.commit().await?;
+                Ok(value)
+            }
+            Err(e) => {
+                // Rolled back while the turn is held: dropping `tx` would
+                // only queue the rollback, and the writer could find the
+                // write lock still taken when it resumes.
+                if let Err(rollback) = tx.rollback().await {
+                    tracing::warn!(error = %rollback, "rare write: rollback failed");
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Runs `work` on the writer thread inside the next group commit and
@@ -209,6 +221,10 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> Result<()> {
+        // A store whose writer thread is gone cannot take a write.
+        if self.jobs.is_closed() {
+            return Err(writer_gone());
+        }
         let mut conn = self.readers.acquire().await?;
         sqlx::query("SELECT 1").execute(&mut *conn).await?;
         Ok(())

@@ -30,6 +30,7 @@ use crate::append::{AppendPlan, plan_append};
 use crate::{Appended, Result, StoreError};
 use rusqlite::Connection;
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -170,10 +171,20 @@ impl Writer {
     ) -> Result<T> {
         self.begin()?;
         let result = work(&self.conn);
-        if let Err(StoreError::Internal(_)) = &result {
-            self.poisoned = true;
+        if result.is_err() {
+            self.check_transaction();
         }
         result
+    }
+
+    /// After a failed statement: SQLite undoes the statement alone when it
+    /// can, and the whole transaction for some errors (I/O, disk full).
+    /// In that case the jobs before this one are gone too, and the batch
+    /// must fail whole; otherwise only this job failed.
+    fn check_transaction(&mut self) {
+        if self.conn.is_autocommit() {
+            self.poisoned = true;
+        }
     }
 
     /// Appends an event. For a conversation the writer knows, the plan is
@@ -211,7 +222,7 @@ impl Writer {
                         Err(e) if statements::is_unique_violation(&e) => self.forget(&[id]),
                         Err(e) => {
                             self.forget(&[id]);
-                            self.poisoned = true;
+                            self.check_transaction();
                             return Err(e.into());
                         }
                     }
@@ -244,13 +255,25 @@ impl Writer {
                         continue;
                     }
                     self.job_touched.clear();
-                    let (ok, reply) = work(self);
-                    replies.push(reply);
+                    // A job that panics may have written part of itself:
+                    // the batch is rolled back and its caller gets an
+                    // error, but the writer lives on.
+                    let ran = std::panic::catch_unwind(AssertUnwindSafe(|| work(self)));
                     let touched = std::mem::take(&mut self.job_touched);
-                    if ok {
-                        self.batch_touched.extend(touched);
-                    } else {
-                        self.forget(&touched);
+                    match ran {
+                        Ok((true, reply)) => {
+                            replies.push(reply);
+                            self.batch_touched.extend(touched);
+                        }
+                        Ok((false, reply)) => {
+                            replies.push(reply);
+                            self.forget(&touched);
+                        }
+                        Err(_) => {
+                            tracing::error!("a write job panicked; its batch is rolled back");
+                            self.forget(&touched);
+                            self.poisoned = true;
+                        }
                     }
                 }
                 Job::Exclusive(turn) => {

@@ -21,54 +21,34 @@ pub(crate) trait RowExt {
 }
 
 macro_rules! impl_row_ext {
-    ($row:ty) => {
+    ($row:ty, $get:ident) => {
         impl RowExt for $row {
             fn text(&self, col: &str) -> Result<String> {
-                Ok(self.try_get(col)?)
+                Ok(self.$get(col)?)
             }
             fn opt_text(&self, col: &str) -> Result<Option<String>> {
-                Ok(self.try_get(col)?)
+                Ok(self.$get(col)?)
             }
             fn int(&self, col: &str) -> Result<i64> {
-                Ok(self.try_get(col)?)
+                Ok(self.$get(col)?)
             }
             fn opt_int(&self, col: &str) -> Result<Option<i64>> {
-                Ok(self.try_get(col)?)
+                Ok(self.$get(col)?)
             }
             fn flag(&self, col: &str) -> Result<bool> {
-                Ok(self.try_get(col)?)
+                Ok(self.$get(col)?)
             }
             fn bytes(&self, col: &str) -> Result<Vec<u8>> {
-                Ok(self.try_get(col)?)
+                Ok(self.$get(col)?)
             }
         }
     };
 }
 
-impl_row_ext!(sqlx::sqlite::SqliteRow);
-impl_row_ext!(sqlx::postgres::PgRow);
-
-/// The embedded writer reads with rusqlite (see `sqlite::writer`).
-impl RowExt for rusqlite::Row<'_> {
-    fn text(&self, col: &str) -> Result<String> {
-        Ok(self.get(col)?)
-    }
-    fn opt_text(&self, col: &str) -> Result<Option<String>> {
-        Ok(self.get(col)?)
-    }
-    fn int(&self, col: &str) -> Result<i64> {
-        Ok(self.get(col)?)
-    }
-    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
-        Ok(self.get(col)?)
-    }
-    fn flag(&self, col: &str) -> Result<bool> {
-        Ok(self.get(col)?)
-    }
-    fn bytes(&self, col: &str) -> Result<Vec<u8>> {
-        Ok(self.get(col)?)
-    }
-}
+impl_row_ext!(sqlx::sqlite::SqliteRow, try_get);
+impl_row_ext!(sqlx::postgres::PgRow, try_get);
+// The embedded writer reads with rusqlite (see `sqlite::writer`).
+impl_row_ext!(rusqlite::Row<'_>, get);
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Internal(format!("corrupt {what} in the database"))

@@ -70,6 +70,27 @@ pub(crate) fn plan_append(
     })
 }
 
+/// Plans a new conversation's opening events, in order, on its initial
+/// row: the events to store and the row after them.
+pub(crate) fn plan_opening(
+    mut conversation: Conversation,
+    opening: Vec<NewEvent>,
+) -> Result<(Conversation, Vec<Event>)> {
+    let mut events = Vec::with_capacity(opening.len());
+    for mut new in opening {
+        new.conversation_id = conversation.id;
+        if let AppendPlan::Write {
+            event,
+            conversation: next,
+        } = plan_append(conversation.clone(), None, new)?
+        {
+            conversation = next;
+            events.push(event);
+        }
+    }
+    Ok((conversation, events))
+}
+
 /// Whether `after` differs from `before` in its head (last seq, update
 /// time) only, as after a message: the row update can then name just those
 /// columns, and SQLite leaves the other columns' index entries alone.

@@ -588,7 +588,7 @@ macro_rules! define_ops {
                     return Ok(Created { conversation, events, duplicate: true });
                 }
             }
-            let mut conversation = new.initial_state();
+            let conversation = new.initial_state();
             sqlx::query(crate::ops::INSERT_CONVERSATION)
             .bind(conversation.id.to_string())
             .bind(conversation.customer_id.to_string())
@@ -603,16 +603,9 @@ macro_rules! define_ops {
             .bind(conversation.updated_at.0)
             .execute(&mut *conn)
             .await?;
-            let mut events = Vec::with_capacity(opening.len());
-            for mut e in opening {
-                e.conversation_id = conversation.id;
-                if let AppendPlan::Write { event, conversation: next } =
-                    plan_append(conversation.clone(), None, e)?
-                {
-                    insert_event(conn, &event).await?;
-                    conversation = next;
-                    events.push(event);
-                }
+            let (conversation, events) = crate::append::plan_opening(conversation, opening)?;
+            for event in &events {
+                insert_event(conn, event).await?;
             }
             if !events.is_empty() {
                 write_conversation_state(conn, &conversation).await?;

@@ -245,9 +245,6 @@ pub struct Worker {
     /// the customer asks for a person first). Memory only: after a restart
     /// they route at once, erring towards a human.
     holds: HashMap<ConversationId, Timestamp>,
-    /// Time the last pass spent waiting for its writes (assignments,
-    /// requeues): not routing's own work, so not counted in its spacing.
-    pass_waited: std::time::Duration,
 }
 
 impl Worker {
@@ -282,7 +279,6 @@ impl Worker {
             ),
             bot_hold_ms: settings.bot_hold_ms.max(0),
             holds: HashMap::new(),
-            pass_waited: std::time::Duration::ZERO,
             conversations,
         };
         worker.reload_agents().await?;
@@ -362,7 +358,7 @@ impl Worker {
         mut shutdown: watch::Receiver<bool>,
     ) {
         let mut clock_changed = self.conversations.clock().changed();
-        let mut wake = self.step().await;
+        let (mut wake, _) = self.step().await;
         let mut last_pass = tokio::time::Instant::now();
         let mut pass_interval = MIN_PASS_INTERVAL;
         // A pass asked for sooner than MIN_PASS_INTERVAL after the last one
@@ -408,11 +404,11 @@ impl Worker {
             }
             pass_due = None;
             let started = tokio::time::Instant::now();
-            self.pass_waited = std::time::Duration::ZERO;
-            wake = self.step().await;
+            let waited;
+            (wake, waited) = self.step().await;
             last_pass = tokio::time::Instant::now();
             pass_interval = (last_pass - started)
-                .saturating_sub(self.pass_waited)
+                .saturating_sub(waited)
                 .saturating_mul(PASS_SPACING_FACTOR)
                 .clamp(MIN_PASS_INTERVAL, MAX_PASS_INTERVAL);
         }
@@ -571,8 +567,11 @@ impl Worker {
         loads
     }
 
-    /// One pass: requeue, route, push positions. Returns when to look again.
-    async fn step(&mut self) -> Option<Timestamp> {
+    /// One pass: requeue, route, push positions. Returns when to look
+    /// again, and how long the pass waited for its writes (assignments,
+    /// requeues): not routing's own work, so not counted in its spacing.
+    async fn step(&mut self) -> (Option<Timestamp>, std::time::Duration) {
+        let mut waited = std::time::Duration::ZERO;
         let now = self.now();
         let mut wake: Option<Timestamp> = None;
         let mut earliest = |t: Timestamp| {
@@ -611,7 +610,7 @@ impl Worker {
                     .map(|(c, a)| self.conversations.requeue(*c, *a, AssignReason::Requeued)),
             )
             .await;
-            self.pass_waited += writing.elapsed();
+            waited += writing.elapsed();
             for ((id, agent), result) in requeue.iter().zip(results) {
                 match result {
                     Ok(Some(appended)) => {
@@ -726,7 +725,7 @@ impl Worker {
                     .map(|a| self.conversations.route_to(a.conversation_id, a.agent_id)),
             )
             .await;
-            self.pass_waited += writing.elapsed();
+            waited += writing.elapsed();
             for (assignment, result) in assignments.iter().zip(results) {
                 match result {
                     Ok(Some(appended)) => {
@@ -849,6 +848,6 @@ impl Worker {
                 agents: agent_views,
             };
         }
-        wake
+        (wake, waited)
     }
 }

@@ -5,7 +5,7 @@
 //! which every shared statement does); only the binding is written here.
 //! Statements are prepared once and kept in the connection's cache.
 
-use crate::append::{AppendPlan, head_only, plan_append};
+use crate::append::{AppendPlan, head_only, plan_append, plan_opening};
 use crate::ops::{
     INSERT_ATTACHMENT, INSERT_CONVERSATION, INSERT_CUSTOMER, INSERT_EVENT, INSERT_SESSION,
     UPDATE_CONVERSATION_HEAD, UPDATE_CONVERSATION_STATE,
@@ -182,7 +182,7 @@ pub(super) fn create_conversation(
             });
         }
     }
-    let mut conversation = new.initial_state();
+    let conversation = new.initial_state();
     conn.prepare_cached(INSERT_CONVERSATION)?.execute(params![
         conversation.id.to_string(),
         conversation.customer_id.to_string(),
@@ -196,18 +196,9 @@ pub(super) fn create_conversation(
         conversation.created_at.0,
         conversation.updated_at.0,
     ])?;
-    let mut events = Vec::with_capacity(opening.len());
-    for mut e in opening {
-        e.conversation_id = conversation.id;
-        if let AppendPlan::Write {
-            event,
-            conversation: next,
-        } = plan_append(conversation.clone(), None, e)?
-        {
-            insert_event(conn, &event)?;
-            conversation = next;
-            events.push(event);
-        }
+    let (conversation, events) = plan_opening(conversation, opening)?;
+    for event in &events {
+        insert_event(conn, event)?;
     }
     if !events.is_empty() {
         write_conversation_state(conn, &conversation)?;

@@ -99,14 +99,14 @@ async fn start_workers(state: &AppState) -> anyhow::Result<()> {
         return Ok(());
     };
     state.sla.reload(state.store.as_ref()).await?;
-    let router = crate::services::routing::Worker::load(
+    let router = crate::routing::worker::Worker::load(
         state.conversations.clone(),
         &state.config.routing,
         state.routing.clone(),
     )
     .await?;
     tokio::spawn(router.run(inputs.routing, state.shutdown.clone()));
-    let timers = crate::services::timers::TimerWorker::new(
+    let timers = crate::sla::worker::TimerWorker::new(
         state.conversations.clone(),
         state.sla.clone(),
         state.config.sla.reassign_on_breach,

@@ -1,7 +1,8 @@
 //! The `trustdesk` command line.
 
+use crate::accounts::password;
 use crate::app::{self, Application};
-use crate::auth::{password, token};
+use crate::auth::token;
 use crate::config::{Config, Overrides};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
@@ -250,7 +251,7 @@ async fn reset_two_factor(config: &Config, email: &str) -> anyhow::Result<()> {
     let revoked = store
         .revoke_agent_sessions(agent.id, None, Timestamp::now())
         .await?;
-    crate::services::audit::record(
+    crate::accounts::audit::record(
         store.as_ref(),
         "cli".into(),
         "agent.2fa.reset",

@@ -3,11 +3,12 @@
 //! see a working desk at once. Seeding is idempotent: a second run finds the
 //! demo agents and leaves the data alone.
 
+use crate::accounts::{password, totp};
 use crate::auth::{Authenticated, Who};
-use crate::auth::{identity, password, token, totp};
+use crate::auth::{identity, token};
 use crate::cli::find_or_create_team;
 use crate::config::Config;
-use crate::services::conversations::{Opening, Post};
+use crate::conversations::{Opening, Post};
 use crate::state::AppState;
 use secrecy::SecretString;
 use std::net::SocketAddr;
@@ -165,16 +166,12 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     // admin API and the service page show it as the one in effect.
     let policy = serde_json::to_string(&trustdesk_core::sla::SlaPolicy::default())?;
     store
-        .put_setting(
-            crate::services::timers::POLICY_KEY,
-            &policy,
-            Timestamp::now(),
-        )
+        .put_setting(crate::sla::worker::POLICY_KEY, &policy, Timestamp::now())
         .await?;
     state.sla.reload(store).await?;
     state
         .routing
-        .send(crate::services::routing::Command::ProfilesChanged);
+        .send(crate::routing::worker::Command::ProfilesChanged);
     for (kind, value, label) in DEMO_CHANNELS {
         let channel = trustdesk_store::OfficialChannel {
             id: trustdesk_core::ChannelId::new(),
@@ -279,7 +276,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     conversations
         .set_status(&as_agent(1), id2, ConversationStatus::Resolved, None)
         .await?;
-    crate::services::feedback::rate(
+    crate::conversations::feedback::rate(
         state,
         &as_customer,
         id2,

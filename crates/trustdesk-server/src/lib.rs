@@ -2,6 +2,7 @@
 //! plus the background services. `main.rs` is a thin shell around
 //! [`app::Application`] and [`cli`].
 
+// Shared plumbing.
 pub mod app;
 pub mod auth;
 pub mod bus;
@@ -11,11 +12,19 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod http;
-pub mod kb;
-pub mod services;
 pub mod state;
 pub mod web;
 pub mod ws;
+
+// One folder per feature, each with its service and its HTTP routes.
+pub mod accounts;
+pub mod attachments;
+pub mod conversations;
+pub mod kb;
+pub mod routing;
+pub mod sla;
+pub mod trust;
+pub mod webhooks;
 
 /// Sets up logging once: `RUST_LOG` filters (default `info`), JSON lines
 /// when configured.

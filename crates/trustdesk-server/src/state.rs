@@ -3,13 +3,13 @@
 use crate::bus::Bus;
 use crate::clock::ServerClock;
 use crate::config::Config;
+use crate::conversations::Activity;
+use crate::conversations::Conversations;
+use crate::conversations::llm::LlmClient;
 use crate::http::ratelimit::RateLimiter;
 use crate::kb::KbIndex;
-use crate::services::conversations::Activity;
-use crate::services::conversations::Conversations;
-use crate::services::llm::LlmClient;
-use crate::services::routing::{Command, RoutingHandle};
-use crate::services::timers::SlaConfig;
+use crate::routing::worker::{Command, RoutingHandle};
+use crate::sla::worker::SlaConfig;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::Mutex;

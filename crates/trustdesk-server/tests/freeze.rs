@@ -110,7 +110,7 @@ async fn a_freeze_request_reaches_the_exchange_signed_and_escalates_the_conversa
         .unwrap()
         .parse()
         .unwrap();
-    let expected = trustdesk_server::services::webhook::sign(
+    let expected = trustdesk_server::webhooks::delivery::sign(
         &"freeze-secret".to_owned().into(),
         timestamp,
         body,

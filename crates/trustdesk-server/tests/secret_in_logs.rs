@@ -128,9 +128,9 @@ async fn trace_logs_hold_no_raw_secret() {
     let ticket = ticket["ticket"].as_str().unwrap().to_owned();
     let enrol = post("/v1/agent/2fa/enrol", None, json!({"ticket": ticket})).await;
     let secret = enrol["secret"].as_str().unwrap().to_owned();
-    let now = trustdesk_server::auth::totp::now_secs();
-    let step = trustdesk_server::auth::totp::step_of(now);
-    let code = trustdesk_server::auth::totp::code_for_step(&secret, step - 1).unwrap();
+    let now = trustdesk_server::accounts::totp::now_secs();
+    let step = trustdesk_server::accounts::totp::step_of(now);
+    let code = trustdesk_server::accounts::totp::code_for_step(&secret, step - 1).unwrap();
     let done = post(
         "/v1/agent/2fa/confirm",
         None,
@@ -139,7 +139,7 @@ async fn trace_logs_hold_no_raw_secret() {
     .await;
     let session_token = done["token"].as_str().unwrap().to_owned();
     let recovery: Vec<String> = serde_json::from_value(done["recovery_codes"].clone()).unwrap();
-    let code = trustdesk_server::auth::totp::code_for_step(&secret, step).unwrap();
+    let code = trustdesk_server::accounts::totp::code_for_step(&secret, step).unwrap();
     let api = post(
         "/v1/agent/tokens",
         Some(&session_token),

@@ -11,7 +11,8 @@ use trustdesk_core::event::{Actor, AssignReason, EventKind};
 use trustdesk_core::{
     Agent, AgentId, AgentStatus, ConversationId, Language, NewEvent, Role, Team, TeamId, Timestamp,
 };
-use trustdesk_server::auth::{identity, token, totp};
+use trustdesk_server::accounts::totp;
+use trustdesk_server::auth::{identity, token};
 
 async fn team(app: &TestApp, name: &str) -> TeamId {
     let team = Team {
@@ -57,7 +58,7 @@ async fn unenrolled_agent(app: &TestApp, email: &str) -> AgentId {
         badge: token::badge(),
         created_at: Timestamp::now(),
     };
-    let hash = trustdesk_server::auth::password::hash(PASSWORD.into())
+    let hash = trustdesk_server::accounts::password::hash(PASSWORD.into())
         .await
         .unwrap();
     app.state.store.create_agent(&agent, &hash).await.unwrap();
@@ -1130,7 +1131,7 @@ async fn script_payloads_in_messages_names_and_subjects_never_come_back_as_marku
 async fn webhooks_never_reach_internal_addresses_even_through_a_redirect() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use trustdesk_server::services::webhook::{SignedWebhook, checked_target};
+    use trustdesk_server::webhooks::delivery::{SignedWebhook, checked_target};
     // Internal targets are refused by default, by every spelling.
     for url in [
         "http://127.0.0.1/x",

@@ -2,9 +2,8 @@
 //! exchange's signed customer identities.
 
 pub mod identity;
-pub mod password;
+
 pub mod token;
-pub mod totp;
 
 use crate::error::ApiError;
 use crate::state::AppState;

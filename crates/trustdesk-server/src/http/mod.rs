@@ -1,20 +1,11 @@
-//! The HTTP API: one router per resource, merged here, plus the OpenAPI
-//! document at `/openapi.json`.
+//! The HTTP API's shared plumbing: every feature's router merged, the
+//! OpenAPI document at `/openapi.json`, extractors and rate limits. The
+//! routes themselves live with their feature (`conversations/`,
+//! `accounts/`, `routing/`, `sla/`, `trust/`, `kb/`, `attachments/`).
 
-pub mod agent;
-pub mod analysis;
-pub mod attachments;
-pub mod canned;
-pub mod desk;
 pub mod extract;
 pub mod health;
-pub mod kb;
 pub mod ratelimit;
-pub mod related;
-pub mod security;
-pub mod verify;
-pub mod views;
-pub mod widget;
 
 use crate::state::AppState;
 use axum::Router;
@@ -31,20 +22,25 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     info(title = "trustdesk", description = "Customer service for crypto exchanges: widget and agent APIs. Real-time traffic uses the WebSocket protocol at /v1/ws (docs/protocol.md)."),
     paths(
         health::health,
-        widget::start_session, widget::list, widget::open, widget::show, widget::send, widget::freeze, widget::get_anti_phishing_code, widget::set_anti_phishing_code, widget::rate,
-        security::login, security::second_factor, security::enrol, security::confirm, security::change_password, security::request_reset,
-        security::create_token, security::list_tokens, security::revoke_token,
-        security::admin_set_password, security::admin_reset_2fa, security::admin_set_status, security::admin_set_role,
-        agent::logout, agent::me, agent::agents, agent::teams, agent::list, agent::show,
-        agent::reply, agent::note, agent::set_status, agent::assign, agent::bot_stats, agent::csat_stats,
-        attachments::customer_upload, attachments::agent_upload, attachments::download,
-        canned::list, canned::create, canned::update, canned::remove, related::related, related::sla_clocks, related::at_risk,
-        kb::search, kb::article, kb::admin_list, kb::admin_upsert, kb::admin_publish,
-        analysis::classify, analysis::scan,
-        verify::lookup, verify::report, verify::list, verify::add, verify::remove,
-        desk::transfer, desk::remind, desk::queue, desk::my_queue, desk::get_routing, desk::put_routing,
-        desk::create_team, desk::get_policy, desk::put_policy, desk::list_calendars, desk::put_calendar,
-        desk::delete_calendar, desk::advance_clock, desk::commitments,
+        crate::accounts::widget_sessions::start_session,
+        crate::conversations::customer_routes::list, crate::conversations::customer_routes::open, crate::conversations::customer_routes::show, crate::conversations::customer_routes::send, crate::conversations::customer_routes::rate,
+        crate::trust::freeze_routes::freeze, crate::trust::anti_phishing::get_anti_phishing_code, crate::trust::anti_phishing::set_anti_phishing_code,
+        crate::accounts::login::login, crate::accounts::login::second_factor, crate::accounts::enrolment::enrol, crate::accounts::enrolment::confirm, crate::accounts::passwords::change_password, crate::accounts::passwords::request_reset,
+        crate::accounts::tokens::create_token, crate::accounts::tokens::list_tokens, crate::accounts::tokens::revoke_token,
+        crate::accounts::admin::admin_set_password, crate::accounts::admin::admin_reset_2fa, crate::accounts::admin::admin_set_status, crate::accounts::admin::admin_set_role,
+        crate::accounts::sessions::logout, crate::accounts::sessions::me, crate::accounts::directory::agents, crate::accounts::directory::teams,
+        crate::conversations::agent_routes::list, crate::conversations::agent_routes::show,
+        crate::conversations::agent_routes::reply, crate::conversations::agent_routes::note, crate::conversations::agent_routes::set_status, crate::conversations::agent_routes::assign,
+        crate::conversations::stats::bot_stats, crate::conversations::stats::csat_stats,
+        crate::attachments::routes::customer_upload, crate::attachments::routes::agent_upload, crate::attachments::routes::download,
+        crate::conversations::canned::list, crate::conversations::canned::create, crate::conversations::canned::update, crate::conversations::canned::remove,
+        crate::conversations::related::related, crate::conversations::related::sla_clocks, crate::conversations::related::at_risk,
+        crate::kb::routes::search, crate::kb::routes::article, crate::kb::routes::admin_list, crate::kb::routes::admin_upsert, crate::kb::routes::admin_publish,
+        crate::trust::analysis::classify, crate::trust::analysis::scan,
+        crate::trust::verify::lookup, crate::trust::verify::report, crate::trust::verify::list, crate::trust::verify::add, crate::trust::verify::remove,
+        crate::conversations::agent_routes::transfer, crate::conversations::agent_routes::remind, crate::routing::routes::queue, crate::routing::routes::my_queue, crate::routing::routes::get_routing, crate::routing::routes::put_routing,
+        crate::routing::routes::create_team, crate::sla::routes::get_policy, crate::sla::routes::put_policy, crate::sla::routes::list_calendars, crate::sla::routes::put_calendar,
+        crate::sla::routes::delete_calendar, crate::sla::routes::advance_clock, crate::sla::routes::commitments,
     ),
     modifiers(&BearerAuth),
     tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "kb", description = "Knowledge base"), (name = "analysis", description = "Triage and the secret guard"), (name = "trust", description = "Official-channel verification"), (name = "routing", description = "Transfers, reminders, the queue, published commitments"), (name = "admin", description = "Routing profiles, teams, SLA policy and calendars"), (name = "ops"))
@@ -72,16 +68,13 @@ pub fn router(state: AppState) -> Router {
     let max_file = state.config.limits.attachment_max_bytes;
     Router::new()
         .merge(health::router())
-        .merge(widget::router())
-        .merge(agent::router())
-        .merge(security::router())
-        .merge(kb::router())
-        .merge(analysis::router())
-        .merge(verify::router())
-        .merge(attachments::router(max_file))
-        .merge(canned::router())
-        .merge(related::router())
-        .merge(desk::router())
+        .merge(crate::accounts::router())
+        .merge(crate::conversations::router())
+        .merge(crate::routing::router())
+        .merge(crate::sla::router())
+        .merge(crate::trust::router())
+        .merge(crate::kb::routes::router())
+        .merge(crate::attachments::router(max_file))
         .merge(crate::ws::router())
         .merge(crate::web::router())
         .route("/openapi.json", get(openapi))

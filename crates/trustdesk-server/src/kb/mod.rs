@@ -3,6 +3,7 @@
 //! articles are indexed. Customer messages never enter this index.
 
 pub mod import;
+pub mod routes;
 pub mod tokenizer;
 
 use serde::Serialize;

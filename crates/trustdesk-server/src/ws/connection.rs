@@ -11,8 +11,8 @@ use super::protocol::{ClientFrame, CloseReason, PrincipalView, ServerFrame};
 use super::subscriptions::{BusStream, Subscriptions};
 use crate::auth::{self, Authenticated, Who};
 use crate::bus::{BusMessage, Topic};
+use crate::conversations::{Conversations, MAX_PAGE, Post};
 use crate::error::ApiError;
-use crate::services::conversations::{Conversations, MAX_PAGE, Post};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
@@ -350,7 +350,7 @@ impl Connection {
                 };
                 self.state
                     .routing
-                    .send(crate::services::routing::Command::SetPresence(
+                    .send(crate::routing::worker::Command::SetPresence(
                         agent.id, status,
                     ));
                 self.send(ServerFrame::PresenceSet {

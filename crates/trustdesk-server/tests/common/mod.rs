@@ -12,8 +12,8 @@ use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use trustdesk_core::{Agent, AgentId, AgentStatus, Language, Role, TeamId, Timestamp};
+use trustdesk_server::accounts::totp;
 use trustdesk_server::app::Application;
-use trustdesk_server::auth::totp;
 use trustdesk_server::config::Config;
 use trustdesk_server::state::AppState;
 use trustdesk_store::{SqliteOptions, SqliteStore, Store};
@@ -162,7 +162,7 @@ impl TestApp {
             badge: format!("TD-{}", &AgentId::new().to_string()[..8]).to_uppercase(),
             created_at: Timestamp::now(),
         };
-        let hash = trustdesk_server::auth::password::hash(PASSWORD.into())
+        let hash = trustdesk_server::accounts::password::hash(PASSWORD.into())
             .await
             .unwrap();
         self.state.store.create_agent(&agent, &hash).await.unwrap();

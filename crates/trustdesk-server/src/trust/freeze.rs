@@ -3,10 +3,10 @@
 //! urgent security, and the customer told how it went.
 
 use crate::auth::Authenticated;
+use crate::conversations::Conversations;
 use crate::error::{ApiError, ApiResult};
-use crate::services::conversations::Conversations;
-use crate::services::webhook::SignedWebhook;
 use crate::state::AppState;
+use crate::webhooks::delivery::SignedWebhook;
 use std::time::Duration;
 use trustdesk_core::{
     Actor, Category, ConversationId, EventKind, Language, NewEvent, Priority, Timestamp, Visibility,
@@ -62,12 +62,7 @@ pub async fn request(state: &AppState, who: &Authenticated, id: ConversationId) 
     };
     let history = state
         .store
-        .events(
-            id,
-            0,
-            Audience::Team,
-            crate::services::conversations::MAX_PAGE,
-        )
+        .events(id, 0, Audience::Team, crate::conversations::MAX_PAGE)
         .await?;
     let already = history.iter().any(
         |e| matches!(&e.kind, EventKind::SystemNotice { code, .. } if code == "freeze_requested"),
@@ -124,9 +119,9 @@ pub async fn request(state: &AppState, who: &Authenticated, id: ConversationId) 
         language,
     ));
     tracing::info!(conversation = %id, "freeze requested");
-    crate::services::audit::record(
+    crate::accounts::audit::record(
         state.store.as_ref(),
-        crate::services::audit::actor_of(who),
+        crate::accounts::audit::actor_of(who),
         "freeze.request",
         id.to_string(),
         serde_json::json!({ "event_id": event_id_for_audit }),

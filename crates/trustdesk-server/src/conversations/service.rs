@@ -9,10 +9,11 @@
 use crate::auth::{Authenticated, Who};
 use crate::bus::{Bus, BusMessage, Topic};
 use crate::clock::ServerClock;
+use crate::conversations::bot;
+use crate::conversations::llm::LlmClient;
 use crate::error::{ApiError, ApiResult};
 use crate::kb::KbIndex;
-use crate::services::llm::LlmClient;
-use crate::services::{bot, safety};
+use crate::trust::guard;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use trustdesk_core::event::{Actor, AssignReason, EventKind};
@@ -239,7 +240,7 @@ impl Conversations {
             let hint = opening
                 .language
                 .unwrap_or_else(|| triage::detect_language(&body));
-            let screened = safety::screen_customer_text(&body, hint);
+            let screened = guard::screen_customer_text(&body, hint);
             let triage = triage::classify(&screened.text);
             let language = opening.language.unwrap_or(triage.language);
             new.language = Some(language);
@@ -324,7 +325,7 @@ impl Conversations {
             (Who::Customer(_), false) => {
                 // The notice's language is settled after the append, from
                 // the conversation; the redaction does not depend on it.
-                let screened = safety::screen_customer_text(&body, triage::detect_language(&body));
+                let screened = guard::screen_customer_text(&body, triage::detect_language(&body));
                 if !screened.notices.is_empty() {
                     notices.push(body.clone());
                 }
@@ -338,7 +339,7 @@ impl Conversations {
             }
             (Who::Agent(agent), false) => {
                 self.visible(who, id).await?;
-                if let Err(blocked) = safety::check_outbound_text(&body) {
+                if let Err(blocked) = guard::check_outbound_text(&body) {
                     let reason = post
                         .guard_override
                         .as_deref()
@@ -348,9 +349,9 @@ impl Conversations {
                     match reason {
                         Some(reason) if may_override => {
                             let detail = serde_json::json!({ "reason": reason, "refusal": blocked.to_string() });
-                            crate::services::audit::record(
+                            crate::accounts::audit::record(
                                 self.store.as_ref(),
-                                crate::services::audit::actor_of(who),
+                                crate::accounts::audit::actor_of(who),
                                 "guard.override",
                                 id.to_string(),
                                 detail,
@@ -390,7 +391,7 @@ impl Conversations {
                     .conversation
                     .language
                     .unwrap_or_else(|| triage::detect_language(raw));
-                safety::screen_customer_text(raw, language).notices
+                guard::screen_customer_text(raw, language).notices
             })
             .collect();
         if let (Who::Customer(_), EventKind::Message { body }) = (&who.who, &appended.event.kind) {

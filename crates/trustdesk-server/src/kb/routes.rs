@@ -114,9 +114,9 @@ async fn admin_upsert(
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let article = state.store.upsert_article(&draft, Timestamp::now()).await?;
     let detail = serde_json::json!({ "slug": article.slug, "locale": article.locale, "published": article.published });
-    crate::services::audit::record(
+    crate::accounts::audit::record(
         state.store.as_ref(),
-        crate::services::audit::actor_of(&auth.0),
+        crate::accounts::audit::actor_of(&auth.0),
         "kb.upsert",
         article.id.to_string(),
         detail,
@@ -150,9 +150,9 @@ async fn admin_publish(
         .store
         .set_article_published(id, req.published, Timestamp::now())
         .await?;
-    crate::services::audit::record(
+    crate::accounts::audit::record(
         state.store.as_ref(),
-        crate::services::audit::actor_of(&auth.0),
+        crate::accounts::audit::actor_of(&auth.0),
         "kb.publish",
         id.to_string(),
         serde_json::json!({ "published": req.published }),

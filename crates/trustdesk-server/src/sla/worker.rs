@@ -25,7 +25,7 @@
 //! clock; `closed` forgets the conversation.
 
 use crate::clock::ServerClock;
-use crate::services::conversations::{Activity, Conversations};
+use crate::conversations::{Activity, Conversations};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

@@ -9,8 +9,8 @@
 
 use crate::auth::{Authenticated, Who};
 use crate::error::{ApiError, ApiResult};
-use crate::services::safety;
 use crate::state::AppState;
+use crate::trust::guard;
 use sha2::{Digest, Sha256};
 use trustdesk_core::event::{Actor, AttachmentRef, EventKind};
 use trustdesk_core::files::{self, FileKind};
@@ -47,14 +47,14 @@ pub async fn attach(
     if let Who::Customer(_) = who.who {
         // Names and text content are customer text: the guard sees them
         // before the store does.
-        let screened = safety::screen_customer_text(&name, language);
+        let screened = guard::screen_customer_text(&name, language);
         if screened.redacted {
             name = format!("file.{}", kind.extension());
             notices.extend(screened.notices);
         }
         if kind == FileKind::Text {
             let text = String::from_utf8_lossy(bytes);
-            let screened = safety::screen_customer_text(&text, language);
+            let screened = guard::screen_customer_text(&text, language);
             if screened.redacted {
                 data = screened.text.into_bytes();
                 notices.extend(screened.notices);

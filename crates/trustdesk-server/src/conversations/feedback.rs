@@ -5,8 +5,8 @@
 
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ApiResult};
-use crate::services::safety;
 use crate::state::AppState;
+use crate::trust::guard;
 use trustdesk_core::event::EventKind;
 use trustdesk_core::{ConversationId, ConversationStatus, Language, NewEvent, validate};
 use trustdesk_store::{Appended, Audience};
@@ -75,7 +75,7 @@ pub async fn rate(
         }
     }
     let language = conversation.language.unwrap_or(Language::En);
-    let comment = comment.map(|c| safety::screen_customer_text(&c, language).text);
+    let comment = comment.map(|c| guard::screen_customer_text(&c, language).text);
     state
         .conversations
         .append(NewEvent {

@@ -8,11 +8,11 @@
 //! sandbox, so even a file that slipped past the content check could not
 //! run script on this origin.
 
+use crate::attachments::service as attachments;
 use crate::auth::{AgentAuth, Authenticated, CustomerAuth};
+use crate::conversations::views::Posted;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query, conversation_id};
-use crate::http::views::Posted;
-use crate::services::attachments;
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;

@@ -2,8 +2,8 @@
 //! when it is confident, and otherwise (or when asked, or when the request
 //! is urgent) hands the conversation to a human with a notice.
 
+use crate::conversations::llm::LlmClient;
 use crate::kb::KbIndex;
-use crate::services::llm::LlmClient;
 use trustdesk_core::event::{EventKind, SuggestedArticle};
 use trustdesk_core::{Language, Visibility};
 use trustdesk_store::Store;

@@ -11,7 +11,7 @@
 //! question, the answer nor the API key is ever logged.
 
 use crate::config::GenerativeConfig;
-use crate::services::safety;
+use crate::trust::guard as outbound_check;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -195,11 +195,11 @@ pub fn check_answer(content: &str, articles: &[Article]) -> Result<Generated, Ll
     if content.chars().count() > MAX_ANSWER_CHARS {
         return Err(LlmError::Garbage("answer too long"));
     }
-    safety::check_outbound_text(content).map_err(|_| LlmError::Refused)?;
+    outbound_check::check_outbound_text(content).map_err(|_| LlmError::Refused)?;
     let text = guard::guard(content).redacted;
     // The redaction could in principle join text into something the
     // outbound guard would refuse; check what is actually sent.
-    safety::check_outbound_text(&text).map_err(|_| LlmError::Refused)?;
+    outbound_check::check_outbound_text(&text).map_err(|_| LlmError::Refused)?;
     let cited = citations(&text, articles.len())
         .into_iter()
         .map(|n| articles[n - 1].id)

@@ -7,8 +7,8 @@
 use crate::auth::AgentAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::Json;
-use crate::services::safety;
 use crate::state::AppState;
+use crate::trust::guard;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -63,7 +63,7 @@ fn build(
     created_at: Timestamp,
 ) -> ApiResult<CannedResponse> {
     let body = validate::body(&input.body)?;
-    safety::check_outbound_text(&body)?;
+    guard::check_outbound_text(&body)?;
     Ok(CannedResponse {
         id,
         shortcut: check_shortcut(&input.shortcut)?,

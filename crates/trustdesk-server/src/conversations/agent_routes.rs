@@ -1,98 +1,35 @@
-//! The agent API: login, inbox, conversation view, replies, notes, status,
-//! assignment, and the team directory.
+//! Conversations over HTTP for agents: the inbox, the conversation view,
+//! replies, notes, status, assignment, transfers and reminders. Every
+//! route under `/v1/agent/conversations/{id}/` that writes lives here or
+//! in `attachments/`.
 
 use crate::auth::AgentAuth;
-use crate::bus::{BusMessage, Topic};
+use crate::conversations::Post;
+use crate::conversations::Transfer;
+use crate::conversations::views::{ConversationPage, History, HistoryQuery, Posted};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query, conversation_id};
-use crate::http::views::{ConversationPage, History, HistoryQuery, Posted};
-use crate::services::conversations::Post;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
-use std::sync::Arc;
+use serde::Deserialize;
 use trustdesk_core::{
-    Agent, AgentId, Category, ConversationId, ConversationStatus, Language, Priority, Team, TeamId,
-    Timestamp,
+    AgentId, Category, ConversationId, ConversationStatus, Language, Priority, TeamId, Timestamp,
 };
 use trustdesk_store::{AssigneeFilter, ConversationFilter};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/agent/logout", post(logout))
-        .route("/v1/agent/me", get(me))
-        .route("/v1/agent/agents", get(agents))
-        .route("/v1/agent/teams", get(teams))
-        .route("/v1/agent/stats/bot", get(bot_stats))
-        .route("/v1/agent/stats/csat", get(csat_stats))
         .route("/v1/agent/conversations", get(list))
         .route("/v1/agent/conversations/{id}", get(show))
         .route("/v1/agent/conversations/{id}/messages", post(reply))
         .route("/v1/agent/conversations/{id}/notes", post(note))
         .route("/v1/agent/conversations/{id}/status", post(set_status))
         .route("/v1/agent/conversations/{id}/assign", post(assign))
-}
-
-/// Ends this session; its WebSockets close at once.
-#[utoipa::path(post, path = "/v1/agent/logout", tag = "agent", security(("bearer" = [])), responses((status = 204)))]
-async fn logout(State(state): State<AppState>, auth: AgentAuth) -> ApiResult<StatusCode> {
-    let session = auth.0.session_id;
-    state
-        .store
-        .revoke_session(session, Timestamp::now())
-        .await?;
-    crate::services::audit::record(
-        state.store.as_ref(),
-        crate::services::audit::actor_of(&auth.0),
-        "agent.logout",
-        session.to_string(),
-        serde_json::json!({}),
-    )
-    .await?;
-    state
-        .bus
-        .publish(
-            Topic::Control,
-            BusMessage::SessionsRevoked(Arc::from(vec![session])),
-        )
-        .await;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// The logged-in agent.
-#[utoipa::path(get, path = "/v1/agent/me", tag = "agent", security(("bearer" = [])), responses((status = 200, body = Object)))]
-async fn me(auth: AgentAuth) -> Json<Agent> {
-    Json(auth.agent().clone())
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct AgentList {
-    #[schema(value_type = Vec<Object>)]
-    agents: Vec<Agent>,
-}
-
-/// The team directory.
-#[utoipa::path(get, path = "/v1/agent/agents", tag = "agent", security(("bearer" = [])), responses((status = 200, body = AgentList)))]
-async fn agents(State(state): State<AppState>, _auth: AgentAuth) -> ApiResult<Json<AgentList>> {
-    Ok(Json(AgentList {
-        agents: state.store.list_agents().await?,
-    }))
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct TeamList {
-    #[schema(value_type = Vec<Object>)]
-    teams: Vec<Team>,
-}
-
-#[utoipa::path(get, path = "/v1/agent/teams", tag = "agent", security(("bearer" = [])), responses((status = 200, body = TeamList)))]
-async fn teams(State(state): State<AppState>, _auth: AgentAuth) -> ApiResult<Json<TeamList>> {
-    Ok(Json(TeamList {
-        teams: state.store.list_teams().await?,
-    }))
+        .route("/v1/agent/conversations/{id}/transfer", post(transfer))
+        .route("/v1/agent/conversations/{id}/reminders", post(remind))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -340,21 +277,93 @@ async fn assign(
     }))
 }
 
-/// What the answer bot achieved: conversations answered, resolved by the bot
-/// (deflection) and handed off to a human.
-#[utoipa::path(get, path = "/v1/agent/stats/bot", tag = "agent", security(("bearer" = [])), responses((status = 200, body = Object)))]
-async fn bot_stats(
-    State(state): State<AppState>,
-    _auth: AgentAuth,
-) -> ApiResult<Json<trustdesk_store::BotOutcomes>> {
-    Ok(Json(state.store.bot_outcomes().await?))
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    /// The agent who takes over.
+    #[schema(value_type = Option<String>)]
+    agent_id: Option<AgentId>,
+    /// The team whose queue takes over (with `agent_id`: that agent, in
+    /// that team).
+    #[schema(value_type = Option<String>)]
+    team_id: Option<TeamId>,
+    /// Why (required; shown to the team, never to the customer).
+    reason: String,
 }
 
-/// Customer satisfaction over all rated conversations.
-#[utoipa::path(get, path = "/v1/agent/stats/csat", tag = "agent", security(("bearer" = [])), responses((status = 200, body = Object)))]
-pub(crate) async fn csat_stats(
+/// Transfers the conversation to an agent or a team, with a reason. Taking
+/// a conversation from another agent needs a supervisor.
+#[utoipa::path(post, path = "/v1/agent/conversations/{id}/transfer", tag = "routing", security(("bearer" = [])), params(("id" = String, Path)), request_body = TransferRequest,
+    responses((status = 200, body = Posted), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn transfer(
     State(state): State<AppState>,
-    _auth: AgentAuth,
-) -> ApiResult<Json<trustdesk_store::CsatSummary>> {
-    Ok(Json(state.store.csat_summary().await?))
+    auth: AgentAuth,
+    Path(id): Path<String>,
+    Json(req): Json<TransferRequest>,
+) -> ApiResult<Json<Posted>> {
+    let appended = state
+        .conversations
+        .transfer(
+            &auth.0,
+            conversation_id(&id)?,
+            Transfer {
+                to_agent: req.agent_id,
+                to_team: req.team_id,
+                reason: req.reason,
+            },
+        )
+        .await?;
+    Ok(Json(Posted {
+        event: appended.event,
+        duplicate: false,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReminderRequest {
+    /// When (ms since the epoch); or give `in_ms`.
+    #[schema(value_type = Option<i64>)]
+    at: Option<Timestamp>,
+    /// In how long, e.g. 86400000 for "check back in 24 h".
+    in_ms: Option<i64>,
+    note: String,
+}
+
+/// Sets a follow-up reminder: at that time a `reminder_due` event is
+/// written and the agent gets a `notice` frame.
+#[utoipa::path(post, path = "/v1/agent/conversations/{id}/reminders", tag = "routing", security(("bearer" = [])), params(("id" = String, Path)), request_body = ReminderRequest,
+    responses((status = 201, body = Posted), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+async fn remind(
+    State(state): State<AppState>,
+    auth: AgentAuth,
+    Path(id): Path<String>,
+    Json(req): Json<ReminderRequest>,
+) -> ApiResult<(StatusCode, Json<Posted>)> {
+    let now = state.clock.now();
+    let at = match (req.at, req.in_ms) {
+        (Some(at), None) => at,
+        (None, Some(ms)) if ms > 0 && ms <= 366 * 24 * 3_600_000 => now.plus_millis(ms),
+        (None, Some(_)) => {
+            return Err(ApiError::BadRequest(
+                "in_ms must be between 1 ms and a year".into(),
+            ));
+        }
+        _ => {
+            return Err(ApiError::BadRequest(
+                "give exactly one of at and in_ms".into(),
+            ));
+        }
+    };
+    let appended = state
+        .conversations
+        .set_reminder(&auth.0, conversation_id(&id)?, at, &req.note)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Posted {
+            event: appended.event,
+            duplicate: false,
+        }),
+    ))
 }

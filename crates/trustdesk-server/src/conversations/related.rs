@@ -6,9 +6,9 @@
 //! listed conversation passes the same visibility rule as opening it.
 
 use crate::auth::AgentAuth;
+use crate::conversations::views::ConversationPage;
 use crate::error::ApiResult;
 use crate::http::extract::{Json, conversation_id};
-use crate::http::views::ConversationPage;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -40,14 +40,11 @@ pub(crate) async fn at_risk(
     let now = state.conversations.clock().now();
     let mut risky = Vec::new();
     for conversation in state.store.active_conversations().await? {
-        if !crate::services::conversations::Conversations::agent_may_see(
-            auth.agent(),
-            &conversation,
-        ) {
+        if !crate::conversations::Conversations::agent_may_see(auth.agent(), &conversation) {
             continue;
         }
         let clocks =
-            crate::services::timers::clocks(&state.sla, state.store.as_ref(), &conversation, now)
+            crate::sla::worker::clocks(&state.sla, state.store.as_ref(), &conversation, now)
                 .await
                 .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
         let soonest = clocks
@@ -72,7 +69,7 @@ pub(crate) async fn at_risk(
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct SlaClocks {
-    clocks: Vec<crate::services::timers::ClockView>,
+    clocks: Vec<crate::sla::worker::ClockView>,
 }
 
 /// The conversation's SLA clocks now: each metric's status, due time and
@@ -89,10 +86,9 @@ pub(crate) async fn sla_clocks(
         .visible(&auth.0, conversation_id(&id)?)
         .await?;
     let now = state.conversations.clock().now();
-    let clocks =
-        crate::services::timers::clocks(&state.sla, state.store.as_ref(), &conversation, now)
-            .await
-            .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
+    let clocks = crate::sla::worker::clocks(&state.sla, state.store.as_ref(), &conversation, now)
+        .await
+        .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
     Ok(Json(SlaClocks { clocks }))
 }
 
@@ -119,7 +115,7 @@ pub(crate) async fn related(
             continue;
         }
         // The rows are loaded already: the scope rule needs no second read.
-        if crate::services::conversations::Conversations::agent_may_see(auth.agent(), &other) {
+        if crate::conversations::Conversations::agent_may_see(auth.agent(), &other) {
             conversations.push(other);
         }
     }

@@ -135,7 +135,7 @@ pub fn qr_svg(uri: &str) -> Option<String> {
 pub fn new_recovery_codes() -> Vec<String> {
     (0..RECOVERY_CODES)
         .map(|_| {
-            let raw = super::token::short_code(10);
+            let raw = crate::auth::token::short_code(10);
             format!("{}-{}", &raw[..5], &raw[5..])
         })
         .collect()

@@ -17,7 +17,7 @@
 
 use crate::bus::{BusMessage, QueueInfo, Topic};
 use crate::config::RoutingSettings;
-use crate::services::conversations::{Activity, Conversations};
+use crate::conversations::{Activity, Conversations};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, RwLock};

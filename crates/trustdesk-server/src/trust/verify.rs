@@ -2,10 +2,10 @@
 //! the admin API that maintains it, and the "report a fake" entry point.
 
 use crate::auth::{AgentAuth, CustomerAuth};
+use crate::conversations::Opening;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query};
 use crate::http::ratelimit::ClientIp;
-use crate::services::conversations::Opening;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -120,12 +120,12 @@ pub struct Report {
 
 /// Reports a fake channel: opens a security conversation for the customer.
 #[utoipa::path(post, path = "/v1/verify/report", tag = "trust", security(("bearer" = [])), request_body = Report,
-    responses((status = 201, body = crate::http::views::Created), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = crate::conversations::views::Created), (status = 400, body = crate::error::ErrorBody)))]
 async fn report(
     State(state): State<AppState>,
     CustomerAuth(auth): CustomerAuth,
     Json(req): Json<Report>,
-) -> ApiResult<(StatusCode, Json<crate::http::views::Created>)> {
+) -> ApiResult<(StatusCode, Json<crate::conversations::views::Created>)> {
     let customer = auth.customer_id().ok_or(ApiError::Unauthorized)?;
     let value = validate::subject(&req.value)?;
     let details = req.details.as_deref().map(validate::body).transpose()?;
@@ -201,9 +201,9 @@ async fn add(
     tracing::info!(agent = %auth.agent().id, kind = %channel.kind, "official channel added");
     let detail =
         serde_json::json!({ "kind": channel.kind, "value": channel.value, "label": channel.label });
-    crate::services::audit::record(
+    crate::accounts::audit::record(
         state.store.as_ref(),
-        crate::services::audit::actor_of(&auth.0),
+        crate::accounts::audit::actor_of(&auth.0),
         "registry.add",
         channel.id.to_string(),
         detail,
@@ -224,9 +224,9 @@ async fn remove(
     let id: ChannelId = id.parse().map_err(|_| ApiError::NotFound)?;
     state.store.delete_channel(id).await?;
     tracing::info!(agent = %auth.agent().id, "official channel removed");
-    crate::services::audit::record(
+    crate::accounts::audit::record(
         state.store.as_ref(),
-        crate::services::audit::actor_of(&auth.0),
+        crate::accounts::audit::actor_of(&auth.0),
         "registry.remove",
         id.to_string(),
         serde_json::json!({}),

@@ -6,6 +6,127 @@ use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// Every kind of sensitive action the audit log records. The stored name
+/// (`as_str`) is what `trustdesk audit verify` and exports show; it never
+/// changes for an existing action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    /// An agent finished the two-step login.
+    Login,
+    /// An agent logged out.
+    Logout,
+    /// An agent confirmed a new second factor.
+    TwoFactorEnrolled,
+    /// A wrong second factor was given for an agent.
+    TwoFactorFailed,
+    /// An admin removed an agent's second factor.
+    TwoFactorReset,
+    /// An agent changed their own password.
+    PasswordChanged,
+    /// An admin set a new password for an agent.
+    PasswordReset,
+    /// Someone asked for a password reset for a known account.
+    PasswordResetRequested,
+    /// An admin changed an agent's role.
+    RoleChanged,
+    /// An admin (re)activated an agent.
+    AgentActivated,
+    /// An admin deactivated an agent.
+    AgentDeactivated,
+    /// An agent created an API token.
+    ApiTokenCreated,
+    /// An API token was revoked.
+    ApiTokenRevoked,
+    /// The test clock was moved forward.
+    ClockAdvanced,
+    /// A customer set their anti-phishing code.
+    AntiPhishingCodeSet,
+    /// A customer asked for an emergency freeze.
+    FreezeRequested,
+    /// An agent sent past a guard warning.
+    GuardOverride,
+    /// A knowledge-base article was published or withdrawn.
+    KbPublished,
+    /// A knowledge-base article was created or edited.
+    KbArticleSaved,
+    /// An official channel was registered.
+    RegistryAdded,
+    /// An official channel was removed.
+    RegistryRemoved,
+    /// An agent's routing profile changed.
+    RoutingProfileSet,
+    /// A business calendar was created or changed.
+    SlaCalendarSet,
+    /// A business calendar was removed.
+    SlaCalendarDeleted,
+    /// The SLA policy changed.
+    SlaPolicySet,
+    /// A team was created.
+    TeamCreated,
+}
+
+impl AuditAction {
+    pub const ALL: &[AuditAction] = &[
+        AuditAction::Login,
+        AuditAction::Logout,
+        AuditAction::TwoFactorEnrolled,
+        AuditAction::TwoFactorFailed,
+        AuditAction::TwoFactorReset,
+        AuditAction::PasswordChanged,
+        AuditAction::PasswordReset,
+        AuditAction::PasswordResetRequested,
+        AuditAction::RoleChanged,
+        AuditAction::AgentActivated,
+        AuditAction::AgentDeactivated,
+        AuditAction::ApiTokenCreated,
+        AuditAction::ApiTokenRevoked,
+        AuditAction::ClockAdvanced,
+        AuditAction::AntiPhishingCodeSet,
+        AuditAction::FreezeRequested,
+        AuditAction::GuardOverride,
+        AuditAction::KbPublished,
+        AuditAction::KbArticleSaved,
+        AuditAction::RegistryAdded,
+        AuditAction::RegistryRemoved,
+        AuditAction::RoutingProfileSet,
+        AuditAction::SlaCalendarSet,
+        AuditAction::SlaCalendarDeleted,
+        AuditAction::SlaPolicySet,
+        AuditAction::TeamCreated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Login => "agent.login",
+            AuditAction::Logout => "agent.logout",
+            AuditAction::TwoFactorEnrolled => "agent.2fa.enrolled",
+            AuditAction::TwoFactorFailed => "agent.2fa.failed",
+            AuditAction::TwoFactorReset => "agent.2fa.reset",
+            AuditAction::PasswordChanged => "agent.password_changed",
+            AuditAction::PasswordReset => "agent.password_reset",
+            AuditAction::PasswordResetRequested => "agent.password_reset_requested",
+            AuditAction::RoleChanged => "agent.role_changed",
+            AuditAction::AgentActivated => "agent.activated",
+            AuditAction::AgentDeactivated => "agent.deactivated",
+            AuditAction::ApiTokenCreated => "api_token.created",
+            AuditAction::ApiTokenRevoked => "api_token.revoked",
+            AuditAction::ClockAdvanced => "clock.advance",
+            AuditAction::AntiPhishingCodeSet => "customer.anti_phishing_code.set",
+            AuditAction::FreezeRequested => "freeze.request",
+            AuditAction::GuardOverride => "guard.override",
+            AuditAction::KbPublished => "kb.publish",
+            AuditAction::KbArticleSaved => "kb.upsert",
+            AuditAction::RegistryAdded => "registry.add",
+            AuditAction::RegistryRemoved => "registry.remove",
+            AuditAction::RoutingProfileSet => "routing.profile",
+            AuditAction::SlaCalendarSet => "sla.calendar",
+            AuditAction::SlaCalendarDeleted => "sla.calendar.delete",
+            AuditAction::SlaPolicySet => "sla.policy",
+            AuditAction::TeamCreated => "team.create",
+        }
+    }
+}
+
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -155,5 +276,19 @@ mod tests {
             Err(ChainBreak::Link { seq: 3 }),
             "re-hashing one entry breaks the next link"
         );
+    }
+
+    #[test]
+    fn every_audit_action_has_its_own_dotted_name() {
+        let mut names: Vec<&str> = super::AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        assert!(names.iter().all(|n| {
+            n.contains('.')
+                && n.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_')
+        }));
+        let count = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), count, "two actions share a name");
     }
 }

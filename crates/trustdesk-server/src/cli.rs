@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use trustdesk_core::audit::AuditAction;
 use trustdesk_core::{
     Agent, AgentId, AgentStatus, Language, Role, Team, TeamId, Timestamp, validate,
 };
@@ -253,8 +254,9 @@ async fn reset_two_factor(config: &Config, email: &str) -> anyhow::Result<()> {
         .await?;
     crate::accounts::audit::record(
         store.as_ref(),
+        Timestamp::now(),
         "cli".into(),
-        "agent.2fa.reset",
+        AuditAction::TwoFactorReset,
         agent.id.to_string(),
         serde_json::json!({ "revoked_sessions": revoked.len() }),
     )

@@ -6,7 +6,7 @@ use super::passwords::Revoked;
 use super::sessions::revoke_all;
 use crate::accounts::audit;
 use crate::accounts::password;
-use crate::auth::AgentAuth;
+use crate::auth::AdminAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::Json;
 use crate::state::AppState;
@@ -14,6 +14,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::post;
 use serde::Deserialize;
+use trustdesk_core::audit::AuditAction;
 use trustdesk_core::{Agent, AgentId, AgentStatus, Role};
 
 pub fn router() -> Router<AppState> {
@@ -41,11 +42,10 @@ pub struct SetPassword {
     responses((status = 200, body = Revoked), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn admin_set_password(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: AdminAuth,
     Path(id): Path<String>,
     Json(req): Json<SetPassword>,
 ) -> ApiResult<Json<Revoked>> {
-    admin(&auth)?;
     let agent = target(&state, &id).await?;
     if req.new_password.len() > 1024 {
         return Err(ApiError::BadRequest("password too long".into()));
@@ -59,8 +59,9 @@ async fn admin_set_password(
     let revoked_sessions = revoke_all(&state, agent.id, keep).await?;
     audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         audit::actor_of(&auth.0),
-        "agent.password_reset",
+        AuditAction::PasswordReset,
         agent.id.to_string(),
         serde_json::json!({ "revoked_sessions": revoked_sessions }),
     )
@@ -74,17 +75,17 @@ async fn admin_set_password(
     responses((status = 200, body = Revoked), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn admin_reset_2fa(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: AdminAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Revoked>> {
-    admin(&auth)?;
     let agent = target(&state, &id).await?;
     state.store.reset_totp(agent.id).await?;
     let revoked_sessions = revoke_all(&state, agent.id, None).await?;
     audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         audit::actor_of(&auth.0),
-        "agent.2fa.reset",
+        AuditAction::TwoFactorReset,
         agent.id.to_string(),
         serde_json::json!({ "revoked_sessions": revoked_sessions }),
     )
@@ -105,11 +106,10 @@ pub struct SetStatus {
     responses((status = 200, body = Revoked), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn admin_set_status(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: AdminAuth,
     Path(id): Path<String>,
     Json(req): Json<SetStatus>,
 ) -> ApiResult<Json<Revoked>> {
-    admin(&auth)?;
     let agent = target(&state, &id).await?;
     if agent.id == auth.agent().id {
         return Err(ApiError::BadRequest(
@@ -123,12 +123,13 @@ async fn admin_set_status(
         revoke_all(&state, agent.id, None).await?
     };
     let action = if req.status == AgentStatus::Active {
-        "agent.activated"
+        AuditAction::AgentActivated
     } else {
-        "agent.deactivated"
+        AuditAction::AgentDeactivated
     };
     audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         audit::actor_of(&auth.0),
         action,
         agent.id.to_string(),
@@ -151,11 +152,10 @@ pub struct SetRole {
     responses((status = 200, body = Revoked), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn admin_set_role(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: AdminAuth,
     Path(id): Path<String>,
     Json(req): Json<SetRole>,
 ) -> ApiResult<Json<Revoked>> {
-    admin(&auth)?;
     let agent = target(&state, &id).await?;
     if agent.id == auth.agent().id {
         return Err(ApiError::BadRequest(
@@ -166,19 +166,12 @@ async fn admin_set_role(
     let revoked_sessions = revoke_all(&state, agent.id, None).await?;
     audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         audit::actor_of(&auth.0),
-        "agent.role_changed",
+        AuditAction::RoleChanged,
         agent.id.to_string(),
         serde_json::json!({ "from": agent.role, "to": req.role, "revoked_sessions": revoked_sessions }),
     )
     .await?;
     Ok(Json(Revoked { revoked_sessions }))
-}
-
-fn admin(auth: &AgentAuth) -> ApiResult<()> {
-    if auth.is_at_least(Role::Admin) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
 }

@@ -3,6 +3,7 @@
 use crate::auth::{Authenticated, Who};
 use crate::error::ApiResult;
 use trustdesk_core::Timestamp;
+use trustdesk_core::audit::AuditAction;
 use trustdesk_store::{NewAudit, Store};
 
 /// How an actor is written in the log.
@@ -16,16 +17,17 @@ pub fn actor_of(who: &Authenticated) -> String {
 /// Appends one entry. Details must never hold secrets or message text.
 pub async fn record(
     store: &dyn Store,
+    at: Timestamp,
     actor: String,
-    action: &str,
+    action: AuditAction,
     subject: String,
     detail: serde_json::Value,
 ) -> ApiResult<()> {
     store
         .append_audit(&NewAudit {
-            at: Timestamp::now(),
+            at,
             actor,
-            action: action.into(),
+            action: action.as_str().into(),
             subject,
             detail: detail.to_string(),
         })

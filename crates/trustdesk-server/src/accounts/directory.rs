@@ -1,6 +1,6 @@
 //! The team directory agents see: agents and teams.
 
-use crate::auth::AgentAuth;
+use crate::auth::ConversationReader;
 use crate::error::ApiResult;
 use crate::http::extract::Json;
 use crate::state::AppState;
@@ -24,7 +24,10 @@ pub struct AgentList {
 
 /// The team directory.
 #[utoipa::path(get, path = "/v1/agent/agents", tag = "agent", security(("bearer" = [])), responses((status = 200, body = AgentList)))]
-async fn agents(State(state): State<AppState>, _auth: AgentAuth) -> ApiResult<Json<AgentList>> {
+async fn agents(
+    State(state): State<AppState>,
+    _auth: ConversationReader,
+) -> ApiResult<Json<AgentList>> {
     Ok(Json(AgentList {
         agents: state.store.list_agents().await?,
     }))
@@ -37,7 +40,10 @@ pub struct TeamList {
 }
 
 #[utoipa::path(get, path = "/v1/agent/teams", tag = "agent", security(("bearer" = [])), responses((status = 200, body = TeamList)))]
-async fn teams(State(state): State<AppState>, _auth: AgentAuth) -> ApiResult<Json<TeamList>> {
+async fn teams(
+    State(state): State<AppState>,
+    _auth: ConversationReader,
+) -> ApiResult<Json<TeamList>> {
     Ok(Json(TeamList {
         teams: state.store.list_teams().await?,
     }))

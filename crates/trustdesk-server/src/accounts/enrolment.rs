@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use serde::{Deserialize, Serialize};
-use trustdesk_core::Timestamp;
+use trustdesk_core::audit::AuditAction;
 use trustdesk_store::Pending;
 
 pub fn router() -> Router<AppState> {
@@ -52,7 +52,7 @@ async fn enrol(
     let secret = totp::new_secret();
     state
         .store
-        .begin_totp(agent.id, secret.clone(), Timestamp::now())
+        .begin_totp(agent.id, secret.clone(), state.clock.now())
         .await?;
     let otpauth_uri = totp::otpauth_uri(&state.config.sessions.totp_issuer, &agent.email, &secret);
     let qr_svg = totp::qr_svg(&otpauth_uri)
@@ -95,18 +95,19 @@ async fn confirm(
     let hashes = codes.iter().map(|c| totp::hash_recovery_code(c)).collect();
     state
         .store
-        .confirm_totp(agent.id, step, hashes, Timestamp::now())
+        .confirm_totp(agent.id, step, hashes, state.clock.now())
         .await
         .map_err(|_| ApiError::Unauthorized)?;
     state
         .store
-        .revoke_session(ticket.id, Timestamp::now())
+        .revoke_session(ticket.id, state.clock.now())
         .await?;
     let (token, session) = open_session(&state, &agent).await?;
     audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         format!("agent:{}", agent.id),
-        "agent.2fa.enrolled",
+        AuditAction::TwoFactorEnrolled,
         agent.id.to_string(),
         serde_json::json!({ "session": session.to_string() }),
     )

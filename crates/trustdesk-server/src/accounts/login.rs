@@ -13,6 +13,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use serde::{Deserialize, Serialize};
+use trustdesk_core::audit::AuditAction;
 use trustdesk_core::{Agent, AgentId, AgentStatus, SessionId, Timestamp};
 use trustdesk_store::{Pending, Principal, Session};
 
@@ -111,7 +112,7 @@ async fn issue_ticket(
     agent: AgentId,
     pending: Pending,
 ) -> ApiResult<(String, Timestamp)> {
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let (ticket, token_hash) = token::issue(TICKET_PREFIX);
     let expires_at = now.plus_millis(state.config.sessions.login_ticket_secs.max(30) * 1000);
     state
@@ -144,7 +145,7 @@ pub(crate) async fn redeem(
         .store
         .session_by_token_hash(&token::hash(ticket))
         .await?
-        .filter(|s| s.pending == Some(kind) && s.is_live(Timestamp::now()))
+        .filter(|s| s.pending == Some(kind) && s.is_live(state.clock.now()))
         .ok_or(ApiError::Unauthorized)?;
     let Principal::Agent(id) = session.principal else {
         return Err(ApiError::Unauthorized);
@@ -211,7 +212,7 @@ pub(crate) async fn check_second_factor(
     } else {
         let used = state
             .store
-            .consume_recovery_code(agent, totp::hash_recovery_code(code), Timestamp::now())
+            .consume_recovery_code(agent, totp::hash_recovery_code(code), state.clock.now())
             .await?;
         if !used {
             return Err(ApiError::Unauthorized);
@@ -244,8 +245,9 @@ async fn second_factor(
         Err(err) => {
             audit::record(
                 state.store.as_ref(),
+                state.clock.now(),
                 format!("agent:{}", agent.id),
-                "agent.2fa.failed",
+                AuditAction::TwoFactorFailed,
                 agent.id.to_string(),
                 serde_json::json!({}),
             )
@@ -255,13 +257,14 @@ async fn second_factor(
     };
     state
         .store
-        .revoke_session(ticket.id, Timestamp::now())
+        .revoke_session(ticket.id, state.clock.now())
         .await?;
     let (token, session) = open_session(&state, &agent).await?;
     audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         format!("agent:{}", agent.id),
-        "agent.login",
+        AuditAction::Login,
         session.to_string(),
         serde_json::json!({ "second_factor": if used_recovery { "recovery_code" } else { "totp" } }),
     )
@@ -284,7 +287,7 @@ pub(crate) async fn open_session(
     state: &AppState,
     agent: &Agent,
 ) -> ApiResult<((String, Timestamp), SessionId)> {
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let (token, token_hash) = token::issue(token::AGENT_PREFIX);
     let expires_at = now.plus_millis(state.config.sessions.agent_ttl_hours * 3_600_000);
     let session = Session {

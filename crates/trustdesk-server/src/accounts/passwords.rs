@@ -14,6 +14,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use serde::{Deserialize, Serialize};
+use trustdesk_core::audit::AuditAction;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -65,8 +66,9 @@ async fn change_password(
     let revoked_sessions = revoke_all(&state, agent.id, Some(auth.0.session_id)).await?;
     audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         audit::actor_of(&auth.0),
-        "agent.password_changed",
+        AuditAction::PasswordChanged,
         agent.id.to_string(),
         serde_json::json!({ "revoked_sessions": revoked_sessions }),
     )
@@ -113,11 +115,13 @@ async fn request_reset(
     let _ = password::verify(String::new(), None).await;
     if let Some((agent, _)) = found {
         let store = state.store.clone();
+        let requested_at = state.clock.now();
         tokio::spawn(async move {
             let result = audit::record(
                 store.as_ref(),
+                requested_at,
                 "anonymous".into(),
-                "agent.password_reset_requested",
+                AuditAction::PasswordResetRequested,
                 agent.id.to_string(),
                 serde_json::json!({}),
             )

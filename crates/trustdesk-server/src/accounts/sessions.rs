@@ -1,7 +1,7 @@
 //! Console sessions: who am I, logout, and revoking every session of an
 //! agent (published on the bus so open sockets close).
 
-use crate::auth::AgentAuth;
+use crate::auth::{AgentAuth, ConversationReader};
 use crate::bus::{BusMessage, Topic};
 use crate::error::ApiResult;
 use crate::http::extract::Json;
@@ -11,7 +11,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use std::sync::Arc;
-use trustdesk_core::{Agent, AgentId, SessionId, Timestamp};
+use trustdesk_core::audit::AuditAction;
+use trustdesk_core::{Agent, AgentId, SessionId};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -28,7 +29,7 @@ pub async fn revoke_all(
 ) -> ApiResult<usize> {
     let revoked = state
         .store
-        .revoke_agent_sessions(agent, keep, Timestamp::now())
+        .revoke_agent_sessions(agent, keep, state.clock.now())
         .await?;
     let count = revoked.len();
     if count > 0 {
@@ -49,12 +50,13 @@ async fn logout(State(state): State<AppState>, auth: AgentAuth) -> ApiResult<Sta
     let session = auth.0.session_id;
     state
         .store
-        .revoke_session(session, Timestamp::now())
+        .revoke_session(session, state.clock.now())
         .await?;
     crate::accounts::audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         crate::accounts::audit::actor_of(&auth.0),
-        "agent.logout",
+        AuditAction::Logout,
         session.to_string(),
         serde_json::json!({}),
     )
@@ -71,6 +73,6 @@ async fn logout(State(state): State<AppState>, auth: AgentAuth) -> ApiResult<Sta
 
 /// The logged-in agent.
 #[utoipa::path(get, path = "/v1/agent/me", tag = "agent", security(("bearer" = [])), responses((status = 200, body = Object)))]
-async fn me(auth: AgentAuth) -> Json<Agent> {
+async fn me(auth: ConversationReader) -> Json<Agent> {
     Json(auth.agent().clone())
 }

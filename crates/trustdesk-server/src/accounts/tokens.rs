@@ -3,7 +3,7 @@
 use super::login::check_second_factor;
 use crate::accounts::audit;
 use crate::accounts::totp;
-use crate::auth::{self, AgentAuth, token};
+use crate::auth::{AgentAuth, ApiScope, token};
 use crate::bus::{BusMessage, Topic};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::Json;
@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use trustdesk_core::audit::AuditAction;
 use trustdesk_core::{Role, SessionId, Timestamp};
 use trustdesk_store::{ApiTokenInfo, Principal, Session};
 
@@ -88,10 +89,11 @@ async fn create_token(
     }
     let mut scopes = Vec::new();
     for scope in &req.scopes {
-        if !auth::SCOPES.contains(&scope.as_str()) {
+        if ApiScope::parse(scope).is_none() {
+            let names: Vec<&str> = ApiScope::ALL.iter().map(|s| s.as_str()).collect();
             return Err(ApiError::BadRequest(format!(
                 "unknown scope; use {}",
-                auth::SCOPES.join(" or ")
+                names.join(" or ")
             )));
         }
         if !scopes.contains(scope) {
@@ -111,7 +113,7 @@ async fn create_token(
         return Err(ApiError::Unauthorized);
     }
     check_second_factor(&state, agent.id, &req.code).await?;
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let (token, token_hash) = token::issue(API_TOKEN_PREFIX);
     let session = Session {
         id: SessionId::new(),
@@ -129,8 +131,9 @@ async fn create_token(
     state.store.create_session(&session).await?;
     audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         audit::actor_of(&auth.0),
-        "api_token.created",
+        AuditAction::ApiTokenCreated,
         session.id.to_string(),
         serde_json::json!({ "name": name, "scopes": session.api_token.as_ref().map(|t| t.scopes.clone()) }),
     )
@@ -176,7 +179,7 @@ async fn revoke_token(
     if owner != auth.agent().id && !auth.is_at_least(Role::Admin) {
         return Err(ApiError::NotFound);
     }
-    state.store.revoke_session(id, Timestamp::now()).await?;
+    state.store.revoke_session(id, state.clock.now()).await?;
     state
         .bus
         .publish(
@@ -186,8 +189,9 @@ async fn revoke_token(
         .await;
     audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         audit::actor_of(&auth.0),
-        "api_token.revoked",
+        AuditAction::ApiTokenRevoked,
         id.to_string(),
         serde_json::json!({ "owner": owner.to_string() }),
     )

@@ -63,7 +63,7 @@ async fn start_session(
     if !state.widget_session_limiter.allow(client) {
         return Err(ApiError::RateLimited);
     }
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let customer = match req.identity {
         None => {
             let customer = Customer {

@@ -9,10 +9,10 @@
 //! run script on this origin.
 
 use crate::attachments::service as attachments;
-use crate::auth::{AgentAuth, Authenticated, CustomerAuth};
+use crate::auth::{Authenticated, ConversationWriter, CustomerAuth};
 use crate::conversations::views::Posted;
 use crate::error::{ApiError, ApiResult};
-use crate::http::extract::{Json, Query, conversation_id};
+use crate::http::extract::{ConversationPath, Json, Query};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
@@ -21,7 +21,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use trustdesk_core::AttachmentId;
+use trustdesk_core::{AttachmentId, ConversationId};
 
 pub fn router(max_bytes: usize) -> Router<AppState> {
     // A little over the limit, so an oversize file reaches the handler's
@@ -54,11 +54,11 @@ pub struct UploadQuery {
 pub(crate) async fn customer_upload(
     State(state): State<AppState>,
     CustomerAuth(auth): CustomerAuth,
-    Path(id): Path<String>,
+    ConversationPath(id): ConversationPath,
     Query(q): Query<UploadQuery>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
-    upload(&state, &auth, &id, q, body).await
+    upload(&state, &auth, id, q, body).await
 }
 
 /// Attaches a file (agent). The body is the file itself.
@@ -67,22 +67,21 @@ pub(crate) async fn customer_upload(
     responses((status = 201, body = Posted), (status = 413, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub(crate) async fn agent_upload(
     State(state): State<AppState>,
-    AgentAuth(auth): AgentAuth,
-    Path(id): Path<String>,
+    writer: ConversationWriter,
+    ConversationPath(id): ConversationPath,
     Query(q): Query<UploadQuery>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
-    upload(&state, &auth, &id, q, body).await
+    upload(&state, &writer.0, id, q, body).await
 }
 
 async fn upload(
     state: &AppState,
     auth: &Authenticated,
-    id: &str,
+    id: ConversationId,
     q: UploadQuery,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
-    let id = conversation_id(id)?;
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge

@@ -12,9 +12,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::trust::guard;
 use sha2::{Digest, Sha256};
-use trustdesk_core::event::{Actor, AttachmentRef, EventKind};
 use trustdesk_core::files::{self, FileKind};
-use trustdesk_core::{AttachmentId, ConversationId, ConversationStatus, Language, NewEvent};
+use trustdesk_core::{AttachmentId, ConversationId, ConversationStatus, Language};
 use trustdesk_store::{Appended, NewAttachment, Principal, StoredAttachment};
 
 /// Stores `bytes` as a file of conversation `id` and tells everyone in it.
@@ -74,36 +73,9 @@ pub async fn attach(
         at: state.conversations.clock().now(),
         data,
     };
-    let event = NewEvent {
-        conversation_id: id,
-        actor: who.actor(),
-        kind: EventKind::Attachment {
-            file: AttachmentRef {
-                id: file.id,
-                name,
-                mime: file.mime.clone(),
-                size: file.data.len() as u64,
-            },
-        },
-        client_msg_id: None,
-        at: file.at,
-    };
-    let appended = state.store.add_attachment(&file, event).await?;
-    state.conversations.announce(&appended).await;
     // One notice even when both the name and the content held a secret.
-    if let Some(notice) = notices.into_iter().next() {
-        state
-            .conversations
-            .append(NewEvent {
-                conversation_id: id,
-                actor: Actor::System,
-                kind: notice,
-                client_msg_id: None,
-                at: state.conversations.clock().now(),
-            })
-            .await?;
-    }
-    Ok(appended)
+    let notice = notices.into_iter().next();
+    state.conversations.share_file(who, file, notice).await
 }
 
 /// The file, if `who` may see the conversation it belongs to. Another

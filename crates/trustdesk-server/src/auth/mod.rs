@@ -1,18 +1,24 @@
-//! Who is calling: bearer tokens, server-side sessions, passwords and the
-//! exchange's signed customer identities.
+//! Who is calling: bearer tokens, server-side sessions and the exchange's
+//! signed customer identities, plus the extractors that admit a caller to
+//! a route (`extractors.rs`: one per role, one per API scope).
 
+pub mod extractors;
 pub mod identity;
-
+pub mod scope;
 pub mod token;
+
+pub use extractors::{
+    AdminAuth, AgentAuth, ConversationReader, ConversationWriter, CustomerAuth, SupervisorAuth,
+};
+pub use scope::ApiScope;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
-use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use trustdesk_core::event::Actor;
-use trustdesk_core::{Agent, AgentStatus, CustomerId, Role, SessionId, Timestamp};
+use trustdesk_core::{Agent, AgentStatus, CustomerId, SessionId};
 use trustdesk_store::{Principal, Session};
 
 /// A caller whose session was found live.
@@ -22,14 +28,8 @@ pub struct Authenticated {
     pub who: Who,
     /// `Some` for an API token: what it may do. `None` for a console or
     /// widget session (everything the principal's role allows).
-    pub api_scopes: Option<Vec<String>>,
+    pub api_scopes: Option<Vec<ApiScope>>,
 }
-
-/// API token scopes: reading conversations (inbox, history, WebSocket
-/// subscriptions) and writing to them (replies, notes, status, assignment).
-pub const SCOPE_READ: &str = "conversations:read";
-pub const SCOPE_WRITE: &str = "conversations:write";
-pub const SCOPES: &[&str] = &[SCOPE_READ, SCOPE_WRITE];
 
 #[derive(Clone, Debug)]
 pub enum Who {
@@ -59,10 +59,10 @@ impl Authenticated {
 
     /// Whether this caller may use `scope`: always for a session, only
     /// when granted for an API token.
-    pub fn has_scope(&self, scope: &str) -> bool {
+    pub fn has_scope(&self, scope: ApiScope) -> bool {
         self.api_scopes
             .as_ref()
-            .is_none_or(|scopes| scopes.iter().any(|s| s == scope))
+            .is_none_or(|scopes| scopes.contains(&scope))
     }
 
     pub fn is_api_token(&self) -> bool {
@@ -95,7 +95,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated
 /// ticket (password checked, second factor still to come) is not a session
 /// and is refused here like an unknown token.
 pub async fn resolve(state: &AppState, session: &Session) -> Result<Authenticated, ApiError> {
-    if !session.is_live(Timestamp::now()) || session.pending.is_some() {
+    if !session.is_live(state.clock.now()) || session.pending.is_some() {
         return Err(ApiError::Unauthorized);
     }
     let who = match session.principal {
@@ -115,11 +115,15 @@ pub async fn resolve(state: &AppState, session: &Session) -> Result<Authenticate
     Ok(Authenticated {
         session_id: session.id,
         who,
-        api_scopes: session.api_token.as_ref().map(|t| t.scopes.clone()),
+        // A scope this version does not know grants nothing.
+        api_scopes: session
+            .api_token
+            .as_ref()
+            .map(|t| t.scopes.iter().filter_map(|s| ApiScope::parse(s)).collect()),
     })
 }
 
-fn bearer(parts: &Parts) -> Option<&str> {
+pub(crate) fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
@@ -135,78 +139,5 @@ impl FromRequestParts<AppState> for Authenticated {
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or(ApiError::Unauthorized)?;
         authenticate(state, token).await
-    }
-}
-
-/// Extractor: a customer (widget) session.
-pub struct CustomerAuth(pub Authenticated);
-
-impl FromRequestParts<AppState> for CustomerAuth {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let auth = Authenticated::from_request_parts(parts, state).await?;
-        match auth.who {
-            Who::Customer(_) => Ok(Self(auth)),
-            Who::Agent(_) => Err(ApiError::Unauthorized),
-        }
-    }
-}
-
-/// Extractor: an agent session.
-pub struct AgentAuth(pub Authenticated);
-
-impl AgentAuth {
-    pub fn agent(&self) -> &Agent {
-        match &self.0.who {
-            Who::Agent(agent) => agent,
-            Who::Customer(_) => unreachable!("AgentAuth only holds agents"),
-        }
-    }
-
-    pub fn is_at_least(&self, role: Role) -> bool {
-        self.agent().role.at_least(role)
-    }
-}
-
-impl FromRequestParts<AppState> for AgentAuth {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let auth = Authenticated::from_request_parts(parts, state).await?;
-        if auth.is_api_token() && !api_token_allows(&auth, &parts.method, parts.uri.path()) {
-            return Err(ApiError::Forbidden);
-        }
-        match auth.who {
-            Who::Agent(_) => Ok(Self(auth)),
-            Who::Customer(_) => Err(ApiError::Unauthorized),
-        }
-    }
-}
-
-/// What an API token may call: the conversation API and the directory,
-/// reading with `conversations:read`, writing with `conversations:write`.
-/// Never the security routes (passwords, 2FA, tokens, administration),
-/// whatever its agent's role.
-pub fn api_token_allows(auth: &Authenticated, method: &Method, path: &str) -> bool {
-    let conversation_api = path == "/v1/agent/conversations"
-        || path.starts_with("/v1/agent/conversations/")
-        || matches!(
-            path,
-            "/v1/agent/me" | "/v1/agent/agents" | "/v1/agent/teams"
-        );
-    if !conversation_api {
-        return false;
-    }
-    if *method == Method::GET {
-        auth.has_scope(SCOPE_READ)
-    } else {
-        path.starts_with("/v1/agent/conversations/") && auth.has_scope(SCOPE_WRITE)
     }
 }

@@ -3,15 +3,15 @@
 //! route under `/v1/agent/conversations/{id}/` that writes lives here or
 //! in `attachments/`.
 
-use crate::auth::AgentAuth;
+use crate::auth::{ConversationReader, ConversationWriter};
 use crate::conversations::Post;
 use crate::conversations::Transfer;
 use crate::conversations::views::{ConversationPage, History, HistoryQuery, Posted};
 use crate::error::{ApiError, ApiResult};
-use crate::http::extract::{Json, Query, conversation_id};
+use crate::http::extract::{ConversationPath, Json, Query};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -110,7 +110,7 @@ impl InboxQuery {
     responses((status = 200, body = ConversationPage), (status = 400, body = crate::error::ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: ConversationReader,
     Query(q): Query<InboxQuery>,
 ) -> ApiResult<Json<ConversationPage>> {
     let mut filter = q.filter(auth.agent().id)?;
@@ -135,14 +135,11 @@ async fn list(
     responses((status = 200, body = History), (status = 404, body = crate::error::ErrorBody)))]
 async fn show(
     State(state): State<AppState>,
-    auth: AgentAuth,
-    Path(id): Path<String>,
+    auth: ConversationReader,
+    ConversationPath(id): ConversationPath,
     Query(q): Query<HistoryQuery>,
 ) -> ApiResult<Json<History>> {
-    let conversation = state
-        .conversations
-        .visible(&auth.0, conversation_id(&id)?)
-        .await?;
+    let conversation = state.conversations.visible(&auth.0, id).await?;
     let customer = state.store.get_customer(conversation.customer_id).await?;
     let events = state
         .conversations
@@ -165,11 +162,11 @@ async fn show(
     responses((status = 201, body = Posted), (status = 200, body = Posted), (status = 404, body = crate::error::ErrorBody)))]
 async fn reply(
     State(state): State<AppState>,
-    auth: AgentAuth,
-    Path(id): Path<String>,
+    auth: ConversationWriter,
+    ConversationPath(id): ConversationPath,
     Json(req): Json<AgentPostMessage>,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
-    post_as_agent(&state, &auth, &id, req, false).await
+    post_as_agent(&state, &auth, id, req, false).await
 }
 
 /// Adds an internal note: visible to the team, never to the customer.
@@ -177,17 +174,17 @@ async fn reply(
     responses((status = 201, body = Posted), (status = 200, body = Posted), (status = 404, body = crate::error::ErrorBody)))]
 async fn note(
     State(state): State<AppState>,
-    auth: AgentAuth,
-    Path(id): Path<String>,
+    auth: ConversationWriter,
+    ConversationPath(id): ConversationPath,
     Json(req): Json<AgentPostMessage>,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
-    post_as_agent(&state, &auth, &id, req, true).await
+    post_as_agent(&state, &auth, id, req, true).await
 }
 
 async fn post_as_agent(
     state: &AppState,
-    auth: &AgentAuth,
-    id: &str,
+    auth: &ConversationWriter,
+    id: ConversationId,
     req: AgentPostMessage,
     internal: bool,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
@@ -198,10 +195,7 @@ async fn post_as_agent(
         guard_override: if internal { None } else { req.override_reason },
     };
     Ok(Posted::response(
-        state
-            .conversations
-            .post(&auth.0, conversation_id(id)?, post)
-            .await?,
+        state.conversations.post(&auth.0, id, post).await?,
     ))
 }
 
@@ -231,18 +225,13 @@ pub struct SetStatus {
     responses((status = 200, body = Posted), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 async fn set_status(
     State(state): State<AppState>,
-    auth: AgentAuth,
-    Path(id): Path<String>,
+    auth: ConversationWriter,
+    ConversationPath(id): ConversationPath,
     Json(req): Json<SetStatus>,
 ) -> ApiResult<Json<Posted>> {
     let appended = state
         .conversations
-        .set_status(
-            &auth.0,
-            conversation_id(&id)?,
-            req.status,
-            req.snoozed_until,
-        )
+        .set_status(&auth.0, id, req.status, req.snoozed_until)
         .await?;
     Ok(Json(Posted {
         event: appended.event,
@@ -263,13 +252,13 @@ pub struct Assign {
     responses((status = 200, body = Posted), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn assign(
     State(state): State<AppState>,
-    auth: AgentAuth,
-    Path(id): Path<String>,
+    auth: ConversationWriter,
+    ConversationPath(id): ConversationPath,
     Json(req): Json<Assign>,
 ) -> ApiResult<Json<Posted>> {
     let appended = state
         .conversations
-        .assign(&auth.0, conversation_id(&id)?, req.agent_id)
+        .assign(&auth.0, id, req.agent_id)
         .await?;
     Ok(Json(Posted {
         event: appended.event,
@@ -297,15 +286,15 @@ pub struct TransferRequest {
     responses((status = 200, body = Posted), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 async fn transfer(
     State(state): State<AppState>,
-    auth: AgentAuth,
-    Path(id): Path<String>,
+    auth: ConversationWriter,
+    ConversationPath(id): ConversationPath,
     Json(req): Json<TransferRequest>,
 ) -> ApiResult<Json<Posted>> {
     let appended = state
         .conversations
         .transfer(
             &auth.0,
-            conversation_id(&id)?,
+            id,
             Transfer {
                 to_agent: req.agent_id,
                 to_team: req.team_id,
@@ -336,8 +325,8 @@ pub struct ReminderRequest {
     responses((status = 201, body = Posted), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn remind(
     State(state): State<AppState>,
-    auth: AgentAuth,
-    Path(id): Path<String>,
+    auth: ConversationWriter,
+    ConversationPath(id): ConversationPath,
     Json(req): Json<ReminderRequest>,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
     let now = state.clock.now();
@@ -357,7 +346,7 @@ async fn remind(
     };
     let appended = state
         .conversations
-        .set_reminder(&auth.0, conversation_id(&id)?, at, &req.note)
+        .set_reminder(&auth.0, id, at, &req.note)
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -4,7 +4,7 @@
 //! template that asks for a seed phrase never reaches the composer (the
 //! guard checks the sent message again anyway).
 
-use crate::auth::AgentAuth;
+use crate::auth::{AgentAuth, SupervisorAuth};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::Json;
 use crate::state::AppState;
@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, put};
 use serde::Deserialize;
-use trustdesk_core::{CannedId, Language, Role, Timestamp, validate};
+use trustdesk_core::{CannedId, Language, Timestamp, validate};
 use trustdesk_store::{CannedResponse, StoreError};
 
 pub fn router() -> Router<AppState> {
@@ -48,19 +48,12 @@ fn check_shortcut(s: &str) -> ApiResult<String> {
     Ok(s)
 }
 
-fn may_edit(auth: &AgentAuth) -> ApiResult<()> {
-    if auth.agent().role.at_least(Role::Supervisor) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
 fn build(
-    auth: &AgentAuth,
+    auth: &SupervisorAuth,
     id: CannedId,
     input: CannedInput,
     created_at: Timestamp,
+    now: Timestamp,
 ) -> ApiResult<CannedResponse> {
     let body = validate::body(&input.body)?;
     guard::check_outbound_text(&body)?;
@@ -72,7 +65,7 @@ fn build(
         locale: input.locale,
         created_by: Some(auth.agent().id),
         created_at,
-        updated_at: Timestamp::now(),
+        updated_at: now,
     })
 }
 
@@ -97,11 +90,16 @@ pub(crate) async fn list(
     responses((status = 201, body = Object), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: SupervisorAuth,
     Json(input): Json<CannedInput>,
 ) -> ApiResult<(StatusCode, Json<CannedResponse>)> {
-    may_edit(&auth)?;
-    let canned = build(&auth, CannedId::new(), input, Timestamp::now())?;
+    let canned = build(
+        &auth,
+        CannedId::new(),
+        input,
+        state.clock.now(),
+        state.clock.now(),
+    )?;
     let saved = state
         .store
         .upsert_canned(&canned)
@@ -115,14 +113,13 @@ pub(crate) async fn create(
     responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody)))]
 pub(crate) async fn update(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: SupervisorAuth,
     Path(id): Path<String>,
     Json(input): Json<CannedInput>,
 ) -> ApiResult<Json<CannedResponse>> {
-    may_edit(&auth)?;
     let id: CannedId = id.parse().map_err(|_| ApiError::NotFound)?;
     let existing = state.store.get_canned(id).await?;
-    let canned = build(&auth, id, input, existing.created_at)?;
+    let canned = build(&auth, id, input, existing.created_at, state.clock.now())?;
     let saved = state
         .store
         .upsert_canned(&canned)
@@ -136,10 +133,9 @@ pub(crate) async fn update(
     responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
 pub(crate) async fn remove(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    _auth: SupervisorAuth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    may_edit(&auth)?;
     let id: CannedId = id.parse().map_err(|_| ApiError::NotFound)?;
     state.store.delete_canned(id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -5,10 +5,10 @@ use crate::auth::CustomerAuth;
 use crate::conversations::views::{ConversationPage, Created, History, HistoryQuery, Posted};
 use crate::conversations::{Opening, Post};
 use crate::error::{ApiError, ApiResult};
-use crate::http::extract::{Json, Query, conversation_id};
+use crate::http::extract::{ConversationPath, Json, Query};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -85,13 +85,10 @@ async fn open(
 async fn show(
     State(state): State<AppState>,
     CustomerAuth(auth): CustomerAuth,
-    Path(id): Path<String>,
+    ConversationPath(id): ConversationPath,
     Query(q): Query<HistoryQuery>,
 ) -> ApiResult<Json<History>> {
-    let conversation = state
-        .conversations
-        .visible(&auth, conversation_id(&id)?)
-        .await?;
+    let conversation = state.conversations.visible(&auth, id).await?;
     let events = state
         .conversations
         .history(
@@ -122,7 +119,7 @@ pub struct PostMessage {
 async fn send(
     State(state): State<AppState>,
     CustomerAuth(auth): CustomerAuth,
-    Path(id): Path<String>,
+    ConversationPath(id): ConversationPath,
     Json(req): Json<PostMessage>,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
     let post = Post {
@@ -131,10 +128,7 @@ async fn send(
         internal: false,
         guard_override: None,
     };
-    let appended = state
-        .conversations
-        .post(&auth, conversation_id(&id)?, post)
-        .await?;
+    let appended = state.conversations.post(&auth, id, post).await?;
     Ok(Posted::response(appended))
 }
 
@@ -152,16 +146,11 @@ pub struct Rating {
 pub(crate) async fn rate(
     State(state): State<AppState>,
     CustomerAuth(auth): CustomerAuth,
-    Path(id): Path<String>,
+    ConversationPath(id): ConversationPath,
     Json(req): Json<Rating>,
 ) -> ApiResult<(StatusCode, Json<Posted>)> {
-    let appended = crate::conversations::feedback::rate(
-        &state,
-        &auth,
-        conversation_id(&id)?,
-        req.score,
-        req.comment.as_deref(),
-    )
-    .await?;
+    let appended =
+        crate::conversations::feedback::rate(&state, &auth, id, req.score, req.comment.as_deref())
+            .await?;
     Ok(Posted::response(appended))
 }

@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::trust::guard;
 use trustdesk_core::event::EventKind;
-use trustdesk_core::{ConversationId, ConversationStatus, Language, NewEvent, validate};
+use trustdesk_core::{ConversationId, ConversationStatus, Language, validate};
 use trustdesk_store::{Appended, Audience};
 
 /// Longest comment, in characters.
@@ -78,12 +78,6 @@ pub async fn rate(
     let comment = comment.map(|c| guard::screen_customer_text(&c, language).text);
     state
         .conversations
-        .append(NewEvent {
-            conversation_id: id,
-            actor: who.actor(),
-            kind: EventKind::Rated { score, comment },
-            client_msg_id: None,
-            at: state.conversations.clock().now(),
-        })
+        .record_rating(who, id, score, comment)
         .await
 }

@@ -5,13 +5,13 @@
 //! a customer id, so the routes cannot be used to enumerate customers; each
 //! listed conversation passes the same visibility rule as opening it.
 
-use crate::auth::AgentAuth;
+use crate::auth::{AgentAuth, ConversationReader};
 use crate::conversations::views::ConversationPage;
 use crate::error::ApiResult;
-use crate::http::extract::{Json, conversation_id};
+use crate::http::extract::{ConversationPath, Json};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::get;
 use trustdesk_store::ConversationFilter;
 
@@ -78,13 +78,10 @@ pub struct SlaClocks {
     responses((status = 200, body = SlaClocks), (status = 404, body = crate::error::ErrorBody)))]
 pub(crate) async fn sla_clocks(
     State(state): State<AppState>,
-    auth: AgentAuth,
-    Path(id): Path<String>,
+    auth: ConversationReader,
+    ConversationPath(id): ConversationPath,
 ) -> ApiResult<Json<SlaClocks>> {
-    let conversation = state
-        .conversations
-        .visible(&auth.0, conversation_id(&id)?)
-        .await?;
+    let conversation = state.conversations.visible(&auth.0, id).await?;
     let now = state.conversations.clock().now();
     let clocks = crate::sla::worker::clocks(&state.sla, state.store.as_ref(), &conversation, now)
         .await
@@ -97,13 +94,10 @@ pub(crate) async fn sla_clocks(
     responses((status = 200, body = ConversationPage), (status = 404, body = crate::error::ErrorBody)))]
 pub(crate) async fn related(
     State(state): State<AppState>,
-    auth: AgentAuth,
-    Path(id): Path<String>,
+    auth: ConversationReader,
+    ConversationPath(id): ConversationPath,
 ) -> ApiResult<Json<ConversationPage>> {
-    let conversation = state
-        .conversations
-        .visible(&auth.0, conversation_id(&id)?)
-        .await?;
+    let conversation = state.conversations.visible(&auth.0, id).await?;
     let filter = ConversationFilter {
         customer_id: Some(conversation.customer_id),
         limit: LIMIT + 1,

@@ -16,6 +16,7 @@ use crate::kb::KbIndex;
 use crate::trust::guard;
 use std::sync::Arc;
 use tokio::sync::mpsc;
+use trustdesk_core::audit::AuditAction;
 use trustdesk_core::event::{Actor, AssignReason, EventKind};
 use trustdesk_core::triage;
 use trustdesk_core::{
@@ -351,8 +352,9 @@ impl Conversations {
                             let detail = serde_json::json!({ "reason": reason, "refusal": blocked.to_string() });
                             crate::accounts::audit::record(
                                 self.store.as_ref(),
+                                self.clock().now(),
                                 crate::accounts::audit::actor_of(who),
-                                "guard.override",
+                                AuditAction::GuardOverride,
                                 id.to_string(),
                                 detail,
                             )
@@ -698,7 +700,9 @@ impl Conversations {
     }
 
     /// Appends durably, then fans out. A duplicate is not fanned out again.
-    pub async fn append(&self, event: NewEvent) -> ApiResult<Appended> {
+    /// Appends and announces. Private: every other module writes through a
+    /// method that names what it does, so the rules here hold for all.
+    async fn append(&self, event: NewEvent) -> ApiResult<Appended> {
         let appended = self.store.append_event(event).await?;
         self.announce(&appended).await;
         Ok(appended)
@@ -944,6 +948,57 @@ impl Conversations {
     }
 
     /// Appends an event written by trustdesk itself.
+    /// The customer's CSAT score (the checks are the caller's:
+    /// `feedback::rate`).
+    pub async fn record_rating(
+        &self,
+        who: &Authenticated,
+        id: ConversationId,
+        score: u8,
+        comment: Option<String>,
+    ) -> ApiResult<Appended> {
+        self.append(NewEvent {
+            conversation_id: id,
+            actor: who.actor(),
+            kind: EventKind::Rated { score, comment },
+            client_msg_id: None,
+            at: self.clock.now(),
+        })
+        .await
+    }
+
+    /// Stores a checked file with the event that shares it, in one
+    /// transaction, then the guard's notice when its name or content held a
+    /// secret (`attachments::service::attach` does the checks).
+    pub async fn share_file(
+        &self,
+        who: &Authenticated,
+        file: trustdesk_store::NewAttachment,
+        notice: Option<EventKind>,
+    ) -> ApiResult<Appended> {
+        let id = file.conversation_id;
+        let event = NewEvent {
+            conversation_id: id,
+            actor: who.actor(),
+            kind: EventKind::Attachment {
+                file: trustdesk_core::event::AttachmentRef {
+                    id: file.id,
+                    name: file.name.clone(),
+                    mime: file.mime.clone(),
+                    size: file.data.len() as u64,
+                },
+            },
+            client_msg_id: None,
+            at: file.at,
+        };
+        let appended = self.store.add_attachment(&file, event).await?;
+        self.announce(&appended).await;
+        if let Some(notice) = notice {
+            self.system_event(id, notice).await?;
+        }
+        Ok(appended)
+    }
+
     pub async fn system_event(&self, id: ConversationId, kind: EventKind) -> ApiResult<Appended> {
         self.append(NewEvent {
             conversation_id: id,

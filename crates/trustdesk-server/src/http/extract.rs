@@ -2,8 +2,10 @@
 //! body or query gets the same JSON error shape as everything else.
 
 use crate::error::ApiError;
+use axum::extract::Path;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::request::Parts;
 use trustdesk_core::ConversationId;
 
 #[derive(FromRequest)]
@@ -35,8 +37,18 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-/// A conversation id from the path. A malformed id is `NotFound`, exactly
-/// like a well-formed id that does not exist or is not yours.
-pub fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound)
+/// Extractor: the conversation id of a `/…/conversations/{id}/…` route. A
+/// malformed id is `NotFound`, exactly like a well-formed id that does not
+/// exist or is not yours, so the answer never tells them apart.
+pub struct ConversationPath(pub ConversationId);
+
+impl<S: Send + Sync> FromRequestParts<S> for ConversationPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NotFound)?;
+        raw.parse().map(Self).map_err(|_| ApiError::NotFound)
+    }
 }

@@ -1,6 +1,6 @@
 //! Knowledge base: public search and articles, and the admin API.
 
-use crate::auth::AgentAuth;
+use crate::auth::SupervisorAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query};
 use crate::kb::Hit;
@@ -9,8 +9,9 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use trustdesk_core::audit::AuditAction;
 use trustdesk_core::kb::{Article, ArticleDraft};
-use trustdesk_core::{ArticleId, Language, Role, Timestamp};
+use trustdesk_core::{ArticleId, Language};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -74,14 +75,6 @@ async fn article(
     Ok(Json(article))
 }
 
-fn require_editor(auth: &AgentAuth) -> ApiResult<()> {
-    if auth.is_at_least(Role::Supervisor) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ArticleList {
     #[schema(value_type = Vec<Object>)]
@@ -92,9 +85,8 @@ pub struct ArticleList {
 #[utoipa::path(get, path = "/v1/admin/kb/articles", tag = "kb", security(("bearer" = [])), responses((status = 200, body = ArticleList), (status = 403, body = crate::error::ErrorBody)))]
 async fn admin_list(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    _auth: SupervisorAuth,
 ) -> ApiResult<Json<ArticleList>> {
-    require_editor(&auth)?;
     Ok(Json(ArticleList {
         articles: state.store.list_articles().await?,
     }))
@@ -105,19 +97,22 @@ async fn admin_list(
     responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn admin_upsert(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: SupervisorAuth,
     Json(draft): Json<ArticleDraft>,
 ) -> ApiResult<Json<Article>> {
-    require_editor(&auth)?;
     let draft = draft
         .validated()
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let article = state.store.upsert_article(&draft, Timestamp::now()).await?;
+    let article = state
+        .store
+        .upsert_article(&draft, state.clock.now())
+        .await?;
     let detail = serde_json::json!({ "slug": article.slug, "locale": article.locale, "published": article.published });
     crate::accounts::audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         crate::accounts::audit::actor_of(&auth.0),
-        "kb.upsert",
+        AuditAction::KbArticleSaved,
         article.id.to_string(),
         detail,
     )
@@ -140,20 +135,20 @@ pub struct Publish {
     responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody)))]
 async fn admin_publish(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: SupervisorAuth,
     Path(id): Path<String>,
     Json(req): Json<Publish>,
 ) -> ApiResult<Json<Article>> {
-    require_editor(&auth)?;
     let id: ArticleId = id.parse().map_err(|_| ApiError::NotFound)?;
     let article = state
         .store
-        .set_article_published(id, req.published, Timestamp::now())
+        .set_article_published(id, req.published, state.clock.now())
         .await?;
     crate::accounts::audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         crate::accounts::audit::actor_of(&auth.0),
-        "kb.publish",
+        AuditAction::KbPublished,
         id.to_string(),
         serde_json::json!({ "published": req.published }),
     )

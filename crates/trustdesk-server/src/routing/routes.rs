@@ -2,11 +2,10 @@
 //! position, agents' routing profiles and teams (admin).
 
 use crate::accounts::audit;
-use crate::auth::{AgentAuth, CustomerAuth};
+use crate::auth::{AdminAuth, CustomerAuth, SupervisorAuth};
 use crate::error::{ApiError, ApiResult};
-use crate::http::extract::{Json, conversation_id};
+use crate::http::extract::{ConversationPath, Json};
 use crate::routing::worker::{Command, Snapshot};
-use crate::sla::routes::require;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -14,8 +13,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use trustdesk_core::audit::AuditAction;
 use trustdesk_core::routing::Skills;
-use trustdesk_core::{AgentId, Category, Language, Role, Team, TeamId};
+use trustdesk_core::{AgentId, Category, Language, Team, TeamId};
 use trustdesk_store::RoutingProfile;
 
 pub fn router() -> Router<AppState> {
@@ -31,8 +31,7 @@ pub fn router() -> Router<AppState> {
 
 /// The queue and the agents' presence and load (supervisors).
 #[utoipa::path(get, path = "/v1/agent/queue", tag = "routing", security(("bearer" = [])), responses((status = 200, body = Object), (status = 403, body = crate::error::ErrorBody)))]
-async fn queue(State(state): State<AppState>, auth: AgentAuth) -> ApiResult<Json<Snapshot>> {
-    require(&auth, Role::Supervisor)?;
+async fn queue(State(state): State<AppState>, _auth: SupervisorAuth) -> ApiResult<Json<Snapshot>> {
     Ok(Json(state.routing.snapshot()))
 }
 
@@ -54,12 +53,9 @@ pub struct MyQueue {
 async fn my_queue(
     State(state): State<AppState>,
     auth: CustomerAuth,
-    Path(id): Path<String>,
+    ConversationPath(id): ConversationPath,
 ) -> ApiResult<Json<MyQueue>> {
-    let conversation = state
-        .conversations
-        .visible(&auth.0, conversation_id(&id)?)
-        .await?;
+    let conversation = state.conversations.visible(&auth.0, id).await?;
     let info = state.routing.queue_info(conversation.id);
     let estimated_wait_ms = info.as_ref().and_then(|i| i.estimated_wait_ms);
     Ok(Json(MyQueue {
@@ -102,11 +98,13 @@ fn agent_path(raw: &str) -> ApiResult<AgentId> {
     responses((status = 200, body = RoutingBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn get_routing(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    _auth: SupervisorAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<RoutingBody>> {
-    require(&auth, Role::Supervisor)?;
-    let id = agent_path(&id)?;
+    routing_view(&state, agent_path(&id)?).await
+}
+
+async fn routing_view(state: &AppState, id: AgentId) -> ApiResult<Json<RoutingBody>> {
     let agent = state.store.get_agent(id).await?;
     let profile = state
         .store
@@ -136,11 +134,10 @@ async fn get_routing(
     responses((status = 200, body = RoutingBody), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn put_routing(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: AdminAuth,
     Path(id): Path<String>,
     Json(req): Json<RoutingBody>,
 ) -> ApiResult<Json<RoutingBody>> {
-    require(&auth, Role::Admin)?;
     let id = agent_path(&id)?;
     if req.capacity > 100 {
         return Err(ApiError::BadRequest("capacity must be 0–100".into()));
@@ -187,14 +184,15 @@ async fn put_routing(
         .await?;
     audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         audit::actor_of(&auth.0),
-        "routing.profile",
+        AuditAction::RoutingProfileSet,
         id.to_string(),
         serde_json::json!({ "skills": &req.skills, "capacity": req.capacity, "languages": &req.languages }),
     )
     .await?;
     state.routing.send(Command::ProfilesChanged);
-    get_routing(State(state), auth, Path(id.to_string())).await
+    routing_view(&state, id).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -208,10 +206,9 @@ pub struct NewTeam {
     responses((status = 201, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 async fn create_team(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: AdminAuth,
     Json(req): Json<NewTeam>,
 ) -> ApiResult<(StatusCode, Json<Team>)> {
-    require(&auth, Role::Admin)?;
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 80 {
         return Err(ApiError::BadRequest(
@@ -231,8 +228,9 @@ async fn create_team(
     })?;
     audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         audit::actor_of(&auth.0),
-        "team.create",
+        AuditAction::TeamCreated,
         team.id.to_string(),
         serde_json::json!({ "name": &team.name }),
     )

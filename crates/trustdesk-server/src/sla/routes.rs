@@ -2,7 +2,7 @@
 //! response-time commitments, and the test clock.
 
 use crate::accounts::audit;
-use crate::auth::AgentAuth;
+use crate::auth::{AdminAuth, SupervisorAuth};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::Json;
 use crate::sla::worker::POLICY_KEY;
@@ -13,8 +13,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use trustdesk_core::audit::AuditAction;
 use trustdesk_core::sla::{BusinessCalendar, CalendarSpec, PriorityTargets, SlaPolicy};
-use trustdesk_core::{Priority, Role, Timestamp};
+use trustdesk_core::{Priority, Timestamp};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -28,18 +29,12 @@ pub fn router() -> Router<AppState> {
         .route("/v1/service/commitments", get(commitments))
 }
 
-pub(crate) fn require(auth: &AgentAuth, role: Role) -> ApiResult<()> {
-    if auth.is_at_least(role) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
 /// The SLA policy in effect (supervisors).
 #[utoipa::path(get, path = "/v1/admin/sla/policy", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Object), (status = 403, body = crate::error::ErrorBody)))]
-async fn get_policy(State(state): State<AppState>, auth: AgentAuth) -> ApiResult<Json<SlaPolicy>> {
-    require(&auth, Role::Supervisor)?;
+async fn get_policy(
+    State(state): State<AppState>,
+    _auth: SupervisorAuth,
+) -> ApiResult<Json<SlaPolicy>> {
     Ok(Json(state.sla.policy()))
 }
 
@@ -66,10 +61,9 @@ fn check_targets(name: &str, t: &PriorityTargets) -> ApiResult<()> {
     responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn put_policy(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: AdminAuth,
     Json(policy): Json<SlaPolicy>,
 ) -> ApiResult<Json<SlaPolicy>> {
-    require(&auth, Role::Admin)?;
     if policy.name.trim().is_empty() || policy.name.chars().count() > 80 {
         return Err(ApiError::BadRequest("name must be 1–80 characters".into()));
     }
@@ -92,8 +86,9 @@ async fn put_policy(
         .await?;
     audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         audit::actor_of(&auth.0),
-        "sla.policy",
+        AuditAction::SlaPolicySet,
         policy.name.clone(),
         serde_json::json!({}),
     )
@@ -112,9 +107,8 @@ pub struct CalendarList {
 #[utoipa::path(get, path = "/v1/admin/calendars", tag = "admin", security(("bearer" = [])), responses((status = 200, body = CalendarList)))]
 async fn list_calendars(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    _auth: SupervisorAuth,
 ) -> ApiResult<Json<CalendarList>> {
-    require(&auth, Role::Supervisor)?;
     let calendars = state
         .store
         .list_calendars()
@@ -151,11 +145,10 @@ fn calendar_name(raw: &str) -> ApiResult<String> {
     responses((status = 200, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 async fn put_calendar(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: AdminAuth,
     Path(name): Path<String>,
     Json(spec): Json<CalendarSpec>,
 ) -> ApiResult<Json<CalendarSpec>> {
-    require(&auth, Role::Admin)?;
     let name = calendar_name(&name)?;
     let calendar = BusinessCalendar::from_spec(&spec)
         .map_err(|e| ApiError::BadRequest(format!("invalid calendar: {e}")))?;
@@ -167,8 +160,9 @@ async fn put_calendar(
         .await?;
     audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         audit::actor_of(&auth.0),
-        "sla.calendar",
+        AuditAction::SlaCalendarSet,
         name.clone(),
         serde_json::json!({ "time_zone": &spec.time_zone }),
     )
@@ -182,10 +176,9 @@ async fn put_calendar(
     responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 async fn delete_calendar(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: AdminAuth,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    require(&auth, Role::Admin)?;
     let name = calendar_name(&name).map_err(|_| ApiError::NotFound)?;
     if state.sla.policy().calendar.as_deref() == Some(name.as_str()) {
         return Err(ApiError::Conflict(
@@ -195,8 +188,9 @@ async fn delete_calendar(
     state.store.delete_calendar(&name).await?;
     audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         audit::actor_of(&auth.0),
-        "sla.calendar.delete",
+        AuditAction::SlaCalendarDeleted,
         name.clone(),
         serde_json::json!({}),
     )
@@ -224,13 +218,12 @@ pub struct ClockNow {
     responses((status = 200, body = ClockNow), (status = 404, body = crate::error::ErrorBody)))]
 async fn advance_clock(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: AdminAuth,
     Json(req): Json<Advance>,
 ) -> ApiResult<Json<ClockNow>> {
     if !state.config.clock.manual_control {
         return Err(ApiError::NotFound);
     }
-    require(&auth, Role::Admin)?;
     if !(1..=366 * 24 * 3_600_000).contains(&req.ms) {
         return Err(ApiError::BadRequest(
             "ms must be between 1 and a year".into(),
@@ -239,8 +232,9 @@ async fn advance_clock(
     let now = state.clock.advance(req.ms);
     audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         audit::actor_of(&auth.0),
-        "clock.advance",
+        AuditAction::ClockAdvanced,
         req.ms.to_string(),
         serde_json::json!({}),
     )

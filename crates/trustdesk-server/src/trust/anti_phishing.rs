@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
-use trustdesk_core::Timestamp;
+use trustdesk_core::audit::AuditAction;
 
 pub fn router() -> Router<AppState> {
     Router::new().route(
@@ -83,13 +83,14 @@ async fn set_anti_phishing_code(
     let code = valid_anti_phishing_code(&req.code)?;
     state
         .store
-        .set_anti_phishing_code(customer_id, &code, Timestamp::now())
+        .set_anti_phishing_code(customer_id, &code, state.clock.now())
         .await?;
     // The code itself is never written to the log.
     crate::accounts::audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         crate::accounts::audit::actor_of(&auth),
-        "customer.anti_phishing_code.set",
+        AuditAction::AntiPhishingCodeSet,
         customer_id.to_string(),
         serde_json::json!({}),
     )

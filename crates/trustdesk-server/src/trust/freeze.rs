@@ -8,9 +8,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::webhooks::delivery::SignedWebhook;
 use std::time::Duration;
-use trustdesk_core::{
-    Actor, Category, ConversationId, EventKind, Language, NewEvent, Priority, Timestamp, Visibility,
-};
+use trustdesk_core::audit::AuditAction;
+use trustdesk_core::{Category, ConversationId, EventKind, Language, Priority, Visibility};
 use trustdesk_store::Audience;
 
 fn notice(code: &str, language: Language) -> EventKind {
@@ -74,25 +73,21 @@ pub async fn request(state: &AppState, who: &Authenticated, id: ConversationId) 
     }
     let language = conversation.language.unwrap_or(Language::En);
     let conversations = &state.conversations;
-    let system = |kind| NewEvent {
-        conversation_id: id,
-        actor: Actor::System,
-        kind,
-        client_msg_id: None,
-        at: Timestamp::now(),
-    };
     // Escalate first: urgent security, so routing and SLA treat it so.
     conversations
-        .append(system(EventKind::Triaged {
-            category: Category::Security,
-            language,
-            priority: Priority::Urgent,
-            urgent: true,
-            confidence: 1.0,
-        }))
+        .system_event(
+            id,
+            EventKind::Triaged {
+                category: Category::Security,
+                language,
+                priority: Priority::Urgent,
+                urgent: true,
+                confidence: 1.0,
+            },
+        )
         .await?;
     conversations
-        .append(system(notice("freeze_requested", language)))
+        .system_event(id, notice("freeze_requested", language))
         .await?;
     let hook = SignedWebhook {
         url,
@@ -107,7 +102,7 @@ pub async fn request(state: &AppState, who: &Authenticated, id: ConversationId) 
         "id": event_id,
         "user_id": user_id,
         "conversation_id": id,
-        "requested_at": Timestamp::now(),
+        "requested_at": state.clock.now(),
     });
     let event_id_for_audit = event_id.clone();
     tokio::spawn(deliver(
@@ -121,8 +116,9 @@ pub async fn request(state: &AppState, who: &Authenticated, id: ConversationId) 
     tracing::info!(conversation = %id, "freeze requested");
     crate::accounts::audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         crate::accounts::audit::actor_of(who),
-        "freeze.request",
+        AuditAction::FreezeRequested,
         id.to_string(),
         serde_json::json!({ "event_id": event_id_for_audit }),
     )
@@ -145,14 +141,7 @@ async fn deliver(
             "freeze_failed"
         }
     };
-    let event = NewEvent {
-        conversation_id: id,
-        actor: Actor::System,
-        kind: notice(code, language),
-        client_msg_id: None,
-        at: Timestamp::now(),
-    };
-    if let Err(err) = conversations.append(event).await {
+    if let Err(err) = conversations.system_event(id, notice(code, language)).await {
         tracing::error!(conversation = %id, error = %err, "could not record the freeze outcome");
     }
 }

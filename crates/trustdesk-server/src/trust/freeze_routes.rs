@@ -2,10 +2,10 @@
 
 use crate::auth::CustomerAuth;
 use crate::error::ApiResult;
-use crate::http::extract::conversation_id;
+use crate::http::extract::ConversationPath;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 
@@ -21,8 +21,8 @@ pub fn router() -> Router<AppState> {
 async fn freeze(
     State(state): State<AppState>,
     CustomerAuth(auth): CustomerAuth,
-    Path(id): Path<String>,
+    ConversationPath(id): ConversationPath,
 ) -> ApiResult<StatusCode> {
-    crate::trust::freeze::request(&state, &auth, conversation_id(&id)?).await?;
+    crate::trust::freeze::request(&state, &auth, id).await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -1,7 +1,7 @@
 //! "Is this official?": the public lookup of the official-channel registry,
 //! the admin API that maintains it, and the "report a fake" entry point.
 
-use crate::auth::{AgentAuth, CustomerAuth};
+use crate::auth::{AdminAuth, CustomerAuth};
 use crate::conversations::Opening;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query};
@@ -12,8 +12,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
+use trustdesk_core::audit::AuditAction;
 use trustdesk_core::registry::{self, ChannelKind};
-use trustdesk_core::{AgentStatus, ChannelId, Role, Timestamp, validate};
+use trustdesk_core::{AgentStatus, ChannelId, validate};
 use trustdesk_store::OfficialChannel;
 
 pub fn router() -> Router<AppState> {
@@ -142,14 +143,6 @@ async fn report(
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
-fn require_admin(auth: &AgentAuth) -> ApiResult<()> {
-    if auth.is_at_least(Role::Admin) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Registry {
     #[schema(value_type = Vec<Object>)]
@@ -158,8 +151,7 @@ pub struct Registry {
 
 /// The registry (admins).
 #[utoipa::path(get, path = "/v1/admin/registry", tag = "trust", security(("bearer" = [])), responses((status = 200, body = Registry), (status = 403, body = crate::error::ErrorBody)))]
-async fn list(State(state): State<AppState>, auth: AgentAuth) -> ApiResult<Json<Registry>> {
-    require_admin(&auth)?;
+async fn list(State(state): State<AppState>, _auth: AdminAuth) -> ApiResult<Json<Registry>> {
     Ok(Json(Registry {
         channels: state.store.list_channels().await?,
     }))
@@ -179,10 +171,9 @@ pub struct NewChannel {
     responses((status = 201, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 async fn add(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: AdminAuth,
     Json(req): Json<NewChannel>,
 ) -> ApiResult<(StatusCode, Json<OfficialChannel>)> {
-    require_admin(&auth)?;
     let kind: ChannelKind = req
         .kind
         .parse()
@@ -195,7 +186,7 @@ async fn add(
         kind,
         value,
         label,
-        created_at: Timestamp::now(),
+        created_at: state.clock.now(),
     };
     state.store.add_channel(&channel).await?;
     tracing::info!(agent = %auth.agent().id, kind = %channel.kind, "official channel added");
@@ -203,8 +194,9 @@ async fn add(
         serde_json::json!({ "kind": channel.kind, "value": channel.value, "label": channel.label });
     crate::accounts::audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         crate::accounts::audit::actor_of(&auth.0),
-        "registry.add",
+        AuditAction::RegistryAdded,
         channel.id.to_string(),
         detail,
     )
@@ -217,17 +209,17 @@ async fn add(
     responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
 async fn remove(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    auth: AdminAuth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    require_admin(&auth)?;
     let id: ChannelId = id.parse().map_err(|_| ApiError::NotFound)?;
     state.store.delete_channel(id).await?;
     tracing::info!(agent = %auth.agent().id, "official channel removed");
     crate::accounts::audit::record(
         state.store.as_ref(),
+        state.clock.now(),
         crate::accounts::audit::actor_of(&auth.0),
-        "registry.remove",
+        AuditAction::RegistryRemoved,
         id.to_string(),
         serde_json::json!({}),
     )

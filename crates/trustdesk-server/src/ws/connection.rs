@@ -386,7 +386,7 @@ impl Connection {
                 .await
             }
             ClientFrame::SubscribeInbox { reference } => {
-                if !self.auth.has_scope(auth::SCOPE_READ) {
+                if !self.auth.has_scope(auth::ApiScope::ConversationsRead) {
                     return self.forbidden_scope(reference.as_deref()).await;
                 }
                 if self.auth.agent().is_none() {
@@ -413,7 +413,7 @@ impl Connection {
                 internal,
                 reference,
             } => {
-                if !self.auth.has_scope(auth::SCOPE_WRITE) {
+                if !self.auth.has_scope(auth::ApiScope::ConversationsWrite) {
                     return self.forbidden_scope(reference.as_deref()).await;
                 }
                 let post = Post {
@@ -447,7 +447,7 @@ impl Connection {
                 snoozed_until,
                 reference,
             } => {
-                if !self.auth.has_scope(auth::SCOPE_WRITE) {
+                if !self.auth.has_scope(auth::ApiScope::ConversationsWrite) {
                     return self.forbidden_scope(reference.as_deref()).await;
                 }
                 let result = self
@@ -539,7 +539,7 @@ impl Connection {
         } else {
             MAX_SUBSCRIPTIONS_CUSTOMER
         };
-        if !self.auth.has_scope(auth::SCOPE_READ) {
+        if !self.auth.has_scope(auth::ApiScope::ConversationsRead) {
             return self.forbidden_scope(reference).await;
         }
         if !self.subscriptions.contains_key(&id) && self.subscriptions.len() >= max {

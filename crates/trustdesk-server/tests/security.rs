@@ -7,9 +7,8 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use trustdesk_core::event::{Actor, AssignReason, EventKind};
 use trustdesk_core::{
-    Agent, AgentId, AgentStatus, ConversationId, Language, NewEvent, Role, Team, TeamId, Timestamp,
+    Agent, AgentId, AgentStatus, ConversationId, Language, Role, Team, TeamId, Timestamp,
 };
 use trustdesk_server::accounts::totp;
 use trustdesk_server::auth::{identity, token};
@@ -28,19 +27,7 @@ async fn team(app: &TestApp, name: &str) -> TeamId {
 async fn route_to(app: &TestApp, conversation: &str, team: TeamId) {
     app.state
         .conversations
-        .append(NewEvent {
-            conversation_id: conversation.parse().unwrap(),
-            actor: Actor::System,
-            kind: EventKind::Assigned {
-                from: None,
-                to: None,
-                team_id: Some(team),
-                reason: AssignReason::Routed,
-                note: None,
-            },
-            client_msg_id: None,
-            at: Timestamp::now(),
-        })
+        .route_to_team(conversation.parse().unwrap(), team)
         .await
         .unwrap();
 }

@@ -891,6 +891,25 @@ impl Conversations {
         .await
     }
 
+    /// Puts a conversation in a team's queue (routing by category, or an
+    /// integration that sorts its own tickets), without an agent.
+    pub async fn route_to_team(&self, id: ConversationId, team: TeamId) -> ApiResult<Appended> {
+        self.append(NewEvent {
+            conversation_id: id,
+            actor: Actor::System,
+            kind: EventKind::Assigned {
+                from: None,
+                to: None,
+                team_id: Some(team),
+                reason: AssignReason::Routed,
+                note: None,
+            },
+            client_msg_id: None,
+            at: self.clock.now(),
+        })
+        .await
+    }
+
     /// The router's assignment: only if the conversation is still open
     /// and unassigned (someone may have taken it meanwhile). `None` when
     /// nothing was done.

@@ -14,6 +14,7 @@ pub mod guard;
 pub mod ids;
 pub mod kb;
 pub mod model;
+pub mod notice;
 pub mod registry;
 pub mod routing;
 pub mod sla;

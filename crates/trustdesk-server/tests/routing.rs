@@ -658,6 +658,9 @@ async fn lifecycle_snooze_wakes_reply_reopens_auto_close_and_reminders() {
     let app = TestApp::spawn_with(|c| {
         c.lifecycle.auto_close_after_ms = 48 * 60 * MIN;
         c.routing.bot_hold_ms = 0;
+        // Sessions expire by the server clock too, and this test moves it
+        // forward by days.
+        c.sessions.agent_ttl_hours = 24 * 7;
     })
     .await;
     let (agent, _) = app.agent("agent@example.com").await;

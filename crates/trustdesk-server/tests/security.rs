@@ -1765,3 +1765,19 @@ async fn every_route_checks_who_is_calling() {
     assert_eq!(app.get("/v1/agent/me", Some(&agent)).await.0, 401);
     assert_eq!(app.get("/v1/agent/me", Some(&admin)).await.0, 200);
 }
+
+/// Session expiry reads the server clock, like every other deadline: moving
+/// it past an agent session's lifetime ends the session.
+#[tokio::test]
+async fn an_agent_session_expires_when_the_server_clock_passes_its_lifetime() {
+    let app = TestApp::spawn_with(|c| c.sessions.agent_ttl_hours = 12).await;
+    let (agent, _) = app.agent("clock@example.com").await;
+    let (status, _) = app.get("/v1/agent/me", Some(&agent)).await;
+    assert_eq!(status, 200);
+    app.state.clock.advance(11 * 3_600_000);
+    let (status, _) = app.get("/v1/agent/me", Some(&agent)).await;
+    assert_eq!(status, 200, "still inside its 12 hours");
+    app.state.clock.advance(2 * 3_600_000);
+    let (status, body) = app.get("/v1/agent/me", Some(&agent)).await;
+    assert_eq!(status, 401, "{body}");
+}

@@ -4,8 +4,9 @@
 
 use crate::conversations::llm::LlmClient;
 use crate::kb::KbIndex;
+use trustdesk_core::Language;
 use trustdesk_core::event::{EventKind, SuggestedArticle};
-use trustdesk_core::{Language, Visibility};
+use trustdesk_core::notice::NoticeCode;
 use trustdesk_store::Store;
 
 /// BM25 scores are unbounded; this maps them to 0..1 so a threshold reads
@@ -113,10 +114,10 @@ pub enum Decision {
 /// Decides on the first message of a conversation.
 pub fn first_reply(kb: &KbIndex, question: &str, language: Language, urgent: bool) -> Decision {
     if urgent {
-        return Decision::Handoff(notice("handoff_urgent", language));
+        return Decision::Handoff(NoticeCode::HandoffUrgent.event(language));
     }
     if wants_human(question) {
-        return Decision::Handoff(notice("handoff_requested", language));
+        return Decision::Handoff(NoticeCode::HandoffRequested.event(language));
     }
     let locale = if language == Language::Zh {
         Language::Zh
@@ -132,7 +133,7 @@ pub fn first_reply(kb: &KbIndex, question: &str, language: Language, urgent: boo
     };
     let best = hits.first().map(|h| confidence(h.score)).unwrap_or(0.0);
     if best < MIN_CONFIDENCE {
-        return Decision::Handoff(notice("handoff_no_answer", language));
+        return Decision::Handoff(NoticeCode::HandoffNoAnswer.event(language));
     }
     let articles = hits
         .into_iter()
@@ -216,36 +217,6 @@ pub async fn generate(
                 confidence,
             })
         }
-    }
-}
-
-/// A customer-facing notice in the conversation's language.
-pub fn notice(code: &str, language: Language) -> EventKind {
-    let zh = language == Language::Zh;
-    let text = match (code, zh) {
-        ("handoff_urgent", true) => {
-            "我们已将您的请求标记为紧急，安全团队会优先处理。请勿向任何人透露密码、验证码或助记词。"
-        }
-        ("handoff_urgent", false) => {
-            "We have marked your request as urgent; the security team will take it first. Never share your password, 2FA codes or seed phrase with anyone."
-        }
-        ("handoff_requested", true) => "好的，正在为您转接人工客服，请稍候。",
-        ("handoff_not_helped", true) => "抱歉没能帮到您，正在为您转接人工客服，请稍候。",
-        ("handoff_not_helped", false) => {
-            "Sorry that didn't help. We're connecting you with an agent; please stay in the chat."
-        }
-        ("bot_resolved", true) => "很高兴帮到您！如有其他问题，随时在这里留言。",
-        ("bot_resolved", false) => "Glad that helped! If anything else comes up, just write here.",
-        ("handoff_requested", false) => {
-            "Sure, we're connecting you with an agent. Please stay in the chat."
-        }
-        (_, true) => "客服人员会尽快回复您，请稍候。",
-        (_, false) => "An agent will reply as soon as possible. Please stay in the chat.",
-    };
-    EventKind::SystemNotice {
-        code: code.into(),
-        text: text.into(),
-        audience: Visibility::Public,
     }
 }
 

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use trustdesk_core::audit::AuditAction;
 use trustdesk_core::event::{Actor, AssignReason, EventKind};
+use trustdesk_core::notice::NoticeCode;
 use trustdesk_core::triage;
 use trustdesk_core::{
     AgentId, Channel, Conversation, ConversationId, ConversationStatus, CustomerId, Event,
@@ -478,7 +479,7 @@ impl Conversations {
             };
         } else if conversation.assignee_id.is_none() {
             if bot::wants_human(body) {
-                self.append(system(bot::notice("handoff_requested", language)))
+                self.append(system(NoticeCode::HandoffRequested.event(language)))
                     .await?;
             } else if let Some(helped) = bot::feedback(body)
                 && self.awaiting_bot_feedback(conversation).await?
@@ -487,7 +488,7 @@ impl Conversations {
                     // Deflection: the bot answered and the customer says so.
                     let notice = NewEvent {
                         actor: Actor::Bot,
-                        ..system(bot::notice("bot_resolved", language))
+                        ..system(NoticeCode::BotResolved.event(language))
                     };
                     let resolved = self.append(notice).await?;
                     self.change_status(
@@ -498,7 +499,7 @@ impl Conversations {
                     )
                     .await?;
                 } else {
-                    self.append(system(bot::notice("handoff_not_helped", language)))
+                    self.append(system(NoticeCode::HandoffNotHelped.event(language)))
                         .await?;
                 }
             }
@@ -520,7 +521,8 @@ impl Conversations {
                 (_, EventKind::BotReply { .. }) => return Ok(true),
                 (Actor::Agent { .. }, EventKind::Message { .. }) => return Ok(false),
                 (_, EventKind::SystemNotice { code, .. })
-                    if code.starts_with("handoff") || code == "bot_resolved" =>
+                    if NoticeCode::parse(code)
+                        .is_some_and(|c| c.is_handoff() || c == NoticeCode::BotResolved) =>
                 {
                     return Ok(false);
                 }
@@ -687,11 +689,7 @@ impl Conversations {
         self.append(NewEvent {
             conversation_id: conversation.id,
             actor: Actor::System,
-            kind: EventKind::SystemNotice {
-                code: "agent_joined".into(),
-                text,
-                audience: trustdesk_core::Visibility::Public,
-            },
+            kind: NoticeCode::AgentJoined.with_text(text),
             client_msg_id: None,
             at: self.clock.now(),
         })

@@ -9,37 +9,9 @@ use crate::state::AppState;
 use crate::webhooks::delivery::SignedWebhook;
 use std::time::Duration;
 use trustdesk_core::audit::AuditAction;
-use trustdesk_core::{Category, ConversationId, EventKind, Language, Priority, Visibility};
+use trustdesk_core::notice::NoticeCode;
+use trustdesk_core::{Category, ConversationId, EventKind, Language, Priority};
 use trustdesk_store::Audience;
-
-fn notice(code: &str, language: Language) -> EventKind {
-    let zh = language == Language::Zh;
-    let text = match (code, zh) {
-        ("freeze_requested", true) => {
-            "已向交易所发送冻结账户请求，安全团队正在优先处理。请勿向任何人透露密码、验证码或助记词。"
-        }
-        ("freeze_requested", false) => {
-            "We have sent a request to freeze your account; the security team is on it now. Never share your password, codes or seed phrase with anyone."
-        }
-        ("freeze_confirmed", true) => {
-            "交易所已收到冻结请求，您的账户正在冻结。安全团队会在这里继续跟进。"
-        }
-        ("freeze_confirmed", false) => {
-            "The exchange has received the freeze request and is freezing your account. The security team will follow up here."
-        }
-        (_, true) => {
-            "冻结请求暂时未能送达交易所。安全团队已收到通知并会立即人工处理；您也可以拨打官方客服热线（见官方验证页面）。"
-        }
-        (_, false) => {
-            "The freeze request could not reach the exchange yet. The security team has been alerted and will act manually right away; you can also call the official hotline (see the verification page)."
-        }
-    };
-    EventKind::SystemNotice {
-        code: code.into(),
-        text: text.into(),
-        audience: Visibility::Public,
-    }
-}
 
 /// Requests a freeze from a customer's conversation.
 pub async fn request(state: &AppState, who: &Authenticated, id: ConversationId) -> ApiResult<()> {
@@ -64,7 +36,7 @@ pub async fn request(state: &AppState, who: &Authenticated, id: ConversationId) 
         .events(id, 0, Audience::Team, crate::conversations::MAX_PAGE)
         .await?;
     let already = history.iter().any(
-        |e| matches!(&e.kind, EventKind::SystemNotice { code, .. } if code == "freeze_requested"),
+        |e| matches!(&e.kind, EventKind::SystemNotice { code, .. } if code == NoticeCode::FreezeRequested.as_str()),
     );
     if already {
         return Err(ApiError::Conflict(
@@ -87,7 +59,7 @@ pub async fn request(state: &AppState, who: &Authenticated, id: ConversationId) 
         )
         .await?;
     conversations
-        .system_event(id, notice("freeze_requested", language))
+        .system_event(id, NoticeCode::FreezeRequested.event(language))
         .await?;
     let hook = SignedWebhook {
         url,
@@ -135,13 +107,13 @@ async fn deliver(
     language: Language,
 ) {
     let code = match hook.deliver(&event_id, &body).await {
-        Ok(_) => "freeze_confirmed",
+        Ok(_) => NoticeCode::FreezeConfirmed,
         Err(err) => {
             tracing::error!(conversation = %id, error = %err, "freeze request not delivered");
-            "freeze_failed"
+            NoticeCode::FreezeFailed
         }
     };
-    if let Err(err) = conversations.system_event(id, notice(code, language)).await {
+    if let Err(err) = conversations.system_event(id, code.event(language)).await {
         tracing::error!(conversation = %id, error = %err, "could not record the freeze outcome");
     }
 }

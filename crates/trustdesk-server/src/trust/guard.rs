@@ -9,7 +9,8 @@
 
 use crate::error::ApiError;
 use trustdesk_core::guard::{self, GuardAction, OutboundKind, SecretKind};
-use trustdesk_core::{EventKind, Language, Visibility};
+use trustdesk_core::notice::NoticeCode;
+use trustdesk_core::{EventKind, Language};
 
 /// Customer text after the guard, with the notices to append.
 #[derive(Debug)]
@@ -63,22 +64,14 @@ pub fn screen_customer_text(text: &str, language: Language) -> Screened {
                 names.join(", ")
             )
         };
-        notices.push(EventKind::SystemNotice {
-            code: "secret_redacted".into(),
-            text,
-            audience: Visibility::Public,
-        });
+        notices.push(NoticeCode::SecretRedacted.with_text(text));
     } else if warned {
         let text = if zh {
             "您的消息里似乎有一组助记词。请不要在任何聊天中发送助记词：官方客服绝不会索要它。"
         } else {
             "Your message looks like it contains a seed phrase. Never send a seed phrase in any chat: official support never asks for it."
         };
-        notices.push(EventKind::SystemNotice {
-            code: "possible_secret".into(),
-            text: text.into(),
-            audience: Visibility::Public,
-        });
+        notices.push(NoticeCode::PossibleSecret.with_text(text));
     }
     Screened {
         redacted: !kinds.is_empty(),
@@ -130,7 +123,7 @@ mod tests {
         };
         assert_eq!(
             (code.as_str(), *audience),
-            ("secret_redacted", Visibility::Public)
+            ("secret_redacted", trustdesk_core::Visibility::Public)
         );
         assert!(text.contains("助记词") && !text.contains("abandon"));
     }

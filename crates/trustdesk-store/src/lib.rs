@@ -1,4 +1,7 @@
-//! trustdesk-store: persistence behind one [`Store`] trait.
+//! trustdesk-store: persistence behind one [`Store`] trait, the sum of one
+//! trait per feature ([`ConversationStore`], [`AccountStore`],
+//! [`DeskSettingsStore`], [`KbStore`], [`TimerStore`]) that each backend
+//! implements.
 //!
 //! Two backends implement it: SQLite (the embedded default: a file in the
 //! data folder, WAL, one writer task with group commit) and PostgreSQL (for
@@ -17,6 +20,14 @@ mod types;
 pub use postgres::PgStore;
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use types::*;
+
+/// The store traits, for `use trustdesk_store::prelude::*;` where a module
+/// calls store methods through `Arc<dyn Store>`.
+pub mod prelude {
+    pub use crate::{
+        AccountStore, ConversationStore, DeskSettingsStore, KbStore, Store, TimerStore,
+    };
+}
 
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -86,36 +97,96 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Everything trustdesk keeps. Implementations must make each method atomic:
 /// a failed call leaves nothing half-written.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store:
+    ConversationStore + AccountStore + DeskSettingsStore + KbStore + TimerStore + Send + Sync + 'static
+{
     /// "sqlite" or "postgres", for logs and /healthz.
     fn backend(&self) -> &'static str;
 
     /// A cheap round trip to the database, for health checks.
     async fn ping(&self) -> Result<()>;
+}
 
-    // --- teams and agents -------------------------------------------------
+/// Conversations, their ordered event log, attachments, and the
+/// reporting read off them.
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    /// Creates a conversation and, atomically, its opening events. When
+    /// `conversation.origin_client_id` repeats for the same customer, the
+    /// existing conversation is returned with `duplicate = true` and
+    /// nothing is written.
+    async fn create_conversation(
+        &self,
+        conversation: &NewConversation,
+        opening: Vec<NewEvent>,
+    ) -> Result<Created>;
+
+    async fn get_conversation(&self, id: ConversationId) -> Result<Conversation>;
+
+    async fn list_conversations(&self, filter: &ConversationFilter) -> Result<Vec<Conversation>>;
+
+    /// Appends one event, assigns its sequence number and folds it into the
+    /// conversation row in one transaction. Idempotent on
+    /// `client_msg_id`: the same request again returns the stored event with
+    /// `duplicate = true`; the same id with a different body is `Conflict`.
+    async fn append_event(&self, event: NewEvent) -> Result<Appended>;
+
+    /// Events with `seq > after`, in order, at most `limit`.
+    async fn events(
+        &self,
+        conversation: ConversationId,
+        after: i64,
+        audience: Audience,
+        limit: u32,
+    ) -> Result<Vec<Event>>;
+
+    /// Open, pending and snoozed conversations, oldest first.
+    async fn active_conversations(&self) -> Result<Vec<Conversation>>;
+
+    async fn bot_outcomes(&self) -> Result<BotOutcomes>;
+
+    async fn csat_summary(&self) -> Result<CsatSummary>;
+
+    /// Stores the file and appends the event that shares it, atomically.
+    async fn add_attachment(&self, file: &NewAttachment, event: NewEvent) -> Result<Appended>;
+
+    async fn get_attachment(&self, id: trustdesk_core::AttachmentId) -> Result<StoredAttachment>;
+}
+
+/// Agents, teams, customers, sessions and API tokens, the second factor, the
+/// customer's anti-phishing code, and the audit log.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
     async fn create_team(&self, team: &Team) -> Result<()>;
+
     async fn list_teams(&self) -> Result<Vec<Team>>;
+
     /// Fails with `Conflict` when the email or badge is taken.
     async fn create_agent(&self, agent: &Agent, password_hash: &str) -> Result<()>;
+
     async fn get_agent(&self, id: AgentId) -> Result<Agent>;
+
     /// The agent and its password hash, by email (case-insensitive).
     async fn agent_credentials(&self, email: &str) -> Result<Option<(Agent, String)>>;
+
     async fn list_agents(&self) -> Result<Vec<Agent>>;
 
-    // --- customers --------------------------------------------------------
     async fn create_customer(&self, customer: &Customer) -> Result<()>;
+
     /// The customer with this verified external id, created on first sight;
     /// name/email/locale are refreshed when given.
     async fn upsert_verified_customer(&self, profile: &VerifiedProfile) -> Result<Customer>;
+
     async fn get_customer(&self, id: CustomerId) -> Result<Customer>;
 
-    // --- sessions ---------------------------------------------------------
     async fn create_session(&self, session: &Session) -> Result<()>;
+
     /// The session for a token hash, if it exists (revoked or expired ones
     /// included: the caller decides, so it can say why).
     async fn session_by_token_hash(&self, token_hash: &[u8]) -> Result<Option<Session>>;
+
     async fn revoke_session(&self, id: SessionId, at: Timestamp) -> Result<()>;
+
     /// Revokes every live session of an agent except `keep`; returns the
     /// revoked ids so open connections can be closed.
     async fn revoke_agent_sessions(
@@ -127,16 +198,21 @@ pub trait Store: Send + Sync + 'static {
 
     /// One session (or API token) by id.
     async fn get_session(&self, id: SessionId) -> Result<Session>;
+
     /// An agent's API tokens, revoked ones included.
     async fn list_api_tokens(&self, agent: AgentId) -> Result<Vec<Session>>;
 
-    // --- agent security ------------------------------------------------------
     async fn set_agent_password(&self, agent: AgentId, password_hash: String) -> Result<()>;
+
     async fn set_agent_status(&self, agent: AgentId, status: AgentStatus) -> Result<()>;
+
     async fn set_agent_role(&self, agent: AgentId, role: Role) -> Result<()>;
+
     async fn get_totp(&self, agent: AgentId) -> Result<Option<TotpRecord>>;
+
     /// Stores a new unconfirmed TOTP secret; `Conflict` when 2FA is on.
     async fn begin_totp(&self, agent: AgentId, secret: String, at: Timestamp) -> Result<()>;
+
     /// Confirms the pending secret (its first code's step becomes the last
     /// used step) and replaces the recovery codes, atomically.
     async fn confirm_totp(
@@ -146,8 +222,10 @@ pub trait Store: Send + Sync + 'static {
         recovery_hashes: Vec<Vec<u8>>,
         at: Timestamp,
     ) -> Result<()>;
+
     /// Accepts `step` if newer than the last accepted one (atomic).
     async fn consume_totp_step(&self, agent: AgentId, step: i64) -> Result<bool>;
+
     /// Marks a recovery code used; false if unknown or used before.
     async fn consume_recovery_code(
         &self,
@@ -155,99 +233,15 @@ pub trait Store: Send + Sync + 'static {
         code_hash: Vec<u8>,
         at: Timestamp,
     ) -> Result<bool>;
+
     async fn recovery_codes_left(&self, agent: AgentId) -> Result<i64>;
+
     /// Removes the second factor and the recovery codes.
     async fn reset_totp(&self, agent: AgentId) -> Result<()>;
 
-    // --- conversations and their events -----------------------------------
-    /// Creates a conversation and, atomically, its opening events. When
-    /// `conversation.origin_client_id` repeats for the same customer, the
-    /// existing conversation is returned with `duplicate = true` and
-    /// nothing is written.
-    async fn create_conversation(
-        &self,
-        conversation: &NewConversation,
-        opening: Vec<NewEvent>,
-    ) -> Result<Created>;
-    async fn get_conversation(&self, id: ConversationId) -> Result<Conversation>;
-    async fn list_conversations(&self, filter: &ConversationFilter) -> Result<Vec<Conversation>>;
-    /// Appends one event, assigns its sequence number and folds it into the
-    /// conversation row in one transaction. Idempotent on
-    /// `client_msg_id`: the same request again returns the stored event with
-    /// `duplicate = true`; the same id with a different body is `Conflict`.
-    async fn append_event(&self, event: NewEvent) -> Result<Appended>;
-    /// Events with `seq > after`, in order, at most `limit`.
-    async fn events(
-        &self,
-        conversation: ConversationId,
-        after: i64,
-        audience: Audience,
-        limit: u32,
-    ) -> Result<Vec<Event>>;
-
-    // --- routing, SLA and lifecycle timers -----------------------------------
-    /// Every agent's routing profile (agents without one are not routed to).
-    async fn routing_profiles(&self) -> Result<Vec<RoutingProfile>>;
-    /// Sets an agent's skills and capacity and, when given, their languages
-    /// and team (`Some(None)` removes the team). `NotFound` for no agent.
-    async fn set_routing_profile(
-        &self,
-        profile: &RoutingProfile,
-        languages: Option<Vec<trustdesk_core::Language>>,
-        team: Option<Option<trustdesk_core::TeamId>>,
-    ) -> Result<()>;
-    /// A named JSON configuration document (e.g. `sla_policy`).
-    async fn get_setting(&self, key: &str) -> Result<Option<String>>;
-    async fn put_setting(&self, key: &str, value: &str, at: Timestamp) -> Result<()>;
-    /// Business calendars: (name, CalendarSpec JSON).
-    async fn list_calendars(&self) -> Result<Vec<(String, String)>>;
-    async fn put_calendar(&self, name: &str, spec: &str, at: Timestamp) -> Result<()>;
-    async fn delete_calendar(&self, name: &str) -> Result<()>;
-    /// Sets (or moves) the conversation's timer of this kind.
-    async fn put_timer(&self, timer: &Timer) -> Result<()>;
-    /// Removes the timer; with `due_at`, only while it is still due then.
-    async fn delete_timer(
-        &self,
-        conversation: ConversationId,
-        kind: &str,
-        due_at: Option<Timestamp>,
-    ) -> Result<()>;
-    /// Timers due at `now`, earliest first, at most `limit`.
-    async fn due_timers(&self, now: Timestamp, limit: u32) -> Result<Vec<Timer>>;
-    /// The earliest timer, if any.
-    async fn next_timer_at(&self) -> Result<Option<Timestamp>>;
-    async fn put_sla_state(
-        &self,
-        conversation: ConversationId,
-        state: &str,
-        at: Timestamp,
-    ) -> Result<()>;
-    async fn sla_state(&self, conversation: ConversationId) -> Result<Option<String>>;
-    /// Open, pending and snoozed conversations, oldest first.
-    async fn active_conversations(&self) -> Result<Vec<Conversation>>;
-
-    // --- knowledge base ----------------------------------------------------
-    /// Creates the article, or updates the one with the same locale and slug.
-    async fn upsert_article(&self, draft: &ArticleDraft, at: Timestamp) -> Result<Article>;
-    async fn set_article_published(
-        &self,
-        id: ArticleId,
-        published: bool,
-        at: Timestamp,
-    ) -> Result<Article>;
-    async fn get_article(&self, id: ArticleId) -> Result<Article>;
-    /// Every article, published or not.
-    async fn list_articles(&self) -> Result<Vec<Article>>;
-
-    // --- official-channel registry -----------------------------------------
-    /// Fails with `Conflict` when the same kind and value are registered.
-    async fn add_channel(&self, channel: &OfficialChannel) -> Result<()>;
-    async fn delete_channel(&self, id: trustdesk_core::ChannelId) -> Result<()>;
-    async fn list_channels(&self) -> Result<Vec<OfficialChannel>>;
     /// The agent wearing this badge, if any.
     async fn agent_by_badge(&self, badge: &str) -> Result<Option<Agent>>;
 
-    // --- customer security settings ----------------------------------------
     /// Sets the customer's anti-phishing code (shown in the widget and in
     /// official emails; never to agents).
     async fn set_anti_phishing_code(
@@ -256,29 +250,109 @@ pub trait Store: Send + Sync + 'static {
         code: &str,
         at: Timestamp,
     ) -> Result<()>;
+
     async fn anti_phishing_code(&self, customer: CustomerId) -> Result<Option<String>>;
 
-    // --- audit log ----------------------------------------------------------
     async fn append_audit(&self, entry: &NewAudit) -> Result<trustdesk_core::audit::AuditEntry>;
+
     /// The whole chain, in order.
     async fn list_audit(&self) -> Result<Vec<trustdesk_core::audit::AuditEntry>>;
+}
 
-    // --- reporting -------------------------------------------------------
-    async fn bot_outcomes(&self) -> Result<BotOutcomes>;
-    async fn csat_summary(&self) -> Result<CsatSummary>;
+/// How the desk is set up: routing profiles, named settings (the SLA
+/// policy), business calendars, the official-channel registry, canned
+/// responses.
+#[async_trait]
+pub trait DeskSettingsStore: Send + Sync {
+    /// Every agent's routing profile (agents without one are not routed to).
+    async fn routing_profiles(&self) -> Result<Vec<RoutingProfile>>;
 
-    // --- attachments ---------------------------------------------------------
-    /// Stores the file and appends the event that shares it, atomically.
-    async fn add_attachment(&self, file: &NewAttachment, event: NewEvent) -> Result<Appended>;
-    async fn get_attachment(&self, id: trustdesk_core::AttachmentId) -> Result<StoredAttachment>;
+    /// Sets an agent's skills and capacity and, when given, their languages
+    /// and team (`Some(None)` removes the team). `NotFound` for no agent.
+    async fn set_routing_profile(
+        &self,
+        profile: &RoutingProfile,
+        languages: Option<Vec<trustdesk_core::Language>>,
+        team: Option<Option<trustdesk_core::TeamId>>,
+    ) -> Result<()>;
 
-    // --- canned responses ------------------------------------------------------
+    /// A named JSON configuration document (e.g. `sla_policy`).
+    async fn get_setting(&self, key: &str) -> Result<Option<String>>;
+
+    async fn put_setting(&self, key: &str, value: &str, at: Timestamp) -> Result<()>;
+
+    /// Business calendars: (name, CalendarSpec JSON).
+    async fn list_calendars(&self) -> Result<Vec<(String, String)>>;
+
+    async fn put_calendar(&self, name: &str, spec: &str, at: Timestamp) -> Result<()>;
+
+    async fn delete_calendar(&self, name: &str) -> Result<()>;
+
+    /// Fails with `Conflict` when the same kind and value are registered.
+    async fn add_channel(&self, channel: &OfficialChannel) -> Result<()>;
+
+    async fn delete_channel(&self, id: trustdesk_core::ChannelId) -> Result<()>;
+
+    async fn list_channels(&self) -> Result<Vec<OfficialChannel>>;
+
     /// Creates or updates (same id). A shortcut used by another response is
     /// a `Conflict`.
     async fn upsert_canned(&self, canned: &CannedResponse) -> Result<CannedResponse>;
+
     async fn get_canned(&self, id: trustdesk_core::CannedId) -> Result<CannedResponse>;
+
     async fn delete_canned(&self, id: trustdesk_core::CannedId) -> Result<()>;
+
     async fn list_canned(&self) -> Result<Vec<CannedResponse>>;
+}
+
+/// Knowledge-base articles.
+#[async_trait]
+pub trait KbStore: Send + Sync {
+    /// Creates the article, or updates the one with the same locale and slug.
+    async fn upsert_article(&self, draft: &ArticleDraft, at: Timestamp) -> Result<Article>;
+
+    async fn set_article_published(
+        &self,
+        id: ArticleId,
+        published: bool,
+        at: Timestamp,
+    ) -> Result<Article>;
+
+    async fn get_article(&self, id: ArticleId) -> Result<Article>;
+
+    /// Every article, published or not.
+    async fn list_articles(&self) -> Result<Vec<Article>>;
+}
+
+/// Persisted deadlines (`timers`) and SLA clocks (`sla_state`).
+#[async_trait]
+pub trait TimerStore: Send + Sync {
+    /// Sets (or moves) the conversation's timer of this kind.
+    async fn put_timer(&self, timer: &Timer) -> Result<()>;
+
+    /// Removes the timer; with `due_at`, only while it is still due then.
+    async fn delete_timer(
+        &self,
+        conversation: ConversationId,
+        kind: &str,
+        due_at: Option<Timestamp>,
+    ) -> Result<()>;
+
+    /// Timers due at `now`, earliest first, at most `limit`.
+    async fn due_timers(&self, now: Timestamp, limit: u32) -> Result<Vec<Timer>>;
+
+    /// The earliest timer, if any.
+    async fn next_timer_at(&self) -> Result<Option<Timestamp>>;
+
+    async fn put_sla_state(
+        &self,
+        conversation: ConversationId,
+        state: &str,
+        at: Timestamp,
+    ) -> Result<()>;
+
+    async fn sla_state(&self, conversation: ConversationId) -> Result<Option<String>>;
 }
 
 /// Opens the store a database URL names: `sqlite://PATH` or

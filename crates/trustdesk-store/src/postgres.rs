@@ -5,6 +5,7 @@
 //! sequence number. PostgreSQL already groups concurrent commits into one
 //! WAL flush, so no writer task is needed here.
 
+use crate::prelude::*;
 use crate::{
     Appended, Audience, ConversationFilter, Created, NewConversation, Result, Session, Store,
     TotpRecord, VerifiedProfile,
@@ -92,7 +93,70 @@ impl Store for PgStore {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl ConversationStore for PgStore {
+    async fn create_conversation(
+        &self,
+        conversation: &NewConversation,
+        opening: Vec<NewEvent>,
+    ) -> Result<Created> {
+        write!(self, create_conversation(conversation, opening))
+    }
+
+    async fn get_conversation(&self, id: ConversationId) -> Result<Conversation> {
+        read!(self, get_conversation(id))
+    }
+
+    async fn list_conversations(&self, filter: &ConversationFilter) -> Result<Vec<Conversation>> {
+        read!(self, list_conversations(filter))
+    }
+
+    async fn append_event(&self, event: NewEvent) -> Result<Appended> {
+        write!(self, append_event(event))
+    }
+
+    async fn events(
+        &self,
+        conversation: ConversationId,
+        after: i64,
+        audience: Audience,
+        limit: u32,
+    ) -> Result<Vec<Event>> {
+        read!(self, events(conversation, after, audience, limit))
+    }
+
+    async fn bot_outcomes(&self) -> Result<crate::BotOutcomes> {
+        read!(self, bot_outcomes())
+    }
+
+    async fn csat_summary(&self) -> Result<crate::CsatSummary> {
+        read!(self, csat_summary())
+    }
+
+    async fn add_attachment(
+        &self,
+        file: &crate::NewAttachment,
+        event: NewEvent,
+    ) -> Result<Appended> {
+        write!(self, add_attachment(file, event))
+    }
+
+    async fn get_attachment(
+        &self,
+        id: trustdesk_core::AttachmentId,
+    ) -> Result<crate::StoredAttachment> {
+        read!(self, get_attachment(id))
+    }
+
+    async fn active_conversations(&self) -> Result<Vec<Conversation>> {
+        read_routing!(self, active_conversations())
+    }
+}
+
+#[async_trait]
+impl AccountStore for PgStore {
     async fn create_team(&self, team: &Team) -> Result<()> {
         write!(self, insert_team(team))
     }
@@ -209,73 +273,6 @@ impl Store for PgStore {
         write!(self, reset_totp(agent))
     }
 
-    async fn create_conversation(
-        &self,
-        conversation: &NewConversation,
-        opening: Vec<NewEvent>,
-    ) -> Result<Created> {
-        write!(self, create_conversation(conversation, opening))
-    }
-
-    async fn get_conversation(&self, id: ConversationId) -> Result<Conversation> {
-        read!(self, get_conversation(id))
-    }
-
-    async fn list_conversations(&self, filter: &ConversationFilter) -> Result<Vec<Conversation>> {
-        read!(self, list_conversations(filter))
-    }
-
-    async fn append_event(&self, event: NewEvent) -> Result<Appended> {
-        write!(self, append_event(event))
-    }
-
-    async fn events(
-        &self,
-        conversation: ConversationId,
-        after: i64,
-        audience: Audience,
-        limit: u32,
-    ) -> Result<Vec<Event>> {
-        read!(self, events(conversation, after, audience, limit))
-    }
-
-    async fn upsert_article(&self, draft: &ArticleDraft, at: Timestamp) -> Result<Article> {
-        write!(self, upsert_article(draft, at))
-    }
-
-    async fn set_article_published(
-        &self,
-        id: ArticleId,
-        published: bool,
-        at: Timestamp,
-    ) -> Result<Article> {
-        write!(self, set_article_published(id, published, at))
-    }
-
-    async fn get_article(&self, id: ArticleId) -> Result<Article> {
-        read!(self, get_article(id))
-    }
-
-    async fn list_articles(&self) -> Result<Vec<Article>> {
-        read!(self, list_articles())
-    }
-
-    async fn bot_outcomes(&self) -> Result<crate::BotOutcomes> {
-        read!(self, bot_outcomes())
-    }
-
-    async fn add_channel(&self, channel: &crate::OfficialChannel) -> Result<()> {
-        write!(self, insert_channel(channel))
-    }
-
-    async fn delete_channel(&self, id: trustdesk_core::ChannelId) -> Result<()> {
-        write!(self, delete_channel(id))
-    }
-
-    async fn list_channels(&self) -> Result<Vec<crate::OfficialChannel>> {
-        read!(self, list_channels())
-    }
-
     async fn agent_by_badge(&self, badge: &str) -> Result<Option<Agent>> {
         read!(self, agent_by_badge(badge))
     }
@@ -303,24 +300,20 @@ impl Store for PgStore {
     async fn list_audit(&self) -> Result<Vec<trustdesk_core::audit::AuditEntry>> {
         read!(self, list_audit())
     }
+}
 
-    async fn csat_summary(&self) -> Result<crate::CsatSummary> {
-        read!(self, csat_summary())
+#[async_trait]
+impl DeskSettingsStore for PgStore {
+    async fn add_channel(&self, channel: &crate::OfficialChannel) -> Result<()> {
+        write!(self, insert_channel(channel))
     }
 
-    async fn add_attachment(
-        &self,
-        file: &crate::NewAttachment,
-        event: NewEvent,
-    ) -> Result<Appended> {
-        write!(self, add_attachment(file, event))
+    async fn delete_channel(&self, id: trustdesk_core::ChannelId) -> Result<()> {
+        write!(self, delete_channel(id))
     }
 
-    async fn get_attachment(
-        &self,
-        id: trustdesk_core::AttachmentId,
-    ) -> Result<crate::StoredAttachment> {
-        read!(self, get_attachment(id))
+    async fn list_channels(&self) -> Result<Vec<crate::OfficialChannel>> {
+        read!(self, list_channels())
     }
 
     async fn upsert_canned(&self, canned: &crate::CannedResponse) -> Result<crate::CannedResponse> {
@@ -384,7 +377,34 @@ impl Store for PgStore {
         tx.commit().await?;
         Ok(out)
     }
+}
 
+#[async_trait]
+impl KbStore for PgStore {
+    async fn upsert_article(&self, draft: &ArticleDraft, at: Timestamp) -> Result<Article> {
+        write!(self, upsert_article(draft, at))
+    }
+
+    async fn set_article_published(
+        &self,
+        id: ArticleId,
+        published: bool,
+        at: Timestamp,
+    ) -> Result<Article> {
+        write!(self, set_article_published(id, published, at))
+    }
+
+    async fn get_article(&self, id: ArticleId) -> Result<Article> {
+        read!(self, get_article(id))
+    }
+
+    async fn list_articles(&self) -> Result<Vec<Article>> {
+        read!(self, list_articles())
+    }
+}
+
+#[async_trait]
+impl TimerStore for PgStore {
     async fn put_timer(&self, timer: &crate::Timer) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let out = routing_ops::put_timer(&mut tx, timer).await?;
@@ -426,9 +446,5 @@ impl Store for PgStore {
 
     async fn sla_state(&self, conversation: ConversationId) -> Result<Option<String>> {
         read_routing!(self, sla_state(conversation))
-    }
-
-    async fn active_conversations(&self) -> Result<Vec<Conversation>> {
-        read_routing!(self, active_conversations())
     }
 }

@@ -8,6 +8,7 @@
 //! turn the writer hands over. Reads go to a pool of read-only connections,
 //! which WAL lets run beside the writer.
 
+use crate::prelude::*;
 use crate::{
     Appended, Audience, ConversationFilter, Created, NewConversation, Result, Session, Store,
     StoreError, TotpRecord, VerifiedProfile,
@@ -229,7 +230,87 @@ impl Store for SqliteStore {
         sqlx::query("SELECT 1").execute(&mut *conn).await?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl ConversationStore for SqliteStore {
+    async fn create_conversation(
+        &self,
+        conversation: &NewConversation,
+        opening: Vec<NewEvent>,
+    ) -> Result<Created> {
+        let conversation = conversation.clone();
+        self.write_on_writer(move |writer| {
+            let created = writer.in_savepoint(|w| {
+                statements::create_conversation(w.conn(), &conversation, opening)
+            })?;
+            writer.remember(&created.conversation);
+            Ok(created)
+        })
+        .await
+    }
+
+    async fn get_conversation(&self, id: ConversationId) -> Result<Conversation> {
+        read!(self, get_conversation(id))
+    }
+
+    async fn list_conversations(&self, filter: &ConversationFilter) -> Result<Vec<Conversation>> {
+        read!(self, list_conversations(filter))
+    }
+
+    async fn append_event(&self, event: NewEvent) -> Result<Appended> {
+        self.write_on_writer(move |writer| writer.append(event))
+            .await
+    }
+
+    async fn events(
+        &self,
+        conversation: ConversationId,
+        after: i64,
+        audience: Audience,
+        limit: u32,
+    ) -> Result<Vec<Event>> {
+        read!(self, events(conversation, after, audience, limit))
+    }
+
+    async fn bot_outcomes(&self) -> Result<crate::BotOutcomes> {
+        read!(self, bot_outcomes())
+    }
+
+    async fn csat_summary(&self) -> Result<crate::CsatSummary> {
+        read!(self, csat_summary())
+    }
+
+    async fn add_attachment(
+        &self,
+        file: &crate::NewAttachment,
+        event: NewEvent,
+    ) -> Result<Appended> {
+        let file = file.clone();
+        self.write_on_writer(move |writer| {
+            writer.in_savepoint(move |w| {
+                let appended = statements::add_attachment(w.conn(), &file, event)?;
+                w.remember(&appended.conversation);
+                Ok(appended)
+            })
+        })
+        .await
+    }
+
+    async fn get_attachment(
+        &self,
+        id: trustdesk_core::AttachmentId,
+    ) -> Result<crate::StoredAttachment> {
+        read!(self, get_attachment(id))
+    }
+
+    async fn active_conversations(&self) -> Result<Vec<Conversation>> {
+        read_routing!(self, active_conversations())
+    }
+}
+
+#[async_trait]
+impl AccountStore for SqliteStore {
     async fn create_team(&self, team: &Team) -> Result<()> {
         let team = team.clone();
         self.write(move |conn| Box::pin(async move { ops::insert_team(conn, &team).await }))
@@ -360,86 +441,6 @@ impl Store for SqliteStore {
         write!(self, reset_totp(agent))
     }
 
-    async fn create_conversation(
-        &self,
-        conversation: &NewConversation,
-        opening: Vec<NewEvent>,
-    ) -> Result<Created> {
-        let conversation = conversation.clone();
-        self.write_on_writer(move |writer| {
-            let created = writer.in_savepoint(|w| {
-                statements::create_conversation(w.conn(), &conversation, opening)
-            })?;
-            writer.remember(&created.conversation);
-            Ok(created)
-        })
-        .await
-    }
-
-    async fn get_conversation(&self, id: ConversationId) -> Result<Conversation> {
-        read!(self, get_conversation(id))
-    }
-
-    async fn list_conversations(&self, filter: &ConversationFilter) -> Result<Vec<Conversation>> {
-        read!(self, list_conversations(filter))
-    }
-
-    async fn append_event(&self, event: NewEvent) -> Result<Appended> {
-        self.write_on_writer(move |writer| writer.append(event))
-            .await
-    }
-
-    async fn events(
-        &self,
-        conversation: ConversationId,
-        after: i64,
-        audience: Audience,
-        limit: u32,
-    ) -> Result<Vec<Event>> {
-        read!(self, events(conversation, after, audience, limit))
-    }
-
-    async fn upsert_article(&self, draft: &ArticleDraft, at: Timestamp) -> Result<Article> {
-        let draft = draft.clone();
-        self.write(move |conn| Box::pin(async move { ops::upsert_article(conn, &draft, at).await }))
-            .await
-    }
-
-    async fn set_article_published(
-        &self,
-        id: ArticleId,
-        published: bool,
-        at: Timestamp,
-    ) -> Result<Article> {
-        write!(self, set_article_published(id, published, at))
-    }
-
-    async fn get_article(&self, id: ArticleId) -> Result<Article> {
-        read!(self, get_article(id))
-    }
-
-    async fn list_articles(&self) -> Result<Vec<Article>> {
-        read!(self, list_articles())
-    }
-
-    async fn bot_outcomes(&self) -> Result<crate::BotOutcomes> {
-        read!(self, bot_outcomes())
-    }
-
-    async fn add_channel(&self, channel: &crate::OfficialChannel) -> Result<()> {
-        let channel = channel.clone();
-        self.write(move |conn| Box::pin(async move { ops::insert_channel(conn, &channel).await }))
-            .await
-    }
-
-    async fn delete_channel(&self, id: trustdesk_core::ChannelId) -> Result<()> {
-        write!(self, delete_channel(id))
-    }
-
-    async fn list_channels(&self) -> Result<Vec<crate::OfficialChannel>> {
-        read!(self, list_channels())
-    }
-
     async fn agent_by_badge(&self, badge: &str) -> Result<Option<Agent>> {
         read!(self, agent_by_badge(badge))
     }
@@ -473,25 +474,22 @@ impl Store for SqliteStore {
     async fn list_audit(&self) -> Result<Vec<trustdesk_core::audit::AuditEntry>> {
         read!(self, list_audit())
     }
+}
 
-    async fn csat_summary(&self) -> Result<crate::CsatSummary> {
-        read!(self, csat_summary())
+#[async_trait]
+impl DeskSettingsStore for SqliteStore {
+    async fn add_channel(&self, channel: &crate::OfficialChannel) -> Result<()> {
+        let channel = channel.clone();
+        self.write(move |conn| Box::pin(async move { ops::insert_channel(conn, &channel).await }))
+            .await
     }
 
-    async fn add_attachment(
-        &self,
-        file: &crate::NewAttachment,
-        event: NewEvent,
-    ) -> Result<Appended> {
-        let file = file.clone();
-        self.write_on_writer(move |writer| {
-            writer.in_savepoint(move |w| {
-                let appended = statements::add_attachment(w.conn(), &file, event)?;
-                w.remember(&appended.conversation);
-                Ok(appended)
-            })
-        })
-        .await
+    async fn delete_channel(&self, id: trustdesk_core::ChannelId) -> Result<()> {
+        write!(self, delete_channel(id))
+    }
+
+    async fn list_channels(&self) -> Result<Vec<crate::OfficialChannel>> {
+        read!(self, list_channels())
     }
 
     async fn routing_profiles(&self) -> Result<Vec<crate::RoutingProfile>> {
@@ -511,13 +509,6 @@ impl Store for SqliteStore {
             })
         })
         .await
-    }
-
-    async fn get_attachment(
-        &self,
-        id: trustdesk_core::AttachmentId,
-    ) -> Result<crate::StoredAttachment> {
-        read!(self, get_attachment(id))
     }
 
     async fn upsert_canned(&self, canned: &crate::CannedResponse) -> Result<crate::CannedResponse> {
@@ -571,7 +562,36 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl KbStore for SqliteStore {
+    async fn upsert_article(&self, draft: &ArticleDraft, at: Timestamp) -> Result<Article> {
+        let draft = draft.clone();
+        self.write(move |conn| Box::pin(async move { ops::upsert_article(conn, &draft, at).await }))
+            .await
+    }
+
+    async fn set_article_published(
+        &self,
+        id: ArticleId,
+        published: bool,
+        at: Timestamp,
+    ) -> Result<Article> {
+        write!(self, set_article_published(id, published, at))
+    }
+
+    async fn get_article(&self, id: ArticleId) -> Result<Article> {
+        read!(self, get_article(id))
+    }
+
+    async fn list_articles(&self) -> Result<Vec<Article>> {
+        read!(self, list_articles())
+    }
+}
+
+#[async_trait]
+impl TimerStore for SqliteStore {
     async fn put_timer(&self, timer: &crate::Timer) -> Result<()> {
         let timer = timer.clone();
         self.write_one(move |conn| statements::put_timer(conn, &timer))
@@ -610,9 +630,5 @@ impl Store for SqliteStore {
 
     async fn sla_state(&self, conversation: ConversationId) -> Result<Option<String>> {
         read_routing!(self, sla_state(conversation))
-    }
-
-    async fn active_conversations(&self) -> Result<Vec<Conversation>> {
-        read_routing!(self, active_conversations())
     }
 }

@@ -6,11 +6,13 @@ use crate::bus::{Bus, MemoryBus};
 use crate::config::Config;
 use crate::kb::KbIndex;
 use crate::state::AppState;
+use crate::workers::Workers;
 use anyhow::Context;
 use axum::serve::ListenerExt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use trustdesk_store::Store;
@@ -19,7 +21,11 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     stop: watch::Sender<bool>,
+    workers: Workers,
 }
+
+/// How long a clean stop waits for the workers to finish what they hold.
+const WORKER_GRACE: Duration = Duration::from_secs(10);
 
 impl Application {
     /// Opens the store (running migrations), creates the data folder and
@@ -44,11 +50,12 @@ impl Application {
         )?;
         tracing::info!(articles = kb.len(), "knowledge base indexed");
         let state = AppState::new(config, store, bus, kb, stopping);
-        start_workers(&state).await?;
+        let workers = start_workers(&state).await?;
         Ok(Self {
             listener,
             state,
             stop,
+            workers,
         })
     }
 
@@ -70,6 +77,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let router = crate::http::router(self.state.clone());
         let stop = self.stop;
+        let workers = self.workers;
         let shutdown = async move {
             signal.await;
             tracing::info!("shutting down");
@@ -89,30 +97,35 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await
-        .context("server failed")
+        .context("server failed")?;
+        // The listener has drained: no request can feed a worker any more.
+        workers.join(WORKER_GRACE).await;
+        Ok(())
     }
 }
 
 /// Starts the routing and timer workers (once per state).
-async fn start_workers(state: &AppState) -> anyhow::Result<()> {
+async fn start_workers(state: &AppState) -> anyhow::Result<Workers> {
+    let mut workers = Workers::new(state.shutdown.clone());
     let Some(inputs) = state.worker_inputs.lock().ok().and_then(|mut i| i.take()) else {
-        return Ok(());
+        return Ok(workers);
     };
     state.sla.reload(state.store.as_ref()).await?;
     let router = crate::routing::worker::Worker::load(
         state.conversations.clone(),
         &state.config.routing,
         state.routing.clone(),
+        inputs.routing,
     )
     .await?;
-    tokio::spawn(router.run(inputs.routing, state.shutdown.clone()));
-    let timers = crate::sla::worker::TimerWorker::new(
+    workers.spawn(router);
+    workers.spawn(crate::sla::worker::TimerWorker::new(
         state.conversations.clone(),
         state.sla.clone(),
         state.config.sla.reassign_on_breach,
-    );
-    tokio::spawn(timers.run(inputs.timers, state.shutdown.clone()));
-    Ok(())
+        inputs.timers,
+    ));
+    Ok(workers)
 }
 
 /// Opens the configured store, creating the data folder for SQLite.

@@ -171,7 +171,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     state.sla.reload(store).await?;
     state
         .routing
-        .send(crate::routing::worker::Command::ProfilesChanged);
+        .send(crate::routing::worker::Command::ProfilesChanged)
+        .await;
     for (kind, value, label) in DEMO_CHANNELS {
         let channel = trustdesk_store::OfficialChannel {
             id: trustdesk_core::ChannelId::new(),

@@ -14,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod state;
 pub mod web;
+pub mod workers;
 pub mod ws;
 
 // One folder per feature, each with its service and its HTTP routes.

@@ -8,8 +8,9 @@ use crate::conversations::Conversations;
 use crate::conversations::llm::LlmClient;
 use crate::http::ratelimit::RateLimiter;
 use crate::kb::KbIndex;
-use crate::routing::worker::{Command, RoutingHandle};
+use crate::routing::worker::RoutingHandle;
 use crate::sla::worker::SlaConfig;
+use crate::workers::ACTIVITY_QUEUE;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -50,8 +51,8 @@ pub struct Inner {
 }
 
 pub struct WorkerInputs {
-    pub routing: mpsc::UnboundedReceiver<Command>,
-    pub timers: mpsc::UnboundedReceiver<Activity>,
+    pub routing: crate::routing::worker::Inputs,
+    pub timers: mpsc::Receiver<Activity>,
 }
 
 impl AppState {
@@ -82,12 +83,13 @@ impl AppState {
         };
         let clock = Arc::new(ServerClock::new());
         let (routing, routing_rx) = RoutingHandle::new();
-        let (timers_tx, timers_rx) = mpsc::unbounded_channel();
+        let (routing_activity_tx, routing_activity_rx) = mpsc::channel(ACTIVITY_QUEUE);
+        let (timers_tx, timers_rx) = mpsc::channel(ACTIVITY_QUEUE);
         let conversations = Conversations::new(store.clone(), bus.clone(), kb.clone())
             .with_llm(llm)
             .with_clock(clock.clone())
             .with_auto_close(config.lifecycle.auto_close_after_ms)
-            .with_hook(routing.activity_hook())
+            .with_hook(routing_activity_tx)
             .with_hook(timers_tx);
         Self(Arc::new(Inner {
             config,
@@ -104,7 +106,10 @@ impl AppState {
             routing,
             sla: SlaConfig::default(),
             worker_inputs: Mutex::new(Some(WorkerInputs {
-                routing: routing_rx,
+                routing: crate::routing::worker::Inputs {
+                    commands: routing_rx,
+                    activity: routing_activity_rx,
+                },
                 timers: timers_rx,
             })),
         }))

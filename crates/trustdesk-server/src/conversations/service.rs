@@ -41,7 +41,7 @@ pub struct Conversations {
     /// A resolved conversation closes after this long (0 = never).
     auto_close_after_ms: i64,
     /// The routing and timer workers hear of every write (no store read).
-    hooks: Vec<mpsc::UnboundedSender<Activity>>,
+    hooks: Vec<mpsc::Sender<Activity>>,
 }
 
 /// What the background workers are told after each stored write: the
@@ -102,7 +102,7 @@ impl Conversations {
     }
 
     /// Tells `hook` about every stored write from now on.
-    pub fn with_hook(mut self, hook: mpsc::UnboundedSender<Activity>) -> Self {
+    pub fn with_hook(mut self, hook: mpsc::Sender<Activity>) -> Self {
         self.hooks.push(hook);
         self
     }
@@ -119,7 +119,7 @@ impl Conversations {
         &self.bus
     }
 
-    fn notify_hooks(&self, events: &[Event], conversation: &Conversation) {
+    async fn notify_hooks(&self, events: &[Event], conversation: &Conversation) {
         if self.hooks.is_empty() {
             return;
         }
@@ -128,7 +128,9 @@ impl Conversations {
             conversation: Arc::new(conversation.clone()),
         };
         for hook in &self.hooks {
-            let _ = hook.send(activity.clone());
+            // Waits while the worker is behind: back-pressure, not an
+            // unbounded queue.
+            let _ = hook.send(activity.clone()).await;
         }
     }
 
@@ -295,7 +297,8 @@ impl Conversations {
                 self.publish_event(event).await;
             }
             self.publish_conversation(&created.conversation).await;
-            self.notify_hooks(&created.events, &created.conversation);
+            self.notify_hooks(&created.events, &created.conversation)
+                .await;
         }
         Ok(created)
     }
@@ -715,7 +718,8 @@ impl Conversations {
             self.notify_hooks(
                 std::slice::from_ref(&appended.event),
                 &appended.conversation,
-            );
+            )
+            .await;
         }
     }
 

@@ -191,7 +191,7 @@ async fn put_routing(
         serde_json::json!({ "skills": &req.skills, "capacity": req.capacity, "languages": &req.languages }),
     )
     .await?;
-    state.routing.send(Command::ProfilesChanged);
+    state.routing.send(Command::ProfilesChanged).await;
     routing_view(&state, id).await
 }
 

@@ -64,11 +64,15 @@ pub enum Command {
     ProfilesChanged,
 }
 
-/// The sending side, cheap to clone; sends never block and never fail
-/// visibly (a stopped worker simply stops routing).
+/// How many commands may wait for the worker before senders wait.
+const COMMAND_QUEUE: usize = 4096;
+
+/// The sending side, cheap to clone. A send waits while the worker's queue
+/// is full (back-pressure on the caller) and never fails visibly (a
+/// stopped worker simply stops routing).
 #[derive(Clone)]
 pub struct RoutingHandle {
-    tx: mpsc::UnboundedSender<Command>,
+    tx: mpsc::Sender<Command>,
     snapshot: Arc<RwLock<Snapshot>>,
 }
 
@@ -109,8 +113,8 @@ pub struct AgentView {
 }
 
 impl RoutingHandle {
-    pub fn new() -> (Self, mpsc::UnboundedReceiver<Command>) {
-        let (tx, rx) = mpsc::unbounded_channel();
+    pub fn new() -> (Self, mpsc::Receiver<Command>) {
+        let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
         (
             Self {
                 tx,
@@ -120,22 +124,8 @@ impl RoutingHandle {
         )
     }
 
-    pub fn send(&self, command: Command) {
-        let _ = self.tx.send(command);
-    }
-
-    /// A sender for [`Conversations::with_hook`]: forwards activity here.
-    pub fn activity_hook(&self) -> mpsc::UnboundedSender<Activity> {
-        let (tx, mut rx) = mpsc::unbounded_channel::<Activity>();
-        let commands = self.tx.clone();
-        tokio::spawn(async move {
-            while let Some(activity) = rx.recv().await {
-                if commands.send(Command::Activity(activity)).is_err() {
-                    break;
-                }
-            }
-        });
-        tx
+    pub async fn send(&self, command: Command) {
+        let _ = self.tx.send(command).await;
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -158,8 +148,8 @@ impl RoutingHandle {
 
     /// Registers an agent connection; the returned guard reports the
     /// disconnect when dropped, whatever way the connection ends.
-    pub fn connect(&self, agent: AgentId) -> ConnectionGuard {
-        self.send(Command::Connected(agent));
+    pub async fn connect(&self, agent: AgentId) -> ConnectionGuard {
+        self.send(Command::Connected(agent)).await;
         ConnectionGuard {
             agent,
             tx: self.tx.clone(),
@@ -169,13 +159,28 @@ impl RoutingHandle {
 
 pub struct ConnectionGuard {
     agent: AgentId,
-    tx: mpsc::UnboundedSender<Command>,
+    tx: mpsc::Sender<Command>,
 }
 
 impl Drop for ConnectionGuard {
     fn drop(&mut self) {
-        let _ = self.tx.send(Command::Disconnected(self.agent));
+        // Drop cannot wait. When the queue is full a task waits instead:
+        // a lost disconnect would keep the agent online for routing.
+        let command = Command::Disconnected(self.agent);
+        if let Err(mpsc::error::TrySendError::Full(command)) = self.tx.try_send(command) {
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                let _ = tx.send(command).await;
+            });
+        }
     }
+}
+
+/// What feeds the worker: commands from the handle, and the write reports
+/// of the conversations service.
+pub struct Inputs {
+    pub commands: mpsc::Receiver<Command>,
+    pub activity: mpsc::Receiver<Activity>,
 }
 
 /// An agent as the worker tracks them.
@@ -245,6 +250,18 @@ pub struct Worker {
     /// the customer asks for a person first). Memory only: after a restart
     /// they route at once, erring towards a human.
     holds: HashMap<ConversationId, Timestamp>,
+    inputs: Option<Inputs>,
+}
+
+impl crate::workers::Worker for Worker {
+    const NAME: &'static str = "routing";
+
+    async fn run(mut self, shutdown: watch::Receiver<bool>) {
+        let Some(inputs) = self.inputs.take() else {
+            return;
+        };
+        self.serve(inputs, shutdown).await;
+    }
 }
 
 impl Worker {
@@ -254,6 +271,7 @@ impl Worker {
         conversations: Conversations,
         settings: &RoutingSettings,
         handle: RoutingHandle,
+        inputs: Inputs,
     ) -> anyhow::Result<Self> {
         let store = conversations.store().clone();
         let config = RoutingConfig {
@@ -279,6 +297,7 @@ impl Worker {
             ),
             bot_hold_ms: settings.bot_hold_ms.max(0),
             holds: HashMap::new(),
+            inputs: Some(inputs),
             conversations,
         };
         worker.reload_agents().await?;
@@ -352,11 +371,11 @@ impl Worker {
     }
 
     /// Runs until shutdown.
-    pub async fn run(
-        mut self,
-        mut rx: mpsc::UnboundedReceiver<Command>,
-        mut shutdown: watch::Receiver<bool>,
-    ) {
+    async fn serve(mut self, inputs: Inputs, mut shutdown: watch::Receiver<bool>) {
+        let Inputs {
+            mut commands,
+            mut activity,
+        } = inputs;
         let mut clock_changed = self.conversations.clock().changed();
         let (mut wake, _) = self.step().await;
         let mut last_pass = tokio::time::Instant::now();
@@ -378,12 +397,16 @@ impl Worker {
                 }
             };
             tokio::select! {
-                command = rx.recv() => {
+                command = next_input(&mut commands, &mut activity) => {
                     let Some(command) = command else { return };
                     let mut dirty = self.apply(command).await;
                     // Take everything that queued up: one routing pass for
                     // a burst of arrivals.
-                    while let Ok(more) = rx.try_recv() {
+                    while let Some(more) = commands
+                        .try_recv()
+                        .ok()
+                        .or_else(|| activity.try_recv().ok().map(Command::Activity))
+                    {
                         dirty |= self.apply(more).await;
                     }
                     // A message that changed nothing routing looks at
@@ -849,5 +872,18 @@ impl Worker {
             };
         }
         (wake, waited)
+    }
+}
+
+/// The next command or write report, whichever comes first; `None` once
+/// both senders are gone.
+async fn next_input(
+    commands: &mut mpsc::Receiver<Command>,
+    activity: &mut mpsc::Receiver<Activity>,
+) -> Option<Command> {
+    tokio::select! {
+        Some(command) = commands.recv() => Some(command),
+        Some(activity) = activity.recv() => Some(Command::Activity(activity)),
+        else => None,
     }
 }

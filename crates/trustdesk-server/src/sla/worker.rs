@@ -342,11 +342,30 @@ pub struct TimerWorker {
     cache: HashMap<ConversationId, (SlaState, Option<Timestamp>)>,
     /// The earliest SLA timer written since the loop last looked.
     own_earliest: Option<Timestamp>,
+    /// The conversations service's write reports.
+    activity: Option<mpsc::Receiver<Activity>>,
+}
+
+impl crate::workers::Worker for TimerWorker {
+    const NAME: &'static str = "timers";
+
+    async fn run(mut self, shutdown: watch::Receiver<bool>) {
+        let Some(activity) = self.activity.take() else {
+            return;
+        };
+        self.serve(activity, shutdown).await;
+    }
 }
 
 impl TimerWorker {
-    pub fn new(conversations: Conversations, config: SlaConfig, reassign_on_breach: bool) -> Self {
+    pub fn new(
+        conversations: Conversations,
+        config: SlaConfig,
+        reassign_on_breach: bool,
+        activity: mpsc::Receiver<Activity>,
+    ) -> Self {
         Self {
+            activity: Some(activity),
             store: conversations.store().clone(),
             conversations,
             config,
@@ -360,9 +379,9 @@ impl TimerWorker {
         self.conversations.clock()
     }
 
-    pub async fn run(
+    async fn serve(
         mut self,
-        mut rx: mpsc::UnboundedReceiver<Activity>,
+        mut rx: mpsc::Receiver<Activity>,
         mut shutdown: watch::Receiver<bool>,
     ) {
         let mut clock_changed = self.clock().changed();

@@ -88,10 +88,10 @@ pub async fn run(mut socket: WebSocket, state: AppState, pre_auth: Option<Authen
     };
     // An agent connection counts for presence until it ends, whichever
     // way it ends.
-    let _presence = conn
-        .auth
-        .agent()
-        .map(|agent| conn.state.routing.connect(agent.id));
+    let _presence = match conn.auth.agent() {
+        Some(agent) => Some(conn.state.routing.connect(agent.id).await),
+        None => None,
+    };
     let end = conn.serve().await;
     if let End::Close(reason) = end {
         close(&mut conn.socket, reason).await;
@@ -352,7 +352,8 @@ impl Connection {
                     .routing
                     .send(crate::routing::worker::Command::SetPresence(
                         agent.id, status,
-                    ));
+                    ))
+                    .await;
                 self.send(ServerFrame::PresenceSet {
                     reference: reference.as_deref(),
                     status,

@@ -7,6 +7,8 @@
 //!   priority, a warning threshold.
 //! * [`SlaClock`]: start / pause / resume / stop; [`SlaClock::evaluate`]
 //!   gives the status at `now` and the one instant at which to wake up.
+//! * [`tracker::SlaTracker`]: a conversation's three clocks folded from
+//!   its events, what is due at `now`, and what firing escalates.
 //!
 //! Nothing here reads the wall clock: `now` is an argument, or a [`Clock`].
 //! The model is described in `docs/sla.md`.
@@ -14,9 +16,11 @@
 mod calendar;
 mod clock;
 mod policy;
+pub mod tracker;
 
 pub use calendar::{
     BusinessCalendar, CalendarError, CalendarSpec, Span, add_business_time, business_time_between,
 };
 pub use clock::{Clock, ClockError, ManualClock, Pause, SlaClock, SlaEvaluation, SlaStatus};
 pub use policy::{PriorityTargets, SlaMetric, SlaPolicy, Target};
+pub use tracker::{Breach, Due, Firing, MetricState, SlaTracker};

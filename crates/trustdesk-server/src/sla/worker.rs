@@ -16,13 +16,11 @@
 //! * `reminder:<id>` — an agent's follow-up reminder: `reminder_due` and a
 //!   notice to the agent.
 //!
-//! The SLA clocks follow the conversation's events (told by
-//! [`Activity`], no store read per message once a conversation is cached):
-//! first response and resolution start at creation; an agent message stops
-//! the first/next response clocks; a customer message after an agent reply
-//! starts the next response clock; `pending` pauses every clock, leaving it
-//! resumes them; `resolved` stops them; a reopen starts a new resolution
-//! clock; `closed` forgets the conversation.
+//! The SLA rules (how events move the clocks, what is due at `now`, how
+//! far a breach escalates) are `trustdesk_core::sla::SlaTracker`; this
+//! worker feeds it the conversation's events (told by [`Activity`], no
+//! store read per message once a conversation is cached), persists it,
+//! and announces what it says.
 
 use crate::clock::ServerClock;
 use crate::conversations::{Activity, Conversations};
@@ -30,13 +28,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use tokio::sync::{mpsc, watch};
-use trustdesk_core::event::{Actor, AssignReason, EventKind};
+use trustdesk_core::event::{AssignReason, EventKind};
 use trustdesk_core::sla::{
-    BusinessCalendar, CalendarSpec, SlaClock, SlaMetric, SlaPolicy, SlaStatus,
+    BusinessCalendar, CalendarSpec, SlaMetric, SlaPolicy, SlaStatus, SlaTracker,
 };
-use trustdesk_core::{
-    Conversation, ConversationId, ConversationStatus, Event, Priority, Role, Timestamp,
-};
+use trustdesk_core::{Conversation, ConversationId, ConversationStatus, Priority, Role, Timestamp};
 use trustdesk_store::{Store, Timer};
 
 /// The settings key of the SLA policy.
@@ -165,173 +161,6 @@ impl SlaConfig {
     }
 }
 
-/// One metric's clock and what was already announced.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct MetricState {
-    clock: SlaClock,
-    warned: bool,
-    breached: bool,
-}
-
-impl MetricState {
-    fn start(at: Timestamp) -> Self {
-        Self {
-            clock: SlaClock::start(at),
-            warned: false,
-            breached: false,
-        }
-    }
-}
-
-/// The persisted SLA state of one conversation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct SlaState {
-    priority: Priority,
-    first_response: Option<MetricState>,
-    next_response: Option<MetricState>,
-    resolution: Option<MetricState>,
-    /// An agent has replied at least once.
-    agent_replied: bool,
-}
-
-impl SlaState {
-    fn new(conversation: &Conversation) -> Self {
-        Self {
-            priority: conversation.priority,
-            first_response: Some(MetricState::start(conversation.created_at)),
-            next_response: None,
-            resolution: Some(MetricState::start(conversation.created_at)),
-            agent_replied: false,
-        }
-    }
-
-    fn metrics_mut(&mut self) -> [(SlaMetric, &mut Option<MetricState>); 3] {
-        [
-            (SlaMetric::FirstResponse, &mut self.first_response),
-            (SlaMetric::NextResponse, &mut self.next_response),
-            (SlaMetric::Resolution, &mut self.resolution),
-        ]
-    }
-
-    fn metrics(&self) -> [(SlaMetric, &Option<MetricState>); 3] {
-        [
-            (SlaMetric::FirstResponse, &self.first_response),
-            (SlaMetric::NextResponse, &self.next_response),
-            (SlaMetric::Resolution, &self.resolution),
-        ]
-    }
-
-    /// Folds one event in.
-    fn apply(&mut self, event: &Event, conversation: &Conversation) {
-        let at = event.at;
-        match (&event.actor, &event.kind) {
-            (Actor::Agent { .. }, EventKind::Message { .. }) => {
-                self.agent_replied = true;
-                for m in [&mut self.first_response, &mut self.next_response]
-                    .into_iter()
-                    .flatten()
-                {
-                    let _ = m.clock.stop(at);
-                }
-            }
-            (Actor::Customer { .. }, EventKind::Message { .. }) => {
-                let waiting = self
-                    .next_response
-                    .as_ref()
-                    .is_some_and(|m| !m.clock.is_stopped());
-                if self.agent_replied && !waiting {
-                    self.next_response = Some(MetricState::start(at));
-                }
-            }
-            (_, EventKind::StatusChanged { from, to, .. }) => match to {
-                ConversationStatus::Pending => {
-                    for (_, m) in self.metrics_mut() {
-                        if let Some(m) = m
-                            && !m.clock.is_stopped()
-                            && !m.clock.is_paused()
-                        {
-                            let _ = m.clock.pause(at);
-                        }
-                    }
-                }
-                ConversationStatus::Resolved | ConversationStatus::Closed => {
-                    for (_, m) in self.metrics_mut() {
-                        if let Some(m) = m
-                            && !m.clock.is_stopped()
-                        {
-                            let _ = m.clock.stop(at);
-                        }
-                    }
-                }
-                ConversationStatus::Open | ConversationStatus::Snoozed => {
-                    if *from == ConversationStatus::Pending {
-                        for (_, m) in self.metrics_mut() {
-                            if let Some(m) = m
-                                && m.clock.is_paused()
-                            {
-                                let _ = m.clock.resume(at);
-                            }
-                        }
-                    }
-                    if matches!(
-                        from,
-                        ConversationStatus::Resolved | ConversationStatus::Closed
-                    ) {
-                        self.resolution = Some(MetricState::start(at));
-                    }
-                }
-            },
-            _ => {}
-        }
-        self.priority = conversation.priority;
-    }
-}
-
-/// What the SLA says about a conversation at `now`: announcements due and
-/// the next instant to look again.
-struct Due {
-    warnings: Vec<(SlaMetric, Timestamp)>,
-    breaches: Vec<(SlaMetric, Timestamp)>,
-    next: Option<Timestamp>,
-}
-
-fn evaluate(config: &SlaConfig, state: &SlaState, now: Timestamp) -> Due {
-    let policy = config.policy();
-    let calendar = config.calendar_for(state.priority);
-    let mut due = Due {
-        warnings: Vec::new(),
-        breaches: Vec::new(),
-        next: None,
-    };
-    for (metric, m) in state.metrics() {
-        let Some(m) = m else { continue };
-        let Some(target) = policy.target(state.priority, metric) else {
-            continue;
-        };
-        if m.clock.is_stopped() || m.clock.is_paused() {
-            continue;
-        }
-        let ev = m.clock.evaluate(&calendar, &target, now);
-        let due_at = ev.due_at.unwrap_or(now);
-        match ev.status {
-            SlaStatus::Breached => {
-                if !m.warned && target.warning_percent < 100 {
-                    due.warnings.push((metric, due_at));
-                }
-                if !m.breached {
-                    due.breaches.push((metric, due_at));
-                }
-            }
-            SlaStatus::Warning if !m.warned => due.warnings.push((metric, due_at)),
-            _ => {}
-        }
-        if let Some(t) = ev.next_event_at {
-            due.next = Some(due.next.map_or(t, |n: Timestamp| n.min(t)));
-        }
-    }
-    due
-}
-
 pub struct TimerWorker {
     conversations: Conversations,
     store: Arc<dyn Store>,
@@ -339,7 +168,7 @@ pub struct TimerWorker {
     reassign_on_breach: bool,
     /// SLA state of the conversations seen since start, with the `sla`
     /// timer as last written.
-    cache: HashMap<ConversationId, (SlaState, Option<Timestamp>)>,
+    cache: HashMap<ConversationId, (SlaTracker, Option<Timestamp>)>,
     /// The earliest SLA timer written since the loop last looked.
     own_earliest: Option<Timestamp>,
     /// The conversations service's write reports.
@@ -443,16 +272,16 @@ impl TimerWorker {
     async fn state(
         &mut self,
         conversation: &Conversation,
-    ) -> Option<(SlaState, Option<Timestamp>)> {
+    ) -> Option<(SlaTracker, Option<Timestamp>)> {
         if let Some(cached) = self.cache.get(&conversation.id) {
             return Some(cached.clone());
         }
         match self.store.sla_state(conversation.id).await {
-            Ok(Some(text)) => match serde_json::from_str::<SlaState>(&text) {
+            Ok(Some(text)) => match serde_json::from_str::<SlaTracker>(&text) {
                 Ok(state) => Some((state, None)),
                 Err(e) => {
                     tracing::error!(error = %e, conversation = %conversation.id, "unreadable SLA state; restarting its clocks");
-                    Some((SlaState::new(conversation), None))
+                    Some((SlaTracker::new(conversation), None))
                 }
             },
             Ok(None) => None,
@@ -487,14 +316,14 @@ impl TimerWorker {
         };
         let (mut state, timer) = match known {
             Some(found) => found,
-            None if conversation.status.is_active() => (SlaState::new(conversation), None),
+            None if conversation.status.is_active() => (SlaTracker::new(conversation), None),
             None => return set_elsewhere,
         };
         let before = state.clone();
         for event in activity.events.iter() {
-            state.apply(event, conversation);
+            state.apply(event);
         }
-        state.priority = conversation.priority;
+        state.set_priority(conversation.priority);
         let closed = activity.events.iter().any(|e| {
             matches!(
                 e.kind,
@@ -530,7 +359,7 @@ impl TimerWorker {
     async fn save(
         &self,
         id: ConversationId,
-        state: &SlaState,
+        state: &SlaTracker,
     ) -> Result<(), trustdesk_store::StoreError> {
         let text = serde_json::to_string(state)
             .map_err(|e| trustdesk_store::StoreError::Internal(format!("encode SLA state: {e}")))?;
@@ -543,16 +372,12 @@ impl TimerWorker {
     async fn reschedule(
         &self,
         id: ConversationId,
-        state: &SlaState,
+        state: &SlaTracker,
         current: Option<Timestamp>,
     ) -> Option<Timestamp> {
         let now = self.clock().now();
-        let due = evaluate(&self.config, state, now);
-        let next = if due.warnings.is_empty() && due.breaches.is_empty() {
-            due.next
-        } else {
-            Some(now)
-        };
+        let calendar = self.config.calendar_for(state.priority());
+        let next = state.next_timer(&self.config.policy(), &calendar, now);
         if next == current && current.is_some() {
             return current;
         }
@@ -701,17 +526,11 @@ impl TimerWorker {
             self.store.delete_timer(id, "sla", Some(fired_at)).await?;
             return Ok(());
         };
-        state.priority = conversation.priority;
+        state.set_priority(conversation.priority);
         let now = self.clock().now();
-        let due = evaluate(&self.config, &state, now);
-        for (metric, due_at) in &due.warnings {
-            for (m, slot) in state.metrics_mut() {
-                if m == *metric
-                    && let Some(s) = slot
-                {
-                    s.warned = true;
-                }
-            }
+        let calendar = self.config.calendar_for(state.priority());
+        let firing = state.fire(&self.config.policy(), &calendar, now);
+        for (metric, due_at) in &firing.warnings {
             self.conversations
                 .system_event(
                     id,
@@ -739,45 +558,30 @@ impl TimerWorker {
                 }
             }
         }
-        let mut priority = conversation.priority;
-        for (metric, due_at) in &due.breaches {
-            for (m, slot) in state.metrics_mut() {
-                if m == *metric
-                    && let Some(s) = slot
-                {
-                    s.breached = true;
-                    s.warned = true;
-                }
-            }
+        for breach in &firing.breaches {
+            let metric = breach.metric;
             self.conversations
                 .system_event(
                     id,
                     EventKind::SlaBreached {
-                        metric: *metric,
-                        due_at: *due_at,
+                        metric,
+                        due_at: breach.due_at,
                     },
                 )
                 .await?;
-            // Escalation: one priority level up (once per breach), the
-            // supervisors told, and optionally someone else takes it.
-            let raised = match priority {
-                Priority::Low => Some(Priority::Normal),
-                Priority::Normal => Some(Priority::High),
-                Priority::High => Some(Priority::Urgent),
-                Priority::Urgent => None,
-            };
-            if let Some(to) = raised {
+            // Escalation (planned by the tracker): one priority level up,
+            // the supervisors told, and optionally someone else takes it.
+            if let Some((from, to)) = breach.priority_change {
                 self.conversations
                     .system_event(
                         id,
                         EventKind::PriorityChanged {
-                            from: priority,
+                            from,
                             to,
-                            reason: format!("sla_breached:{}", metric_name(*metric)),
+                            reason: format!("sla_breached:{}", metric_name(metric)),
                         },
                     )
                     .await?;
-                priority = to;
             }
             self.conversations
                 .notify(
@@ -787,8 +591,8 @@ impl TimerWorker {
                     "sla_breached",
                     format!(
                         "SLA {} target missed (due at {})",
-                        metric_name(*metric),
-                        due_at.0
+                        metric_name(metric),
+                        breach.due_at.0
                     ),
                 )
                 .await;
@@ -800,7 +604,6 @@ impl TimerWorker {
                     .await?;
             }
         }
-        state.priority = priority;
         self.save(id, &state)
             .await
             .map_err(crate::error::ApiError::from)?;
@@ -852,15 +655,15 @@ pub async fn clocks(
     let Some(text) = store.sla_state(conversation.id).await? else {
         return Ok(Vec::new());
     };
-    let state: SlaState = serde_json::from_str(&text)?;
+    let state: SlaTracker = serde_json::from_str(&text)?;
     let policy = config.policy();
-    let calendar = config.calendar_for(state.priority);
+    let calendar = config.calendar_for(state.priority());
     Ok(state
         .metrics()
         .into_iter()
         .filter_map(|(metric, m)| {
-            let m = m.as_ref()?;
-            let target = policy.target(state.priority, metric)?;
+            let m = m?;
+            let target = policy.target(state.priority(), metric)?;
             let ev = m.clock.evaluate(&calendar, &target, now);
             Some(ClockView {
                 metric,

@@ -19,6 +19,7 @@ pub mod registry;
 pub mod routing;
 pub mod sla;
 pub mod time;
+pub mod timer;
 pub mod triage;
 pub mod validate;
 

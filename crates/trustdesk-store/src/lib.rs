@@ -335,7 +335,7 @@ pub trait TimerStore: Send + Sync {
     async fn delete_timer(
         &self,
         conversation: ConversationId,
-        kind: &str,
+        kind: &trustdesk_core::timer::TimerKind,
         due_at: Option<Timestamp>,
     ) -> Result<()>;
 

@@ -160,9 +160,9 @@ macro_rules! define_routing_ops {
         pub(crate) async fn put_timer(conn: &mut $conn, t: &Timer) -> Result<()> {
             sqlx::query(crate::ops_routing::PUT_TIMER)
             .bind(t.conversation_id.to_string())
-            .bind(&t.kind)
+            .bind(t.kind.key())
             .bind(t.due_at.0)
-            .bind(&t.payload)
+            .bind(t.kind.payload())
             .execute(&mut *conn)
             .await?;
             Ok(())
@@ -173,12 +173,12 @@ macro_rules! define_routing_ops {
         pub(crate) async fn delete_timer(
             conn: &mut $conn,
             conversation: ConversationId,
-            kind: &str,
+            kind: &trustdesk_core::timer::TimerKind,
             due_at: Option<Timestamp>,
         ) -> Result<()> {
             sqlx::query(crate::ops_routing::DELETE_TIMER)
             .bind(conversation.to_string())
-            .bind(kind)
+            .bind(kind.key())
             .bind(if due_at.is_some() { 0_i64 } else { -1_i64 })
             .bind(due_at.map_or(0, |t| t.0))
             .execute(&mut *conn)
@@ -199,9 +199,11 @@ macro_rules! define_routing_ops {
                 .map(|r| {
                     Ok(Timer {
                         conversation_id: parse_id(&r.text("conversation_id")?, "conversation id")?,
-                        kind: r.text("kind")?,
+                        kind: trustdesk_core::timer::TimerKind::decode(
+                            &r.text("kind")?,
+                            &r.text("payload")?,
+                        ),
                         due_at: Timestamp(r.int("due_at")?),
-                        payload: r.text("payload")?,
                     })
                 })
                 .collect()

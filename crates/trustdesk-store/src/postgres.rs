@@ -415,7 +415,7 @@ impl TimerStore for PgStore {
     async fn delete_timer(
         &self,
         conversation: ConversationId,
-        kind: &str,
+        kind: &trustdesk_core::timer::TimerKind,
         due_at: Option<Timestamp>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;

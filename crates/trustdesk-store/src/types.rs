@@ -306,8 +306,7 @@ pub struct RoutingProfile {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Timer {
     pub conversation_id: ConversationId,
-    pub kind: String,
+    /// What fires, with its payload (stored as `kind` + `payload` text).
+    pub kind: trustdesk_core::timer::TimerKind,
     pub due_at: Timestamp,
-    /// JSON text for the handler.
-    pub payload: String,
 }

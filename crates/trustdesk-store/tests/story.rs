@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 use trustdesk_core::event::{Actor, EventKind};
+use trustdesk_core::timer::TimerKind;
 use trustdesk_core::*;
 use trustdesk_store::*;
 
@@ -865,21 +866,23 @@ async fn routing_story(store: Arc<dyn Store>, alice: &trustdesk_core::Agent) {
             .any(|c| c.id == conv)
     );
     assert_eq!(store.next_timer_at().await.unwrap(), None);
-    let timer = |kind: &str, due: i64| Timer {
+    let timer = |kind: TimerKind, due: i64| Timer {
         conversation_id: conv,
-        kind: kind.into(),
+        kind,
         due_at: Timestamp(due),
-        payload: "{}".into(),
     };
-    store.put_timer(&timer("sla", 500)).await.unwrap();
-    store.put_timer(&timer("snooze", 300)).await.unwrap();
+    store.put_timer(&timer(TimerKind::Sla, 500)).await.unwrap();
+    store
+        .put_timer(&timer(TimerKind::Snooze, 300))
+        .await
+        .unwrap();
     // Setting a kind again moves it.
-    store.put_timer(&timer("sla", 200)).await.unwrap();
+    store.put_timer(&timer(TimerKind::Sla, 200)).await.unwrap();
     assert_eq!(store.next_timer_at().await.unwrap(), Some(Timestamp(200)));
     let due = store.due_timers(Timestamp(300), 10).await.unwrap();
     assert_eq!(
-        due.iter().map(|t| t.kind.as_str()).collect::<Vec<_>>(),
-        vec!["sla", "snooze"]
+        due.iter().map(|t| t.kind.clone()).collect::<Vec<_>>(),
+        vec![TimerKind::Sla, TimerKind::Snooze]
     );
     assert!(
         store
@@ -890,15 +893,34 @@ async fn routing_story(store: Arc<dyn Store>, alice: &trustdesk_core::Agent) {
     );
     // A conditional delete leaves a timer that moved meanwhile.
     store
-        .delete_timer(conv, "sla", Some(Timestamp(150)))
+        .delete_timer(conv, &TimerKind::Sla, Some(Timestamp(150)))
         .await
         .unwrap();
     assert_eq!(store.next_timer_at().await.unwrap(), Some(Timestamp(200)));
     store
-        .delete_timer(conv, "sla", Some(Timestamp(200)))
+        .delete_timer(conv, &TimerKind::Sla, Some(Timestamp(200)))
         .await
         .unwrap();
-    store.delete_timer(conv, "snooze", None).await.unwrap();
+    // A reminder's payload comes back typed.
+    let reminder = TimerKind::Reminder(trustdesk_core::timer::Reminder {
+        id: "r1".into(),
+        agent_id: trustdesk_core::AgentId::new(),
+        note: "call back".into(),
+    });
+    store
+        .put_timer(&timer(reminder.clone(), 250))
+        .await
+        .unwrap();
+    let due = store.due_timers(Timestamp(300), 10).await.unwrap();
+    assert_eq!(
+        due.iter().map(|t| t.kind.clone()).collect::<Vec<_>>(),
+        vec![reminder.clone(), TimerKind::Snooze]
+    );
+    store.delete_timer(conv, &reminder, None).await.unwrap();
+    store
+        .delete_timer(conv, &TimerKind::Snooze, None)
+        .await
+        .unwrap();
     assert_eq!(store.next_timer_at().await.unwrap(), None);
 
     assert_eq!(store.sla_state(conv).await.unwrap(), None);

@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 use trustdesk_core::audit::AuditAction;
 use trustdesk_core::event::{Actor, AssignReason, EventKind};
 use trustdesk_core::notice::NoticeCode;
+use trustdesk_core::timer::{Reminder, TimerKind};
 use trustdesk_core::triage;
 use trustdesk_core::{
     AgentId, Channel, Conversation, ConversationId, ConversationStatus, CustomerId, Event,
@@ -609,9 +610,9 @@ impl Conversations {
         // the status does, across restarts. A stale one (the conversation
         // moved on) is checked and dropped when it fires.
         let deadline = match (to, snoozed_until) {
-            (ConversationStatus::Snoozed, Some(until)) => Some(("snooze", until)),
+            (ConversationStatus::Snoozed, Some(until)) => Some((TimerKind::Snooze, until)),
             (ConversationStatus::Resolved, _) if self.auto_close_after_ms > 0 => Some((
-                "auto_close",
+                TimerKind::AutoClose,
                 self.clock.now().plus_millis(self.auto_close_after_ms),
             )),
             _ => None,
@@ -620,9 +621,8 @@ impl Conversations {
             self.store
                 .put_timer(&trustdesk_store::Timer {
                     conversation_id: conversation.id,
-                    kind: kind.into(),
+                    kind,
                     due_at,
-                    payload: "{}".into(),
                 })
                 .await?;
         }
@@ -874,13 +874,15 @@ impl Conversations {
             at,
             note: note.clone(),
         };
-        let payload = serde_json::json!({ "id": reminder, "agent_id": me.id, "note": note });
         self.store
             .put_timer(&trustdesk_store::Timer {
                 conversation_id: id,
-                kind: format!("reminder:{reminder}"),
+                kind: TimerKind::Reminder(Reminder {
+                    id: reminder,
+                    agent_id: me.id,
+                    note: note.clone(),
+                }),
                 due_at: at,
-                payload: payload.to_string(),
             })
             .await?;
         self.append(NewEvent {

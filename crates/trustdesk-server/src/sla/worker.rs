@@ -24,7 +24,7 @@
 
 use crate::clock::ServerClock;
 use crate::conversations::{Activity, Conversations};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use tokio::sync::{mpsc, watch};
@@ -32,6 +32,7 @@ use trustdesk_core::event::{AssignReason, EventKind};
 use trustdesk_core::sla::{
     BusinessCalendar, CalendarSpec, SlaMetric, SlaPolicy, SlaStatus, SlaTracker,
 };
+use trustdesk_core::timer::TimerKind;
 use trustdesk_core::{Conversation, ConversationId, ConversationStatus, Priority, Role, Timestamp};
 use trustdesk_store::{Store, Timer};
 
@@ -336,7 +337,10 @@ impl TimerWorker {
         if closed {
             self.cache.remove(&conversation.id);
             let _ = self.save(conversation.id, &state).await;
-            let _ = self.store.delete_timer(conversation.id, "sla", None).await;
+            let _ = self
+                .store
+                .delete_timer(conversation.id, &TimerKind::Sla, None)
+                .await;
             return true;
         }
         if (state != before || timer.is_none())
@@ -386,13 +390,12 @@ impl TimerWorker {
                 self.store
                     .put_timer(&Timer {
                         conversation_id: id,
-                        kind: "sla".into(),
+                        kind: TimerKind::Sla,
                         due_at: at,
-                        payload: "{}".into(),
                     })
                     .await
             }
-            None => self.store.delete_timer(id, "sla", None).await,
+            None => self.store.delete_timer(id, &TimerKind::Sla, None).await,
         };
         if let Err(e) = result {
             tracing::warn!(error = %e, "cannot write the SLA timer");
@@ -419,7 +422,7 @@ impl TimerWorker {
                     Ok(()) | Err(crate::error::ApiError::NotFound) => {
                         // Keep it if it was moved meanwhile. A fired `sla`
                         // timer was already moved on by `fire_sla`.
-                        if timer.kind != "sla" || not_found {
+                        if timer.kind != TimerKind::Sla || not_found {
                             self.store
                                 .delete_timer(
                                     timer.conversation_id,
@@ -433,7 +436,7 @@ impl TimerWorker {
                     Err(e) => {
                         // One timer that keeps failing must not hold back
                         // the others: try it again in a minute.
-                        tracing::warn!(error = %e, kind = %timer.kind, conversation = %timer.conversation_id, "timer failed; retrying in 60 s");
+                        tracing::warn!(error = %e, kind = %timer.kind.key(), conversation = %timer.conversation_id, "timer failed; retrying in 60 s");
                         let retry = Timer {
                             due_at: now.plus_millis(60_000),
                             ..timer.clone()
@@ -451,9 +454,9 @@ impl TimerWorker {
     async fn fire(&mut self, timer: &Timer) -> Result<(), crate::error::ApiError> {
         let id = timer.conversation_id;
         let now = self.clock().now();
-        match timer.kind.as_str() {
-            "sla" => self.fire_sla(id, timer.due_at).await,
-            "snooze" => {
+        match &timer.kind {
+            TimerKind::Sla => self.fire_sla(id, timer.due_at).await,
+            TimerKind::Snooze => {
                 let conversation = self.store.get_conversation(id).await?;
                 let woke = conversation.status == ConversationStatus::Snoozed
                     && conversation.snoozed_until.is_none_or(|u| u <= now);
@@ -475,40 +478,30 @@ impl TimerWorker {
                 }
                 Ok(())
             }
-            "auto_close" => {
+            TimerKind::AutoClose => {
                 self.conversations
                     .system_status(id, ConversationStatus::Resolved, ConversationStatus::Closed)
                     .await?;
                 Ok(())
             }
-            kind if kind.starts_with("reminder:") => {
-                #[derive(Deserialize)]
-                struct Payload {
-                    id: String,
-                    agent_id: trustdesk_core::AgentId,
-                    note: String,
-                }
-                let Ok(p) = serde_json::from_str::<Payload>(&timer.payload) else {
-                    tracing::error!(kind, "unreadable reminder; dropped");
-                    return Ok(());
-                };
+            TimerKind::Reminder(p) => {
                 self.conversations
                     .system_event(
                         id,
                         EventKind::ReminderDue {
-                            id: p.id,
+                            id: p.id.clone(),
                             agent_id: p.agent_id,
                             note: p.note.clone(),
                         },
                     )
                     .await?;
                 self.conversations
-                    .notify_agent(p.agent_id, id, "reminder_due", p.note)
+                    .notify_agent(p.agent_id, id, "reminder_due", p.note.clone())
                     .await;
                 Ok(())
             }
-            other => {
-                tracing::warn!(kind = other, "unknown timer kind; dropped");
+            TimerKind::Unreadable { kind } => {
+                tracing::warn!(kind, "unreadable timer; dropped");
                 Ok(())
             }
         }
@@ -523,7 +516,9 @@ impl TimerWorker {
     ) -> Result<(), crate::error::ApiError> {
         let conversation = self.store.get_conversation(id).await?;
         let Some((mut state, _)) = self.state(&conversation).await else {
-            self.store.delete_timer(id, "sla", Some(fired_at)).await?;
+            self.store
+                .delete_timer(id, &TimerKind::Sla, Some(fired_at))
+                .await?;
             return Ok(());
         };
         state.set_priority(conversation.priority);
@@ -611,7 +606,9 @@ impl TimerWorker {
         if timer == Some(fired_at) {
             // Nothing moved it (should not happen after announcing): drop
             // it rather than fire again at once.
-            self.store.delete_timer(id, "sla", Some(fired_at)).await?;
+            self.store
+                .delete_timer(id, &TimerKind::Sla, Some(fired_at))
+                .await?;
         }
         self.cache
             .insert(id, (state, timer.filter(|t| *t != fired_at)));

@@ -601,10 +601,10 @@ impl TimerStore for SqliteStore {
     async fn delete_timer(
         &self,
         conversation: ConversationId,
-        kind: &str,
+        kind: &trustdesk_core::timer::TimerKind,
         due_at: Option<Timestamp>,
     ) -> Result<()> {
-        let kind = kind.to_owned();
+        let kind = kind.clone();
         self.write_one(move |conn| statements::delete_timer(conn, conversation, &kind, due_at))
             .await
     }

@@ -263,9 +263,9 @@ pub(super) fn insert_session(conn: &Connection, s: &Session) -> Result<()> {
 pub(super) fn put_timer(conn: &Connection, t: &Timer) -> Result<()> {
     conn.prepare_cached(PUT_TIMER)?.execute(params![
         t.conversation_id.to_string(),
-        t.kind,
+        t.kind.key(),
         t.due_at.0,
-        t.payload,
+        t.kind.payload(),
     ])?;
     Ok(())
 }
@@ -273,12 +273,12 @@ pub(super) fn put_timer(conn: &Connection, t: &Timer) -> Result<()> {
 pub(super) fn delete_timer(
     conn: &Connection,
     conversation: ConversationId,
-    kind: &str,
+    kind: &trustdesk_core::timer::TimerKind,
     due_at: Option<Timestamp>,
 ) -> Result<()> {
     conn.prepare_cached(DELETE_TIMER)?.execute(params![
         conversation.to_string(),
-        kind,
+        kind.key(),
         if due_at.is_some() { 0_i64 } else { -1_i64 },
         due_at.map_or(0, |t| t.0),
     ])?;

@@ -418,3 +418,137 @@ proptest! {
         }
     }
 }
+
+// ---- one routing pass (routing::pass) ------------------------------------------
+
+use trustdesk_core::routing::pass;
+
+/// Waiting conversations over the generated queue: each in the general
+/// queue or a team's, some held back for the bot (before or after `now`).
+fn arb_pass() -> impl Strategy<
+    Value = (
+        RoutingConfig,
+        Vec<AgentState>,
+        Vec<pass::Waiting>,
+        Timestamp,
+    ),
+> {
+    arb_case().prop_flat_map(|(cfg, agents, queue, now)| {
+        let n = queue.len();
+        (
+            Just(cfg),
+            Just(agents),
+            Just(queue),
+            Just(now),
+            prop::collection::vec((0u8..3, prop::option::of(-500_000i64..500_000)), n),
+        )
+            .prop_map(|(cfg, agents, queue, now, extra)| {
+                let waiting = queue
+                    .into_iter()
+                    .zip(extra)
+                    .map(|(entry, (team, hold))| pass::Waiting {
+                        entry,
+                        team: match team {
+                            0 => None,
+                            1 => Some(TeamId(Uuid::from_u128(SECURITY))),
+                            _ => Some(TeamId(Uuid::from_u128(OVERFLOW))),
+                        },
+                        held_until: hold.map(|d| Timestamp(now.0 + d)),
+                    })
+                    .collect();
+                (cfg, agents, waiting, now)
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// A pass never gives an agent more than their free capacity, never
+    /// assigns a conversation twice, never routes a conversation still held
+    /// for the bot, and serves a team queue from its members only.
+    #[test]
+    fn a_pass_respects_capacity_holds_and_teams((cfg, agents, waiting, now) in arb_pass()) {
+        let router = Router::new(cfg);
+        let plan = pass::plan(&router, now, &agents, &waiting, &[]);
+        let mut per_agent: HashMap<AgentId, u32> = HashMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for a in &plan.assignments {
+            prop_assert!(seen.insert(a.conversation_id), "assigned twice");
+            *per_agent.entry(a.agent_id).or_default() += 1;
+            let w = waiting.iter().find(|w| w.entry.conversation_id == a.conversation_id)
+                .expect("assigned a conversation that was not waiting");
+            prop_assert!(w.held_until.is_none_or(|u| u <= now), "routed while held");
+            if let Some(team) = w.team {
+                let agent = agents.iter().find(|x| x.id == a.agent_id).unwrap();
+                prop_assert!(agent.in_team(team), "a team queue served by a non-member");
+            }
+        }
+        for (agent, n) in per_agent {
+            let a = agents.iter().find(|x| x.id == agent).unwrap();
+            prop_assert!(a.load + n <= a.capacity.max(a.load), "over capacity");
+            prop_assert!(a.load < a.capacity || n == 0);
+        }
+    }
+
+    /// After a pass, every conversation is either assigned or in the queue
+    /// view exactly once; held ones show position 0 with their hold, the
+    /// others a position from 1; `wake` is no later than the first hold.
+    #[test]
+    fn a_pass_accounts_for_every_waiting_conversation((cfg, agents, waiting, now) in arb_pass()) {
+        let router = Router::new(cfg);
+        let plan = pass::plan(&router, now, &agents, &waiting, &[60_000, 120_000]);
+        let assigned: std::collections::HashSet<_> =
+            plan.assignments.iter().map(|a| a.conversation_id).collect();
+        let mut viewed = std::collections::HashSet::new();
+        for v in &plan.queue {
+            prop_assert!(viewed.insert(v.conversation_id), "listed twice");
+            prop_assert!(!assigned.contains(&v.conversation_id), "listed though assigned");
+            let w = waiting.iter().find(|w| w.entry.conversation_id == v.conversation_id).unwrap();
+            prop_assert_eq!(v.team_id, w.team);
+            match w.held_until.filter(|u| *u > now) {
+                Some(until) => {
+                    prop_assert_eq!(v.position, 0);
+                    prop_assert_eq!(v.held_until, Some(until));
+                    prop_assert!(plan.wake.is_some_and(|t| t <= until));
+                }
+                None => prop_assert!(v.position >= 1 && v.held_until.is_none()),
+            }
+        }
+        prop_assert_eq!(viewed.len() + assigned.len(), waiting.len());
+    }
+
+    /// An agent's chats go back to the queue exactly when the grace period
+    /// has run out; until then the pass wakes when the first one does.
+    #[test]
+    fn requeues_follow_the_grace_period(
+        gone in prop::collection::vec((0u128..6, 0i64..1_000_000), 0..6),
+        chats in prop::collection::vec((0u128..40, 0u128..8), 0..30),
+        grace in 0i64..600_000,
+        now in 0i64..1_500_000,
+    ) {
+        let agent = |i: u128| AgentId(Uuid::from_u128(500 + i));
+        let mut gone_map: HashMap<AgentId, Timestamp> = HashMap::new();
+        for (i, since) in gone {
+            gone_map.entry(agent(i)).or_insert(Timestamp(since));
+        }
+        let gone: Vec<_> = gone_map.iter().map(|(a, t)| (*a, *t)).collect();
+        let mut chat_map: HashMap<ConversationId, AgentId> = HashMap::new();
+        for (c, a) in chats {
+            chat_map.entry(ConversationId(Uuid::from_u128(9_000 + c))).or_insert(agent(a));
+        }
+        let assigned: Vec<_> = chat_map.iter().map(|(c, a)| (*c, *a)).collect();
+        let now = Timestamp(now);
+        let (requeued, wake) = pass::requeues(now, grace, &gone, &assigned);
+        for (c, a) in &assigned {
+            let expired = gone_map.get(a).is_some_and(|since| now.0 >= since.0 + grace);
+            prop_assert_eq!(requeued.contains(&(*c, *a)), expired);
+        }
+        let pending = gone_map
+            .iter()
+            .filter(|(a, since)| now.0 < since.0 + grace && chat_map.values().any(|x| x == *a))
+            .map(|(_, since)| Timestamp(since.0 + grace))
+            .min();
+        prop_assert_eq!(wake, pending);
+    }
+}

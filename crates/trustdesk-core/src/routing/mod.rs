@@ -8,11 +8,15 @@
 //! * [`presence`] says when an agent counts as gone and when their
 //!   conversations return to the queue.
 //! * [`estimate_wait`] turns a queue position into a wait estimate.
+//! * [`pass`] plans one routing pass without IO: requeues of agents gone
+//!   past the grace period, assignments (team queues first), positions
+//!   and estimates of everyone still waiting, the next instant to look.
 //!
 //! The policy is described in `docs/routing.md`.
 
 mod engine;
 mod estimate;
+pub mod pass;
 pub mod presence;
 mod types;
 

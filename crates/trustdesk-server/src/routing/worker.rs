@@ -10,10 +10,14 @@
 //!
 //! 1. requeues the conversations of agents gone longer than the grace
 //!    period (disconnected, or explicitly offline) — never stranded;
-//! 2. runs `Router::decide` over the queue (per team for conversations
-//!    transferred to a team) and applies the assignments;
+//! 2. applies the assignments of the pass planned by
+//!    `trustdesk_core::routing::pass::plan` (team queues first);
 //! 3. pushes each waiting customer's position and wait estimate when they
 //!    change, and publishes a snapshot for the supervisors' queue view.
+//!
+//! Every decision is the pure planner's (`pass::requeues`, `pass::plan`,
+//! property-tested in core); this worker keeps the live state and does
+//! the IO.
 
 use crate::bus::{BusMessage, QueueInfo, Topic};
 use crate::config::RoutingSettings;
@@ -24,11 +28,11 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::{mpsc, watch};
 use trustdesk_core::event::{AssignReason, EventKind};
 use trustdesk_core::routing::{
-    AgentState, LanguageSet, Presence, QueueEntry, Router, RoutingConfig, Skills, estimate_wait,
+    AgentState, LanguageSet, Presence, QueueEntry, Router, RoutingConfig, Skills, pass,
 };
 use trustdesk_core::{
-    AgentId, AgentStatus, Category, Conversation, ConversationId, ConversationStatus, Language,
-    Priority, TeamId, Timestamp,
+    AgentId, AgentStatus, Conversation, ConversationId, ConversationStatus, Language, TeamId,
+    Timestamp,
 };
 use trustdesk_store::Store;
 
@@ -85,23 +89,7 @@ pub struct Snapshot {
     pub agents: Vec<AgentView>,
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct QueuedView {
-    pub conversation_id: ConversationId,
-    pub category: Category,
-    pub language: Language,
-    pub priority: Priority,
-    pub urgent: bool,
-    pub team_id: Option<TeamId>,
-    pub enqueued_at: Timestamp,
-    /// 0 while held for the bot (see `held_until`).
-    pub position: usize,
-    pub estimated_wait_ms: Option<i64>,
-    /// Waiting for the customer's answer to the bot until then; routed
-    /// after it (or at once if they ask for a person).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub held_until: Option<Timestamp>,
-}
+pub use trustdesk_core::routing::pass::QueuedView;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct AgentView {
@@ -602,28 +590,20 @@ impl Worker {
         };
 
         // 1. Agents gone past the grace period lose their conversations.
-        let mut requeue = Vec::new();
-        for (agent, slot) in &self.agents {
-            let Some(since) = slot.gone_since else {
-                continue;
-            };
-            let deadline = since.plus_millis(self.grace_ms);
-            let theirs: Vec<ConversationId> = self
-                .tracked
-                .values()
-                .filter(|t| {
-                    t.conversation.assignee_id == Some(*agent) && t.conversation.status.is_active()
-                })
-                .map(|t| t.conversation.id)
-                .collect();
-            if theirs.is_empty() {
-                continue;
-            }
-            if now >= deadline {
-                requeue.extend(theirs.into_iter().map(|c| (c, *agent)));
-            } else {
-                earliest(deadline);
-            }
+        let gone: Vec<(AgentId, Timestamp)> = self
+            .agents
+            .iter()
+            .filter_map(|(agent, slot)| slot.gone_since.map(|since| (*agent, since)))
+            .collect();
+        let assigned: Vec<(ConversationId, AgentId)> = self
+            .tracked
+            .values()
+            .filter(|t| t.conversation.status.is_active())
+            .filter_map(|t| t.conversation.assignee_id.map(|a| (t.conversation.id, a)))
+            .collect();
+        let (requeue, grace_ends) = pass::requeues(now, self.grace_ms, &gone, &assigned);
+        if let Some(t) = grace_ends {
+            earliest(t);
         }
         if !requeue.is_empty() {
             let writing = std::time::Instant::now();
@@ -674,72 +654,42 @@ impl Worker {
             })
             .collect();
         let sticky_window = self.router.config.sticky_window_ms;
-        let mut groups: HashMap<Option<TeamId>, Vec<QueueEntry>> = HashMap::new();
-        let mut held_views = Vec::new();
-        for t in self.tracked.values() {
-            let c = &t.conversation;
-            if c.status != ConversationStatus::Open || c.assignee_id.is_some() {
-                continue;
-            }
-            let Some(category) = c.category else { continue };
-            if let Some(until) = self.holds.get(&c.id)
-                && *until > now
-            {
-                earliest(*until);
-                held_views.push(QueuedView {
-                    conversation_id: c.id,
-                    category,
-                    language: c.language.unwrap_or(Language::En),
-                    priority: c.priority,
-                    urgent: c.urgent,
-                    team_id: c.team_id,
-                    enqueued_at: c.created_at,
-                    position: 0,
-                    estimated_wait_ms: None,
-                    held_until: Some(*until),
-                });
-                continue;
-            }
-            let mut entry = QueueEntry::new(
-                c.id,
-                category,
-                c.language.unwrap_or(Language::En),
-                c.priority,
-                c.created_at,
-            );
-            entry.urgent = c.urgent;
-            if sticky_window > 0
-                && let Some((agent, at)) = t.previous
-            {
-                entry.previous_agent = Some(agent);
-                entry.previous_contact_at = Some(at);
-            }
-            groups.entry(c.team_id).or_default().push(entry);
-        }
-        let mut assignments = Vec::new();
-        let mut agents = agents;
-        // Team queues first (they can only use their members), then the
-        // general queue with what capacity is left.
-        let mut keys: Vec<Option<TeamId>> = groups.keys().copied().collect();
-        keys.sort_by_key(|k| (k.is_none(), *k));
-        for key in &keys {
-            let queue = &groups[key];
-            let pool: Vec<AgentState> = match key {
-                Some(team) => agents
-                    .iter()
-                    .filter(|a| a.in_team(*team))
-                    .cloned()
-                    .collect(),
-                None => agents.clone(),
-            };
-            for assignment in self.router.decide(now, &pool, queue) {
-                if let Some(a) = agents.iter_mut().find(|a| a.id == assignment.agent_id) {
-                    a.load += 1;
-                    a.last_assigned_at = Some(now);
+        let waiting: Vec<pass::Waiting> = self
+            .tracked
+            .values()
+            .filter(|t| {
+                t.conversation.status == ConversationStatus::Open
+                    && t.conversation.assignee_id.is_none()
+            })
+            .filter_map(|t| {
+                let c = &t.conversation;
+                let mut entry = QueueEntry::new(
+                    c.id,
+                    c.category?,
+                    c.language.unwrap_or(Language::En),
+                    c.priority,
+                    c.created_at,
+                );
+                entry.urgent = c.urgent;
+                if sticky_window > 0
+                    && let Some((agent, at)) = t.previous
+                {
+                    entry.previous_agent = Some(agent);
+                    entry.previous_contact_at = Some(at);
                 }
-                assignments.push(assignment);
-            }
+                Some(pass::Waiting {
+                    entry,
+                    team: c.team_id,
+                    held_until: self.holds.get(&c.id).copied(),
+                })
+            })
+            .collect();
+        let times: Vec<i64> = self.handle_times.iter().copied().collect();
+        let plan = pass::plan(&self.router, now, &agents, &waiting, &times);
+        if let Some(t) = plan.wake {
+            earliest(t);
         }
+        let assignments = plan.assignments;
         if !assignments.is_empty() {
             let writing = std::time::Instant::now();
             let results = futures_util::future::join_all(
@@ -766,62 +716,8 @@ impl Worker {
             }
         }
 
-        // 3. Who is still waiting: positions, estimates, next deadline.
-        let assigned: std::collections::HashSet<ConversationId> =
-            assignments.iter().map(|a| a.conversation_id).collect();
-        let mut queued_views = Vec::new();
-        let times: Vec<i64> = self.handle_times.iter().copied().collect();
-        for key in &keys {
-            let queue: Vec<QueueEntry> = groups[key]
-                .iter()
-                .filter(|e| !assigned.contains(&e.conversation_id))
-                .cloned()
-                .collect();
-            if queue.is_empty() {
-                continue;
-            }
-            if let Some(t) = self.router.next_change_at(now, &queue) {
-                earliest(t);
-            }
-            let positions: HashMap<ConversationId, usize> = self
-                .router
-                .queue_positions(now, &queue)
-                .into_iter()
-                .collect();
-            // Slots depend only on the kind of request: count them once per
-            // kind, not once per waiting conversation.
-            let mut slots_for: HashMap<(Language, Category), usize> = HashMap::new();
-            for i in self.router.ordered(now, &queue) {
-                let entry = &queue[i];
-                let position = positions.get(&entry.conversation_id).copied().unwrap_or(1);
-                let slots = *slots_for
-                    .entry((entry.language, entry.category))
-                    .or_insert_with(|| {
-                        agents
-                            .iter()
-                            .filter(|a| a.presence == Presence::Online)
-                            .filter(|a| key.is_none_or(|t| a.in_team(t)))
-                            .filter(|a| {
-                                a.languages.contains(entry.language)
-                                    && a.skills.get(entry.category) > 0
-                            })
-                            .map(|a| a.capacity as usize)
-                            .sum()
-                    });
-                queued_views.push(QueuedView {
-                    conversation_id: entry.conversation_id,
-                    category: entry.category,
-                    language: entry.language,
-                    priority: entry.priority,
-                    urgent: entry.urgent,
-                    team_id: *key,
-                    enqueued_at: entry.enqueued_at,
-                    position,
-                    estimated_wait_ms: estimate_wait(position, &times, slots),
-                    held_until: None,
-                });
-            }
-        }
+        // 3. Who is still waiting: push positions that changed.
+        let queued_views = plan.queue;
         let mut still_waiting = std::collections::HashSet::new();
         for view in &queued_views {
             still_waiting.insert(view.conversation_id);
@@ -842,8 +738,6 @@ impl Worker {
             }
         }
         self.pushed.retain(|id, _| still_waiting.contains(id));
-        held_views.sort_by_key(|v| (v.enqueued_at, v.conversation_id));
-        queued_views.extend(held_views);
         let tracked = &self.tracked;
         self.holds
             .retain(|id, until| *until > now && tracked.contains_key(id));

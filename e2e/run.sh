@@ -2,7 +2,8 @@
 # Runs the browser tests of the trustdesk UI on a Debian machine: installs
 # Debian's chromium if missing (never a downloaded browser), the pinned
 # playwright-core from package-lock.json, builds the binary if missing, then
-# runs e2e/chat.spec.mjs.
+# runs the unit tests of the UI's shared modules (e2e/unit) and
+# e2e/chat.spec.mjs.
 #
 #   e2e/run.sh
 #   TRUSTDESK_BIN=/path/to/trustdesk e2e/run.sh
@@ -33,6 +34,10 @@ if ! command -v node >/dev/null 2>&1; then
   echo "e2e: node is required (apt-get install -y nodejs npm)" >&2
   exit 1
 fi
+
+# The shared protocol client's outbox and feed, without a browser.
+echo "e2e: node --test e2e/unit/" >&2
+node --test "$here/unit/"
 
 if [ ! -d "$here/node_modules/playwright-core" ]; then
   echo "e2e: npm ci" >&2

@@ -15,18 +15,6 @@ const PAGES: &[&str] = &[
     "/verify",
     "/service",
 ];
-const SCRIPTS: &[&str] = &[
-    "/widget.js",
-    "/assets/i18n.js",
-    "/assets/ws.js",
-    "/assets/frame.js",
-    "/assets/console.js",
-    "/assets/admin.js",
-    "/assets/secretcheck.js",
-    "/assets/demo.js",
-    "/assets/verify.js",
-    "/assets/service.js",
-];
 const STYLES: &[&str] = &[
     "/assets/common.css",
     "/assets/frame.css",
@@ -87,6 +75,7 @@ async fn pages_are_html_with_a_strict_policy() {
         for (at, _) in html.match_indices("<script") {
             let tag = &html[at..at + html[at..].find('>').unwrap()];
             assert!(tag.contains(" src=\"/assets/"), "{page}: inline {tag}");
+            assert!(tag.contains("type=\"module\""), "{page}: classic {tag}");
         }
         assert!(!html.contains(" style="), "{page}");
         assert!(!html.contains(" onclick="), "{page}");
@@ -116,16 +105,25 @@ async fn widget_frame_may_be_framed_only_by_allowed_origins() {
 #[tokio::test]
 async fn scripts_and_styles_have_their_types_and_revalidate() {
     let app = TestApp::spawn().await;
-    for (paths, kind) in [
-        (SCRIPTS, "text/javascript; charset=utf-8"),
-        (STYLES, "text/css; charset=utf-8"),
+    let modules = common::ui_modules();
+    assert!(modules.len() > 20, "{modules:?}");
+    let scripts: Vec<&str> = modules.iter().map(String::as_str).collect();
+    let styles: Vec<&str> = STYLES.to_vec();
+    for (paths, kind, cache) in [
+        (&scripts, "text/javascript; charset=utf-8", "no-cache"),
+        (
+            &vec!["/widget.js"],
+            "text/javascript; charset=utf-8",
+            "max-age=300",
+        ),
+        (&styles, "text/css; charset=utf-8", "max-age=300"),
     ] {
-        for path in paths {
+        for path in paths.iter() {
             let res = app.http.get(app.url(path)).send().await.unwrap();
             assert_eq!(res.status(), 200, "{path}");
             assert_eq!(header(&res, "content-type"), kind, "{path}");
             assert_eq!(header(&res, "x-content-type-options"), "nosniff");
-            assert!(header(&res, "cache-control").contains("max-age=300"));
+            assert!(header(&res, "cache-control").contains(cache), "{path}");
             let etag = header(&res, "etag").to_owned();
             let again = app
                 .http
@@ -159,6 +157,9 @@ async fn unknown_assets_are_404_and_paths_do_not_escape() {
         "/assets/..%2FCargo.toml",
         "/assets/..%2F..%2Fsrc%2Flib.rs",
         "/assets/",
+        "/assets/lib/",
+        "/assets/lib/..%2F..%2FCargo.toml",
+        "/assets/lib/../../Cargo.toml",
     ] {
         let res = app.http.get(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 404, "{path}");
@@ -185,7 +186,9 @@ async fn script_in_a_message_never_becomes_html() {
             .unwrap();
         assert!(!html.contains("alert("), "{page}");
     }
-    for path in SCRIPTS {
+    let scripts = common::ui_modules();
+    assert!(scripts.iter().any(|s| s.ends_with("/lib/outbox.js")));
+    for path in scripts.iter().map(String::as_str).chain(["/widget.js"]) {
         let js = app
             .http
             .get(app.url(path))

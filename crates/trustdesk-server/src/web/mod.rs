@@ -45,22 +45,41 @@ macro_rules! asset {
     };
 }
 
-/// Files under `/assets/`, referenced by the pages.
+/// Files under `/assets/`, referenced by the pages. Scripts are ES modules:
+/// `lib/` is shared by every page (the protocol client, the outbox, i18n,
+/// DOM helpers), `frame/` is the widget frame and `console/` the agent
+/// console, one module per view. A test checks that every file in `web/`
+/// is listed here or served as a page.
 static ASSETS: &[Asset] = &[
     asset!("common.css", CSS),
-    asset!("i18n.js", JS),
-    asset!("secretcheck.js", JS),
-    asset!("ws.js", JS),
-    asset!("frame.js", JS),
     asset!("frame.css", CSS),
-    asset!("console.js", JS),
-    asset!("admin.js", JS),
     asset!("console.css", CSS),
-    asset!("demo.js", JS),
     asset!("demo.css", CSS),
-    asset!("logo.svg", SVG),
-    asset!("verify.js", JS),
     asset!("verify.css", CSS),
+    asset!("logo.svg", SVG),
+    asset!("lib/api.js", JS),
+    asset!("lib/dom.js", JS),
+    asset!("lib/i18n.js", JS),
+    asset!("lib/outbox.js", JS),
+    asset!("lib/secretcheck.js", JS),
+    asset!("lib/socket.js", JS),
+    asset!("frame/main.js", JS),
+    asset!("frame/state.js", JS),
+    asset!("frame/storage.js", JS),
+    asset!("frame/chat.js", JS),
+    asset!("frame/render.js", JS),
+    asset!("frame/rating.js", JS),
+    asset!("console/main.js", JS),
+    asset!("console/state.js", JS),
+    asset!("console/session.js", JS),
+    asset!("console/inbox.js", JS),
+    asset!("console/conversation.js", JS),
+    asset!("console/composer.js", JS),
+    asset!("console/details.js", JS),
+    asset!("console/actions.js", JS),
+    asset!("console/admin.js", JS),
+    asset!("demo.js", JS),
+    asset!("verify.js", JS),
     asset!("service.js", JS),
 ];
 
@@ -105,7 +124,7 @@ pub fn router() -> Router<AppState> {
         .route("/service", get(service))
         .route("/widget.js", get(widget_js))
         .route("/widget/frame", get(widget_frame))
-        .route("/assets/{name}", get(asset))
+        .route("/assets/{*name}", get(asset))
 }
 
 /// Where a page may be embedded.
@@ -207,8 +226,11 @@ fn serve(
 /// HTML is revalidated on every load (cheap with the ETag), so an upgrade
 /// shows at once.
 const HTML_CACHE: &str = "no-cache";
-/// Scripts and styles: a few minutes, then revalidate.
+/// Styles, images and the loader: a few minutes, then revalidate.
 const ASSET_CACHE: &str = "public, max-age=300, must-revalidate";
+/// Modules revalidate on every load (a 304 with the ETag): a page's module
+/// graph must never mix files of two versions after an upgrade.
+const MODULE_CACHE: &str = "no-cache";
 
 fn page(asset: &Asset, request: &HeaderMap, frames_self: bool, framing: Framing) -> Response {
     let policy = csp(safe_host(request), frames_self, &framing);
@@ -274,6 +296,7 @@ async fn widget_js(headers: HeaderMap) -> Response {
 
 async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
     match ASSETS.iter().find(|a| a.name == name) {
+        Some(asset) if asset.content_type == JS => serve(asset, &headers, MODULE_CACHE, &[]),
         Some(asset) => serve(asset, &headers, ASSET_CACHE, &[]),
         None => (
             StatusCode::NOT_FOUND,
@@ -304,6 +327,40 @@ mod tests {
         assert_eq!(safe_host(&headers), None);
         headers.insert(HOST, HeaderValue::from_static("127.0.0.1:8080"));
         assert_eq!(safe_host(&headers), Some("127.0.0.1:8080"));
+    }
+
+    /// A module added to `web/` but not to [`ASSETS`] would 404 in the
+    /// browser and break its page: every file is served.
+    #[test]
+    fn every_file_of_the_ui_is_served() {
+        let pages = [
+            &WIDGET_JS,
+            &FRAME_HTML,
+            &CONSOLE_HTML,
+            &DEMO_HTML,
+            &INDEX_HTML,
+            &VERIFY_HTML,
+            &SERVICE_HTML,
+        ];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+        let mut pending = vec![root.clone()];
+        let mut files = Vec::new();
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path.file_name().is_some_and(|n| n != "package.json") {
+                    let name = path.strip_prefix(&root).unwrap().to_str().unwrap();
+                    files.push(name.replace('\\', "/"));
+                }
+            }
+        }
+        assert!(files.len() > 20, "{files:?}");
+        for name in files {
+            let served = ASSETS.iter().chain(pages).any(|a| a.name == name);
+            assert!(served, "web/{name} is not in ASSETS");
+        }
     }
 
     #[test]

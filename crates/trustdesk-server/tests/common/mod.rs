@@ -396,3 +396,28 @@ impl Ws {
         self.recv_type("event").await["event"].clone()
     }
 }
+
+/// Every script module under `web/`, as the browser asks for it (the
+/// loader `widget.js` is served at `/widget.js`, not here): walked from the
+/// source folder, so a module that is not served fails the test using it.
+pub fn ui_modules() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let mut pending = vec![root.clone()];
+    let mut found = Vec::new();
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "js") {
+                let name = path.strip_prefix(&root).unwrap().to_str().unwrap();
+                let name = name.replace('\\', "/");
+                if name != "widget.js" {
+                    found.push(format!("/assets/{name}"));
+                }
+            }
+        }
+    }
+    found.sort();
+    found
+}

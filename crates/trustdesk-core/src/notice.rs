@@ -153,6 +153,49 @@ impl NoticeCode {
     }
 }
 
+/// What an agent's console is told about, outside the conversation log:
+/// the `code` of the WebSocket `notice` frame (part of the protocol: the
+/// names never change).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentNoticeCode {
+    /// Another agent or a supervisor transferred a conversation to you.
+    TransferredToYou,
+    /// You were away past the grace period; the conversation went back to
+    /// the queue.
+    Requeued,
+    /// A snoozed conversation of yours is open again.
+    SnoozeEnded,
+    /// A reminder you set is due.
+    ReminderDue,
+    /// An SLA target is close.
+    SlaWarning,
+    /// An SLA target was missed (supervisors).
+    SlaBreached,
+}
+
+impl AgentNoticeCode {
+    pub const ALL: &[AgentNoticeCode] = &[
+        AgentNoticeCode::TransferredToYou,
+        AgentNoticeCode::Requeued,
+        AgentNoticeCode::SnoozeEnded,
+        AgentNoticeCode::ReminderDue,
+        AgentNoticeCode::SlaWarning,
+        AgentNoticeCode::SlaBreached,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentNoticeCode::TransferredToYou => "transferred_to_you",
+            AgentNoticeCode::Requeued => "requeued",
+            AgentNoticeCode::SnoozeEnded => "snooze_ended",
+            AgentNoticeCode::ReminderDue => "reminder_due",
+            AgentNoticeCode::SlaWarning => "sla_warning",
+            AgentNoticeCode::SlaBreached => "sla_breached",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +210,22 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), NoticeCode::ALL.len());
         assert_eq!(NoticeCode::parse("handoff"), None);
+    }
+
+    #[test]
+    fn agent_notice_names_are_unique_and_match_their_serialised_form() {
+        let mut names: Vec<_> = AgentNoticeCode::ALL.iter().map(|c| c.as_str()).collect();
+        for code in AgentNoticeCode::ALL {
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, code.as_str());
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), AgentNoticeCode::ALL.len());
+        // the two sets of codes never collide: a console tells them apart
+        for code in AgentNoticeCode::ALL {
+            assert_eq!(NoticeCode::parse(code.as_str()), None);
+        }
     }
 
     #[test]

@@ -79,9 +79,7 @@ pub struct AgentNotice {
     #[serde(skip)]
     pub min_role: trustdesk_core::Role,
     pub conversation_id: ConversationId,
-    /// Stable: `reminder_due`, `snooze_ended`, `sla_warning`, `sla_breached`,
-    /// `requeued`.
-    pub code: String,
+    pub code: trustdesk_core::notice::AgentNoticeCode,
     pub text: String,
 }
 

@@ -27,6 +27,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, RwLock};
 use tokio::sync::{mpsc, watch};
 use trustdesk_core::event::{AssignReason, EventKind};
+use trustdesk_core::notice::{AgentNoticeCode, NoticeCode};
 use trustdesk_core::routing::{
     AgentState, LanguageSet, Presence, QueueEntry, Router, RoutingConfig, Skills, pass,
 };
@@ -446,7 +447,9 @@ impl Worker {
                         }
                         // "talk to a person", "that did not help", urgent,
                         // nothing to answer with.
-                        EventKind::SystemNotice { code, .. } if code.starts_with("handoff") => {
+                        EventKind::SystemNotice { code, .. }
+                            if NoticeCode::parse(code).is_some_and(NoticeCode::is_handoff) =>
+                        {
                             held |= self.holds.remove(&id).is_some();
                         }
                         _ => {}
@@ -622,7 +625,7 @@ impl Worker {
                             .notify_agent(
                                 *agent,
                                 *id,
-                                "requeued",
+                                AgentNoticeCode::Requeued,
                                 "You were away longer than the grace period; this conversation went back to the queue.".into(),
                             )
                             .await;

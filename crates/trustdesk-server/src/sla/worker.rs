@@ -29,6 +29,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use tokio::sync::{mpsc, watch};
 use trustdesk_core::event::{AssignReason, EventKind};
+use trustdesk_core::notice::AgentNoticeCode;
 use trustdesk_core::sla::{
     BusinessCalendar, CalendarSpec, SlaMetric, SlaPolicy, SlaStatus, SlaTracker,
 };
@@ -471,7 +472,7 @@ impl TimerWorker {
                         .notify_agent(
                             agent,
                             id,
-                            "snooze_ended",
+                            AgentNoticeCode::SnoozeEnded,
                             "A snoozed conversation is back.".into(),
                         )
                         .await;
@@ -496,7 +497,7 @@ impl TimerWorker {
                     )
                     .await?;
                 self.conversations
-                    .notify_agent(p.agent_id, id, "reminder_due", p.note.clone())
+                    .notify_agent(p.agent_id, id, AgentNoticeCode::ReminderDue, p.note.clone())
                     .await;
                 Ok(())
             }
@@ -543,12 +544,18 @@ impl TimerWorker {
             match conversation.assignee_id {
                 Some(agent) => {
                     self.conversations
-                        .notify_agent(agent, id, "sla_warning", text)
+                        .notify_agent(agent, id, AgentNoticeCode::SlaWarning, text)
                         .await
                 }
                 None => {
                     self.conversations
-                        .notify(None, Role::Supervisor, id, "sla_warning", text)
+                        .notify(
+                            None,
+                            Role::Supervisor,
+                            id,
+                            AgentNoticeCode::SlaWarning,
+                            text,
+                        )
                         .await
                 }
             }
@@ -583,7 +590,7 @@ impl TimerWorker {
                     None,
                     Role::Supervisor,
                     id,
-                    "sla_breached",
+                    AgentNoticeCode::SlaBreached,
                     format!(
                         "SLA {} target missed (due at {})",
                         metric_name(metric),

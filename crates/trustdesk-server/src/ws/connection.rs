@@ -741,7 +741,7 @@ impl Connection {
                 }
                 self.send(ServerFrame::Notice {
                     conversation_id: notice.conversation_id,
-                    code: &notice.code,
+                    code: notice.code.as_str(),
                     text: &notice.text,
                 })
                 .await

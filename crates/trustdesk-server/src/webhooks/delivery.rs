@@ -123,6 +123,9 @@ impl SignedWebhook {
             .resolve(&host, addr)
             .build()
             .map_err(|e| e.to_string())?;
+        // The wall clock on purpose, not the server clock: the receiver
+        // checks this signed timestamp against its own clock to refuse
+        // replays.
         let timestamp = trustdesk_core::Timestamp::now().as_millis() / 1000;
         let response = client
             .post(url.clone())

@@ -7,6 +7,7 @@
 //! [`EventKind`]; the store keeps the kind as text and the payload as JSON,
 //! so a new variant needs no schema change.
 
+use crate::guard::GuardedText;
 use crate::ids::{AgentId, ArticleId, ConversationId, CustomerId, TeamId};
 use crate::model::{Category, Conversation, ConversationStatus, Language, Priority};
 use crate::sla::SlaMetric;
@@ -90,7 +91,8 @@ pub struct SuggestedArticle {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentRef {
     pub id: crate::ids::AttachmentId,
-    pub name: String,
+    /// The uploader's file name, made safe and screened.
+    pub name: GuardedText,
     /// The type detected from the file's content, never the one claimed.
     pub mime: String,
     pub size: u64,
@@ -100,8 +102,9 @@ pub struct AttachmentRef {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
-    /// A message between the customer and the team (public).
-    Message { body: String },
+    /// A message between the customer and the team (public). The body has
+    /// been through the secret guard whoever wrote it.
+    Message { body: GuardedText },
     /// A note for the team only (internal).
     Note { body: String },
     StatusChanged {
@@ -155,7 +158,7 @@ pub enum EventKind {
     Rated {
         score: u8,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        comment: Option<String>,
+        comment: Option<GuardedText>,
     },
     /// A manual transfer (to an agent or a team, with a reason) or a
     /// supervisor's reassignment (internal). Folds like an assignment:
@@ -250,7 +253,8 @@ impl EventKind {
     /// The message or note text, if this event carries one.
     pub fn body(&self) -> Option<&str> {
         match self {
-            Self::Message { body } | Self::Note { body } => Some(body),
+            Self::Message { body } => Some(body.as_str()),
+            Self::Note { body } => Some(body),
             _ => None,
         }
     }
@@ -395,7 +399,10 @@ mod tests {
             Visibility::Internal
         );
         assert_eq!(
-            EventKind::Message { body: "x".into() }.visibility(),
+            EventKind::Message {
+                body: GuardedText::new("x")
+            }
+            .visibility(),
             Visibility::Public
         );
         let notice = EventKind::SystemNotice {
@@ -531,7 +538,7 @@ mod tests {
             &c,
             7,
             EventKind::Message {
-                body: "你好".into(),
+                body: GuardedText::new("你好"),
             },
         );
         let v = serde_json::to_value(&e).unwrap();

@@ -1,5 +1,6 @@
 //! The people and the conversations.
 
+use crate::guard::GuardedText;
 use crate::ids::{AgentId, ConversationId, CustomerId, TeamId};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -162,8 +163,9 @@ pub struct Customer {
     /// The exchange's own user id, present only when the identity was
     /// verified by the exchange's HMAC.
     pub external_id: Option<String>,
-    pub name: Option<String>,
-    pub email: Option<String>,
+    /// Given with the identity; screened by the secret guard.
+    pub name: Option<GuardedText>,
+    pub email: Option<GuardedText>,
     pub locale: Option<Language>,
     pub created_at: Timestamp,
 }
@@ -205,7 +207,7 @@ pub struct Conversation {
     pub id: ConversationId,
     pub customer_id: CustomerId,
     pub channel: Channel,
-    pub subject: Option<String>,
+    pub subject: Option<GuardedText>,
     /// Set by triage; `None` until the first customer message is triaged.
     pub category: Option<Category>,
     pub language: Option<Language>,

@@ -9,6 +9,7 @@
 
 use proptest::prelude::*;
 use trustdesk_core::event::{Actor, Event, EventKind, Visibility};
+use trustdesk_core::guard::GuardedText;
 use trustdesk_core::sla::{BusinessCalendar, SlaMetric, SlaPolicy, SlaTracker};
 use trustdesk_core::{
     AgentId, ConversationId, ConversationStatus, CustomerId, Priority, Timestamp,
@@ -55,7 +56,9 @@ fn events(steps: &[(Step, i64)]) -> Vec<Event> {
         let (actor, kind) = match step {
             Step::Customer => (
                 Actor::Customer { id: customer },
-                EventKind::Message { body: "hi".into() },
+                EventKind::Message {
+                    body: GuardedText::new("hi"),
+                },
             ),
             Step::Agent => (
                 Actor::Agent {
@@ -63,7 +66,7 @@ fn events(steps: &[(Step, i64)]) -> Vec<Event> {
                     name: "A".into(),
                 },
                 EventKind::Message {
-                    body: "hello".into(),
+                    body: GuardedText::new("hello"),
                 },
             ),
             Step::Status(to) => {

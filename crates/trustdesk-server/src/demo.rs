@@ -12,6 +12,7 @@ use crate::conversations::{Opening, Post};
 use crate::state::AppState;
 use secrecy::SecretString;
 use std::net::SocketAddr;
+use trustdesk_core::guard::GuardedText;
 use trustdesk_core::routing::Skills;
 use trustdesk_core::{
     Agent, AgentId, AgentStatus, Category, ConversationStatus, Language, Role, SessionId, Timestamp,
@@ -202,8 +203,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     let customer = store
         .upsert_verified_customer(&VerifiedProfile {
             external_id: DEMO_USER_ID.into(),
-            name: Some("Demo Customer".into()),
-            email: Some("customer@demo.trustdesk".into()),
+            name: Some(GuardedText::new("Demo Customer")),
+            email: Some(GuardedText::new("customer@demo.trustdesk")),
             locale: Some(Language::Zh),
             at: Timestamp::now(),
         })

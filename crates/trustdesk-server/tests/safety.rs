@@ -170,3 +170,119 @@ async fn agents_see_the_crypto_context_of_a_message_and_the_customer_does_not() 
         .await;
     assert!(!mine.to_string().contains("crypto_context"));
 }
+
+/// Every free-text field a customer supplies besides the message body — the
+/// subject, the name and email of a signed identity, a file name, a rating
+/// comment — passes the guard before the store: none of the secrets is in
+/// what either side is shown or in any file of the data folder afterwards.
+#[tokio::test]
+async fn secrets_in_any_customer_field_are_neither_stored_nor_shown() {
+    const WIF: &str = "5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ";
+    const CARD: &str = "4111 1111 1111 1111";
+    let secrets = ["abandon abandon", WIF, CARD];
+    let app = TestApp::spawn().await;
+    let secret = IDENTITY_SECRET.to_owned().into();
+    let hash = trustdesk_server::auth::identity::user_hash(&secret, "user-leaky");
+    let (status, session) = app
+        .post(
+            "/v1/widget/sessions",
+            None,
+            json!({"identity": {
+                "user_id": "user-leaky",
+                "user_hash": hash,
+                "name": format!("Wang {SEED}"),
+                "email": format!("{WIF}@x.io"),
+            }}),
+        )
+        .await;
+    assert_eq!(status, 201, "{session}");
+    let customer = session["token"].as_str().unwrap().to_owned();
+    let (agent, _) = app.agent("fields@test.trustdesk").await;
+
+    let (status, created) = app
+        .post(
+            "/v1/widget/conversations",
+            Some(&customer),
+            json!({"subject": format!("card {CARD} key {WIF}"), "body": "my withdrawal is stuck"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let conv = created["conversation"]["id"].as_str().unwrap().to_owned();
+    assert!(
+        created.to_string().contains("secret_redacted"),
+        "the customer is told even when only the subject held a secret: {created}"
+    );
+
+    let res = reqwest::Client::new()
+        .post(app.url(&format!("/v1/widget/conversations/{conv}/attachments")))
+        .query(&[("name", format!("{WIF}.txt"))])
+        .bearer_auth(&customer)
+        .header("content-type", "text/plain")
+        .body("screenshot text")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+
+    let (status, _) = app
+        .post(
+            &format!("/v1/agent/conversations/{conv}/status"),
+            Some(&agent),
+            json!({"status": "resolved"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, rated) = app
+        .post(
+            &format!("/v1/widget/conversations/{conv}/rating"),
+            Some(&customer),
+            json!({"score": 2, "comment": format!("you never asked for {CARD}")}),
+        )
+        .await;
+    assert_eq!(status, 201, "{rated}");
+
+    let (_, customer_view) = app
+        .get(&format!("/v1/widget/conversations/{conv}"), Some(&customer))
+        .await;
+    let (_, agent_view) = app
+        .get(&format!("/v1/agent/conversations/{conv}"), Some(&agent))
+        .await;
+    let (_, inbox) = app.get("/v1/agent/conversations", Some(&agent)).await;
+    let shown = [
+        session,
+        created,
+        rated,
+        customer_view,
+        agent_view.clone(),
+        inbox,
+    ]
+    .map(|v| v.to_string())
+    .join("\n");
+    for s in secrets {
+        assert!(!shown.contains(s), "{s} reached a client");
+    }
+    assert!(
+        agent_view.to_string().contains("Wang"),
+        "the rest of the name is kept"
+    );
+
+    for entry in walk(app.data_dir()) {
+        let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+        for s in secrets {
+            assert!(!text.contains(s), "{s} is in {}", entry.display());
+        }
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

@@ -128,7 +128,9 @@ mod tests {
         NewEvent {
             conversation_id: c.id,
             actor: Actor::Customer { id: author },
-            kind: EventKind::Message { body: "hi".into() },
+            kind: EventKind::Message {
+                body: trustdesk_core::guard::GuardedText::new("hi"),
+            },
             client_msg_id: Some(cmid.into()),
             at: Timestamp(2),
         }

@@ -6,6 +6,7 @@ use crate::{Principal, Result, Session, StoreError};
 use sqlx::Row;
 use std::str::FromStr;
 use trustdesk_core::event::Actor;
+use trustdesk_core::guard::GuardedText;
 use trustdesk_core::kb::Article;
 use trustdesk_core::{
     Agent, Conversation, Customer, Event, EventKind, Team, Timestamp, Visibility,
@@ -100,8 +101,8 @@ pub(crate) fn customer<R: RowExt>(r: &R) -> Result<Customer> {
     Ok(Customer {
         id: parse(&r.text("id")?, "customer id")?,
         external_id: r.opt_text("external_id")?,
-        name: r.opt_text("name")?,
-        email: r.opt_text("email")?,
+        name: r.opt_text("name")?.map(GuardedText::from_storage),
+        email: r.opt_text("email")?.map(GuardedText::from_storage),
         locale: parse_opt(r.opt_text("locale")?, "customer locale")?,
         created_at: Timestamp(r.int("created_at")?),
     })
@@ -169,7 +170,7 @@ pub(crate) fn conversation<R: RowExt>(r: &R) -> Result<Conversation> {
         id: parse(&r.text("id")?, "conversation id")?,
         customer_id: parse(&r.text("customer_id")?, "customer id")?,
         channel: parse(&r.text("channel")?, "channel")?,
-        subject: r.opt_text("subject")?,
+        subject: r.opt_text("subject")?.map(GuardedText::from_storage),
         category: parse_opt(r.opt_text("category")?, "category")?,
         language: parse_opt(r.opt_text("language")?, "language")?,
         priority: parse(&r.text("priority")?, "priority")?,

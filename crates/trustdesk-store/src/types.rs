@@ -1,5 +1,6 @@
 //! The values the store takes and returns beyond the core model.
 
+use trustdesk_core::guard::GuardedText;
 use trustdesk_core::{
     AgentId, Category, Channel, Conversation, ConversationId, ConversationStatus, CustomerId,
     Event, Language, Priority, SessionId, TeamId, Timestamp,
@@ -95,8 +96,8 @@ impl Session {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedProfile {
     pub external_id: String,
-    pub name: Option<String>,
-    pub email: Option<String>,
+    pub name: Option<GuardedText>,
+    pub email: Option<GuardedText>,
     pub locale: Option<Language>,
     pub at: Timestamp,
 }
@@ -107,7 +108,8 @@ pub struct NewConversation {
     pub id: ConversationId,
     pub customer_id: CustomerId,
     pub channel: Channel,
-    pub subject: Option<String>,
+    /// Screened by the secret guard: a raw string cannot be stored.
+    pub subject: Option<GuardedText>,
     pub language: Option<Language>,
     pub priority: Priority,
     /// The client's idempotency key for the creation request.
@@ -238,8 +240,8 @@ pub struct NewAttachment {
     pub id: trustdesk_core::AttachmentId,
     pub conversation_id: ConversationId,
     pub uploaded_by: Principal,
-    /// Already made safe (`trustdesk_core::files::safe_name`).
-    pub name: String,
+    /// Already made safe (`trustdesk_core::files::safe_name`) and screened.
+    pub name: GuardedText,
     /// Detected from the content.
     pub mime: String,
     /// Hex SHA-256 of `data`.

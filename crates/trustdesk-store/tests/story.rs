@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 use trustdesk_core::event::{Actor, EventKind};
+use trustdesk_core::guard::GuardedText;
 use trustdesk_core::timer::TimerKind;
 use trustdesk_core::*;
 use trustdesk_store::*;
@@ -31,7 +32,9 @@ fn message(
     NewEvent {
         conversation_id: conversation,
         actor,
-        kind: EventKind::Message { body: body.into() },
+        kind: EventKind::Message {
+            body: GuardedText::new(body),
+        },
         client_msg_id: client.map(str::to_owned),
         at: Timestamp::now(),
     }
@@ -88,7 +91,7 @@ async fn story(store: Arc<dyn Store>) {
     assert_eq!(store.get_customer(anon.id).await.unwrap(), anon);
     let profile = VerifiedProfile {
         external_id: "user-42".into(),
-        name: Some("Wang".into()),
+        name: Some(GuardedText::new("Wang")),
         email: None,
         locale: None,
         at: Timestamp(6),
@@ -97,7 +100,7 @@ async fn story(store: Arc<dyn Store>) {
     let again = store
         .upsert_verified_customer(&VerifiedProfile {
             name: None,
-            email: Some("w@x.io".into()),
+            email: Some(GuardedText::new("w@x.io")),
             ..profile.clone()
         })
         .await
@@ -290,7 +293,7 @@ async fn story(store: Arc<dyn Store>) {
         id: ConversationId::new(),
         customer_id: anon.id,
         channel: Channel::Web,
-        subject: Some("提币没到账".into()),
+        subject: Some(GuardedText::new("提币没到账")),
         language: Some(Language::Zh),
         priority: Priority::Normal,
         origin_client_id: Some("open-1".into()),

@@ -23,8 +23,10 @@ pub mod numbers;
 pub mod outbound;
 pub mod password;
 pub mod seed;
+pub mod text;
 
 pub use outbound::{OutboundKind, OutboundViolation, check_outbound};
+pub use text::GuardedText;
 
 /// What kind of secret a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

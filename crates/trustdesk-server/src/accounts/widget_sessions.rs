@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use serde::{Deserialize, Serialize};
+use trustdesk_core::guard::GuardedText;
 use trustdesk_core::{Customer, CustomerId, Language, SessionId, Timestamp, validate};
 use trustdesk_store::{Principal, Session, VerifiedProfile};
 
@@ -96,8 +97,16 @@ async fn start_session(
             if !identity::verify(secret, &claim.user_id, &claim.user_hash) {
                 return Err(ApiError::Unauthorized);
             }
-            let name = claim.name.as_deref().map(validate::name).transpose()?;
-            let email = claim.email.as_deref().map(validate::name).transpose()?;
+            // Names and emails are customer text: screened before storage,
+            // like every message (a seed phrase typed as a name stays out).
+            let screen = |field: Option<&str>| {
+                field
+                    .map(validate::name)
+                    .transpose()
+                    .map(|v| v.map(|v| GuardedText::screen(&v).text))
+            };
+            let name = screen(claim.name.as_deref())?;
+            let email = screen(claim.email.as_deref())?;
             let profile = VerifiedProfile {
                 external_id: claim.user_id,
                 name,

@@ -13,6 +13,7 @@ use crate::state::AppState;
 use crate::trust::guard;
 use sha2::{Digest, Sha256};
 use trustdesk_core::files::{self, FileKind};
+use trustdesk_core::guard::GuardedText;
 use trustdesk_core::{AttachmentId, ConversationId, ConversationStatus, Language};
 use trustdesk_store::{Appended, NewAttachment, Principal, StoredAttachment};
 
@@ -42,20 +43,23 @@ pub async fn attach(
     let language = conversation.language.unwrap_or(Language::En);
     let mut notices = Vec::new();
     let mut data = bytes.to_vec();
-    let mut name = files::safe_name(claimed_name, kind);
+    let safe_name = files::safe_name(claimed_name, kind);
+    // Every file name passes the guard before the store sees it (the type
+    // of `NewAttachment::name` insists); only a customer is told.
+    let screened_name = guard::screen_customer_text(&safe_name, language);
+    let name = if screened_name.redacted {
+        GuardedText::new(&format!("file.{}", kind.extension()))
+    } else {
+        screened_name.text
+    };
     if let Who::Customer(_) = who.who {
-        // Names and text content are customer text: the guard sees them
-        // before the store does.
-        let screened = guard::screen_customer_text(&name, language);
-        if screened.redacted {
-            name = format!("file.{}", kind.extension());
-            notices.extend(screened.notices);
-        }
+        notices.extend(screened_name.notices);
+        // Text content is customer text too.
         if kind == FileKind::Text {
             let text = String::from_utf8_lossy(bytes);
             let screened = guard::screen_customer_text(&text, language);
             if screened.redacted {
-                data = screened.text.into_bytes();
+                data = screened.text.into_string().into_bytes();
                 notices.extend(screened.notices);
             }
         }

@@ -8,14 +8,14 @@
 //! access or a transfer is refused.
 
 use crate::error::ApiError;
-use trustdesk_core::guard::{self, GuardAction, OutboundKind, SecretKind};
+use trustdesk_core::guard::{self, GuardedText, OutboundKind, SecretKind};
 use trustdesk_core::notice::NoticeCode;
 use trustdesk_core::{EventKind, Language};
 
 /// Customer text after the guard, with the notices to append.
 #[derive(Debug)]
 pub struct Screened {
-    pub text: String,
+    pub text: GuardedText,
     pub notices: Vec<EventKind>,
     pub redacted: bool,
 }
@@ -39,20 +39,11 @@ fn kind_name(kind: SecretKind, zh: bool) -> &'static str {
 
 /// Runs the secret guard over customer text.
 pub fn screen_customer_text(text: &str, language: Language) -> Screened {
-    let result = guard::guard(text);
+    let screened = GuardedText::screen(text);
     let zh = language == Language::Zh;
     let mut notices = Vec::new();
-    let mut kinds: Vec<SecretKind> = Vec::new();
-    let mut warned = false;
-    for finding in &result.findings {
-        match finding.action {
-            GuardAction::Redact if !kinds.contains(&finding.kind) => kinds.push(finding.kind),
-            GuardAction::Warn => warned = true,
-            _ => {}
-        }
-    }
-    if !kinds.is_empty() {
-        let names: Vec<&str> = kinds.iter().map(|k| kind_name(*k, zh)).collect();
+    if !screened.removed.is_empty() {
+        let names: Vec<&str> = screened.removed.iter().map(|k| kind_name(*k, zh)).collect();
         let text = if zh {
             format!(
                 "为保护您的资产，我们已自动隐藏您消息中的{}，客服人员看不到它。官方客服绝不会索要助记词、私钥、密码或验证码。如果您曾把它告诉任何人，请回复“安全”，我们的安全团队会立即协助您（包括冻结账户）。",
@@ -65,7 +56,7 @@ pub fn screen_customer_text(text: &str, language: Language) -> Screened {
             )
         };
         notices.push(NoticeCode::SecretRedacted.with_text(text));
-    } else if warned {
+    } else if screened.possible_secret {
         let text = if zh {
             "您的消息里似乎有一组助记词。请不要在任何聊天中发送助记词：官方客服绝不会索要它。"
         } else {
@@ -74,8 +65,8 @@ pub fn screen_customer_text(text: &str, language: Language) -> Screened {
         notices.push(NoticeCode::PossibleSecret.with_text(text));
     }
     Screened {
-        redacted: !kinds.is_empty(),
-        text: result.redacted,
+        redacted: !screened.removed.is_empty(),
+        text: screened.text,
         notices,
     }
 }

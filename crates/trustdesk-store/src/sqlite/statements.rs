@@ -187,7 +187,7 @@ pub(super) fn create_conversation(
         conversation.id.to_string(),
         conversation.customer_id.to_string(),
         conversation.channel.as_str(),
-        conversation.subject,
+        conversation.subject.as_deref(),
         conversation.language.map(|l| l.as_str()),
         conversation.priority.as_str(),
         conversation.urgent,
@@ -222,7 +222,7 @@ pub(super) fn add_attachment(
         file.conversation_id.to_string(),
         uploader_type,
         uploader_id,
-        file.name,
+        file.name.as_str(),
         file.mime,
         i64::try_from(file.data.len()).unwrap_or(i64::MAX),
         file.sha256,
@@ -236,8 +236,8 @@ pub(super) fn insert_customer(conn: &Connection, c: &Customer) -> Result<()> {
     conn.prepare_cached(INSERT_CUSTOMER)?.execute(params![
         c.id.to_string(),
         c.external_id,
-        c.name,
-        c.email,
+        c.name.as_deref(),
+        c.email.as_deref(),
         c.locale.map(|l| l.as_str()),
         c.created_at.0,
     ])?;

@@ -163,7 +163,7 @@ impl Conversations {
         who: &Authenticated,
         id: ConversationId,
         score: u8,
-        comment: Option<String>,
+        comment: Option<GuardedText>,
     ) -> ApiResult<Appended> {
         self.append(NewEvent {
             conversation_id: id,

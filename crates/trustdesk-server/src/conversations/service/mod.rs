@@ -24,6 +24,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use trustdesk_core::audit::AuditAction;
 use trustdesk_core::event::{Actor, AssignReason, EventKind};
+use trustdesk_core::guard::GuardedText;
 use trustdesk_core::notice::{AgentNoticeCode, NoticeCode};
 use trustdesk_core::timer::{Reminder, TimerKind};
 use trustdesk_core::triage;

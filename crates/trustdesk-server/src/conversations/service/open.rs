@@ -2,15 +2,20 @@
 //! bot's first reply and the opening events, stored in one append.
 
 use super::*;
+use trustdesk_core::guard::GuardedText;
 
 impl Conversations {
     /// Opens a conversation for a customer, with its first message if any.
     pub async fn open(&self, customer: CustomerId, opening: Opening) -> ApiResult<Created> {
-        let subject = opening
+        // The subject is customer text like the body: screened before it is
+        // stored, shown to agents or echoed back.
+        let raw_subject = opening
             .subject
             .as_deref()
             .map(validate::subject)
             .transpose()?;
+        let subject = raw_subject.as_deref().map(GuardedText::screen);
+        let subject_had_secret = subject.as_ref().is_some_and(|s| !s.removed.is_empty());
         let body = opening.body.as_deref().map(validate::body).transpose()?;
         if let Some(id) = &opening.client_msg_id {
             validate::client_msg_id(id)?;
@@ -20,7 +25,7 @@ impl Conversations {
             id: ConversationId::new(),
             customer_id: customer,
             channel: opening.channel.unwrap_or(Channel::Web),
-            subject,
+            subject: subject.map(|s| s.text),
             language: opening.language,
             priority: Priority::Normal,
             origin_client_id: opening.client_msg_id.clone(),
@@ -80,6 +85,22 @@ impl Conversations {
                 bot::Decision::Handoff(kind) => events.push(system(kind)),
             }
         }
+        if subject_had_secret
+            && let Some(raw) = &raw_subject
+            && !events.iter().any(|e| is_secret_notice(&e.kind))
+        {
+            // Tell the customer, as for a message, when only the subject
+            // held the secret.
+            let language = new.language.unwrap_or(Language::En);
+            let notices = guard::screen_customer_text(raw, language).notices;
+            events.extend(notices.into_iter().map(|kind| NewEvent {
+                conversation_id: new.id,
+                actor: Actor::System,
+                kind,
+                client_msg_id: None,
+                at: now,
+            }));
+        }
         let created = self.store.create_conversation(&new, events).await?;
         if !created.duplicate {
             for event in &created.events {
@@ -91,4 +112,9 @@ impl Conversations {
         }
         Ok(created)
     }
+}
+
+fn is_secret_notice(kind: &EventKind) -> bool {
+    matches!(kind, EventKind::SystemNotice { code, .. }
+        if code == NoticeCode::SecretRedacted.as_str())
 }

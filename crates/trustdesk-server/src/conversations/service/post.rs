@@ -94,7 +94,11 @@ impl Conversations {
                         None => return Err(blocked),
                     }
                 }
-                EventKind::Message { body }
+                // An agent's text is screened like anyone's: a card number
+                // or key pasted by mistake is not stored either.
+                EventKind::Message {
+                    body: GuardedText::new(&body),
+                }
             }
         };
         let appended = self

@@ -52,22 +52,27 @@ pub(crate) fn conversation_by_origin_sql() -> String {
     )
 }
 
-/// The conversation row and the seq of an event with this client message
-/// id, if any ($1 conversation, $2 client id), in one statement: the
+/// The conversation row and the seq of an event this sender stored with
+/// this client message id, if any ($1 conversation, $2 client id, $3 and
+/// $4 the sender as `rows::sender_key` gives it), in one statement: the
 /// duplicate is the rare case. `lock` ends the statement (PostgreSQL's
-/// `FOR UPDATE`).
+/// `FOR UPDATE`). Client ids are the sender's own: an agent's id that
+/// happens to equal the customer's is a different message.
 pub(crate) fn conversation_and_probe_sql(lock: &str) -> String {
     format!(
         "SELECT {}, (SELECT e.seq FROM events e WHERE e.conversation_id = $1 AND \
-         e.client_msg_id = $2) AS duplicate_seq FROM conversations WHERE id = $1{lock}",
+         e.client_msg_id = $2 AND e.actor_type = $3 AND COALESCE(e.actor_id, '') = $4) \
+         AS duplicate_seq FROM conversations WHERE id = $1{lock}",
         crate::rows::CONVERSATION_COLUMNS
     )
 }
 
-/// The event with this client message id ($1 conversation, $2 client id).
+/// The event this sender stored with this client message id ($1
+/// conversation, $2 client id, $3 and $4 the sender).
 pub(crate) fn event_by_client_id_sql() -> String {
     format!(
-        "SELECT {} FROM events WHERE conversation_id = $1 AND client_msg_id = $2",
+        "SELECT {} FROM events WHERE conversation_id = $1 AND client_msg_id = $2 \
+         AND actor_type = $3 AND COALESCE(actor_id, '') = $4",
         crate::rows::EVENT_COLUMNS
     )
 }
@@ -94,7 +99,7 @@ macro_rules! define_ops {
         use sqlx::QueryBuilder;
         use trustdesk_core::kb::{Article, ArticleDraft};
         use trustdesk_core::{
-            Agent, AgentId, AgentStatus, Role, ArticleId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent,
+            Actor, Agent, AgentId, AgentStatus, Role, ArticleId, Conversation, ConversationId, Customer, CustomerId, Event, NewEvent,
             SessionId, Team, Timestamp,
         };
 
@@ -515,11 +520,15 @@ macro_rules! define_ops {
             conn: &mut $conn,
             conversation: ConversationId,
             client_msg_id: &str,
+            sender: &Actor,
         ) -> Result<Option<Event>> {
             let sql = sqlx::AssertSqlSafe(crate::ops::event_by_client_id_sql());
+            let (sender_type, sender_id) = crate::rows::sender_key(sender);
             let row = sqlx::query(sql)
                 .bind(conversation.to_string())
                 .bind(client_msg_id)
+                .bind(sender_type)
+                .bind(sender_id)
                 .fetch_optional(&mut *conn)
                 .await?;
             row.as_ref().map(rows::event).transpose()
@@ -534,11 +543,15 @@ macro_rules! define_ops {
             conn: &mut $conn,
             id: ConversationId,
             client_msg_id: Option<&str>,
+            sender: &Actor,
         ) -> Result<(Conversation, bool)> {
             let sql = sqlx::AssertSqlSafe(crate::ops::conversation_and_probe_sql($lock));
+            let (sender_type, sender_id) = crate::rows::sender_key(sender);
             let row = sqlx::query(sql)
                 .bind(id.to_string())
                 .bind(client_msg_id)
+                .bind(sender_type)
+                .bind(sender_id)
                 .fetch_optional(&mut *conn)
                 .await?;
             let row = row.ok_or(StoreError::NotFound)?;
@@ -547,9 +560,9 @@ macro_rules! define_ops {
 
         pub(crate) async fn append_event(conn: &mut $conn, new: NewEvent) -> Result<Appended> {
             let (conversation, seen) =
-                lock_conversation_and_probe(conn, new.conversation_id, new.client_msg_id.as_deref()).await?;
+                lock_conversation_and_probe(conn, new.conversation_id, new.client_msg_id.as_deref(), &new.actor).await?;
             let existing = match &new.client_msg_id {
-                Some(id) if seen => event_by_client_id(conn, new.conversation_id, id).await?,
+                Some(id) if seen => event_by_client_id(conn, new.conversation_id, id, &new.actor).await?,
                 _ => None,
             };
             match plan_append(conversation.clone(), existing, new)? {

@@ -198,6 +198,14 @@ pub(crate) fn actor_columns(actor: &Actor) -> (&'static str, Option<String>, Opt
     }
 }
 
+/// Who sent an event, as the columns that scope its client message id
+/// (`actor_type`, `COALESCE(actor_id, '')`): each sender numbers its own
+/// messages, so the same id from two senders is two messages.
+pub(crate) fn sender_key(actor: &Actor) -> (&'static str, String) {
+    let (actor_type, actor_id, _) = actor_columns(actor);
+    (actor_type, actor_id.unwrap_or_default())
+}
+
 pub(crate) fn event<R: RowExt>(r: &R) -> Result<Event> {
     let actor_id = r.opt_text("actor_id")?;
     let actor = match (r.text("actor_type")?.as_str(), actor_id) {

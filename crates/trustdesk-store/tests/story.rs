@@ -388,15 +388,34 @@ async fn story(store: Arc<dyn Store>) {
     };
     let note = store.append_event(note).await.unwrap();
     assert_eq!(note.event.visibility, Visibility::Internal);
-    store
+    // Client ids are each sender's own: the agent's console happening to
+    // use the customer's "m-2" is a new message, and its own resend is
+    // still recognised.
+    let reply = store
         .append_event(message(
             conv_id,
             agent_actor.clone(),
             "到账了，请查收",
-            Some("a-1"),
+            Some("m-2"),
         ))
         .await
         .unwrap();
+    assert!(
+        !reply.duplicate,
+        "an agent's id equal to the customer's is not a resend"
+    );
+    assert_ne!(reply.event.seq, a2.event.seq);
+    let reply_again = store
+        .append_event(message(
+            conv_id,
+            agent_actor.clone(),
+            "到账了，请查收",
+            Some("m-2"),
+        ))
+        .await
+        .unwrap();
+    assert!(reply_again.duplicate);
+    assert_eq!(reply_again.event, reply.event);
     let resolve = NewEvent {
         conversation_id: conv_id,
         actor: agent_actor.clone(),

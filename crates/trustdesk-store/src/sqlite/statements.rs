@@ -16,7 +16,7 @@ use crate::{
     Appended, Created, NewAttachment, NewConversation, Result, Session, StoreError, Timer,
 };
 use rusqlite::{Connection, OptionalExtension, params};
-use trustdesk_core::{Conversation, ConversationId, Customer, Event, NewEvent, Timestamp};
+use trustdesk_core::{Actor, Conversation, ConversationId, Customer, Event, NewEvent, Timestamp};
 
 /// True when the statement failed on a unique or primary key: nothing was
 /// written, and the transaction is intact.
@@ -87,12 +87,15 @@ fn conversation_and_probe(
     conn: &Connection,
     id: ConversationId,
     client_msg_id: Option<&str>,
+    sender: &Actor,
 ) -> Result<(Conversation, bool)> {
     let mut statement = conn.prepare_cached(&crate::ops::conversation_and_probe_sql(""))?;
+    let (sender_type, sender_id) = rows::sender_key(sender);
     let found = statement
-        .query_row(params![id.to_string(), client_msg_id], |row| {
-            Ok(rows::conversation(row).map(|c| (c, row.opt_int("duplicate_seq"))))
-        })
+        .query_row(
+            params![id.to_string(), client_msg_id, sender_type, sender_id],
+            |row| Ok(rows::conversation(row).map(|c| (c, row.opt_int("duplicate_seq")))),
+        )
         .optional()?;
     let (conversation, duplicate_seq) = found.ok_or(StoreError::NotFound)??;
     Ok((conversation, duplicate_seq?.is_some()))
@@ -102,12 +105,20 @@ fn event_by_client_id(
     conn: &Connection,
     conversation: ConversationId,
     client_msg_id: &str,
+    sender: &Actor,
 ) -> Result<Option<Event>> {
     let mut statement = conn.prepare_cached(&crate::ops::event_by_client_id_sql())?;
+    let (sender_type, sender_id) = rows::sender_key(sender);
     statement
-        .query_row(params![conversation.to_string(), client_msg_id], |row| {
-            Ok(rows::event(row))
-        })
+        .query_row(
+            params![
+                conversation.to_string(),
+                client_msg_id,
+                sender_type,
+                sender_id
+            ],
+            |row| Ok(rows::event(row)),
+        )
         .optional()?
         .transpose()
 }
@@ -116,10 +127,14 @@ fn event_by_client_id(
 /// the same client id (a resend), then writes. `ops::append_event` does the
 /// same for the async backends.
 pub(super) fn append_event(conn: &Connection, new: NewEvent) -> Result<Appended> {
-    let (conversation, seen) =
-        conversation_and_probe(conn, new.conversation_id, new.client_msg_id.as_deref())?;
+    let (conversation, seen) = conversation_and_probe(
+        conn,
+        new.conversation_id,
+        new.client_msg_id.as_deref(),
+        &new.actor,
+    )?;
     let existing = match &new.client_msg_id {
-        Some(id) if seen => event_by_client_id(conn, new.conversation_id, id)?,
+        Some(id) if seen => event_by_client_id(conn, new.conversation_id, id, &new.actor)?,
         _ => None,
     };
     match plan_append(conversation.clone(), existing, new)? {

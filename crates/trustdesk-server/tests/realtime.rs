@@ -258,6 +258,17 @@ async fn the_same_client_message_id_twice_yields_one_message() {
     let clash = ws.send_message(&conv, "dup-1", "a different body").await;
     assert_eq!(clash["type"], "error");
     assert_eq!(clash["code"], "conflict");
+    // Client ids are each sender's own: an agent's console that happens to
+    // use "dup-1" too sends a new message, not a clash with the customer's.
+    let (agent, _) = app.agent("dup-agent@example.com").await;
+    let mut aws = app.ws(&agent).await;
+    aws.subscribe(&conv, None).await;
+    let reply = aws
+        .send_message(&conv, "dup-1", "an agent's own first message")
+        .await;
+    assert_eq!(reply["type"], "ack", "{reply}");
+    assert_eq!(reply["duplicate"], false);
+    assert_ne!(reply["seq"], first["seq"]);
     // Over REST as well, and across transports.
     let path = format!("/v1/widget/conversations/{conv}/messages");
     let (status, res) = app
@@ -456,5 +467,117 @@ async fn quiet(ws: &mut common::Ws) -> Option<serde_json::Value> {
         if frame["type"] != "queue" {
             return Some(frame);
         }
+    }
+}
+
+#[tokio::test]
+async fn refused_frames_close_with_the_rfc_6455_codes() {
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    let app = TestApp::spawn_with(|c| c.limits.max_frame_bytes = 1000).await;
+    let (customer, _) = app.customer().await;
+    // Over max_frame_bytes but under the hard cap: an error, the socket lives.
+    let mut ws = app.ws(&customer).await;
+    ws.send_text(&"x".repeat(2000)).await;
+    assert_eq!(ws.recv().await["code"], "too_large");
+    // Over the hard cap (1 MiB here): 1009.
+    ws.send_text(&"x".repeat((1 << 20) + 1)).await;
+    let closed = ws.closed().await;
+    assert_eq!(
+        (closed.code, closed.reason.as_str()),
+        (Some(1009), "message_too_big")
+    );
+    // A text frame that is not UTF-8: 1007, also before hello.
+    for authenticated in [true, false] {
+        let mut ws = if authenticated {
+            app.ws(&customer).await
+        } else {
+            app.ws_raw().await
+        };
+        let frame = Frame::message(vec![b'{', 0xff, 0xfe, b'}'], OpCode::Data(Data::Text), true);
+        ws.stream.send(Message::Frame(frame)).await.unwrap();
+        let closed = ws.closed().await;
+        assert_eq!(
+            (closed.code, closed.reason.as_str()),
+            (Some(1007), "invalid_utf8"),
+            "authenticated: {authenticated}"
+        );
+    }
+}
+
+/// A WebSocket whose client reads nothing, with a receive buffer as small
+/// as the kernel allows: the server's writes to it stall at once.
+async fn stalled_agent_socket(app: &TestApp, token: &str, conversation: &str) -> Ws {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(app.addr).await.unwrap();
+    let (stream, _) = tokio_tungstenite::client_async(
+        format!("ws://{}/v1/ws", app.addr),
+        tokio_tungstenite::MaybeTlsStream::Plain(stream),
+    )
+    .await
+    .unwrap();
+    let mut ws = Ws { stream };
+    ws.send(json!({"type": "hello", "v": 1, "token": token}))
+        .await;
+    assert_eq!(ws.recv().await["type"], "welcome");
+    let (_, subscribed) = ws.subscribe(conversation, None).await;
+    assert_eq!(subscribed["type"], "subscribed", "{subscribed}");
+    ws
+}
+
+/// The agent's live connections as the supervisors' queue view shows them.
+async fn connections_of(app: &TestApp, supervisor: &str, agent_id: &str) -> u64 {
+    let (status, queue) = app.get("/v1/agent/queue", Some(supervisor)).await;
+    assert_eq!(status, 200, "{queue}");
+    queue["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["agent_id"] == agent_id)
+        .map(|a| a["connections"].as_u64().unwrap())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_socket_that_stops_reading_is_closed_within_the_heartbeat_timeout() {
+    let app = TestApp::spawn_with(|c| {
+        c.limits.heartbeat_interval_secs = 1;
+        c.limits.heartbeat_timeout_secs = 2;
+    })
+    .await;
+    let (customer, _) = app.customer().await;
+    let conv = app.open_conversation(&customer, "busy conversation").await;
+    let (supervisor, _) = app
+        .agent_with_role("lead@example.com", trustdesk_core::Role::Supervisor)
+        .await;
+    let (writer, _) = app.agent("writer@example.com").await;
+    let (reader, reader_id) = app.agent("stalled@example.com").await;
+    let _stalled = stalled_agent_socket(&app, &reader, &conv).await;
+    assert_eq!(connections_of(&app, &supervisor, &reader_id).await, 1);
+
+    // Far more than any socket buffer holds: the server's write to the
+    // stalled reader blocks early in this.
+    let note = "n".repeat(9_000);
+    let path = format!("/v1/agent/conversations/{conv}/notes");
+    for i in 0..600 {
+        let (status, res) = app
+            .post(&path, Some(&writer), json!({"body": format!("{i} {note}")}))
+            .await;
+        assert_eq!(status, 201, "{res}");
+    }
+    // The reader is closed within the heartbeat timeout of its write
+    // blocking (and its presence goes with it), though it never reads.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(6);
+    loop {
+        if connections_of(&app, &supervisor, &reader_id).await == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the stalled socket is still open"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

@@ -3,9 +3,17 @@
 //!
 //! A single task owns the socket. It selects over the client's frames, the
 //! bus subscriptions, the control topic, a heartbeat tick and shutdown.
-//! Writes to the socket happen only here, so when a client stops reading,
-//! this task stalls, its bus receivers fall behind, and the connection is
-//! closed as a slow consumer; the client resumes with `since`.
+//! Writes to the socket happen only here. The outbound queue is bounded
+//! twice: per conversation by the bus's ring (a receiver that falls behind
+//! it is closed as a slow consumer; the client resumes with `since`), and
+//! on the socket by tungstenite's write buffer, which makes a write wait
+//! for the peer. A peer that stops reading would hold that write, and with
+//! it the task and the kernel's send buffer, for ever: every write has a
+//! deadline (the heartbeat timeout), past which the peer is closed as a
+//! slow consumer.
+//!
+//! Frames the WebSocket layer refuses end with the RFC 6455 codes: 1009
+//! for a message over the hard cap, 1007 for text that is not UTF-8.
 
 use super::protocol::{ClientFrame, CloseReason, PrincipalView, ServerFrame};
 use super::subscriptions::{BusStream, Subscriptions};
@@ -34,10 +42,41 @@ const AGENT_SESSION_RECHECK: Duration = Duration::from_secs(5);
 const MAX_SUBSCRIPTIONS_CUSTOMER: usize = 20;
 const MAX_SUBSCRIPTIONS_AGENT: usize = 1000;
 
+/// How long the goodbye (a `bye` frame and the close frame) may take: the
+/// peer may be the one that stopped reading.
+const CLOSE_DEADLINE: Duration = Duration::from_secs(1);
+
 /// Why the loop ended: a reason to tell the client, or the client left.
 enum End {
     Close(CloseReason),
     ClientGone,
+}
+
+/// What a read error from the WebSocket layer means for the connection:
+/// a frame it refused gets its RFC 6455 close code, anything else (a reset,
+/// a broken frame) means the client is gone.
+fn read_error_end(err: axum::Error) -> End {
+    use tungstenite::error::{CapacityError, Error};
+    match err.into_inner().downcast::<Error>().map(|e| *e) {
+        Ok(Error::Capacity(CapacityError::MessageTooLong { .. })) => {
+            End::Close(CloseReason::MessageTooBig)
+        }
+        Ok(Error::Utf8(_)) => End::Close(CloseReason::InvalidText),
+        _ => End::ClientGone,
+    }
+}
+
+/// A write that gives up after `deadline`: a peer that accepts nothing for
+/// that long is treated as gone, and closed as a slow consumer.
+async fn within<T>(
+    deadline: Duration,
+    write: impl std::future::Future<Output = Result<T, axum::Error>>,
+) -> Result<T, End> {
+    match tokio::time::timeout(deadline, write).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(_)) => Err(End::ClientGone),
+        Err(_) => Err(End::Close(CloseReason::SlowConsumer)),
+    }
 }
 
 struct Connection {
@@ -52,6 +91,8 @@ struct Connection {
     inbox: Option<BusStream>,
     control: BusStream,
     last_heard: Instant,
+    /// How long one write may wait for the peer to read.
+    write_deadline: Duration,
     /// Frames written to the socket but not flushed yet: frames that are
     /// ready together (an ack and the echo of the same message, an event
     /// and the inbox line it changes) leave in one write.
@@ -71,6 +112,8 @@ pub async fn run(mut socket: WebSocket, state: AppState, pre_auth: Option<Authen
             }
         },
     };
+    // A peer that takes no bytes for as long as it may stay silent is gone.
+    let write_deadline = Duration::from_secs(state.config.limits.heartbeat_timeout_secs.max(1));
     // Subscribe to control first, so a revocation that races the welcome is
     // still seen.
     let control = state.bus.subscribe(Topic::Control).await.into_stream();
@@ -84,6 +127,7 @@ pub async fn run(mut socket: WebSocket, state: AppState, pre_auth: Option<Authen
         inbox: None,
         control,
         last_heard: Instant::now(),
+        write_deadline,
         unflushed: false,
     };
     // An agent connection counts for presence until it ends, whichever
@@ -108,7 +152,13 @@ async fn await_hello(
         let next = tokio::time::timeout_at(deadline, socket.recv()).await;
         let text = match next {
             Err(_) => return Err(CloseReason::HelloTimeout),
-            Ok(None) | Ok(Some(Err(_))) => return Err(CloseReason::Unauthorized),
+            Ok(Some(Err(err))) => {
+                return Err(match read_error_end(err) {
+                    End::Close(reason) => reason,
+                    End::ClientGone => CloseReason::Unauthorized,
+                });
+            }
+            Ok(None) => return Err(CloseReason::Unauthorized),
             Ok(Some(Ok(Message::Text(text)))) => text,
             Ok(Some(Ok(Message::Close(_)))) => return Err(CloseReason::Unauthorized),
             Ok(Some(Ok(_))) => continue,
@@ -129,7 +179,7 @@ async fn await_hello(
                     code: "unauthorized",
                     message: "send hello with a token first",
                 };
-                send_text(socket, frame.to_json())
+                within(limit, send_text(socket, frame.to_json()))
                     .await
                     .map_err(|_| CloseReason::Unauthorized)?;
             }
@@ -139,7 +189,7 @@ async fn await_hello(
                     code: err.code,
                     message: &err.message,
                 };
-                send_text(socket, frame.to_json())
+                within(limit, send_text(socket, frame.to_json()))
                     .await
                     .map_err(|_| CloseReason::Unauthorized)?;
             }
@@ -151,15 +201,20 @@ async fn send_text(socket: &mut WebSocket, json: String) -> Result<(), axum::Err
     socket.send(Message::Text(Utf8Bytes::from(json))).await
 }
 
+/// Says why and closes; gives up after [`CLOSE_DEADLINE`] (the socket is
+/// then simply dropped, which resets the connection).
 async fn close(socket: &mut WebSocket, reason: CloseReason) {
-    let _ = send_text(socket, ServerFrame::Bye { reason }.to_json()).await;
-    let _ = socket
-        .send(Message::Close(Some(CloseFrame {
-            code: reason.code(),
-            reason: Utf8Bytes::from_static(reason.as_str()),
-        })))
-        .await;
-    let _ = socket.close().await;
+    let goodbye = async {
+        let _ = send_text(socket, ServerFrame::Bye { reason }.to_json()).await;
+        let _ = socket
+            .send(Message::Close(Some(CloseFrame {
+                code: reason.code(),
+                reason: Utf8Bytes::from_static(reason.as_str()),
+            })))
+            .await;
+        let _ = socket.close().await;
+    };
+    let _ = tokio::time::timeout(CLOSE_DEADLINE, goodbye).await;
 }
 
 async fn pending_or(
@@ -214,14 +269,15 @@ impl Connection {
                         self.last_heard = Instant::now();
                         self.on_message(message, limits.max_frame_bytes).await
                     }
-                    _ => Err(End::ClientGone),
+                    Some(Err(err)) => Err(read_error_end(err)),
+                    None => Err(End::ClientGone),
                 },
                 _ = recheck.tick(), if is_agent => self.recheck_session().await,
                 _ = heartbeat.tick() => {
                     if self.last_heard.elapsed() > heartbeat_timeout {
                         Err(End::Close(CloseReason::HeartbeatTimeout))
                     } else {
-                        self.socket.send(Message::Ping(Default::default())).await.map_err(|_| End::ClientGone)
+                        within(self.write_deadline, self.socket.send(Message::Ping(Default::default()))).await
                     }
                 },
             };
@@ -268,19 +324,17 @@ impl Connection {
     /// Queues a frame; the loop flushes when nothing else is ready.
     async fn send(&mut self, frame: ServerFrame<'_>) -> Result<(), End> {
         self.unflushed = true;
-        SinkExt::feed(
-            &mut self.socket,
-            Message::Text(Utf8Bytes::from(frame.to_json())),
+        let message = Message::Text(Utf8Bytes::from(frame.to_json()));
+        within(
+            self.write_deadline,
+            SinkExt::feed(&mut self.socket, message),
         )
         .await
-        .map_err(|_| End::ClientGone)
     }
 
     async fn flush(&mut self) -> Result<(), End> {
         self.unflushed = false;
-        SinkExt::flush(&mut self.socket)
-            .await
-            .map_err(|_| End::ClientGone)
+        within(self.write_deadline, SinkExt::flush(&mut self.socket)).await
     }
 
     async fn send_error(

@@ -308,12 +308,18 @@ pub enum CloseReason {
     UnsupportedVersion,
     /// The server is shutting down; reconnect (to another node).
     GoingAway,
+    /// A message over the hard cap (RFC 6455 "message too big").
+    MessageTooBig,
+    /// A text frame that is not UTF-8 (RFC 6455 "invalid frame payload").
+    InvalidText,
 }
 
 impl CloseReason {
     pub fn code(self) -> u16 {
         match self {
             Self::GoingAway => 1001,
+            Self::InvalidText => 1007,
+            Self::MessageTooBig => 1009,
             Self::Unauthorized => 4001,
             Self::SessionRevoked => 4002,
             Self::HeartbeatTimeout => 4003,
@@ -332,6 +338,8 @@ impl CloseReason {
             Self::HelloTimeout => "hello_timeout",
             Self::UnsupportedVersion => "unsupported_version",
             Self::GoingAway => "going_away",
+            Self::MessageTooBig => "message_too_big",
+            Self::InvalidText => "invalid_utf8",
         }
     }
 }

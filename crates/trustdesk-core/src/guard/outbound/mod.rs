@@ -1,26 +1,28 @@
 //! The outbound guard: flags an agent or bot message that *asks* the customer
 //! for a secret, for remote access, or to send funds to an address.
 //!
-//! The message is cut into sentences (`.` `!` `?` `。` `！` `？` `；` and
-//! newlines) and each sentence into clauses (`,` `，` `;` `:` `：`). A sentence
-//! is a violation when one of its clauses makes a request ("send me",
-//! "provide", "share", "tell me", "提供", "发给我", "告诉我" …) that no
-//! negation *before it in the same clause* cancels ("never share", "do not
-//! send", "不要向任何人提供", "绝不会索要"), and the sentence names an object:
-//! seed phrase, private key, password, 2FA code, remote-access software (with
-//! an install/open verb), or a transfer to an address. Advice such as "never
-//! share your seed phrase" therefore passes, while "如果不能登录，请把你的密码发给我"
-//! and "don't worry, just send me your seed phrase" are blocked. Typing is a
-//! request only when aimed at the chat ("type it here", "在这里输入"), so "enter
-//! your 2FA code in the app" passes.
+//! The message is cut into sentences, each sentence folded (`fold`: width,
+//! homoglyphs, invisible characters, spelled-out and split words, digits
+//! for letters) and cut into clauses. A request verb (`lexicon::ASK`, or an
+//! `ENTER` verb aimed at the chat) asks for the secret that follows it in
+//! its complement, or the one it points back at; a negation before it in
+//! its clause, or a clause that is only a negation, cancels it; a
+//! subordinator right after it ("tell me whether …") makes it a question.
+//! Seed phrases and private keys are never typed anywhere but the
+//! customer's own app or device, so entering one elsewhere is a request
+//! too. The full rules, with examples, are in `docs/guard.md`; the corpora
+//! in `corpus/` are the regression set (real replies that must pass,
+//! disguised requests that must be blocked).
 //!
-//! Known limit: it is keyword based. A negation in an earlier clause does not
-//! carry ("Never, under any circumstances, share your seed phrase" is
-//! blocked) and unusual phrasings of a request pass; the server lets a
-//! supervisor override a block, audited.
+//! Known limit: it is lexical. Unusual phrasings of a request pass; the
+//! server lets a supervisor override a block, audited.
+
+mod fold;
+mod lexicon;
 
 use super::{contains_any, floor_boundary};
 use crate::crypto::{RefKind, recognise};
+use lexicon::*;
 use serde::{Deserialize, Serialize};
 
 /// What an outbound message asked for.
@@ -59,256 +61,6 @@ pub struct OutboundViolation {
     pub end: usize,
 }
 
-const REQUEST: &[&str] = &[
-    "send me",
-    "send us",
-    "send it",
-    "send over",
-    "give me",
-    "give us",
-    "provide",
-    "share",
-    "tell me",
-    "tell us",
-    "what is your",
-    "what's your",
-    "whats your",
-    "need your",
-    "need the",
-    "reply with",
-    "confirm your",
-    "verify your",
-    "submit",
-    "dm me",
-    "paste",
-    "read out",
-    "read me",
-    "can you send",
-    "could you send",
-    "please send",
-    "ask for",
-    "ask you for",
-    "what's the",
-    "what is the",
-    "what was the",
-    "是多少",
-    "是什么",
-    "发来",
-    "念一下",
-    "读一下",
-    "提供",
-    "索要",
-    "透露",
-    "发给我",
-    "发我",
-    "发过来",
-    "发送给",
-    "给我",
-    "告诉我",
-    "报一下",
-    "报给",
-    "说一下",
-    "需要你的",
-    "需要您的",
-    "把你的",
-    "把您的",
-    "截图",
-    "发一下",
-    "回复",
-];
-
-/// Typing is a request only when it is aimed at the chat.
-const TYPE_VERBS: &[&str] = &["type", "enter", "input", "write", "输入", "填写", "填入"];
-const HERE: &[&str] = &[
-    "here",
-    "below",
-    "in the chat",
-    "in this chat",
-    "to me",
-    "to us",
-    "这里",
-    "此处",
-    "聊天",
-    "对话框",
-    "下面",
-];
-
-const INSTALL: &[&str] = &[
-    "install", "download", "open", "run", "use", "connect", "安装", "下载", "打开", "使用", "连接",
-    "开启",
-];
-
-const TRANSFER: &[&str] = &[
-    "send ",
-    "send your",
-    "send the",
-    "send all",
-    "send funds",
-    "send usdt",
-    "send btc",
-    "send eth",
-    "transfer",
-    "move your",
-    "move the",
-    "move all",
-    "deposit",
-    "withdraw to",
-    "转到",
-    "转入",
-    "转账到",
-    "转至",
-    "转给",
-    "打到",
-    "充值到",
-    "充到",
-    "提到",
-    "转移到",
-    "转移",
-    "转",
-    "打款",
-    "汇款",
-];
-
-const ADDRESS_WORDS: &[&str] = &[
-    "this address",
-    "the address below",
-    "following address",
-    "address below",
-    "this wallet",
-    "new wallet",
-    "safe wallet",
-    "secure wallet",
-    "safe address",
-    "secure address",
-    "our wallet",
-    "my wallet",
-    "这个地址",
-    "该地址",
-    "此地址",
-    "以下地址",
-    "下面的地址",
-    "下面地址",
-    "安全钱包",
-    "安全地址",
-    "新钱包",
-    "这个钱包",
-    "我们的钱包",
-];
-
-const NEGATION: &[&str] = &[
-    "never",
-    "don't",
-    "dont",
-    "do not",
-    "don’t",
-    "not ask",
-    "won't",
-    "will not",
-    "no one",
-    "nobody",
-    "no staff",
-    "no official",
-    "must not",
-    "should not",
-    "shouldn't",
-    "beware",
-    "scam",
-    "不要",
-    "不会",
-    "切勿",
-    "绝不",
-    "决不",
-    "永远不",
-    "从不",
-    "请勿",
-    "千万别",
-    "别把",
-    "别给",
-    "别发",
-    "谨防",
-    "不能",
-    "不可",
-    "骗",
-];
-
-/// Phrases with a negation word that do not negate the request.
-const BENIGN_NEGATION: &[&str] = &[
-    "don't worry",
-    "do not worry",
-    "dont worry",
-    "no worries",
-    "never mind",
-    "别担心",
-    "不要担心",
-    "不用担心",
-];
-
-const OBJECTS: &[(OutboundKind, &[&str])] = &[
-    (
-        OutboundKind::SeedPhrase,
-        &[
-            "seed",
-            "recovery phrase",
-            "mnemonic",
-            "secret phrase",
-            "backup phrase",
-            "wallet phrase",
-            "12 words",
-            "24 words",
-            "12-word",
-            "24-word",
-            "助记词",
-            "种子",
-            "恢复短语",
-            "恢复词",
-        ],
-    ),
-    (
-        OutboundKind::PrivateKey,
-        &["private key", "privkey", "keystore", "私钥", "秘钥", "密钥"],
-    ),
-    (
-        OutboundKind::TwoFactorCode,
-        &[
-            "2fa",
-            "otp",
-            "authenticator",
-            "google auth",
-            "verification code",
-            "sms code",
-            "auth code",
-            "security code",
-            "one-time code",
-            "the code",
-            "code you",
-            "code we sent",
-            "验证码",
-            "谷歌验证",
-            "动态码",
-            "短信码",
-        ],
-    ),
-    (
-        OutboundKind::Password,
-        &["password", "passcode", "pwd", "密码", "口令"],
-    ),
-];
-
-const REMOTE: &[&str] = &[
-    "anydesk",
-    "teamviewer",
-    "rustdesk",
-    "todesk",
-    "remote access",
-    "remote desktop",
-    "remote control",
-    "screen share",
-    "screen sharing",
-    "远程",
-    "向日葵",
-    "屏幕共享",
-];
-
 /// Checks an outbound (agent or bot) message; returns one violation per
 /// sentence and kind. Never panics; linear in the input for bounded word lists.
 pub fn check_outbound(text: &str) -> Vec<OutboundViolation> {
@@ -318,38 +70,316 @@ pub fn check_outbound(text: &str) -> Vec<OutboundViolation> {
         if s.trim().is_empty() {
             continue;
         }
-        let mut lower = s.to_lowercase();
-        for b in BENIGN_NEGATION {
-            if lower.contains(b) {
-                lower = lower.replace(b, " ");
-            }
-        }
-        let (mut asks, mut installs, mut transfers) = (false, false, false);
-        for clause in lower.split([',', '，', ';', ':', '：', '、']) {
-            asks |= requested(clause, REQUEST)
-                || (requested(clause, TYPE_VERBS) && contains_any(clause, HERE));
-            installs |= requested(clause, INSTALL);
-            transfers |= requested(clause, TRANSFER);
+        let mut found = Found::default();
+        for variant in fold::variants(s) {
+            found.merge(check_sentence(&variant, s));
         }
         let mut push = |kind| out.push(OutboundViolation { kind, start, end });
-        if (asks || installs) && contains_any(&lower, REMOTE) {
+        if found.remote {
             push(OutboundKind::RemoteAccess);
         }
-        if asks {
-            // The most specific object only: "seed phrase password" is about
-            // the seed.
-            if let Some((kind, _)) = OBJECTS
-                .iter()
-                .find(|(_, words)| contains_any(&lower, words))
-            {
-                push(*kind);
+        // The most specific object only: "seed phrase password" is about
+        // the seed.
+        if let Some(kind) = found.secret {
+            push(kind);
+        }
+        if found.transfer {
+            push(OutboundKind::TransferToAddress);
+        }
+    }
+    out
+}
+
+/// What one sentence asks for.
+#[derive(Default)]
+struct Found {
+    remote: bool,
+    transfer: bool,
+    secret: Option<OutboundKind>,
+}
+
+impl Found {
+    fn merge(&mut self, other: Found) {
+        self.remote |= other.remote;
+        self.transfer |= other.transfer;
+        if let Some(kind) = other.secret {
+            self.ask_for(kind);
+        }
+    }
+
+    fn ask_for(&mut self, kind: OutboundKind) {
+        let rank = |k: OutboundKind| OBJECTS.iter().position(|(o, _)| *o == k);
+        if self.secret.is_none_or(|current| rank(kind) < rank(current)) {
+            self.secret = Some(kind);
+        }
+    }
+}
+
+/// A secret named in the folded sentence, by byte span.
+struct Object {
+    kind: OutboundKind,
+    start: usize,
+    end: usize,
+}
+
+/// The rules on one folded variant of a sentence (`raw` is the original,
+/// for address recognition).
+fn check_sentence(folded: &str, raw: &str) -> Found {
+    let lower = blank(&blank(folded, BENIGN_NEGATION), TOPICS);
+    let objects = find_objects(&lower);
+    let legit_place = !has_link(&lower) && contains_any(&lower, PLACES);
+    let mut found = Found::default();
+    let (mut asks, mut installs) = (false, false);
+    // "Never, under any circumstances, share …": a clause that is nothing
+    // but a negation negates the rest of the sentence.
+    let mut negated = false;
+    for (offset, clause) in clauses(&lower) {
+        let negated_before = |p: usize| negated || contains_any(&clause[..p], NEGATION);
+        for (p, q) in find_all(clause, ASK) {
+            if negated_before(p) {
+                continue;
+            }
+            asks = true;
+            let verb = Verb {
+                lower: &lower,
+                offset,
+                clause,
+                p,
+                q,
+            };
+            for kind in verb.asked(&objects) {
+                found.ask_for(kind);
             }
         }
-        if transfers
-            && (contains_any(&lower, ADDRESS_WORDS)
-                || recognise(s).iter().any(|r| r.kind == RefKind::Address))
-        {
-            push(OutboundKind::TransferToAddress);
+        let here = contains_any(clause, HERE);
+        for (p, q) in find_all(clause, ENTER) {
+            if negated_before(p) {
+                continue;
+            }
+            asks |= here;
+            let verb = Verb {
+                lower: &lower,
+                offset,
+                clause,
+                p,
+                q,
+            };
+            // Aimed at the chat, any secret the clause names is asked for
+            // ("请把私钥复制到对话框里").
+            let in_clause = objects
+                .iter()
+                .filter(|o| here && o.start >= offset && o.end <= offset + clause.len())
+                .map(|o| o.kind);
+            for kind in verb.asked(&objects).into_iter().chain(in_clause) {
+                let never_typed =
+                    matches!(kind, OutboundKind::SeedPhrase | OutboundKind::PrivateKey);
+                if here || (never_typed && !legit_place) {
+                    found.ask_for(kind);
+                }
+            }
+        }
+        installs |= !negated && requested(clause, INSTALL);
+        found.transfer |= !negated && requested(clause, TRANSFER);
+        negated |= NEGATING_CLAUSES.contains(&clause.trim());
+    }
+    found.remote = (asks || installs) && contains_any(&lower, REMOTE);
+    found.transfer &= contains_any(&lower, ADDRESS_WORDS)
+        || recognise(raw).iter().any(|r| r.kind == RefKind::Address);
+    found
+}
+
+/// One request verb found in a clause of the sentence.
+struct Verb<'a> {
+    /// The whole folded sentence.
+    lower: &'a str,
+    /// Where the clause starts in it.
+    offset: usize,
+    clause: &'a str,
+    /// The verb's span in the clause.
+    p: usize,
+    q: usize,
+}
+
+impl Verb<'_> {
+    /// The kinds of secret this verb asks for: an object that follows it
+    /// closely in its complement ("send me the 12 words"), or one named
+    /// before it when the verb points back at it ("your seed, send it to
+    /// me"; "把助记词发过来").
+    fn asked(&self, objects: &[Object]) -> Vec<OutboundKind> {
+        let verb = &self.clause[self.p..self.q];
+        let rest = &self.clause[self.q..];
+        let head = rest.trim_start().trim_start_matches(['你', '您', ' ']);
+        if starts_with_word(head, SUBORDINATORS) {
+            return Vec::new();
+        }
+        let cut = first_match_start(rest, COMPLEMENT_END).unwrap_or(rest.len());
+        let (verb_start, verb_end) = (self.offset + self.p, self.offset + self.q);
+        let reach = if verb.starts_with("what") { 2 } else { 5 };
+        let mut kinds = Vec::new();
+        for o in objects {
+            let after = o.start >= verb_start
+                && o.start < verb_end + cut
+                && distance(&self.lower[verb_end.min(o.start)..o.start]) <= reach;
+            if after {
+                kinds.push(o.kind);
+            }
+        }
+        let points_back = verb.ends_with(" it")
+            || verb.ends_with(" them")
+            || starts_with_word(rest.trim_start(), PRONOUNS);
+        let object_first = !verb.is_ascii()
+            && rest
+                .chars()
+                .all(|c| c.is_whitespace() || ZH_FILLER.contains(c));
+        for o in objects {
+            let before =
+                o.end <= verb_start && (points_back || (object_first && o.start >= self.offset));
+            if before {
+                kinds.push(o.kind);
+            }
+        }
+        kinds
+    }
+}
+
+/// How far apart two words are: words in Latin text, two characters in
+/// Chinese.
+fn distance(between: &str) -> usize {
+    let words = between
+        .split(|c: char| c.is_whitespace() || is_cjk(c))
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count();
+    words + between.chars().filter(|&c| is_cjk(c)).count() / 2
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}')
+}
+
+/// Does `s` start with one of `words` (an ASCII word must end there)?
+fn starts_with_word(s: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| {
+        s.starts_with(w)
+            && (!w.is_ascii()
+                || s[w.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric()))
+    })
+}
+
+/// Replaces every occurrence of the phrases by a separator.
+fn blank(s: &str, phrases: &[&str]) -> String {
+    let mut out = s.to_owned();
+    for p in phrases {
+        if out.contains(p) {
+            out = out.replace(p, " ~ ");
+        }
+    }
+    out
+}
+
+/// The clauses of a folded sentence with their offsets.
+fn clauses(s: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut offset = 0;
+    s.split([',', ';', ':', '、', '，', '：'])
+        .map(move |clause| {
+            let at = offset;
+            // Every separator is one char; the next clause starts after it.
+            offset += clause.len()
+                + s[at + clause.len()..]
+                    .chars()
+                    .next()
+                    .map_or(0, char::len_utf8);
+            (at, clause)
+        })
+}
+
+/// Every secret the sentence names: the listed phrases, and words split
+/// or run together ("pass word", "private_key", "seedphrase").
+fn find_objects(s: &str) -> Vec<Object> {
+    let mut out = Vec::new();
+    for (kind, words) in OBJECTS {
+        for (start, end) in find_all(s, words) {
+            out.push(Object {
+                kind: *kind,
+                start,
+                end,
+            });
+        }
+    }
+    let tokens: Vec<(usize, usize)> = ascii_tokens(s).collect();
+    for i in 0..tokens.len() {
+        let mut joined = String::new();
+        for (j, &(a, b)) in tokens.iter().enumerate().skip(i).take(4) {
+            joined.push_str(&s[a..b]);
+            if let Some((_, kind)) = COMPACT.iter().find(|(w, _)| *w == joined) {
+                out.push(Object {
+                    kind: *kind,
+                    start: tokens[i].0,
+                    end: tokens[j].1,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Spans of runs of ASCII letters and digits.
+fn ascii_tokens(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let b = s.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() && !b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        if i == b.len() {
+            return None;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        Some((start, i))
+    })
+}
+
+/// Does the sentence carry a link ("http…", "www.", "wallet-sync.io")?
+fn has_link(s: &str) -> bool {
+    if s.contains("http") || s.contains("www.") {
+        return true;
+    }
+    let b = s.as_bytes();
+    ascii_tokens(s).any(|(start, end)| {
+        start > 1
+            && b[start - 1] == b'.'
+            && b[start - 2].is_ascii_alphanumeric()
+            && LINK_TLDS.contains(&&s[start..end])
+    })
+}
+
+/// Every occurrence of any needle, as byte spans (ASCII needles start a
+/// word, ASCII case-insensitive).
+fn find_all(hay: &str, needles: &[&str]) -> Vec<(usize, usize)> {
+    let h = hay.as_bytes();
+    let mut out = Vec::new();
+    for n in needles {
+        let nb = n.as_bytes();
+        if nb.is_empty() || nb.len() > h.len() {
+            continue;
+        }
+        let word_start = nb[0].is_ascii_alphanumeric();
+        for s in 0..=h.len() - nb.len() {
+            if word_start && s > 0 && h[s - 1].is_ascii_alphanumeric() {
+                continue;
+            }
+            if h[s..s + nb.len()]
+                .iter()
+                .zip(nb)
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+            {
+                out.push((s, s + nb.len()));
+            }
         }
     }
     out
@@ -420,121 +450,4 @@ fn sentences(text: &str) -> Vec<(usize, usize)> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn kinds(t: &str) -> Vec<OutboundKind> {
-        check_outbound(t).into_iter().map(|v| v.kind).collect()
-    }
-
-    #[test]
-    fn requests_are_blocked_en() {
-        use OutboundKind::*;
-        for (t, k) in [
-            (
-                "Please send me your seed phrase so I can verify the wallet.",
-                SeedPhrase,
-            ),
-            ("What is your 12-word recovery phrase?", SeedPhrase),
-            (
-                "To unlock the account, provide your private key.",
-                PrivateKey,
-            ),
-            ("Can you share your password with me", Password),
-            ("Tell me the 2FA code you just received", TwoFactorCode),
-            (
-                "Type your verification code here and we will finish.",
-                TwoFactorCode,
-            ),
-            ("Please install AnyDesk so I can fix it.", RemoteAccess),
-            ("Open TeamViewer and give me the ID", RemoteAccess),
-            (
-                "Transfer your USDT to 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed for safety",
-                TransferToAddress,
-            ),
-            ("Move all funds to this safe wallet now", TransferToAddress),
-            ("Don't worry, just send me your seed phrase.", SeedPhrase),
-            ("What's the code you received by SMS?", TwoFactorCode),
-            (
-                "To speed up, send 0.1 ETH to 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
-                TransferToAddress,
-            ),
-            ("If you cannot log in, tell me your password", Password),
-            (
-                "For verification please share the 12 words of your wallet",
-                SeedPhrase,
-            ),
-        ] {
-            assert!(kinds(t).contains(&k), "{t}: {:?}", kinds(t));
-        }
-    }
-
-    #[test]
-    fn requests_are_blocked_zh() {
-        use OutboundKind::*;
-        for (t, k) in [
-            ("请提供你的助记词", SeedPhrase),
-            ("把你的私钥发给我，我帮你恢复", PrivateKey),
-            ("请告诉我你的登录密码", Password),
-            ("请把谷歌验证码发给我", TwoFactorCode),
-            ("请下载向日葵远程软件", RemoteAccess),
-            ("请安装AnyDesk，我远程帮你操作", RemoteAccess),
-            (
-                "请把USDT转到这个地址：TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
-                TransferToAddress,
-            ),
-            ("你的资产有风险，请尽快转入安全钱包", TransferToAddress),
-            ("在这里输入你的验证码", TwoFactorCode),
-            ("如果不能登录，请把你的密码发给我", Password),
-            ("您好，请问您的谷歌验证码是多少？", TwoFactorCode),
-            (
-                "请转0.5个ETH到0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed完成验证",
-                TransferToAddress,
-            ),
-            ("别担心，把助记词发过来我帮你检查", SeedPhrase),
-        ] {
-            assert!(kinds(t).contains(&k), "{t}: {:?}", kinds(t));
-        }
-    }
-
-    #[test]
-    fn advice_is_not_blocked() {
-        for t in [
-            "Never share your seed phrase with anyone, including us.",
-            "We will never ask for your password or 2FA code.",
-            "Do not install AnyDesk or TeamViewer at anyone's request.",
-            "Please enter your 2FA code in the app to confirm the withdrawal.",
-            "Your withdrawal to 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed is complete.",
-            "Please check the deposit address shown in the app.",
-            "请不要向任何人提供您的助记词。",
-            "官方客服绝不会索要您的私钥或密码。",
-            "切勿安装任何远程软件。",
-            "您的提现已到账，请查收。",
-            "请在App内重置密码。",
-            "Thanks for waiting, the transfer is being processed.",
-            "No one from support will ever ask you to share your seed phrase.",
-            "Please provide your UID and the TXID of the deposit.",
-            "请提供您的UID和充值记录截图",
-            "Could you share a screenshot of the error?",
-            "官方客服不会向您索要验证码",
-            "您的提币地址是TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t吗？",
-            "Please share the transaction hash so we can check.",
-            "请提供交易哈希",
-            "Your password reset link has been sent.",
-            "我帮您转接人工客服",
-        ] {
-            assert!(kinds(t).is_empty(), "{t}: {:?}", kinds(t));
-        }
-    }
-
-    #[test]
-    fn spans_are_sentences() {
-        let t = "Hello! Please send me your seed phrase. Thanks.";
-        let v = check_outbound(t);
-        assert_eq!(v.len(), 1);
-        assert_eq!(
-            &t[v[0].start..v[0].end],
-            " Please send me your seed phrase."
-        );
-    }
-}
+mod tests;

@@ -163,6 +163,24 @@ impl SlaConfig {
     }
 }
 
+/// How many activity reports the worker folds before it stores what they
+/// changed.
+const BATCH: usize = 1024;
+
+/// The SLA writes a batch of activity left for one conversation; the last
+/// state folded wins.
+#[derive(Default)]
+struct PendingWrite {
+    state: Option<SlaTracker>,
+    timer: Option<TimerWrite>,
+}
+
+#[derive(Clone, Copy)]
+enum TimerWrite {
+    Put(Timestamp),
+    Delete,
+}
+
 pub struct TimerWorker {
     conversations: Conversations,
     store: Arc<dyn Store>,
@@ -173,6 +191,8 @@ pub struct TimerWorker {
     cache: HashMap<ConversationId, (SlaTracker, Option<Timestamp>)>,
     /// The earliest SLA timer written since the loop last looked.
     own_earliest: Option<Timestamp>,
+    /// What the activity observed since the last flush leaves to store.
+    pending: HashMap<ConversationId, PendingWrite>,
     /// The conversations service's write reports.
     activity: Option<mpsc::Receiver<Activity>>,
 }
@@ -203,6 +223,7 @@ impl TimerWorker {
             reassign_on_breach,
             cache: HashMap::new(),
             own_earliest: None,
+            pending: HashMap::new(),
         }
     }
 
@@ -249,9 +270,11 @@ impl TimerWorker {
                 activity = rx.recv() => {
                     let Some(activity) = activity else { return };
                     reread |= self.observe(activity).await;
-                    while let Ok(more) = rx.try_recv() {
+                    for _ in 1..BATCH {
+                        let Ok(more) = rx.try_recv() else { break };
                         reread |= self.observe(more).await;
                     }
+                    self.flush().await;
                     // An earlier deadline of our own: wake for it (a later
                     // one, or a removed one, at worst wakes us early once).
                     if let Some(at) = self.own_earliest.take() {
@@ -265,6 +288,7 @@ impl TimerWorker {
                     while let Ok(more) = rx.try_recv() {
                         self.observe(more).await;
                     }
+                    self.flush().await;
                     return;
                 }
             }
@@ -277,6 +301,10 @@ impl TimerWorker {
     ) -> Option<(SlaTracker, Option<Timestamp>)> {
         if let Some(cached) = self.cache.get(&conversation.id) {
             return Some(cached.clone());
+        }
+        if self.pending.contains_key(&conversation.id) {
+            // Closed earlier in this batch: read what it left.
+            self.flush().await;
         }
         match self.store.sla_state(conversation.id).await {
             Ok(Some(text)) => match serde_json::from_str::<SlaTracker>(&text) {
@@ -337,20 +365,23 @@ impl TimerWorker {
         });
         if closed {
             self.cache.remove(&conversation.id);
-            let _ = self.save(conversation.id, &state).await;
-            let _ = self
-                .store
-                .delete_timer(conversation.id, &TimerKind::Sla, None)
-                .await;
+            self.pending.insert(
+                conversation.id,
+                PendingWrite {
+                    state: Some(state),
+                    timer: Some(TimerWrite::Delete),
+                },
+            );
             return true;
         }
-        if (state != before || timer.is_none())
-            && let Err(e) = self.save(conversation.id, &state).await
-        {
-            tracing::warn!(error = %e, "cannot save SLA state");
-            return set_elsewhere;
+        let (new_timer, timer_write) = self.next_timer(&state, timer);
+        let write = self.pending.entry(conversation.id).or_default();
+        if state != before || timer.is_none() {
+            write.state = Some(state.clone());
         }
-        let new_timer = self.reschedule(conversation.id, &state, timer).await;
+        if timer_write.is_some() {
+            write.timer = timer_write;
+        }
         self.cache.insert(conversation.id, (state, new_timer));
         // A timer this worker wrote needs no read to know when it is due.
         if let Some(at) = new_timer
@@ -373,6 +404,72 @@ impl TimerWorker {
             .await
     }
 
+    /// When the `sla` timer is due now, and the write that makes it so
+    /// (none when its instant did not change).
+    fn next_timer(
+        &self,
+        state: &SlaTracker,
+        current: Option<Timestamp>,
+    ) -> (Option<Timestamp>, Option<TimerWrite>) {
+        let now = self.clock().now();
+        let calendar = self.config.calendar_for(state.priority());
+        let next = state.next_timer(&self.config.policy(), &calendar, now);
+        let write = match next {
+            _ if next == current && current.is_some() => None,
+            Some(at) => Some(TimerWrite::Put(at)),
+            None => Some(TimerWrite::Delete),
+        };
+        (next, write)
+    }
+
+    /// Stores the writes the observed batch left, all at once: they share
+    /// the store's group commit instead of waiting for a commit each, so
+    /// the worker keeps up with thousands of new conversations a second.
+    /// A conversation whose write failed is dropped from the cache, so its
+    /// next event reads the stored state and writes again.
+    async fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let this = &*self;
+        let results = futures_util::future::join_all(
+            pending
+                .into_iter()
+                .map(|(id, write)| async move { (id, this.store_write(id, write).await) }),
+        )
+        .await;
+        for (id, result) in results {
+            if let Err(e) = result {
+                tracing::warn!(error = %e, conversation = %id, "cannot save SLA state");
+                self.cache.remove(&id);
+            }
+        }
+    }
+
+    async fn store_write(
+        &self,
+        id: ConversationId,
+        write: PendingWrite,
+    ) -> Result<(), trustdesk_store::StoreError> {
+        if let Some(state) = &write.state {
+            self.save(id, state).await?;
+        }
+        match write.timer {
+            Some(TimerWrite::Put(due_at)) => {
+                self.store
+                    .put_timer(&Timer {
+                        conversation_id: id,
+                        kind: TimerKind::Sla,
+                        due_at,
+                    })
+                    .await
+            }
+            Some(TimerWrite::Delete) => self.store.delete_timer(id, &TimerKind::Sla, None).await,
+            None => Ok(()),
+        }
+    }
+
     /// Writes (or removes) the `sla` timer when its instant changed.
     async fn reschedule(
         &self,
@@ -380,25 +477,12 @@ impl TimerWorker {
         state: &SlaTracker,
         current: Option<Timestamp>,
     ) -> Option<Timestamp> {
-        let now = self.clock().now();
-        let calendar = self.config.calendar_for(state.priority());
-        let next = state.next_timer(&self.config.policy(), &calendar, now);
-        if next == current && current.is_some() {
-            return current;
+        let (next, timer) = self.next_timer(state, current);
+        if timer.is_none() {
+            return next;
         }
-        let result = match next {
-            Some(at) => {
-                self.store
-                    .put_timer(&Timer {
-                        conversation_id: id,
-                        kind: TimerKind::Sla,
-                        due_at: at,
-                    })
-                    .await
-            }
-            None => self.store.delete_timer(id, &TimerKind::Sla, None).await,
-        };
-        if let Err(e) = result {
+        let write = PendingWrite { state: None, timer };
+        if let Err(e) = self.store_write(id, write).await {
             tracing::warn!(error = %e, "cannot write the SLA timer");
             return None;
         }

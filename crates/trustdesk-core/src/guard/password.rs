@@ -169,6 +169,22 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
                     .all(|(x, y)| x.to_ascii_lowercase() == *y))
             .then_some(n)
         }) else {
+            // "changed my pass to Hunter22", "pw is qwerty123": informal
+            // contexts, so only a token that looks like a password counts.
+            if let Some(n) = INFORMAL
+                .iter()
+                .find(|w| {
+                    b.len() >= i + w.len() && b[i..i + w.len()].eq_ignore_ascii_case(w.as_bytes())
+                })
+                .map(|w| w.len())
+                .filter(|_| i == 0 || !b[i - 1].is_ascii_alphanumeric())
+                && let Some((s, e)) =
+                    token_after(text, i + n).filter(|&(s, e)| looks_like_password(&text[s..e]))
+            {
+                out.push(Finding::redact(SecretKind::Password, s, e));
+                i = e;
+                continue;
+            }
             // "password for my account is X", "password I used: X".
             if let Some(n) = BASE
                 .iter()
@@ -201,9 +217,39 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
     }
 }
 
+/// Short informal contexts ("pass", "pw", "… to X"): the token must look
+/// like a password, since "my pass is here" and "change my password to
+/// something safer" are not passwords.
+const INFORMAL: &[&str] = &[
+    "password to",
+    "passcode to",
+    "passwd to",
+    "pwd to",
+    "pass to",
+    "pass is",
+    "pass was",
+    "pass =",
+    "pass=",
+    "pw is",
+    "pw was",
+    "pw to",
+    "pw =",
+    "pw=",
+];
+
+/// A token a person would pick as a password: 6–64 characters mixing
+/// letters with digits or symbols, or 6+ digits (a PIN-like password).
+fn looks_like_password(token: &str) -> bool {
+    let n = token.chars().count();
+    let letters = token.chars().any(|c| c.is_ascii_alphabetic());
+    let digits = token.chars().any(|c| c.is_ascii_digit());
+    let symbols = token.chars().any(|c| c.is_ascii_punctuation());
+    (6..=64).contains(&n) && ((letters && (digits || symbols)) || (digits && !letters && !symbols))
+}
+
 /// Words that name a password, for the looser "… is X" form.
 const BASE: &[&str] = &["password", "passwd", "passcode", "pwd"];
-const LINKS: &[&str] = &[" is ", " was ", ":", "=", "：", "是", "为"];
+const LINKS: &[&str] = &[" is ", " was ", ":", "=", "：", "是", "为", "成了", "成"];
 
 /// A password a few words after its name: within 32 bytes of `pos`, in the
 /// same clause (no `.` `,` `?` `!` `。` `，` newline before the link), at most
@@ -308,6 +354,19 @@ mod tests {
         assert_eq!(pw("pwd I used: hunter22"), vec!["hunter22"]);
         assert_eq!(pw("登录密码应该是Abc123，对吗"), vec!["Abc123"]);
         assert_eq!(
+            pw("I changed my pass to Hunter22 yesterday"),
+            vec!["Hunter22"]
+        );
+        assert_eq!(
+            pw("changed my password to Tr0ub4dor&3"),
+            vec!["Tr0ub4dor&3"]
+        );
+        assert_eq!(pw("my pass is abc12345"), vec!["abc12345"]);
+        assert_eq!(pw("pw is qwerty123!"), vec!["qwerty123"]);
+        assert_eq!(pw("set my pass to P@ssw0rd"), vec!["P@ssw0rd"]);
+        assert_eq!(pw("密码改成了abc123"), vec!["abc123"]);
+        assert_eq!(pw("我把密码换成Abc12345了"), vec!["Abc12345"]);
+        assert_eq!(
             guard("password: letmein").redacted,
             "password: [redacted:password]"
         );
@@ -331,6 +390,13 @@ mod tests {
             "密码错误是什么原因",
             "password: forgot it, that's why I'm writing",
             "my password is just not accepted",
+            "I want to change my password to something safer",
+            "my boarding pass is here",
+            "my pass is expired",
+            "how do I change my password to a stronger one",
+            "密码改成功了吗",
+            "I'd like to pass to the next step",
+            "pass to 2FA page",
         ] {
             assert!(pw(t).is_empty(), "{t}: {:?}", pw(t));
         }

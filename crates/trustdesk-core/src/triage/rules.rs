@@ -200,6 +200,8 @@ const ZH_HANDED_OVER: &[&str] = &[
     "刚刚", "刚才", "刚转", "转完", "转出去了", "给了", "骗走", "让我装",
     "装了", "下载了", "自己在动", "在用我的", "已经充", "我充了", "充了两", "充了几",
 ];
+/// Someone else named in the message.
+const ZH_STRANGER: &[&str] = &["有人", "别人", "黑客", "陌生", "不是我", "骗子"];
 #[rustfmt::skip]
 const ZH_CHANGED: &[&str] = &[
     "被改", "被修改", "被人改", "被换绑", "被解绑", "被重置", "被别人", "被人绑", "被陌生",
@@ -225,7 +227,7 @@ fn zh_denial(t: &Folded<'_>) -> bool {
     })
 }
 
-fn zh_urgent(t: &Folded<'_>) -> bool {
+fn zh_urgent(t: &Folded<'_>, fee: bool) -> bool {
     if zh_freeze_request(t) {
         return true;
     }
@@ -239,6 +241,7 @@ fn zh_urgent(t: &Folded<'_>) -> bool {
     let gone = (hs(t, ZH_GONE) && hs(t, &["币", "钱", "资产", "余额", "u", "账户", "钱包"]))
         || (hs(t, ZH_GONE_WEAK) && hs(t, ZH_KEPT_IN));
     if gone
+        && !(fee && !hs(t, ZH_STRANGER))
         && !hs(t, ZH_TRADING_LOSS)
         && !hs(t, &["充", "到账", "提币后", "转账", "提现后"])
         && !not_now
@@ -447,7 +450,7 @@ const IMPOSTOR: &[&str] = &[
     "自称",
 ];
 
-fn en_urgent(t: &Folded<'_>) -> bool {
+fn en_urgent(t: &Folded<'_>, fee: bool) -> bool {
     if has_word(t, EN_FREEZE)
         && !hs(t, EN_AUTHORITY)
         && !hs(
@@ -494,7 +497,7 @@ fn en_urgent(t: &Folded<'_>) -> bool {
     {
         return true;
     }
-    if hs(t, EN_ACTIVE) && !not_now {
+    if hs(t, EN_ACTIVE) && !not_now && !(fee && !hs(t, EN_STRANGER)) {
         return true;
     }
     // "a login from Nigeria and my ETH is gone": a strange login and a loss.
@@ -824,11 +827,71 @@ pub fn authority_freeze(folded: &str) -> bool {
 
 /// Whether a folded text matches an emergency rule.
 pub fn urgent_rule(folded: &str) -> bool {
-    let t = Folded::new(folded);
+    // "The withdrawal fee drained my balance", "提现手续费扣了，余额少了": a
+    // fee explains the loss and its withdrawal is the customer's own. The
+    // fee words go, and a loss alone no longer makes an emergency unless a
+    // stranger is named.
+    let without_fees = blank_fees(folded);
+    let fee = without_fees.is_some();
+    let text = without_fees.as_deref().unwrap_or(folded);
+    let t = Folded::new(text);
     // The zh phrase rules need Han characters, the en ones Latin letters.
-    let han = folded.chars().any(super::features::is_han);
-    let latin = folded.bytes().any(|b| b.is_ascii_alphabetic());
-    (han && zh_urgent(&t)) || (latin && en_urgent(&t)) || families(&t) || hs(&t, OTHER_URGENT)
+    let han = text.chars().any(super::features::is_han);
+    let latin = text.bytes().any(|b| b.is_ascii_alphabetic());
+    (han && zh_urgent(&t, fee))
+        || (latin && en_urgent(&t, fee))
+        || families(&t)
+        || hs(&t, OTHER_URGENT)
+}
+
+/// Fee words, longest first ("withdrawal fee" before "fee").
+const EN_FEES: &[&str] = &[
+    "withdrawal fees",
+    "withdrawal fee",
+    "network fees",
+    "network fee",
+    "gas fees",
+    "gas fee",
+    "trading fees",
+    "trading fee",
+    "transfer fees",
+    "transfer fee",
+    "fees",
+    "fee",
+    "commission",
+];
+const ZH_FEES: &[&str] = &[
+    "提现手续费",
+    "提币手续费",
+    "转账手续费",
+    "手续费",
+    "矿工费",
+    "网络费",
+    "gas费",
+];
+
+/// The text with its fee words blanked, or `None` when it names no fee.
+fn blank_fees(folded: &str) -> Option<String> {
+    let mut out = folded.to_owned();
+    let mut found = false;
+    for fee in ZH_FEES {
+        if out.contains(fee) {
+            out = out.replace(fee, " ");
+            found = true;
+        }
+    }
+    for fee in EN_FEES {
+        while let Some(at) = out.match_indices(fee).map(|(i, _)| i).find(|&i| {
+            let b = out.as_bytes();
+            let end = i + fee.len();
+            (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+                && (end == b.len() || !b[end].is_ascii_alphanumeric())
+        }) {
+            out.replace_range(at..at + fee.len(), " ");
+            found = true;
+        }
+    }
+    found.then_some(out)
 }
 
 #[cfg(test)]

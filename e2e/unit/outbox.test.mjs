@@ -169,3 +169,24 @@ test('a cursor ahead of the server rewinds to the start without showing anything
   assert.equal(feed.subscribeFrame().since, 0);
   assert.equal(feed.accept({ conversation_id: 'c2', seq: 2 }), true, 'a new conversation starts clean');
 });
+
+test('an overloaded refusal keeps the message and sends it again with the same id', () => {
+  const { outbox, sent, timers, fireTimers } = harness();
+  const item = outbox.add({ cmid: 'm-1', body: 'hi' });
+  assert.equal(sent.length, 1);
+  outbox.refused('m-1', 'overloaded', 500);
+  assert.equal(item.state, 'sending', 'not failed: the server asked to retry');
+  assert.equal(timers.size, 1, 'one retry scheduled, the ack timeout replaced');
+  fireTimers();
+  assert.equal(sent.length, 2);
+  assert.equal(sent[1].client_msg_id, 'm-1');
+  assert.equal(outbox.acked('m-1', 7), item);
+  assert.equal(item.state, 'sent');
+});
+
+test('any other refusal fails the message', () => {
+  const { outbox } = harness();
+  const item = outbox.add({ cmid: 'm-2', body: 'hi' });
+  outbox.refused('m-2', 'blocked');
+  assert.equal(item.state, 'failed');
+});

@@ -55,6 +55,9 @@ pub async fn run(endpoint: &Endpoint, o: &Options, phase: u32) -> Result<()> {
     });
 
     let errors = Arc::new(AtomicU64::new(0));
+    // Arrivals the server shed with `429 overloaded`: not failures, the
+    // admission control doing its job (they stored nothing).
+    let refused = Arc::new(AtomicU64::new(0));
     let interval = Duration::from_secs_f64(1.0 / o.rate);
     let cpu0 = sys::cpu_us(o.pid)?;
     let start = Instant::now() + Duration::from_millis(20);
@@ -74,6 +77,7 @@ pub async fn run(endpoint: &Endpoint, o: &Options, phase: u32) -> Result<()> {
         let http = http.clone();
         let endpoint = endpoint.clone();
         let errors = errors.clone();
+        let refused = refused.clone();
         tokio::spawn(async move {
             let result = async {
                 let token = net::customer_session(&http, &endpoint).await?;
@@ -87,10 +91,16 @@ pub async fn run(endpoint: &Endpoint, o: &Options, phase: u32) -> Result<()> {
                 .await
             }
             .await;
-            if let Err(e) = result
-                && errors.fetch_add(1, Ordering::Relaxed) < 5
-            {
-                eprintln!("conversation failed: {e:#}");
+            match result {
+                Ok(_) => {}
+                Err(e) if e.downcast_ref::<net::Overloaded>().is_some() => {
+                    refused.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    if errors.fetch_add(1, Ordering::Relaxed) < 5 {
+                        eprintln!("conversation failed: {e:#}");
+                    }
+                }
             }
         });
         sent += 1;
@@ -124,7 +134,9 @@ pub async fn run(endpoint: &Endpoint, o: &Options, phase: u32) -> Result<()> {
                 "started": sent,
                 "delivered": delivered,
                 "achieved_per_s": (delivered as f64 / span * 10.0).round() / 10.0,
-                "errors": errors.load(Ordering::Relaxed) + sent.saturating_sub(delivered),
+                "refused": refused.load(Ordering::Relaxed),
+                "errors": errors.load(Ordering::Relaxed)
+                    + sent.saturating_sub(delivered + refused.load(Ordering::Relaxed)),
                 "server_cpu_us_per_conversation": if delivered > 0 { ((cpu1 - cpu0) as f64 / delivered as f64).round() } else { 0.0 },
                 "bench_lateness_p99_ms": sys::ms(sys::percentile(&lateness, 99.0)),
             }),

@@ -130,11 +130,27 @@ async fn post(
     let res = req.send().await?;
     let status = res.status();
     let text = res.text().await?;
+    if status.as_u16() == 429 && text.contains("\"overloaded\"") {
+        return Err(Overloaded.into());
+    }
     if !status.is_success() {
         bail!("HTTP {status}: {text}");
     }
     Ok(serde_json::from_str(&text)?)
 }
+
+/// The server refused the request at the door (`429 overloaded`): its
+/// admission control shedding load, counted apart from failures.
+#[derive(Debug)]
+pub struct Overloaded;
+
+impl std::fmt::Display for Overloaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the server is overloaded (429)")
+    }
+}
+
+impl std::error::Error for Overloaded {}
 
 /// A new anonymous customer session; returns its token.
 pub async fn customer_session(http: &reqwest::Client, endpoint: &Endpoint) -> Result<String> {

@@ -208,6 +208,10 @@ pub struct Limits {
     pub auth_per_minute_account: u32,
     /// Widget sessions created per client address per minute.
     pub widget_sessions_per_minute: u32,
+    /// Customer writes (new sessions, conversations, messages) served at
+    /// once; past it they are refused with `overloaded` and a retry hint
+    /// instead of queueing until they time out.
+    pub customer_writes_in_flight: usize,
     /// Reverse proxies whose `X-Forwarded-For` names the client for the
     /// per-address limits (e.g. `["127.0.0.1"]` behind a local nginx).
     /// Empty: the peer address counts, and the header is ignored.
@@ -227,6 +231,7 @@ impl Default for Limits {
             auth_per_minute_ip: 30,
             auth_per_minute_account: 10,
             widget_sessions_per_minute: 120,
+            customer_writes_in_flight: crate::conversations::service::DEFAULT_IN_FLIGHT,
             trusted_proxies: Vec::new(),
         }
     }

@@ -25,6 +25,10 @@ pub enum ApiError {
     TooLarge,
     #[error("too many requests; please wait a minute")]
     RateLimited,
+    /// The server is past what it can serve; nothing was stored, retry
+    /// after `retry_after_ms`.
+    #[error("the service is busy; please retry shortly")]
+    Overloaded { retry_after_ms: u32 },
     /// A file of a kind trustdesk does not accept.
     #[error("{0}")]
     UnsupportedType(String),
@@ -46,6 +50,7 @@ impl ApiError {
             Self::TooLarge => "too_large",
             Self::Blocked(_) => "blocked",
             Self::RateLimited => "rate_limited",
+            Self::Overloaded { .. } => "overloaded",
             Self::UnsupportedType(_) => "unsupported_type",
             Self::Internal(_) => "internal",
         }
@@ -60,9 +65,17 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Blocked(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited | Self::Overloaded { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// How long the client should wait before retrying, when it should.
+    pub fn retry_after_ms(&self) -> Option<u32> {
+        match self {
+            Self::Overloaded { retry_after_ms } => Some(*retry_after_ms),
+            _ => None,
         }
     }
 
@@ -86,20 +99,35 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable, machine-readable: bad_request, unauthorized, forbidden,
-    /// not_found, conflict, too_large, blocked, rate_limited, internal.
+    /// not_found, conflict, too_large, blocked, rate_limited, overloaded,
+    /// internal.
     pub code: &'static str,
     pub message: String,
+    /// With `overloaded`: how long to wait before retrying (also in the
+    /// `Retry-After` header, in seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u32>,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after_ms = self.retry_after_ms();
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code(),
                 message: self.public_message(),
+                retry_after_ms,
             },
         };
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        if let Some(ms) = retry_after_ms {
+            let secs = ms.div_ceil(1000).max(1);
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        response
     }
 }
 

@@ -5,6 +5,7 @@ use crate::clock::ServerClock;
 use crate::config::Config;
 use crate::conversations::Activity;
 use crate::conversations::Conversations;
+use crate::conversations::admission::Admission;
 use crate::conversations::llm::LlmClient;
 use crate::http::ratelimit::RateLimiter;
 use crate::kb::KbIndex;
@@ -89,6 +90,7 @@ impl AppState {
             .with_llm(llm)
             .with_clock(clock.clone())
             .with_auto_close(config.lifecycle.auto_close_after_ms)
+            .with_admission(Admission::new(config.limits.customer_writes_in_flight))
             .with_hook(routing_activity_tx)
             .with_hook(timers_tx);
         Self(Arc::new(Inner {

@@ -244,7 +244,9 @@ fn looks_like_password(token: &str) -> bool {
     let letters = token.chars().any(|c| c.is_ascii_alphabetic());
     let digits = token.chars().any(|c| c.is_ascii_digit());
     let symbols = token.chars().any(|c| c.is_ascii_punctuation());
-    (6..=64).contains(&n) && ((letters && (digits || symbols)) || (digits && !letters && !symbols))
+    let mixed = letters && (digits || symbols);
+    let all_digits = digits && !letters && !symbols;
+    (6..=64).contains(&n) && (mixed || all_digits)
 }
 
 /// Words that name a password, for the looser "… is X" form.

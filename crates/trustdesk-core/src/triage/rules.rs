@@ -241,7 +241,7 @@ fn zh_urgent(t: &Folded<'_>, fee: bool) -> bool {
     let gone = (hs(t, ZH_GONE) && hs(t, &["币", "钱", "资产", "余额", "u", "账户", "钱包"]))
         || (hs(t, ZH_GONE_WEAK) && hs(t, ZH_KEPT_IN));
     if gone
-        && !(fee && !hs(t, ZH_STRANGER))
+        && (!fee || hs(t, ZH_STRANGER))
         && !hs(t, ZH_TRADING_LOSS)
         && !hs(t, &["充", "到账", "提币后", "转账", "提现后"])
         && !not_now
@@ -497,7 +497,7 @@ fn en_urgent(t: &Folded<'_>, fee: bool) -> bool {
     {
         return true;
     }
-    if hs(t, EN_ACTIVE) && !not_now && !(fee && !hs(t, EN_STRANGER)) {
+    if hs(t, EN_ACTIVE) && !not_now && (!fee || hs(t, EN_STRANGER)) {
         return true;
     }
     // "a login from Nigeria and my ETH is gone": a strange login and a loss.

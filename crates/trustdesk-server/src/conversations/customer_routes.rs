@@ -56,7 +56,7 @@ pub struct OpenConversation {
 
 /// Opens a conversation, with its first message if given.
 #[utoipa::path(post, path = "/v1/widget/conversations", tag = "widget", security(("bearer" = [])), request_body = OpenConversation,
-    responses((status = 201, body = Created), (status = 200, description = "the same client_msg_id again", body = Created), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = Created), (status = 200, description = "the same client_msg_id again", body = Created), (status = 400, body = crate::error::ErrorBody), (status = 429, description = "overloaded: nothing stored, retry after Retry-After", body = crate::error::ErrorBody)))]
 async fn open(
     State(state): State<AppState>,
     CustomerAuth(auth): CustomerAuth,
@@ -115,7 +115,7 @@ pub struct PostMessage {
 
 /// Sends a message (REST fallback; the WebSocket `send` frame is the same).
 #[utoipa::path(post, path = "/v1/widget/conversations/{id}/messages", tag = "widget", security(("bearer" = [])), params(("id" = String, Path)), request_body = PostMessage,
-    responses((status = 201, body = Posted), (status = 200, description = "duplicate client_msg_id", body = Posted), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = Posted), (status = 200, description = "duplicate client_msg_id", body = Posted), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 429, description = "overloaded: nothing stored, retry after Retry-After", body = crate::error::ErrorBody)))]
 async fn send(
     State(state): State<AppState>,
     CustomerAuth(auth): CustomerAuth,

@@ -3,6 +3,7 @@
 //! fan-out), the answer bot (`bot.rs`, `llm.rs`), CSAT (`feedback.rs`),
 //! canned responses, and their HTTP routes for customers and agents.
 
+pub mod admission;
 pub mod agent_routes;
 pub mod bot;
 pub mod canned;

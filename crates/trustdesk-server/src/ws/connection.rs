@@ -178,6 +178,7 @@ async fn await_hello(
                     reference: other.reference(),
                     code: "unauthorized",
                     message: "send hello with a token first",
+                    retry_after_ms: None,
                 };
                 within(limit, send_text(socket, frame.to_json()))
                     .await
@@ -188,6 +189,7 @@ async fn await_hello(
                     reference: err.reference.as_deref(),
                     code: err.code,
                     message: &err.message,
+                    retry_after_ms: None,
                 };
                 within(limit, send_text(socket, frame.to_json()))
                     .await
@@ -347,13 +349,20 @@ impl Connection {
             reference,
             code,
             message,
+            retry_after_ms: None,
         })
         .await
     }
 
     async fn send_api_error(&mut self, reference: Option<&str>, err: ApiError) -> Result<(), End> {
         let message = err.public_message();
-        self.send_error(reference, err.code(), &message).await
+        self.send(ServerFrame::Error {
+            reference,
+            code: err.code(),
+            message: &message,
+            retry_after_ms: err.retry_after_ms(),
+        })
+        .await
     }
 
     async fn on_message(&mut self, message: Message, max_frame_bytes: usize) -> Result<(), End> {

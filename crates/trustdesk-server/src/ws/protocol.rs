@@ -254,6 +254,10 @@ pub enum ServerFrame<'a> {
         reference: Option<&'a str>,
         code: &'a str,
         message: &'a str,
+        /// With `overloaded`: nothing was stored; send the same frame again
+        /// after this long.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u32>,
     },
     /// A waiting conversation's place in the queue, pushed when it changes
     /// (and on subscribe). `estimated_wait_ms` is `null` and `estimate`
@@ -413,8 +417,20 @@ mod tests {
             reference: None,
             code: "x",
             message: "y",
+            retry_after_ms: None,
         }
         .to_json();
         assert_eq!(err, r#"{"type":"error","code":"x","message":"y"}"#);
+        let busy = ServerFrame::Error {
+            reference: Some("m-1"),
+            code: "overloaded",
+            message: "busy",
+            retry_after_ms: Some(1000),
+        }
+        .to_json();
+        assert_eq!(
+            busy,
+            r#"{"type":"error","ref":"m-1","code":"overloaded","message":"busy","retry_after_ms":1000}"#
+        );
     }
 }

@@ -284,7 +284,7 @@ function onFrame(f) {
       }
       break;
     case 'error': {
-      if (st.outbox.refused(f.ref)) break;
+      if (st.outbox.refused(f.ref, f.code, f.retry_after_ms)) break;
       if (f.ref === 'sub' && f.code === 'cursor_ahead') {
         st.feed.rewind();
         subscribe();

@@ -162,6 +162,11 @@ function onFrame(f) {
 function onError(f) {
   const item = st.outbox.get(f.ref);
   if (item) {
+    if (f.code === 'overloaded') {
+      // Nothing was stored: the same message goes again shortly.
+      st.outbox.retryLater(item, f.retry_after_ms);
+      return;
+    }
     if (f.code === 'conflict' && st.conv) {
       // The conversation was closed meanwhile: start a new one with it.
       st.conv.status = 'closed';
@@ -289,6 +294,15 @@ async function openConversation(item) {
     storage.del(tokenKey);
     st.outbox.fail(item);
     init();
+    return;
+  }
+  const error = (r.data && r.data.error) || {};
+  if (r.status === 429 && error.code === 'overloaded') {
+    // Nothing was opened: ask again with the same message after the hint.
+    const wait = (error.retry_after_ms || 1000) * (1 + Math.random() / 2);
+    setTimeout(() => {
+      if (!st.conv && item.state === 'sending') openConversation(item);
+    }, wait);
     return;
   }
   // Nothing could be opened: every message waiting for it fails with it.

@@ -111,11 +111,28 @@ export class Outbox {
     return item;
   }
 
-  /** An `error` frame whose ref is one of ours: that item failed. */
-  refused(ref) {
+  /**
+   * An `error` frame whose ref is one of ours. `overloaded` stored nothing
+   * and asks to come back: the item stays sending and goes out again after
+   * `retryAfterMs` (with jitter, so refused clients do not return in step).
+   * Any other code: that item failed.
+   */
+  refused(ref, code, retryAfterMs) {
     const item = this.get(ref);
-    if (item) this.fail(item);
+    if (!item) return item;
+    if (code === 'overloaded') this.retryLater(item, retryAfterMs);
+    else this.fail(item);
     return item;
+  }
+
+  /** Sends the item again after about `ms` (default 1 s). */
+  retryLater(item, ms) {
+    this.clearTimer(item.timer);
+    const wait = (ms > 0 ? ms : 1000) * (1 + Math.random() / 2);
+    item.timer = this.setTimer(() => {
+      if (item.state === 'sending' && this.waiting.get(item.cmid) === item) this.send(item);
+    }, wait);
+    this.setState(item, 'sending');
   }
 
   fail(item) {

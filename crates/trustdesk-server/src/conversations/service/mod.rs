@@ -15,6 +15,7 @@
 use crate::auth::{Authenticated, Who};
 use crate::bus::{Bus, BusMessage, Topic};
 use crate::clock::ServerClock;
+use crate::conversations::admission::{Admission, Admitted, nearly_full};
 use crate::conversations::bot;
 use crate::conversations::llm::LlmClient;
 use crate::error::{ApiError, ApiResult};
@@ -57,7 +58,13 @@ pub struct Conversations {
     auto_close_after_ms: i64,
     /// The routing and timer workers hear of every write (no store read).
     hooks: Vec<mpsc::Sender<Activity>>,
+    /// Customer writes in flight; past saturation they are refused.
+    admission: Admission,
 }
+
+/// Customer writes served at once unless configured
+/// (`[limits] customer_writes_in_flight`).
+pub const DEFAULT_IN_FLIGHT: usize = 256;
 
 /// What the background workers are told after each stored write: the
 /// events it stored, in order (all the opening events of a new
@@ -101,6 +108,7 @@ impl Conversations {
             clock: Arc::new(ServerClock::new()),
             auto_close_after_ms: 0,
             hooks: Vec::new(),
+            admission: Admission::new(DEFAULT_IN_FLIGHT),
         }
     }
 
@@ -114,6 +122,20 @@ impl Conversations {
     pub fn with_clock(mut self, clock: Arc<ServerClock>) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// Customer writes share this gate (with the widget sessions).
+    pub fn with_admission(mut self, admission: Admission) -> Self {
+        self.admission = admission;
+        self
+    }
+
+    /// Admits a customer write, or refuses it with `overloaded` when the
+    /// writes in flight are at their limit or a worker's queue is nearly
+    /// full (see `conversations::admission`).
+    pub fn admit(&self) -> ApiResult<Admitted> {
+        let backlogged = self.hooks.iter().any(nearly_full);
+        self.admission.admit(backlogged)
     }
 
     /// Tells `hook` about every stored write from now on.

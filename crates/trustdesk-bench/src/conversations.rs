@@ -108,10 +108,15 @@ pub async fn run(endpoint: &Endpoint, o: &Options, phase: u32) -> Result<()> {
     }
     let mut latencies = Vec::new();
     let drain_until = Instant::now() + Duration::from_secs(10);
-    while (latencies.len() as u64) < sent {
-        match tokio::time::timeout_at(drain_until.into(), done_rx.recv()).await {
-            Ok(Some(l)) => latencies.push(l),
-            _ => break,
+    // Every arrival ends delivered, refused or failed; refusals and
+    // failures are counted by their tasks, so look again every 50 ms.
+    let settled = |delivered: usize| {
+        delivered as u64 + refused.load(Ordering::Relaxed) + errors.load(Ordering::Relaxed) >= sent
+    };
+    while !settled(latencies.len()) && Instant::now() < drain_until {
+        let wait = (Instant::now() + Duration::from_millis(50)).min(drain_until);
+        if let Ok(Some(l)) = tokio::time::timeout_at(wait.into(), done_rx.recv()).await {
+            latencies.push(l);
         }
     }
     let finished = Instant::now();

@@ -331,11 +331,19 @@ async fn the_anti_phishing_code_is_set_through_the_exchange_identity_and_never_s
     let customer = session["token"].as_str().unwrap().to_owned();
     let (anonymous, _) = app.customer().await;
     let path = "/v1/widget/anti-phishing-code";
+    let now = app.state.clock.now().0 / 1000;
+    let proof = |at: i64, nonce: &str| {
+        json!({
+            "issued_at": at,
+            "nonce": nonce,
+            "signature": identity::proof_signature(&secret, "anti_phishing_code", "user-5", at, nonce),
+        })
+    };
     let (status, _) = app
         .http
         .put(app.url(path))
         .bearer_auth(&anonymous)
-        .json(&json!({"code": "BLUEFOX7", "user_hash": hash}))
+        .json(&json!({"code": "BLUEFOX7", "proof": proof(now, "nonce-anonymous-01")}))
         .send()
         .await
         .map(|r| (r.status().as_u16(), ()))
@@ -348,24 +356,58 @@ async fn the_anti_phishing_code_is_set_through_the_exchange_identity_and_never_s
     assert_eq!(
         put(
             customer.clone(),
-            json!({"code": "BLUEFOX7", "user_hash": "00"})
+            json!({"code": "BLUEFOX7", "user_hash": hash})
+        )
+        .await,
+        400,
+        "the static user hash is no longer proof enough"
+    );
+    let mut forged = proof(now, "nonce-forged-0001");
+    forged["signature"] = json!(hash);
+    assert_eq!(
+        put(
+            customer.clone(),
+            json!({"code": "BLUEFOX7", "proof": forged})
         )
         .await,
         401,
-        "re-authentication fails"
-    );
-    assert_eq!(
-        put(customer.clone(), json!({"code": "x", "user_hash": hash})).await,
-        400,
-        "too short"
+        "the user hash in the signature's place"
     );
     assert_eq!(
         put(
             customer.clone(),
-            json!({"code": "蓝狐狸2026", "user_hash": hash})
+            json!({"code": "BLUEFOX7", "proof": proof(now - 600, "nonce-stale-00001")})
+        )
+        .await,
+        401,
+        "a proof from ten minutes ago"
+    );
+    assert_eq!(
+        put(
+            customer.clone(),
+            json!({"code": "x", "proof": proof(now - 5, "nonce-short-code01")})
+        )
+        .await,
+        400,
+        "too short"
+    );
+    let fresh = proof(now - 2, "nonce-fresh-000001");
+    assert_eq!(
+        put(
+            customer.clone(),
+            json!({"code": "蓝狐狸2026", "proof": fresh.clone()})
         )
         .await,
         200
+    );
+    assert_eq!(
+        put(
+            customer.clone(),
+            json!({"code": "EVILFOX1", "proof": fresh})
+        )
+        .await,
+        401,
+        "a proof works once: a captured one cannot be replayed"
     );
     let (_, got) = app.get(path, Some(&customer)).await;
     assert_eq!(got["code"], "蓝狐狸2026");

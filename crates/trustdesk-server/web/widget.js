@@ -36,16 +36,20 @@
     zh: { open: '联系客服', close: '关闭聊天窗口', frame: '在线客服聊天', unread: '条未读消息' },
   }[L];
 
-  // The frame learns its settings from the URL fragment, which the browser
-  // never sends to a server, so the identity hash stays out of access logs.
+  // The frame learns its language from the URL fragment. The verified
+  // identity never goes into a URL (history, logs, screenshots of the
+  // address): it is handed to the frame by postMessage, to trustdesk's
+  // origin only, once the frame says it is ready.
   var params = new URLSearchParams();
   params.set('lang', L);
-  if (ds.userId && ds.userHash) {
-    params.set('uid', ds.userId);
-    params.set('uhash', ds.userHash);
-    if (ds.userName) params.set('name', ds.userName);
-    if (ds.userEmail) params.set('email', ds.userEmail);
-  }
+  var identity = ds.userId && ds.userHash
+    ? {
+        user_id: ds.userId,
+        user_hash: ds.userHash,
+        name: ds.userName || undefined,
+        email: ds.userEmail || undefined,
+      }
+    : null;
   var frameUrl = origin + '/widget/frame#' + params.toString();
 
   var Z = '2147483000';
@@ -232,6 +236,7 @@
     var data = ev.data || {};
     if (data.type === 'trustdesk:ready') {
       frameReady = true;
+      tell({ type: 'trustdesk:identity', identity: identity });
       tell({ type: 'trustdesk:storage', values: kept() });
       tell({ type: 'trustdesk:visible', visible: open });
     } else if (data.type === 'trustdesk:store') keep(data.key, data.value);

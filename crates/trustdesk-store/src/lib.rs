@@ -243,13 +243,17 @@ pub trait AccountStore: Send + Sync {
     async fn agent_by_badge(&self, badge: &str) -> Result<Option<Agent>>;
 
     /// Sets the customer's anti-phishing code (shown in the widget and in
-    /// official emails; never to agents).
+    /// official emails; never to agents), authorised by an exchange proof
+    /// issued at `proof_issued_at` (unix seconds). Returns `false`, changing
+    /// nothing, when a proof as new or newer was already used: each proof
+    /// works once.
     async fn set_anti_phishing_code(
         &self,
         customer: CustomerId,
         code: &str,
         at: Timestamp,
-    ) -> Result<()>;
+        proof_issued_at: i64,
+    ) -> Result<bool>;
 
     async fn anti_phishing_code(&self, customer: CustomerId) -> Result<Option<String>>;
 

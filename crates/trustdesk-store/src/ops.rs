@@ -819,23 +819,30 @@ macro_rules! define_ops {
             row.as_ref().map(rows::agent).transpose()
         }
 
+        /// Sets the code unless a proof at least as new already did:
+        /// the condition sits on the row update, so two racing uses of one
+        /// proof cannot both pass.
         pub(crate) async fn set_anti_phishing_code(
             conn: &mut $conn,
             customer: CustomerId,
             code: &str,
             at: Timestamp,
-        ) -> Result<()> {
-            sqlx::query(
-                "INSERT INTO customer_security (customer_id, anti_phishing_code, updated_at) VALUES ($1, $2, $3) \
+            proof_issued_at: i64,
+        ) -> Result<bool> {
+            let done = sqlx::query(
+                "INSERT INTO customer_security (customer_id, anti_phishing_code, updated_at, proof_issued_at) \
+                 VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (customer_id) DO UPDATE SET anti_phishing_code = EXCLUDED.anti_phishing_code, \
-                 updated_at = EXCLUDED.updated_at",
+                 updated_at = EXCLUDED.updated_at, proof_issued_at = EXCLUDED.proof_issued_at \
+                 WHERE customer_security.proof_issued_at < EXCLUDED.proof_issued_at",
             )
             .bind(customer.to_string())
             .bind(code)
             .bind(at.0)
+            .bind(proof_issued_at)
             .execute(&mut *conn)
             .await?;
-            Ok(())
+            Ok(done.rows_affected() == 1)
         }
 
         pub(crate) async fn anti_phishing_code(conn: &mut $conn, customer: CustomerId) -> Result<Option<String>> {

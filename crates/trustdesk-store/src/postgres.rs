@@ -282,8 +282,12 @@ impl AccountStore for PgStore {
         customer: CustomerId,
         code: &str,
         at: Timestamp,
-    ) -> Result<()> {
-        write!(self, set_anti_phishing_code(customer, code, at))
+        proof_issued_at: i64,
+    ) -> Result<bool> {
+        write!(
+            self,
+            set_anti_phishing_code(customer, code, at, proof_issued_at)
+        )
     }
 
     async fn anti_phishing_code(&self, customer: CustomerId) -> Result<Option<String>> {

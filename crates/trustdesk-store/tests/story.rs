@@ -89,6 +89,40 @@ async fn story(store: Arc<dyn Store>) {
     };
     store.create_customer(&anon).await.unwrap();
     assert_eq!(store.get_customer(anon.id).await.unwrap(), anon);
+    // Each exchange proof changes the anti-phishing code once: a replay of
+    // it, or an older one, changes nothing.
+    assert!(
+        store
+            .set_anti_phishing_code(anon.id, "BLUEFOX7", Timestamp(6), 1_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_anti_phishing_code(anon.id, "EVIL1234", Timestamp(7), 1_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_anti_phishing_code(anon.id, "EVIL1234", Timestamp(7), 999)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.anti_phishing_code(anon.id).await.unwrap().as_deref(),
+        Some("BLUEFOX7")
+    );
+    assert!(
+        store
+            .set_anti_phishing_code(anon.id, "GREENOWL8", Timestamp(8), 1_001)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.anti_phishing_code(anon.id).await.unwrap().as_deref(),
+        Some("GREENOWL8")
+    );
     let profile = VerifiedProfile {
         external_id: "user-42".into(),
         name: Some(GuardedText::new("Wang")),

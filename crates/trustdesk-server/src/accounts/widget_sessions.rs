@@ -64,9 +64,6 @@ async fn start_session(
     if !state.widget_session_limiter.allow(client) {
         return Err(ApiError::RateLimited);
     }
-    // A new visitor is a customer write like a message: refused early
-    // past saturation, with the same gate.
-    let _admitted = state.conversations.admit()?;
     let now = state.clock.now();
     let customer = match req.identity {
         None => {

@@ -7,7 +7,9 @@
 //! flight slow down with the newcomers until most of them fail (at 3k/s
 //! offered it completed ~900/s, less than half of its 2k/s). With it, a
 //! customer write (opening a conversation, a customer message) takes a
-//! permit for as long as it is served; when every permit is taken, or a
+//! permit for as long as it is served (REST: taken by
+//! [`shed_customer_writes`] before authentication; WebSocket: by the
+//! connection before a customer's `send`); when every permit is taken, or a
 //! worker's activity queue is more than three quarters full, it is refused
 //! at once with `overloaded` (HTTP 429 with `Retry-After`, or an `error`
 //! frame with `retry_after_ms`). A refused write has stored nothing, so the
@@ -19,6 +21,11 @@
 //! are how the backlog gets worked off.
 
 use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -60,6 +67,31 @@ impl Admission {
 fn overloaded() -> ApiError {
     ApiError::Overloaded {
         retry_after_ms: RETRY_AFTER_MS,
+    }
+}
+
+/// The HTTP side: every customer write (a non-GET request under
+/// `/v1/widget/`, and the public report form) is admitted before anything
+/// else runs for it, authentication and body included, since those read
+/// the store too and would otherwise queue for its connections unbounded.
+/// The permit is held until the response is ready.
+pub async fn shed_customer_writes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let write = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let path = request.uri().path();
+    let customer = path.starts_with("/v1/widget/") || path == "/v1/verify/report";
+    if !(write && customer) {
+        return next.run(request).await;
+    }
+    match state.conversations.admit() {
+        Ok(_admitted) => next.run(request).await,
+        Err(refused) => refused.into_response(),
     }
 }
 

@@ -1,7 +1,8 @@
 //! The customer's anti-phishing code: set by the customer, shown in the
 //! widget header and official emails, never to agents.
 
-use crate::auth::{CustomerAuth, identity};
+use crate::auth::CustomerAuth;
+use crate::auth::identity::{self, FreshProof};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::Json;
 use crate::state::AppState;
@@ -23,10 +24,14 @@ pub fn router() -> Router<AppState> {
 pub struct SetAntiPhishingCode {
     /// 4–20 letters, digits or CJK characters, chosen by the customer.
     code: String,
-    /// Re-authentication: the exchange's user hash for this customer,
-    /// fresh from the exchange's logged-in page.
-    user_hash: String,
+    /// Re-authentication: a proof the exchange's backend signed for this
+    /// user just now (purpose `anti_phishing_code`), good for five minutes
+    /// and once. The static `user_hash` is not accepted.
+    proof: FreshProof,
 }
+
+/// The purpose the exchange names in the proof for this change.
+pub const PROOF_PURPOSE: &str = "anti_phishing_code";
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct AntiPhishingCode {
@@ -59,7 +64,8 @@ async fn get_anti_phishing_code(
 }
 
 /// Sets the anti-phishing code. Only an exchange-verified customer can, and
-/// only with a fresh user hash (re-authentication through the exchange).
+/// only with a fresh, single-use proof from the exchange (re-authentication
+/// through the exchange, see `auth::identity::FreshProof`).
 #[utoipa::path(put, path = "/v1/widget/anti-phishing-code", tag = "widget", security(("bearer" = [])), request_body = SetAntiPhishingCode,
     responses((status = 200, body = AntiPhishingCode), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)))]
 async fn set_anti_phishing_code(
@@ -77,14 +83,23 @@ async fn set_anti_phishing_code(
             "only customers signed in on the exchange can set an anti-phishing code".into(),
         ));
     };
-    if !identity::verify(secret, &user_id, &req.user_hash) {
+    let now = state.clock.now();
+    if let Err(why) =
+        identity::verify_proof(secret, PROOF_PURPOSE, &user_id, &req.proof, now.0 / 1000)
+    {
+        tracing::info!(customer = %customer_id, reason = ?why, "anti-phishing code change refused");
         return Err(ApiError::Unauthorized);
     }
     let code = valid_anti_phishing_code(&req.code)?;
-    state
+    let fresh = state
         .store
-        .set_anti_phishing_code(customer_id, &code, state.clock.now())
+        .set_anti_phishing_code(customer_id, &code, now, req.proof.issued_at)
         .await?;
+    if !fresh {
+        // This proof (or a newer one) was used already: a replay.
+        tracing::info!(customer = %customer_id, "anti-phishing proof replayed");
+        return Err(ApiError::Unauthorized);
+    }
     // The code itself is never written to the log.
     crate::accounts::audit::record(
         state.store.as_ref(),

@@ -480,6 +480,17 @@ impl Connection {
                 if !self.auth.has_scope(auth::ApiScope::ConversationsWrite) {
                     return self.forbidden_scope(reference.as_deref()).await;
                 }
+                // Past saturation a customer's message is refused before any
+                // work; agents' replies are how the backlog drains.
+                let _admitted = match self.auth.who {
+                    Who::Customer(_) => match self.state.conversations.admit() {
+                        Ok(permit) => Some(permit),
+                        Err(refused) => {
+                            return self.send_api_error(reference.as_deref(), refused).await;
+                        }
+                    },
+                    Who::Agent(_) => None,
+                };
                 let post = Post {
                     client_msg_id: Some(client_msg_id.clone()),
                     body,

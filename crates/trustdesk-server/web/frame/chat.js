@@ -14,8 +14,9 @@ import { removeRatingCard } from './rating.js';
 
 export const api = createApi({ token: () => st.token });
 
-// Tokens are kept per verified user, or one for anonymous chats.
-const tokenKey = identity ? 'trustdesk.token.user.' + identity.user_id : 'trustdesk.token.anon';
+// Tokens are kept per verified user, or one for anonymous chats (the
+// identity arrives from the host page before the session starts).
+const tokenKey = () => (identity ? 'trustdesk.token.user.' + identity.user_id : 'trustdesk.token.anon');
 
 st.outbox = new Outbox({
   send: (frame) => !!st.socket && st.socket.send(frame),
@@ -53,7 +54,7 @@ async function startSession(withIdentity) {
   }
   if (r.status !== 201) throw new Error('session ' + r.status);
   st.token = r.data.token;
-  storage.set(tokenKey, st.token);
+  storage.set(tokenKey(), st.token);
   const verified = !!(r.data.customer && r.data.customer.external_id);
   showVerified(verified);
   showAntiPhishingCode();
@@ -65,7 +66,7 @@ async function startSession(withIdentity) {
 
 // The customer's conversations with a stored token, or a new session.
 async function session() {
-  st.token = storage.get(tokenKey);
+  st.token = storage.get(tokenKey());
   if (st.token) {
     const r = await api('GET', '/v1/widget/conversations');
     if (r.status === 200) {
@@ -74,7 +75,7 @@ async function session() {
       return r.data.conversations || [];
     }
     if (r.status !== 401) throw new Error('conversations ' + r.status);
-    storage.del(tokenKey);
+    storage.del(tokenKey());
   }
   return startSession(true);
 }
@@ -117,7 +118,7 @@ function connect() {
     onFatal: (reason) => {
       // The token is no longer valid: start over with a new session.
       if (reason === 'unauthorized' || reason === 'session_revoked') {
-        storage.del(tokenKey);
+        storage.del(tokenKey());
         st.socket = null;
         st.feed.subscribed = false;
         init();
@@ -291,7 +292,7 @@ async function openConversation(item) {
     return;
   }
   if (r.status === 401) {
-    storage.del(tokenKey);
+    storage.del(tokenKey());
     st.outbox.fail(item);
     init();
     return;

@@ -10,7 +10,7 @@
 //   rating.js   the CSAT card
 import { i18n } from '../lib/i18n.js';
 import { looksSecret } from '../lib/secretcheck.js';
-import { els, st, t } from './state.js';
+import { els, setIdentity, st, t } from './state.js';
 import { framed, localOk, storage, toParent } from './storage.js';
 import { freeze, init, resetConversation, sendTyping, submit, uploadFile } from './chat.js';
 import { scrollDown } from './render.js';
@@ -95,6 +95,10 @@ window.addEventListener('message', (ev) => {
       scrollDown(true);
       els.input.focus();
     }
+  } else if (d.type === 'trustdesk:identity') {
+    setIdentity(d.identity);
+    if (!localOk) return; // the tokens come next
+    if (storageArrived) storageArrived();
   } else if (d.type === 'trustdesk:storage' && d.values && typeof d.values === 'object') {
     storage.adopt(d.values);
     if (storageArrived) storageArrived();
@@ -104,11 +108,10 @@ window.addEventListener('message', (ev) => {
 if (!framed) {
   st.visible = true; // opened on its own: behave as shown
   init();
-} else if (localOk) {
-  toParent({ type: 'trustdesk:ready' });
-  init();
 } else {
-  // Wait (briefly) for the tokens the host page keeps for us.
+  // The loader answers `ready` with the identity (then, for a frame whose
+  // own storage is blocked, the tokens it keeps): start once they are here,
+  // or anonymously if the host page never answers.
   let started = false;
   const go = () => {
     if (started) return;

@@ -8,14 +8,23 @@ export const params = new URLSearchParams(location.hash.slice(1));
 i18n.set(i18n.detect(params.get('lang')));
 export const lang = i18n.lang;
 
-export const identity = params.get('uid') && params.get('uhash')
-  ? {
-      user_id: params.get('uid'),
-      user_hash: params.get('uhash'),
-      name: params.get('name') || undefined,
-      email: params.get('email') || undefined,
-    }
-  : null;
+// The verified identity, handed over by the loader on the host page
+// (`trustdesk:identity`), never read from a URL; null for an anonymous chat.
+export let identity = null;
+
+/** Adopts the identity the host page handed over (checked by the server). */
+export function setIdentity(value) {
+  const ok = value && typeof value === 'object'
+    && typeof value.user_id === 'string' && typeof value.user_hash === 'string';
+  identity = ok
+    ? {
+        user_id: value.user_id,
+        user_hash: value.user_hash,
+        name: typeof value.name === 'string' ? value.name : undefined,
+        email: typeof value.email === 'string' ? value.email : undefined,
+      }
+    : null;
+}
 
 const $ = (id) => document.getElementById(id);
 

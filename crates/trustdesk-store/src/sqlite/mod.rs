@@ -450,10 +450,13 @@ impl AccountStore for SqliteStore {
         customer: CustomerId,
         code: &str,
         at: Timestamp,
-    ) -> Result<()> {
+        proof_issued_at: i64,
+    ) -> Result<bool> {
         let code = code.to_owned();
         self.write(move |conn| {
-            Box::pin(async move { ops::set_anti_phishing_code(conn, customer, &code, at).await })
+            Box::pin(async move {
+                ops::set_anti_phishing_code(conn, customer, &code, at, proof_issued_at).await
+            })
         })
         .await
     }

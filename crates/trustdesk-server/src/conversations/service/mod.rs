@@ -64,7 +64,7 @@ pub struct Conversations {
 
 /// Customer writes served at once unless configured
 /// (`[limits] customer_writes_in_flight`).
-pub const DEFAULT_IN_FLIGHT: usize = 256;
+pub const DEFAULT_IN_FLIGHT: usize = 512;
 
 /// What the background workers are told after each stored write: the
 /// events it stored, in order (all the opening events of a new
@@ -130,7 +130,9 @@ impl Conversations {
         self
     }
 
-    /// Admits a customer write, or refuses it with `overloaded` when the
+    /// Admits a customer write (the REST middleware and the WebSocket take
+    /// it; the service's own callers are agents and workers, never shed),
+    /// or refuses it with `overloaded` when the
     /// writes in flight are at their limit or a worker's queue is nearly
     /// full (see `conversations::admission`).
     pub fn admit(&self) -> ApiResult<Admitted> {

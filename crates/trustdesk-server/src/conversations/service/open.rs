@@ -7,7 +7,6 @@ use trustdesk_core::guard::GuardedText;
 impl Conversations {
     /// Opens a conversation for a customer, with its first message if any.
     pub async fn open(&self, customer: CustomerId, opening: Opening) -> ApiResult<Created> {
-        let _admitted = self.admit()?;
         // The subject is customer text like the body: screened before it is
         // stored, shown to agents or echoed back.
         let raw_subject = opening

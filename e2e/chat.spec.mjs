@@ -80,6 +80,12 @@ function startHost() {
   host = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     const lang = url.searchParams.get('lang') === 'zh' ? 'zh' : 'en';
+    // ?verified=1: the exchange's page for a logged-in user, with the demo
+    // customer's identity (its hash as the server printed it).
+    const who = /Verified demo customer: user_id "([^"]+)", user_hash "([0-9a-f]+)"/.exec(serverLog);
+    const identity = url.searchParams.get('verified') === '1' && who
+      ? ` data-user-id="${who[1]}" data-user-hash="${who[2]}"`
+      : '';
     const title = lang === 'zh' ? '示例交易所' : 'Example Exchange';
     const body = lang === 'zh' ? '全球领先的数字资产交易平台。' : 'The example digital asset exchange.';
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -91,7 +97,7 @@ main{padding:48px 32px}h1{font-size:40px;margin:0 0 12px}
 /* hostile host styles: the widget must not be affected */
 button{background:red!important;font-size:40px!important}</style></head>
 <body><header>${title}</header><main><h1>${title}</h1><p>${body}</p></main>
-<script src="${base}/widget.js" data-locale="${lang}" async></script>
+<script src="${base}/widget.js" data-locale="${lang}"${identity} async></script>
 </body></html>`);
   });
   return new Promise((resolve) => {
@@ -249,6 +255,22 @@ async function customerWidget(lang) {
   await frame.locator('h1').filter({ hasText: TEXT[lang].title }).waitFor({ timeout: TIMEOUT });
   return { ctx, page, frame, errors };
 }
+
+test('a verified customer is recognised without the identity in any URL', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  const page = await ctx.newPage();
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(`${hostBase}/?lang=en&verified=1`);
+  await page.locator('[data-trustdesk] button').click({ timeout: TIMEOUT });
+  const frame = page.frameLocator('[data-trustdesk] iframe');
+  await frame.locator('#verified').waitFor({ state: 'visible', timeout: TIMEOUT });
+  const src = await page.locator('[data-trustdesk] iframe').getAttribute('src');
+  const hash = /user_hash "([0-9a-f]+)"/.exec(serverLog)[1];
+  assert.ok(!src.includes(hash) && !src.includes('uhash'), `the frame URL carries no hash: ${src}`);
+  assert.ok(!requests.some((u) => u.includes(hash)), 'no request URL carries the hash');
+  await ctx.close();
+});
 
 for (const lang of ['zh', 'en']) {
   test(`customer and agent chat live through the widget and the console (${lang})`, async () => {

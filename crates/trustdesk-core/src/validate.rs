@@ -18,6 +18,11 @@ pub enum InvalidInput {
     TooLong { field: &'static str, max: usize },
     #[error("{field} contains characters that are not allowed")]
     BadCharacters { field: &'static str },
+    /// An identifier that the secret guard recognises (a WIF key fits the
+    /// `client_msg_id` alphabet): ids are stored and echoed as they are, so
+    /// one that is a secret is refused rather than kept.
+    #[error("{field} looks like a secret; use a random id")]
+    LooksSecret { field: &'static str },
 }
 
 /// A message or note body: trimmed, non-empty, bounded, no control
@@ -72,6 +77,9 @@ pub fn client_msg_id(id: &str) -> Result<(), InvalidInput> {
     {
         return Err(InvalidInput::BadCharacters { field });
     }
+    if !crate::guard::scan(id).is_empty() {
+        return Err(InvalidInput::LooksSecret { field });
+    }
     Ok(())
 }
 
@@ -100,6 +108,23 @@ mod tests {
         assert!(client_msg_id("").is_err());
         assert!(client_msg_id("has space").is_err());
         assert!(client_msg_id(&"a".repeat(65)).is_err());
+        // A WIF key fits the alphabet: refused, since ids are stored as is.
+        assert!(matches!(
+            client_msg_id("5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ"),
+            Err(InvalidInput::LooksSecret { .. })
+        ));
+        // Ids made of clocks and counters (what clients and the bench send)
+        // are never taken for card numbers or codes.
+        for i in 0..20_000u64 {
+            let us = 1_796_601_143_404_000 + i * 7_919;
+            for id in [
+                format!("b-{us}-{i}"),
+                format!("c-{}-{i}", us / 1000),
+                format!("{us}"),
+            ] {
+                assert!(client_msg_id(&id).is_ok(), "{id}");
+            }
+        }
     }
 
     proptest! {

@@ -274,6 +274,244 @@ async fn secrets_in_any_customer_field_are_neither_stored_nor_shown() {
     }
 }
 
+/// Walks the OpenAPI document: every string a customer can send (JSON body
+/// fields, nested ones included, and query parameters of every write under
+/// `/v1/widget/` and the public report form) gets a seed phrase, a WIF key
+/// and a card number, one field at a time on an otherwise valid request;
+/// then a customer `send` frame does the same. Whatever the server accepts
+/// must leave no trace of the three in any response or any file of the
+/// data folder. A field added to a customer schema is walked without
+/// anyone listing it here.
+#[tokio::test]
+async fn every_customer_writable_field_of_the_openapi_document_is_screened() {
+    const WIF: &str = "5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ";
+    const CARD: &str = "4111 1111 1111 1111";
+    let poison = format!("note {SEED} key {WIF} card {CARD}");
+    let secrets = ["abandon abandon", WIF, CARD, "4111111111111111"];
+    let app = TestApp::spawn().await;
+    let secret = IDENTITY_SECRET.to_owned().into();
+    let user = "user-walker";
+    let hash = trustdesk_server::auth::identity::user_hash(&secret, user);
+    let (status, session) = app
+        .post(
+            "/v1/widget/sessions",
+            None,
+            json!({"identity": {"user_id": user, "user_hash": hash}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{session}");
+    let customer = session["token"].as_str().unwrap().to_owned();
+    let (agent, _) = app.agent("walker@test.trustdesk").await;
+    let (_, doc) = app.get("/openapi.json", None).await;
+    let schemas = doc["components"]["schemas"].clone();
+
+    let mut shown = Vec::new();
+    let mut accepted = std::collections::BTreeSet::new();
+    let mut proofs = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        if !(path.starts_with("/v1/widget/") || path == "/v1/verify/report") {
+            continue;
+        }
+        for (method, op) in ops.as_object().unwrap() {
+            if !["post", "put", "patch"].contains(&method.as_str()) {
+                continue;
+            }
+            let body_schema = &op["requestBody"]["content"]["application/json"]["schema"];
+            let mut fields = Vec::new();
+            string_fields(body_schema, &schemas, &mut Vec::new(), &mut fields);
+            let query: Vec<String> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| {
+                    p["in"] == "query" && p["schema"]["type"].to_string().contains("string")
+                })
+                .map(|p| format!("?{}", p["name"].as_str().unwrap()))
+                .collect();
+            for field in fields.into_iter().map(|f| f.join(".")).chain(query) {
+                let conv = app.open_conversation(&customer, "walking the API").await;
+                if path.ends_with("/rating") {
+                    let (status, _) = app
+                        .post(
+                            &format!("/v1/agent/conversations/{conv}/status"),
+                            Some(&agent),
+                            json!({"status": "resolved"}),
+                        )
+                        .await;
+                    assert_eq!(status, 200);
+                }
+                // The whole poison first; fields with a length limit get
+                // each secret alone.
+                for value in [poison.as_str(), SEED, WIF, CARD] {
+                    proofs += 1;
+                    let mut body = baseline(path, user, &hash, &secret, proofs);
+                    let mut url = app.url(&path.replace("{id}", &conv));
+                    if let Some(name) = field.strip_prefix('?') {
+                        url = format!("{url}?{name}={}", urlencode(value));
+                    } else {
+                        set_field(&mut body, &field, json!(value));
+                    }
+                    let request = app
+                        .http
+                        .request(method.to_uppercase().parse().unwrap(), &url);
+                    let request = if path.ends_with("/sessions") {
+                        request
+                    } else {
+                        request.bearer_auth(&customer)
+                    };
+                    let request = if op["requestBody"]["content"]["application/json"].is_null() {
+                        request
+                            .header("content-type", "text/plain")
+                            .body("a plain file")
+                    } else {
+                        request.json(&body)
+                    };
+                    let res = request.send().await.unwrap();
+                    let status = res.status().as_u16();
+                    let text = res.text().await.unwrap();
+                    assert!(status < 500, "{method} {path} {field}: {status} {text}");
+                    shown.push(text);
+                    if status < 300 {
+                        accepted.insert(format!("{path} {field}"));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    // The socket: a customer's `send` frame.
+    let conv = app.open_conversation(&customer, "walking the socket").await;
+    let mut ws = app.ws(&customer).await;
+    ws.subscribe(&conv, None).await;
+    let ack = ws.send_message(&conv, "walk-ws-1", &poison).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    shown.push(ack.to_string());
+    shown.push(ws.next_event().await.to_string());
+
+    for must in [
+        "/v1/widget/sessions identity.name",
+        "/v1/widget/sessions identity.email",
+        "/v1/widget/conversations subject",
+        "/v1/widget/conversations body",
+        "/v1/widget/conversations/{id}/messages body",
+        "/v1/widget/conversations/{id}/rating comment",
+        "/v1/widget/conversations/{id}/attachments ?name",
+        "/v1/verify/report value",
+        "/v1/verify/report details",
+    ] {
+        assert!(
+            accepted.contains(must),
+            "{must} was not exercised: {accepted:?}"
+        );
+    }
+    for view in [
+        "/v1/agent/conversations".to_owned(),
+        format!("/v1/agent/conversations/{conv}"),
+        format!("/v1/agent/conversations/{conv}/events"),
+    ] {
+        shown.push(app.get(&view, Some(&agent)).await.1.to_string());
+    }
+    shown.push(
+        app.get("/v1/widget/conversations", Some(&customer))
+            .await
+            .1
+            .to_string(),
+    );
+    for text in &shown {
+        for s in secrets {
+            assert!(!text.contains(s), "{s} reached a client: {text}");
+        }
+    }
+    for entry in walk(app.data_dir()) {
+        let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+        for s in secrets {
+            assert!(!text.contains(s), "{s} is in {}", entry.display());
+        }
+    }
+}
+
+/// A valid request body for each customer write, so that one poisoned
+/// field is the only thing that can make it fail.
+fn baseline(
+    path: &str,
+    user: &str,
+    hash: &str,
+    secret: &secrecy::SecretString,
+    n: i64,
+) -> serde_json::Value {
+    match path {
+        "/v1/widget/sessions" => json!({"locale": "en", "identity": {
+            "user_id": user, "user_hash": hash, "name": "Walker", "email": "walker@example.com"}}),
+        "/v1/widget/conversations" => json!({"subject": "walk", "body": "hello",
+            "language": "en", "client_msg_id": format!("walk-open-{n}")}),
+        "/v1/widget/conversations/{id}/messages" => {
+            json!({"body": "hello", "client_msg_id": format!("walk-msg-{n}")})
+        }
+        "/v1/widget/conversations/{id}/rating" => json!({"score": 3, "comment": "fine"}),
+        "/v1/widget/anti-phishing-code" => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs() as i64;
+            let at = now - 250 + n;
+            let nonce = format!("walker-nonce-{n:08}");
+            let signature = trustdesk_server::auth::identity::proof_signature(
+                secret,
+                "anti_phishing_code",
+                user,
+                at,
+                &nonce,
+            );
+            json!({"code": "BLUEFOX7", "proof": {"issued_at": at, "nonce": nonce, "signature": signature}})
+        }
+        "/v1/verify/report" => json!({"value": "evil.example", "details": "they asked me to pay"}),
+        _ => json!({}),
+    }
+}
+
+/// The dotted paths of every string field of a schema.
+fn string_fields(
+    schema: &serde_json::Value,
+    schemas: &serde_json::Value,
+    at: &mut Vec<String>,
+    out: &mut Vec<Vec<String>>,
+) {
+    if let Some(name) = schema["$ref"].as_str() {
+        let name = name.rsplit('/').next().unwrap();
+        return string_fields(&schemas[name], schemas, at, out);
+    }
+    for variant in schema["oneOf"].as_array().into_iter().flatten() {
+        string_fields(variant, schemas, at, out);
+    }
+    if let Some(props) = schema["properties"].as_object() {
+        for (name, prop) in props {
+            at.push(name.clone());
+            string_fields(prop, schemas, at, out);
+            at.pop();
+        }
+    } else if schema["type"].to_string().contains("string") && !at.is_empty() {
+        out.push(at.clone());
+    }
+}
+
+fn set_field(body: &mut serde_json::Value, dotted: &str, value: serde_json::Value) {
+    let mut at = body;
+    let parts: Vec<&str> = dotted.split('.').collect();
+    for part in &parts[..parts.len() - 1] {
+        at = &mut at[*part];
+    }
+    at[parts[parts.len() - 1]] = value;
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap().flatten() {

@@ -702,6 +702,19 @@ fn decide_whole_run(text: &str, w: &[Word], english: bool, out: &mut Vec<Finding
                 return true;
             }
         }
+        // A valid phrase at one end of the run, after (or before) a few list
+        // words that are not context words ("evil example note <12
+        // words>"): leave it to the windows, which redact it, instead of
+        // only warning about the whole run. Anchored at an end, like the
+        // context words, so a mistyped long phrase rarely has a window
+        // that passes by chance.
+        let (end, begin) = (l - back, front);
+        let anchored = windows(w).into_iter().any(|(s, n)| {
+            (s + n == end && s - begin <= MAX_STRIP) || (s == begin && end - (s + n) <= MAX_STRIP)
+        });
+        if anchored {
+            return false;
+        }
         push(out, &w[a..b], false);
         return true;
     }
@@ -719,6 +732,25 @@ mod tests {
         let mut v = Vec::new();
         scan(t, &mut v);
         v
+    }
+
+    #[test]
+    fn a_phrase_after_other_list_words_is_redacted_not_only_warned() {
+        // "evil", "example" and "note" are list words but not context
+        // words: the run has 15 words, a phrase length, with a bad
+        // checksum as a whole; the valid 12 inside must still be redacted.
+        for t in [
+            format!("evil example note {VALID12}"),
+            format!("evil.example\n\nnote {VALID12} key x"),
+            format!("Report of a possible fake channel: evil.example\n\nnote {VALID12} key"),
+        ] {
+            let f = seed_findings(&t);
+            assert!(
+                f.iter()
+                    .any(|f| f.action == GuardAction::Redact && t[f.start..f.end] == *VALID12),
+                "{t}: {f:?}"
+            );
+        }
     }
 
     #[test]

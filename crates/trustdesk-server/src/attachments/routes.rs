@@ -41,6 +41,7 @@ pub fn router(max_bytes: usize) -> Router<AppState> {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// The file's name as the uploader knows it; it is cleaned and given
     /// the extension of the detected type.

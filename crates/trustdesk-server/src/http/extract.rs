@@ -27,14 +27,23 @@ impl From<JsonRejection> for ApiError {
         if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             return ApiError::TooLarge;
         }
-        ApiError::BadRequest(rejection.body_text())
+        ApiError::BadRequest(screened(&rejection.body_text()))
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        ApiError::BadRequest(rejection.body_text())
+        ApiError::BadRequest(screened(&rejection.body_text()))
     }
+}
+
+/// A parser's complaint quotes the value it refused ("unknown variant
+/// `…`"): what the customer typed goes back through the guard first, so a
+/// seed phrase in the wrong field is not echoed into a response or a log.
+pub fn screened(message: &str) -> String {
+    trustdesk_core::guard::GuardedText::screen(message)
+        .text
+        .into_string()
 }
 
 /// Extractor: the conversation id of a `/…/conversations/{id}/…` route. A

@@ -47,6 +47,13 @@ fn valid_anti_phishing_code(code: &str) -> ApiResult<String> {
             "the code must be 4 to 20 letters, digits or characters".into(),
         ));
     }
+    // It is stored and shown: a card number (16 digits fit) must not be.
+    if !trustdesk_core::guard::scan(code).is_empty() {
+        return Err(ApiError::BadRequest(
+            "the code looks like a card number or another secret; choose a word you will recognise"
+                .into(),
+        ));
+    }
     Ok(code.to_owned())
 }
 

@@ -161,7 +161,7 @@ fn classify(text: &str, err: &serde_json::Error) -> DecodeError {
             code: "invalid_frame",
             // serde's message names the field and the expectation, never
             // server internals.
-            message: truncate(&err.to_string(), 200),
+            message: truncate(&crate::http::extract::screened(&err.to_string()), 200),
             reference,
         },
     }

@@ -240,14 +240,7 @@ async fn customers_rate_resolved_conversations_once_and_agents_see_the_score() {
     let (status, body) = app.post(&path, Some(&customer), rating(5, "great")).await;
     assert_eq!(status, 409, "not resolved yet: {body}");
 
-    let (status, _) = app
-        .post(
-            &format!("/v1/agent/conversations/{conv}/status"),
-            Some(&agent),
-            json!({"status": "resolved"}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.resolve(&agent, &conv).await;
 
     let (status, _) = app.post(&path, Some(&customer), rating(6, "")).await;
     assert_eq!(status, 400);
@@ -304,14 +297,7 @@ async fn customers_rate_resolved_conversations_once_and_agents_see_the_score() {
         )
         .await;
     assert_eq!(status, 201);
-    let (status, _) = app
-        .post(
-            &format!("/v1/agent/conversations/{conv}/status"),
-            Some(&agent),
-            json!({"status": "resolved"}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.resolve(&agent, &conv).await;
     let (status, _) = app.post(&path, Some(&customer), rating(2, "")).await;
     assert_eq!(status, 201);
     let (_, stats) = app.get("/v1/agent/stats/csat", Some(&agent)).await;

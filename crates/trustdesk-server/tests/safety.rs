@@ -224,14 +224,7 @@ async fn secrets_in_any_customer_field_are_neither_stored_nor_shown() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 201);
 
-    let (status, _) = app
-        .post(
-            &format!("/v1/agent/conversations/{conv}/status"),
-            Some(&agent),
-            json!({"status": "resolved"}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.resolve(&agent, &conv).await;
     let (status, rated) = app
         .post(
             &format!("/v1/widget/conversations/{conv}/rating"),
@@ -266,12 +259,7 @@ async fn secrets_in_any_customer_field_are_neither_stored_nor_shown() {
         "the rest of the name is kept"
     );
 
-    for entry in walk(app.data_dir()) {
-        let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
-        for s in secrets {
-            assert!(!text.contains(s), "{s} is in {}", entry.display());
-        }
-    }
+    assert_nowhere_on_disk(app.data_dir(), &secrets);
 }
 
 /// Walks the OpenAPI document: every string a customer can send (JSON body
@@ -331,14 +319,7 @@ async fn every_customer_writable_field_of_the_openapi_document_is_screened() {
             for field in fields.into_iter().map(|f| f.join(".")).chain(query) {
                 let conv = app.open_conversation(&customer, "walking the API").await;
                 if path.ends_with("/rating") {
-                    let (status, _) = app
-                        .post(
-                            &format!("/v1/agent/conversations/{conv}/status"),
-                            Some(&agent),
-                            json!({"status": "resolved"}),
-                        )
-                        .await;
-                    assert_eq!(status, 200);
+                    app.resolve(&agent, &conv).await;
                 }
                 // The whole poison first; fields with a length limit get
                 // each secret alone.
@@ -422,12 +403,7 @@ async fn every_customer_writable_field_of_the_openapi_document_is_screened() {
             assert!(!text.contains(s), "{s} reached a client: {text}");
         }
     }
-    for entry in walk(app.data_dir()) {
-        let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
-        for s in secrets {
-            assert!(!text.contains(s), "{s} is in {}", entry.display());
-        }
-    }
+    assert_nowhere_on_disk(app.data_dir(), &secrets);
 }
 
 /// A valid request body for each customer write, so that one poisoned
@@ -510,6 +486,16 @@ fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// No file under `dir` (database, WAL, attachments) holds any of `secrets`.
+fn assert_nowhere_on_disk(dir: &std::path::Path, secrets: &[&str]) {
+    for entry in walk(dir) {
+        let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+        for s in secrets {
+            assert!(!text.contains(s), "{s} is in {}", entry.display());
+        }
+    }
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

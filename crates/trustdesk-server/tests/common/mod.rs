@@ -122,6 +122,18 @@ impl TestApp {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// The agent resolves the conversation (asserting it worked).
+    pub async fn resolve(&self, agent_token: &str, conversation: &str) {
+        let (status, body) = self
+            .post(
+                &format!("/v1/agent/conversations/{conversation}/status"),
+                Some(agent_token),
+                json!({"status": "resolved"}),
+            )
+            .await;
+        assert_eq!(status, 200, "resolve: {body}");
+    }
+
     /// A new anonymous widget session: (token, customer id).
     pub async fn customer(&self) -> (String, String) {
         let (status, body) = self

@@ -393,35 +393,10 @@ fn requested(clause: &str, verbs: &[&str]) -> bool {
     }
 }
 
-/// Start of the earliest occurrence of any needle (same matching rules as
-/// `last_match_end`: ASCII case-insensitive, ASCII needles start a word).
+/// Start of the earliest occurrence of any needle (the matching rules of
+/// [`find_all`]).
 fn first_match_start(hay: &str, needles: &[&str]) -> Option<usize> {
-    let h = hay.as_bytes();
-    let mut best: Option<usize> = None;
-    for n in needles {
-        let nb = n.as_bytes();
-        if nb.is_empty() || nb.len() > h.len() {
-            continue;
-        }
-        let word_start = nb[0].is_ascii_alphanumeric();
-        let limit = best
-            .unwrap_or(h.len() - nb.len() + 1)
-            .min(h.len() - nb.len() + 1);
-        for s in 0..limit {
-            if word_start && s > 0 && h[s - 1].is_ascii_alphanumeric() {
-                continue;
-            }
-            if h[s..s + nb.len()]
-                .iter()
-                .zip(nb)
-                .all(|(a, b)| a.to_ascii_lowercase() == *b)
-            {
-                best = Some(s);
-                break;
-            }
-        }
-    }
-    best
+    find_all(hay, needles).into_iter().map(|(s, _)| s).min()
 }
 
 /// Sentence spans, cut after `.` `!` `?` `。` `！` `？` `；` and newlines. A `.`

@@ -39,6 +39,12 @@ pub fn name(text: &str) -> Result<String, InvalidInput> {
     bounded_text("name", text, MAX_NAME_CHARS, false)
 }
 
+/// An email as a customer or the exchange gives it: bounded like a name,
+/// and an error that says which field it was.
+pub fn email(text: &str) -> Result<String, InvalidInput> {
+    bounded_text("email", text, MAX_NAME_CHARS, false)
+}
+
 fn bounded_text(
     field: &'static str,
     text: &str,
@@ -100,6 +106,13 @@ mod tests {
         assert!(body("line one\nline two").is_ok());
         assert!(body("bell\u{7}").is_err());
         assert!(subject("two\nlines").is_err());
+    }
+
+    #[test]
+    fn an_over_long_email_is_named_in_its_error() {
+        let err = email(&"a".repeat(200)).unwrap_err().to_string();
+        assert!(err.starts_with("email is longer"), "{err}");
+        assert_eq!(email(" w@x.io ").unwrap(), "w@x.io");
     }
 
     #[test]

@@ -99,14 +99,14 @@ async fn start_session(
             }
             // Names and emails are customer text: screened before storage,
             // like every message (a seed phrase typed as a name stays out).
-            let screen = |field: Option<&str>| {
+            let screen = |field: Option<&str>, check: fn(&str) -> _| {
                 field
-                    .map(validate::name)
+                    .map(check)
                     .transpose()
-                    .map(|v| v.map(|v| GuardedText::screen(&v).text))
+                    .map(|v| v.map(|v: String| GuardedText::screen(&v).text))
             };
-            let name = screen(claim.name.as_deref())?;
-            let email = screen(claim.email.as_deref())?;
+            let name = screen(claim.name.as_deref(), validate::name)?;
+            let email = screen(claim.email.as_deref(), validate::email)?;
             let profile = VerifiedProfile {
                 external_id: claim.user_id,
                 name,

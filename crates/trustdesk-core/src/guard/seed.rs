@@ -710,7 +710,9 @@ fn decide_whole_run(text: &str, w: &[Word], english: bool, out: &mut Vec<Finding
         // that passes by chance.
         let (end, begin) = (l - back, front);
         let anchored = windows(w).into_iter().any(|(s, n)| {
-            (s + n == end && s - begin <= MAX_STRIP) || (s == begin && end - (s + n) <= MAX_STRIP)
+            let e = s + n;
+            (e == end && s >= begin && s - begin <= MAX_STRIP)
+                || (s == begin && e <= end && end - e <= MAX_STRIP)
         });
         if anchored {
             return false;

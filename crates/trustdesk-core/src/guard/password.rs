@@ -171,13 +171,7 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
         }) else {
             // "changed my pass to Hunter22", "pw is qwerty123": informal
             // contexts, so only a token that looks like a password counts.
-            if let Some(n) = INFORMAL
-                .iter()
-                .find(|w| {
-                    b.len() >= i + w.len() && b[i..i + w.len()].eq_ignore_ascii_case(w.as_bytes())
-                })
-                .map(|w| w.len())
-                .filter(|_| i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            if let Some(n) = word_at(b, i, INFORMAL)
                 && let Some((s, e)) =
                     token_after(text, i + n).filter(|&(s, e)| looks_like_password(&text[s..e]))
             {
@@ -186,13 +180,7 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
                 continue;
             }
             // "password for my account is X", "password I used: X".
-            if let Some(n) = BASE
-                .iter()
-                .find(|w| {
-                    b.len() >= i + w.len() && b[i..i + w.len()].eq_ignore_ascii_case(w.as_bytes())
-                })
-                .map(|w| w.len())
-                .filter(|_| i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            if let Some(n) = word_at(b, i, BASE)
                 && let Some((s, e)) = linked_token(text, i + n)
             {
                 out.push(Finding::redact(SecretKind::Password, s, e));
@@ -215,6 +203,18 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
             i = e;
         }
     }
+}
+
+/// The length of the first of `words` that starts a word at `i` (ASCII
+/// case-insensitive).
+fn word_at(b: &[u8], i: usize, words: &[&str]) -> Option<usize> {
+    if i > 0 && b[i - 1].is_ascii_alphanumeric() {
+        return None;
+    }
+    words
+        .iter()
+        .find(|w| b.len() >= i + w.len() && b[i..i + w.len()].eq_ignore_ascii_case(w.as_bytes()))
+        .map(|w| w.len())
 }
 
 /// Short informal contexts ("pass", "pw", "… to X"): the token must look

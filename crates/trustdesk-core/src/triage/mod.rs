@@ -14,7 +14,7 @@
 //! - Language: script and character statistics ([`detect_language`]).
 
 pub mod eval;
-mod features;
+pub(crate) mod features;
 mod lang;
 mod linear;
 mod rules;

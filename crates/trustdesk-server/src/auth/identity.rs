@@ -7,12 +7,18 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
-/// The hash the exchange would compute for `user_id`.
-pub fn user_hash(secret: &SecretString, user_id: &str) -> String {
+/// HMAC-SHA256 of `message` under the identity secret, ready to finish or
+/// verify.
+fn mac(secret: &SecretString, message: &[u8]) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes())
         .expect("HMAC takes keys of any length");
-    mac.update(user_id.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    mac.update(message);
+    mac
+}
+
+/// The hash the exchange would compute for `user_id`.
+pub fn user_hash(secret: &SecretString, user_id: &str) -> String {
+    hex::encode(mac(secret, user_id.as_bytes()).finalize().into_bytes())
 }
 
 /// Constant-time check of a claimed hash.
@@ -20,10 +26,9 @@ pub fn verify(secret: &SecretString, user_id: &str, claimed_hex: &str) -> bool {
     let Ok(claimed) = hex::decode(claimed_hex.trim()) else {
         return false;
     };
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes())
-        .expect("HMAC takes keys of any length");
-    mac.update(user_id.as_bytes());
-    mac.verify_slice(&claimed).is_ok()
+    mac(secret, user_id.as_bytes())
+        .verify_slice(&claimed)
+        .is_ok()
 }
 
 /// A fresh proof from the exchange that its logged-in user asked for an
@@ -80,12 +85,8 @@ fn proof_mac(
     issued_at: i64,
     nonce: &str,
 ) -> Hmac<Sha256> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes())
-        .expect("HMAC takes keys of any length");
-    mac.update(
-        format!("trustdesk-proof:v1\n{purpose}\n{user_id}\n{issued_at}\n{nonce}").as_bytes(),
-    );
-    mac
+    let message = format!("trustdesk-proof:v1\n{purpose}\n{user_id}\n{issued_at}\n{nonce}");
+    mac(secret, message.as_bytes())
 }
 
 /// Checks a proof for `purpose` by `user_id` at `now` (unix seconds):

@@ -3,7 +3,7 @@
 // sends through the shared outbox.
 import { createApi, errorMessage } from '../lib/api.js';
 import { backoff, Socket } from '../lib/socket.js';
-import { clientMsgId, Outbox } from '../lib/outbox.js';
+import { clientMsgId, Outbox, retryDelay } from '../lib/outbox.js';
 import { els, identity, lang, st, t } from './state.js';
 import { storage, toParent } from './storage.js';
 import {
@@ -300,10 +300,9 @@ async function openConversation(item) {
   const error = (r.data && r.data.error) || {};
   if (r.status === 429 && error.code === 'overloaded') {
     // Nothing was opened: ask again with the same message after the hint.
-    const wait = (error.retry_after_ms || 1000) * (1 + Math.random() / 2);
     setTimeout(() => {
       if (!st.conv && item.state === 'sending') openConversation(item);
-    }, wait);
+    }, retryDelay(error.retry_after_ms));
     return;
   }
   // Nothing could be opened: every message waiting for it fails with it.

@@ -16,6 +16,15 @@
 /** How long a sent message waits for its ack before it counts as failed. */
 export const ACK_TIMEOUT_MS = 15000;
 
+/**
+ * How long to wait before sending again after `overloaded`: the server's
+ * hint (1 s without one) plus up to half again, so refused clients do not
+ * all return in the same instant.
+ */
+export function retryDelay(ms) {
+  return (ms > 0 ? ms : 1000) * (1 + Math.random() / 2);
+}
+
 let counter = 0;
 
 /**
@@ -114,7 +123,7 @@ export class Outbox {
   /**
    * An `error` frame whose ref is one of ours. `overloaded` stored nothing
    * and asks to come back: the item stays sending and goes out again after
-   * `retryAfterMs` (with jitter, so refused clients do not return in step).
+   * `retryAfterMs` (see `retryDelay`).
    * Any other code: that item failed.
    */
   refused(ref, code, retryAfterMs) {
@@ -128,10 +137,9 @@ export class Outbox {
   /** Sends the item again after about `ms` (default 1 s). */
   retryLater(item, ms) {
     this.clearTimer(item.timer);
-    const wait = (ms > 0 ? ms : 1000) * (1 + Math.random() / 2);
     item.timer = this.setTimer(() => {
       if (item.state === 'sending' && this.waiting.get(item.cmid) === item) this.send(item);
-    }, wait);
+    }, retryDelay(ms));
     this.setState(item, 'sending');
   }
 

@@ -15,6 +15,7 @@
 //! Only matching sees these strings: the violation's span is always the
 //! original sentence's.
 
+use crate::triage::features::is_han as is_cjk;
 use unicode_normalization::UnicodeNormalization;
 
 /// The folded sentence, and its de-leeted form when that differs.
@@ -112,10 +113,6 @@ fn is_spacer(c: char) -> bool {
         c,
         ' ' | '\t' | '.' | '-' | '_' | '*' | '/' | '|' | '+' | '~' | '·' | '•' | '\u{30fb}'
     )
-}
-
-fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}')
 }
 
 /// Joins words written apart: three or more single letters separated by

@@ -22,6 +22,7 @@ mod lexicon;
 
 use super::{contains_any, floor_boundary};
 use crate::crypto::{RefKind, recognise};
+use crate::triage::features::is_han as is_cjk;
 use lexicon::*;
 use serde::{Deserialize, Serialize};
 
@@ -250,10 +251,6 @@ fn distance(between: &str) -> usize {
         .filter(|w| w.chars().any(char::is_alphanumeric))
         .count();
     words + between.chars().filter(|&c| is_cjk(c)).count() / 2
-}
-
-fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}')
 }
 
 /// Does `s` start with one of `words` (an ASCII word must end there)?

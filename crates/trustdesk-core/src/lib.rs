@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod channel;
 pub mod crypto;
 pub mod event;
 pub mod files;

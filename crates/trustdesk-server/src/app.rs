@@ -125,6 +125,7 @@ async fn start_workers(state: &AppState) -> anyhow::Result<Workers> {
         state.config.sla.reassign_on_breach,
         inputs.timers,
     ));
+    crate::channels::start(state, &mut workers, inputs.channels).await?;
     Ok(workers)
 }
 

@@ -30,6 +30,8 @@ pub struct Config {
     pub lifecycle: LifecycleConfig,
     pub clock: ClockConfig,
     pub store: StoreSettings,
+    /// Email and the other channels beyond the widget.
+    pub channels: crate::channels::config::ChannelsConfig,
 }
 
 /// Routing and presence (docs/routing.md).
@@ -326,6 +328,7 @@ impl Default for Config {
             sla: SlaSettings::default(),
             lifecycle: LifecycleConfig::default(),
             clock: ClockConfig::default(),
+            channels: Default::default(),
             store: StoreSettings::default(),
         }
     }

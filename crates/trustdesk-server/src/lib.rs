@@ -20,6 +20,7 @@ pub mod ws;
 // One folder per feature, each with its service and its HTTP routes.
 pub mod accounts;
 pub mod attachments;
+pub mod channels;
 pub mod conversations;
 pub mod kb;
 pub mod routing;

@@ -1,6 +1,6 @@
 //! trustdesk-store: persistence behind one [`Store`] trait, the sum of one
 //! trait per feature ([`ConversationStore`], [`AccountStore`],
-//! [`DeskSettingsStore`], [`KbStore`], [`TimerStore`]) that each backend
+//! [`DeskSettingsStore`], [`KbStore`], [`TimerStore`], [`ChannelStore`]) that each backend
 //! implements.
 //!
 //! Two backends implement it: SQLite (the embedded default: a file in the
@@ -9,7 +9,9 @@
 //! server only ever sees `Arc<dyn Store>`.
 
 mod append;
+mod channels;
 mod ops;
+mod ops_channels;
 mod ops_routing;
 mod postgres;
 mod rows;
@@ -17,6 +19,7 @@ mod sqlite;
 pub mod testing;
 mod types;
 
+pub use channels::*;
 pub use postgres::PgStore;
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use types::*;
@@ -25,7 +28,8 @@ pub use types::*;
 /// calls store methods through `Arc<dyn Store>`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, ConversationStore, DeskSettingsStore, KbStore, Store, TimerStore,
+        AccountStore, ChannelStore, ConversationStore, DeskSettingsStore, KbStore, Store,
+        TimerStore,
     };
 }
 
@@ -98,7 +102,15 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// a failed call leaves nothing half-written.
 #[async_trait]
 pub trait Store:
-    ConversationStore + AccountStore + DeskSettingsStore + KbStore + TimerStore + Send + Sync + 'static
+    ConversationStore
+    + AccountStore
+    + DeskSettingsStore
+    + KbStore
+    + TimerStore
+    + ChannelStore
+    + Send
+    + Sync
+    + 'static
 {
     /// "sqlite" or "postgres", for logs and /healthz.
     fn backend(&self) -> &'static str;

@@ -23,6 +23,10 @@ mod ops {
     crate::ops::define_ops!(sqlx::Postgres, sqlx::PgConnection, " FOR UPDATE");
 }
 
+mod channel_ops {
+    crate::ops_channels::define_channel_ops!(sqlx::PgConnection);
+}
+
 mod routing_ops {
     crate::ops_routing::define_routing_ops!(sqlx::PgConnection);
 }
@@ -450,5 +454,31 @@ impl TimerStore for PgStore {
 
     async fn sla_state(&self, conversation: ConversationId) -> Result<Option<String>> {
         read_routing!(self, sla_state(conversation))
+    }
+}
+
+crate::ops_channels::impl_channel_store!(PgStore);
+
+impl PgStore {
+    fn read_pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Runs `work` in one transaction, committed when it succeeds (the
+    /// shape the SQLite writer's rare writes have, so the channel store is
+    /// written once for both).
+    async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(
+                &'c mut sqlx::PgConnection,
+            ) -> futures_util::future::BoxFuture<'c, Result<T>>
+            + Send
+            + 'static,
+    {
+        let mut tx = self.pool.begin().await?;
+        let out = work(&mut tx).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }

@@ -324,3 +324,55 @@ pub(crate) fn canned<R: RowExt>(r: &R) -> Result<crate::CannedResponse> {
         updated_at: Timestamp(r.int("updated_at")?),
     })
 }
+
+pub(crate) const IDENTITY_COLUMNS: &str = "channel, address, customer_id, display_name, created_at";
+
+pub(crate) fn channel_identity<R: RowExt>(r: &R) -> Result<crate::ChannelIdentity> {
+    Ok(crate::ChannelIdentity {
+        channel: parse(&r.text("channel")?, "identity channel")?,
+        address: r.text("address")?,
+        customer_id: parse(&r.text("customer_id")?, "identity customer")?,
+        display_name: r.opt_text("display_name")?.map(GuardedText::from_storage),
+        created_at: Timestamp(r.int("created_at")?),
+    })
+}
+
+pub(crate) const THREAD_COLUMNS: &str =
+    "conversation_id, channel, address, delivered_seq, updated_at";
+
+pub(crate) fn channel_thread<R: RowExt>(r: &R) -> Result<crate::ChannelThread> {
+    Ok(crate::ChannelThread {
+        conversation_id: parse(&r.text("conversation_id")?, "thread conversation")?,
+        channel: parse(&r.text("channel")?, "thread channel")?,
+        address: r.text("address")?,
+        delivered_seq: r.int("delivered_seq")?,
+        updated_at: Timestamp(r.int("updated_at")?),
+    })
+}
+
+pub(crate) const CHANNEL_MESSAGE_COLUMNS: &str =
+    "channel, external_id, conversation_id, direction, created_at";
+
+pub(crate) fn channel_message<R: RowExt>(r: &R) -> Result<crate::ChannelMessage> {
+    let direction = match r.text("direction")?.as_str() {
+        "in" => crate::Direction::Inbound,
+        "out" => crate::Direction::Outbound,
+        _ => return Err(corrupt("channel message direction")),
+    };
+    Ok(crate::ChannelMessage {
+        channel: parse(&r.text("channel")?, "message channel")?,
+        external_id: r.text("external_id")?,
+        conversation_id: parse_opt(r.opt_text("conversation_id")?, "message conversation")?,
+        direction,
+        at: Timestamp(r.int("created_at")?),
+    })
+}
+
+pub(crate) fn conversation_link<R: RowExt>(r: &R) -> Result<crate::ConversationLink> {
+    Ok(crate::ConversationLink {
+        conversation_id: parse(&r.text("conversation_id")?, "link conversation")?,
+        linked_id: parse(&r.text("linked_id")?, "linked conversation")?,
+        reason: r.text("reason")?,
+        at: Timestamp(r.int("created_at")?),
+    })
+}

@@ -41,6 +41,10 @@ mod ops {
     crate::ops::define_ops!(sqlx::Sqlite, sqlx::SqliteConnection, "");
 }
 
+mod channel_ops {
+    crate::ops_channels::define_channel_ops!(sqlx::SqliteConnection);
+}
+
 #[allow(dead_code)]
 mod routing_ops {
     crate::ops_routing::define_routing_ops!(sqlx::SqliteConnection);
@@ -633,5 +637,13 @@ impl TimerStore for SqliteStore {
 
     async fn sla_state(&self, conversation: ConversationId) -> Result<Option<String>> {
         read_routing!(self, sla_state(conversation))
+    }
+}
+
+crate::ops_channels::impl_channel_store!(SqliteStore);
+
+impl SqliteStore {
+    fn read_pool(&self) -> &sqlx::SqlitePool {
+        &self.readers
     }
 }

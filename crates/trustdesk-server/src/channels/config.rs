@@ -1,0 +1,118 @@
+//! `[channels]`: the ways in beyond the widget (docs/channels.md).
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChannelsConfig {
+    /// Messages one address may send in a minute on any channel before
+    /// the rest is dropped (a loop or a flood).
+    pub inbound_per_address_per_minute: u32,
+    pub email: EmailConfig,
+}
+
+impl Default for ChannelsConfig {
+    fn default() -> Self {
+        Self {
+            inbound_per_address_per_minute: 10,
+            email: EmailConfig::default(),
+        }
+    }
+}
+
+/// The support mailbox: read over IMAP, answered over SMTP.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmailConfig {
+    /// The address customers write to (`support@exchange.example`).
+    /// Replies go out from it with a signed reply address
+    /// `support+<conversation>.<mac>@exchange.example`: the mail system
+    /// must deliver plus-addresses to the same mailbox.
+    pub address: Option<String>,
+    /// The name on our mail ("Example Exchange Support").
+    pub display_name: Option<String>,
+    /// The key of the thread tokens; made and kept in the database when
+    /// unset.
+    #[serde(skip_serializing)]
+    pub thread_secret: Option<SecretString>,
+    pub imap: Option<ImapConfig>,
+    pub smtp: Option<SmtpConfig>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// TLS from the first byte (IMAP 993, SMTP 465).
+    #[default]
+    Implicit,
+    /// Plain first, then STARTTLS, required (SMTP 587).
+    Starttls,
+    /// No TLS: only for a mail server on the same host.
+    None,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImapConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: TlsMode,
+    /// A PEM file of extra trusted roots (a self-signed server).
+    pub ca_file: Option<PathBuf>,
+    pub username: String,
+    #[serde(skip_serializing)]
+    pub password: Option<SecretString>,
+    pub mailbox: String,
+    /// How often to look for new mail when the server has no IDLE (and the
+    /// longest an IDLE waits before it is renewed).
+    pub poll_interval_ms: u64,
+    /// Use IDLE when the server offers it.
+    pub idle: bool,
+    /// On the first connection, import the mail already in the mailbox
+    /// (otherwise only what arrives from then on).
+    pub import_existing: bool,
+}
+
+impl Default for ImapConfig {
+    fn default() -> Self {
+        Self {
+            host: String::new(),
+            port: 993,
+            tls: TlsMode::Implicit,
+            ca_file: None,
+            username: String::new(),
+            password: None,
+            mailbox: "INBOX".into(),
+            poll_interval_ms: 60_000,
+            idle: true,
+            import_existing: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: TlsMode,
+    pub ca_file: Option<PathBuf>,
+    pub username: Option<String>,
+    #[serde(skip_serializing)]
+    pub password: Option<SecretString>,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: String::new(),
+            port: 465,
+            tls: TlsMode::Implicit,
+            ca_file: None,
+            username: None,
+            password: None,
+        }
+    }
+}

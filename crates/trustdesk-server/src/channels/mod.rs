@@ -1,0 +1,52 @@
+//! Channels beyond the widget: email today, each behind the same two
+//! seams (docs/channels.md).
+//!
+//! - In: a channel turns what arrives into an [`inbox::Inbound`] and hands
+//!   it to the [`inbox::ChannelInbox`], which maps the address to a
+//!   customer and goes through `Conversations::open/post` like chat (the
+//!   secret guard, triage, the bot, routing, SLA).
+//! - Out: the [`outbound::OutboundWorker`] hears every write, reads the
+//!   public events past each channel thread's cursor and sends them
+//!   through the channel's [`outbound::ChannelSender`].
+
+pub mod config;
+pub mod email;
+pub mod inbox;
+pub mod outbound;
+pub mod routes;
+
+use crate::state::AppState;
+use crate::workers::Workers;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+pub use outbound::ChannelsHandle;
+
+/// Starts the configured channels: their readers and the delivery worker.
+pub async fn start(
+    state: &AppState,
+    workers: &mut Workers,
+    activity: mpsc::Receiver<crate::conversations::Activity>,
+) -> anyhow::Result<()> {
+    let config = &state.config.channels;
+    let inbox = Arc::new(inbox::ChannelInbox::new(
+        state.clone(),
+        config.inbound_per_address_per_minute,
+    ));
+    let mut senders: Vec<Arc<dyn outbound::ChannelSender>> = Vec::new();
+    if let Some(email) = email::Email::from_config(&config.email, state, inbox.clone()).await? {
+        if let Some(sender) = email.sender {
+            senders.push(Arc::new(sender));
+        }
+        if let Some(reader) = email.reader {
+            workers.spawn(reader);
+        }
+    }
+    workers.spawn(outbound::OutboundWorker::new(
+        state.conversations.clone(),
+        senders,
+        state.channels.clone(),
+        activity,
+    ));
+    Ok(())
+}

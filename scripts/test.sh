@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Real peers the tests start themselves (Dovecot, an SMTP server).
+scripts/test-deps.sh
+
 cargo test --workspace --locked
 
 if [ -x e2e/run.sh ]; then

@@ -489,24 +489,3 @@ fn urlencode(s: &str) -> String {
 }
 
 /// No file under `dir` (database, WAL, attachments) holds any of `secrets`.
-fn assert_nowhere_on_disk(dir: &std::path::Path, secrets: &[&str]) {
-    for entry in walk(dir) {
-        let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
-        for s in secrets {
-            assert!(!text.contains(s), "{s} is in {}", entry.display());
-        }
-    }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
-}

@@ -156,21 +156,28 @@ impl ChannelInbox {
                 self.store_message(&customer, &message).await?
             }
         };
-        let conversation_id = match &received {
-            Received::Stored { conversation, .. } => Some(*conversation),
-            Received::Automatic { conversation } => *conversation,
-            _ => None,
-        };
-        store
+        if let Received::Automatic { conversation } = &received {
+            self.record(&message, *conversation).await?;
+        }
+        Ok(received)
+    }
+
+    async fn record(
+        &self,
+        message: &Inbound,
+        conversation: Option<ConversationId>,
+    ) -> ApiResult<()> {
+        self.state
+            .store
             .record_channel_message(&ChannelMessage {
                 channel: message.channel,
                 external_id: message.external_id.clone(),
-                conversation_id,
+                conversation_id: conversation,
                 direction: Direction::Inbound,
                 at: self.now(),
             })
             .await?;
-        Ok(received)
+        Ok(())
     }
 
     async fn customer(&self, message: &Inbound) -> ApiResult<Customer> {
@@ -329,6 +336,9 @@ impl ChannelInbox {
                 (id, true)
             }
         };
+        // Recorded before the thread is bound (delivery cannot start before
+        // that), so our answer names this message in In-Reply-To.
+        self.record(message, Some(conversation)).await?;
         // Replies go back where the customer wrote from (binding again
         // keeps the first address).
         self.state

@@ -2,6 +2,8 @@
 //! client, and a WebSocket client speaking the protocol.
 #![allow(dead_code)]
 
+pub mod mail;
+
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -25,6 +27,7 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
     pub state: AppState,
+    config: Config,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: tempfile::TempDir,
@@ -64,7 +67,9 @@ impl TestApp {
     }
 
     async fn start(config: Config, store: Arc<dyn Store>, dir: tempfile::TempDir) -> Self {
-        let app = Application::build_with_store(config, store).await.unwrap();
+        let app = Application::build_with_store(config.clone(), store)
+            .await
+            .unwrap();
         let addr = app.local_addr();
         let state = app.state();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -75,10 +80,35 @@ impl TestApp {
             addr,
             http: reqwest::Client::new(),
             state,
+            config,
             stop: Some(stop),
             server: Some(server),
             _dir: dir,
         }
+    }
+
+    /// Stops the server and starts it again on the same data folder and
+    /// configuration (a new port).
+    pub async fn restart(&mut self) {
+        self.shutdown().await;
+        let store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open(
+                &self._dir.path().join("trustdesk.db"),
+                SqliteOptions::default(),
+            )
+            .await
+            .unwrap(),
+        );
+        let app = Application::build_with_store(self.config.clone(), store)
+            .await
+            .unwrap();
+        self.addr = app.local_addr();
+        self.state = app.state();
+        let (stop, stopped) = oneshot::channel::<()>();
+        self.server = Some(tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        })));
+        self.stop = Some(stop);
     }
 
     /// The data folder (the SQLite file is `trustdesk.db` in it).
@@ -432,4 +462,27 @@ pub fn ui_modules() -> Vec<String> {
     }
     found.sort();
     found
+}
+
+/// Fails if any file under `dir` holds one of `secrets`.
+pub fn assert_nowhere_on_disk(dir: &std::path::Path, secrets: &[&str]) {
+    for entry in walk(dir) {
+        let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+        for s in secrets {
+            assert!(!text.contains(s), "{s} is in {}", entry.display());
+        }
+    }
+}
+
+pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

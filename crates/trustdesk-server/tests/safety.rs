@@ -487,5 +487,3 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
-
-/// No file under `dir` (database, WAL, attachments) holds any of `secrets`.

@@ -711,7 +711,172 @@ async fn story(store: Arc<dyn Store>) {
     assert!(store.agent_by_badge("TD-NOBODY").await.unwrap().is_none());
     customer_checks(store.clone(), &alice).await;
     concurrent_appends(store.clone()).await;
-    routing_story(store, &alice).await;
+    routing_story(store.clone(), &alice).await;
+    channel_story(store).await;
+}
+
+/// The channel tables: an address maps to one customer however often (and
+/// however concurrently) it writes in; a thread's cursor only moves
+/// forward and reports lagging threads; a channel message id is recorded
+/// once; checkpoints and links read back.
+async fn channel_story(store: Arc<dyn Store>) {
+    use trustdesk_store::{
+        ChannelContact, ChannelMessage, ChannelThread, ConversationLink, Direction,
+    };
+    let contact = ChannelContact {
+        channel: Channel::Email,
+        address: "ann@customer.test".into(),
+        display_name: Some(trustdesk_core::guard::GuardedText::new("Ann")),
+        email: Some(trustdesk_core::guard::GuardedText::new("ann@customer.test")),
+        at: Timestamp(10),
+    };
+    let racing = (0..8).map(|_| {
+        let store = store.clone();
+        let contact = contact.clone();
+        tokio::spawn(async move { store.customer_for_address(&contact).await.unwrap() })
+    });
+    let results: Vec<_> = futures_util::future::join_all(racing)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
+    let ann = results[0].0.id;
+    assert!(
+        results.iter().all(|(c, _)| c.id == ann),
+        "one customer per address"
+    );
+    assert_eq!(results.iter().filter(|(_, created)| *created).count(), 1);
+    assert_eq!(results[0].0.email.as_deref(), Some("ann@customer.test"));
+    let telegram = ChannelContact {
+        channel: Channel::Telegram,
+        address: "4242".into(),
+        ..contact.clone()
+    };
+    let (tg, created) = store.customer_for_address(&telegram).await.unwrap();
+    assert!(
+        created && tg.id != ann,
+        "another channel's address is another customer"
+    );
+    let identities = store.channel_identities(ann).await.unwrap();
+    assert_eq!(identities.len(), 1);
+    assert_eq!(identities[0].address, "ann@customer.test");
+    assert_eq!(identities[0].display_name.as_deref(), Some("Ann"));
+
+    let (conv, _) = customer_with_conversation(&store, Some(("hello by mail", "m-1"))).await;
+    let thread = ChannelThread {
+        conversation_id: conv,
+        channel: Channel::Email,
+        address: "ann@customer.test".into(),
+        delivered_seq: 0,
+        updated_at: Timestamp(11),
+    };
+    store.bind_channel_thread(&thread).await.unwrap();
+    store
+        .bind_channel_thread(&ChannelThread {
+            address: "other@x.test".into(),
+            ..thread.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.channel_thread(conv).await.unwrap(),
+        Some(thread.clone()),
+        "the first binding stays"
+    );
+    assert!(
+        store
+            .lagging_channel_threads()
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.conversation_id == conv),
+        "its event is past the cursor"
+    );
+    store
+        .advance_channel_thread(conv, 1, Timestamp(12))
+        .await
+        .unwrap();
+    store
+        .advance_channel_thread(conv, 0, Timestamp(13))
+        .await
+        .unwrap();
+    let moved = store.channel_thread(conv).await.unwrap().unwrap();
+    assert_eq!(moved.delivered_seq, 1, "the cursor never moves back");
+    assert!(
+        !store
+            .lagging_channel_threads()
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.conversation_id == conv)
+    );
+
+    let first = ChannelMessage {
+        channel: Channel::Email,
+        external_id: "ann-1@customer.test".into(),
+        conversation_id: Some(conv),
+        direction: Direction::Inbound,
+        at: Timestamp(14),
+    };
+    assert!(store.record_channel_message(&first).await.unwrap());
+    assert!(
+        !store.record_channel_message(&first).await.unwrap(),
+        "recorded once"
+    );
+    let ours = ChannelMessage {
+        external_id: "td.x@desk.test".into(),
+        direction: Direction::Outbound,
+        at: Timestamp(15),
+        ..first.clone()
+    };
+    store.record_channel_message(&ours).await.unwrap();
+    assert_eq!(
+        store
+            .channel_message(Channel::Email, "ann-1@customer.test")
+            .await
+            .unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(
+        store
+            .channel_message(Channel::Telegram, "ann-1@customer.test")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.channel_messages_of(conv).await.unwrap(),
+        vec![first, ours]
+    );
+
+    assert_eq!(store.checkpoint("imap:x").await.unwrap(), None);
+    store
+        .put_checkpoint("imap:x", "7:41", Timestamp(16))
+        .await
+        .unwrap();
+    store
+        .put_checkpoint("imap:x", "7:42", Timestamp(17))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.checkpoint("imap:x").await.unwrap().as_deref(),
+        Some("7:42")
+    );
+
+    let (newer, _) = customer_with_conversation(&store, None).await;
+    let link = ConversationLink {
+        conversation_id: newer,
+        linked_id: conv,
+        reason: "continues_closed".into(),
+        at: Timestamp(18),
+    };
+    store.link_conversations(&link).await.unwrap();
+    store.link_conversations(&link).await.unwrap();
+    assert_eq!(
+        store.conversation_links(conv).await.unwrap(),
+        vec![link.clone()]
+    );
+    assert_eq!(store.conversation_links(newer).await.unwrap(), vec![link]);
 }
 
 /// A new customer with a conversation opened by `opening` (a message body

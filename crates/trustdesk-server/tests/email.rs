@@ -47,6 +47,7 @@ fn email_config(servers: &MailServers) -> EmailConfig {
             username: None,
             password: None,
         }),
+        continue_chat_after_ms: 1_000,
     }
 }
 
@@ -184,6 +185,9 @@ I deposited 0.5 ETH two hours ago and it is not in my account.\n",
         customer_message("0.5 ETH"),
     )
     .await;
+    // The bot's answer (or its hand-off notice) goes out, marked automatic.
+    let first = servers.wait_for_mail("ann", 1).await;
+    // By now the thread is bound: replies go back to the sender.
     let (status, channels) = app
         .get(
             &format!("/v1/agent/conversations/{conv}/channels"),
@@ -195,9 +199,6 @@ I deposited 0.5 ETH two hours ago and it is not in my account.\n",
     assert_eq!(channels["reply_to"], "ann@customer.test");
     assert_eq!(channels["identities"][0]["address"], "ann@customer.test");
     assert_eq!(channels["identities"][0]["display_name"], "Ann Lee");
-
-    // The bot's answer (or its hand-off notice) goes out, marked automatic.
-    let first = servers.wait_for_mail("ann", 1).await;
     assert_eq!(
         header(&first[0], "Auto-Submitted").as_deref(),
         Some("auto-replied")
@@ -593,4 +594,96 @@ fn base64_lines(bytes: &[u8]) -> String {
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[tokio::test]
+async fn a_chat_the_customer_left_continues_by_email_and_their_mail_reply_lands_in_it() {
+    use trustdesk_server::auth::identity;
+    let servers = MailServers::start().await;
+    let app = spawn(&servers).await;
+    let (admin, _) = app.agent_with_role("lead@desk.test", Role::Admin).await;
+    // A verified customer: the exchange vouches for the address.
+    let hash = identity::user_hash(&IDENTITY_SECRET.to_owned().into(), "user-ann");
+    let (status, session) = app
+        .post(
+            "/v1/widget/sessions",
+            None,
+            json!({"identity": {"user_id": "user-ann", "user_hash": hash, "email": "ann@customer.test", "name": "Ann"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{session}");
+    let ann = session["token"].as_str().unwrap().to_owned();
+    let conv = app
+        .open_conversation(&ann, "How long does a BTC withdrawal take?")
+        .await;
+    // An anonymous customer who typed nothing verifiable gets no mail.
+    let (stranger, _) = app.customer().await;
+    let other = app
+        .open_conversation(&stranger, "How long does a BTC withdrawal take?")
+        .await;
+    for id in [&conv, &other] {
+        let (status, body) = app
+            .post(
+                &format!("/v1/agent/conversations/{id}/messages"),
+                Some(&admin),
+                json!({"body": "Usually within 30 minutes after 2 confirmations."}),
+            )
+            .await;
+        assert!(status == 201 || status == 200, "{body}");
+    }
+    // Ann does not answer in the widget: the chat goes on by email.
+    let mails = servers.wait_for_mail("ann", 1).await;
+    let transcript = &mails[0];
+    let text = text_of(transcript);
+    assert!(
+        text.contains("How long does a BTC withdrawal take?"),
+        "{text}"
+    );
+    assert!(text.contains("Usually within 30 minutes"), "{text}");
+    assert!(text.contains("Reply to this email"), "{text}");
+    let reply_to = header(transcript, "Reply-To").unwrap();
+    let reply_address = reply_to.trim_matches(|c| c == '<' || c == '>').to_owned();
+    let message_id = header(transcript, "Message-ID").unwrap();
+    deliver(
+        &servers,
+        "ann@customer.test",
+        &reply_address,
+        &format!(
+            "From: Ann <ann@customer.test>\n\
+To: {reply_address}\n\
+Subject: Re: Your conversation with our support\n\
+Message-ID: <ann-cont@customer.test>\n\
+In-Reply-To: {message_id}\n\
+\n\
+Thanks, and what is the fee?\n"
+        ),
+    )
+    .await;
+    wait_for_event(
+        &app,
+        &admin,
+        &conv,
+        "Ann's mail in her chat",
+        customer_message("what is the fee"),
+    )
+    .await;
+    // The next agent reply follows her by email.
+    app.post(
+        &format!("/v1/agent/conversations/{conv}/messages"),
+        Some(&admin),
+        json!({"body": "The fee is 0.0002 BTC."}),
+    )
+    .await;
+    let mails = servers.wait_for_mail("ann", 2).await;
+    assert!(text_of(&mails[1]).contains("0.0002 BTC"));
+    assert_eq!(
+        header(&mails[1], "In-Reply-To").as_deref(),
+        Some("<ann-cont@customer.test>")
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        servers.mailbox("ann").len(),
+        2,
+        "one mail per reply, no repeat"
+    );
 }

@@ -89,6 +89,11 @@ pub trait ChannelStore: Send + Sync {
     /// one transaction) on first sight. `true` when it was created.
     async fn customer_for_address(&self, contact: &ChannelContact) -> Result<(Customer, bool)>;
 
+    /// Gives a known customer an address (a verified widget customer's
+    /// email, when their chat continues by email); `false`, changing
+    /// nothing, when the address already belongs to someone.
+    async fn add_channel_identity(&self, identity: &ChannelIdentity) -> Result<bool>;
+
     /// Every address the customer has used, oldest first.
     async fn channel_identities(&self, customer: CustomerId) -> Result<Vec<ChannelIdentity>>;
 

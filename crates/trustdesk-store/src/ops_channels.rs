@@ -67,6 +67,21 @@ macro_rules! define_channel_ops {
             created.map(|f| (f, true)).ok_or(crate::StoreError::NotFound)
         }
 
+        pub(crate) async fn add_channel_identity(conn: &mut $conn, i: &ChannelIdentity) -> Result<bool> {
+            let done = sqlx::query(
+                "INSERT INTO channel_identities (channel, address, customer_id, display_name, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel, address) DO NOTHING",
+            )
+            .bind(i.channel.as_str())
+            .bind(&i.address)
+            .bind(i.customer_id.to_string())
+            .bind(i.display_name.as_deref())
+            .bind(i.created_at.0)
+            .execute(&mut *conn)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        }
+
         pub(crate) async fn channel_identities(conn: &mut $conn, customer: CustomerId) -> Result<Vec<ChannelIdentity>> {
             let sql = sqlx::AssertSqlSafe(format!(
                 "SELECT {IDENTITY_COLUMNS} FROM channel_identities WHERE customer_id = $1 \
@@ -238,6 +253,19 @@ macro_rules! impl_channel_store {
                 let contact = contact.clone();
                 self.write(move |conn| {
                     Box::pin(async move { channel_ops::customer_for_address(conn, &contact).await })
+                })
+                .await
+            }
+
+            async fn add_channel_identity(
+                &self,
+                identity: &crate::ChannelIdentity,
+            ) -> crate::Result<bool> {
+                let identity = identity.clone();
+                self.write(move |conn| {
+                    Box::pin(
+                        async move { channel_ops::add_channel_identity(conn, &identity).await },
+                    )
                 })
                 .await
             }

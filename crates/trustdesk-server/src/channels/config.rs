@@ -23,7 +23,7 @@ impl Default for ChannelsConfig {
 }
 
 /// The support mailbox: read over IMAP, answered over SMTP.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EmailConfig {
     /// The address customers write to (`support@exchange.example`).
@@ -39,6 +39,23 @@ pub struct EmailConfig {
     pub thread_secret: Option<SecretString>,
     pub imap: Option<ImapConfig>,
     pub smtp: Option<SmtpConfig>,
+    /// A widget chat whose agent reply a verified customer has not
+    /// answered for this long continues by email (transcript + reply
+    /// link); 0 = never.
+    pub continue_chat_after_ms: u64,
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        Self {
+            address: None,
+            display_name: None,
+            thread_secret: None,
+            imap: None,
+            smtp: None,
+            continue_chat_after_ms: 15 * 60_000,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]

@@ -42,11 +42,17 @@ pub async fn start(
             workers.spawn(reader);
         }
     }
-    workers.spawn(outbound::OutboundWorker::new(
-        state.conversations.clone(),
-        senders,
-        state.channels.clone(),
-        activity,
-    ));
+    let continue_after = Some(config.email.continue_chat_after_ms)
+        .filter(|ms| *ms > 0)
+        .map(std::time::Duration::from_millis);
+    workers.spawn(
+        outbound::OutboundWorker::new(
+            state.conversations.clone(),
+            senders,
+            state.channels.clone(),
+            activity,
+        )
+        .continue_chats_by_email_after(continue_after),
+    );
     Ok(())
 }

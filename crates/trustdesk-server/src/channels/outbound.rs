@@ -41,6 +41,18 @@ pub enum Content {
         author: String,
         file: StoredAttachment,
     },
+    /// A widget chat the customer left, continued by email: what was said,
+    /// oldest first, with the replies they have not seen yet at the end.
+    Transcript { lines: Vec<TranscriptLine> },
+}
+
+#[derive(Clone, Debug)]
+pub struct TranscriptLine {
+    /// "You", an agent's name, the bot.
+    pub author: String,
+    pub text: String,
+    /// Written after the customer's last message (unseen by them).
+    pub new: bool,
 }
 
 /// One event on its way to the customer.
@@ -95,6 +107,11 @@ pub struct ChannelsHandle {
 struct Due {
     order: VecDeque<ConversationId>,
     queued: HashSet<ConversationId>,
+    /// Widget conversations to continue by email on their next pass.
+    continue_by_email: HashSet<ConversationId>,
+    /// Whether a widget conversation was continued by email (has a
+    /// thread), so its writes are delivered without a store read each.
+    web_threads: HashMap<ConversationId, bool>,
 }
 
 impl ChannelsHandle {
@@ -105,6 +122,46 @@ impl ChannelsHandle {
             due.order.push_back(id);
         }
         self.wake.notify_one();
+    }
+
+    /// Asks for the widget conversation to continue by email (the worker
+    /// checks the customer has an address and did not answer meanwhile).
+    pub fn continue_by_email(&self, id: ConversationId) {
+        if let Ok(mut due) = self.due.lock() {
+            due.continue_by_email.insert(id);
+        }
+        self.poke(id);
+    }
+
+    fn web_thread(&self, id: ConversationId) -> Option<bool> {
+        self.due.lock().ok()?.web_threads.get(&id).copied()
+    }
+
+    fn set_web_thread(&self, id: ConversationId, threaded: Option<bool>) {
+        if let Ok(mut due) = self.due.lock() {
+            match threaded {
+                Some(t) => {
+                    due.web_threads.insert(id, t);
+                }
+                None => {
+                    due.web_threads.remove(&id);
+                }
+            }
+        }
+    }
+
+    /// Keeps the continuation asked for, for the retry (no poke now).
+    fn continue_by_email_later(&self, id: ConversationId) {
+        if let Ok(mut due) = self.due.lock() {
+            due.continue_by_email.insert(id);
+        }
+    }
+
+    fn take_continuation(&self, id: ConversationId) -> bool {
+        self.due
+            .lock()
+            .map(|mut due| due.continue_by_email.remove(&id))
+            .unwrap_or(false)
     }
 
     fn take(&self, skip: &HashSet<ConversationId>) -> Option<ConversationId> {
@@ -127,6 +184,9 @@ pub struct OutboundWorker {
     senders: HashMap<Channel, Arc<dyn ChannelSender>>,
     handle: ChannelsHandle,
     activity: mpsc::Receiver<Activity>,
+    /// A widget chat whose agent reply the customer has not answered for
+    /// this long continues by email (`None` = never).
+    continue_after: Option<Duration>,
 }
 
 impl OutboundWorker {
@@ -141,7 +201,58 @@ impl OutboundWorker {
             senders: senders.into_iter().map(|s| (s.channel(), s)).collect(),
             handle,
             activity,
+            continue_after: None,
         }
+    }
+
+    /// Widget chats left unanswered by the customer this long after an
+    /// agent's reply continue by email (when email can be sent).
+    pub fn continue_chats_by_email_after(mut self, after: Option<Duration>) -> Self {
+        self.continue_after = after.filter(|_| self.senders.contains_key(&Channel::Email));
+        self
+    }
+}
+
+/// Widget chats waiting for the customer after an agent's reply. Kept in
+/// memory: after a restart a waiting chat is simply not followed up by
+/// email (its replies are still in the widget).
+#[derive(Default)]
+struct Waiting {
+    since: HashMap<ConversationId, tokio::time::Instant>,
+}
+
+impl Waiting {
+    fn hear(&mut self, report: &Activity) {
+        for event in report.events.iter() {
+            match (&event.actor, &event.kind) {
+                (Actor::Agent { .. }, EventKind::Message { .. })
+                    if event.visibility == Visibility::Public =>
+                {
+                    self.since
+                        .entry(event.conversation_id)
+                        .or_insert_with(tokio::time::Instant::now);
+                }
+                (Actor::Customer { .. }, _) => {
+                    self.since.remove(&event.conversation_id);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The chats waiting longer than `after`, removed from the list.
+    fn overdue(&mut self, after: Duration) -> Vec<ConversationId> {
+        let now = tokio::time::Instant::now();
+        let due: Vec<ConversationId> = self
+            .since
+            .iter()
+            .filter(|(_, since)| now.duration_since(**since) >= after)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &due {
+            self.since.remove(id);
+        }
+        due
     }
 }
 
@@ -154,7 +265,13 @@ impl Worker for OutboundWorker {
             senders,
             handle,
             mut activity,
+            continue_after,
         } = self;
+        let mut waiting = Waiting::default();
+        let mut sweep =
+            tokio::time::interval(continue_after.map_or(Duration::from_secs(3600), |a| {
+                (a / 4).max(Duration::from_millis(200))
+            }));
         let senders = Arc::new(senders);
         match conversations.store().lagging_channel_threads().await {
             Ok(threads) => threads.iter().for_each(|t| handle.poke(t.conversation_id)),
@@ -183,9 +300,36 @@ impl Worker for OutboundWorker {
                     Some(report) if report.conversation.channel != Channel::Web => {
                         handle.poke(report.conversation.id);
                     }
+                    // Only a chat continued by email has a thread (and only
+                    // when email can be sent): its replies go out too.
+                    Some(report) if continue_after.is_some() => {
+                        waiting.hear(&report);
+                        let id = report.conversation.id;
+                        if report.conversation.status == trustdesk_core::ConversationStatus::Closed {
+                            handle.set_web_thread(id, None);
+                            continue;
+                        }
+                        let threaded = match handle.web_thread(id) {
+                            Some(known) => known,
+                            None => {
+                                let found = conversations.store().channel_thread(id).await;
+                                let threaded = found.is_ok_and(|t| t.is_some());
+                                handle.set_web_thread(id, Some(threaded));
+                                threaded
+                            }
+                        };
+                        if threaded {
+                            handle.poke(id);
+                        }
+                    }
                     Some(_) => {}
                     None => break,
                 },
+                _ = sweep.tick(), if continue_after.is_some() => {
+                    for id in waiting.overdue(continue_after.unwrap_or_default()) {
+                        handle.continue_by_email(id);
+                    }
+                }
                 Some(done) = running.join_next(), if !running.is_empty() => {
                     if let Ok(id) = done {
                         busy.remove(&id);
@@ -250,6 +394,9 @@ impl Delivery {
     async fn pass(&self, id: ConversationId) -> Result<Progress, trustdesk_store::StoreError> {
         let store = self.conversations.store();
         let Some(thread) = store.channel_thread(id).await? else {
+            if self.handle.take_continuation(id) {
+                return self.continue_by_email(id).await;
+            }
             return Ok(Progress::Done);
         };
         let Some(sender) = self.senders.get(&thread.channel) else {
@@ -327,6 +474,123 @@ impl Delivery {
         } else {
             Progress::Done
         })
+    }
+}
+
+impl Delivery {
+    /// Sends a left widget chat's transcript by email, with the replies the
+    /// customer has not answered, and binds the conversation to the
+    /// customer's address so what follows goes by email too. Only for a
+    /// verified customer (the exchange vouched for the address: a typed-in
+    /// address could send someone else a stranger's chat) who has not
+    /// written since.
+    async fn continue_by_email(
+        &self,
+        id: ConversationId,
+    ) -> Result<Progress, trustdesk_store::StoreError> {
+        let store = self.conversations.store();
+        let Some(sender) = self.senders.get(&Channel::Email) else {
+            return Ok(Progress::Done);
+        };
+        let conversation = store.get_conversation(id).await?;
+        let customer = store.get_customer(conversation.customer_id).await?;
+        let address = customer
+            .email
+            .as_deref()
+            .and_then(trustdesk_core::channel::email::normalise_address);
+        let (true, Some(address), false) = (
+            customer.is_verified(),
+            address,
+            conversation.status == trustdesk_core::ConversationStatus::Closed,
+        ) else {
+            return Ok(Progress::Done);
+        };
+        let events = store.events(id, 0, Audience::Customer, 500).await?;
+        let last_customer = events.iter().rposition(|e| {
+            matches!(e.actor, Actor::Customer { .. }) && matches!(e.kind, EventKind::Message { .. })
+        });
+        let lines: Vec<TranscriptLine> = events
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| {
+                let text = match &e.kind {
+                    EventKind::Message { body } => body.as_str().to_owned(),
+                    EventKind::BotReply { text, .. } => text.clone(),
+                    _ => return None,
+                };
+                let author = match &e.actor {
+                    Actor::Customer { .. } => "You".to_owned(),
+                    Actor::Agent { name, .. } => name.clone(),
+                    Actor::Bot => "Bot".to_owned(),
+                    Actor::System => return None,
+                };
+                Some(TranscriptLine {
+                    author,
+                    text,
+                    new: last_customer.is_none_or(|c| i > c),
+                })
+            })
+            .collect();
+        if !lines.last().is_some_and(|l| l.new && l.author != "You") {
+            // The customer wrote last: nothing waits for them.
+            return Ok(Progress::Done);
+        }
+        let Some(last) = events.last() else {
+            return Ok(Progress::Done);
+        };
+        let thread = ChannelThread {
+            conversation_id: id,
+            channel: Channel::Email,
+            address,
+            delivered_seq: last.seq,
+            updated_at: self.conversations.clock().now(),
+        };
+        let outgoing = Outgoing {
+            anti_phishing_code: store.anti_phishing_code(customer.id).await?,
+            conversation,
+            customer,
+            thread: thread.clone(),
+            event: last.clone(),
+            content: Content::Transcript { lines },
+        };
+        // Her mail reply must be hers: the address joins her identities
+        // (unless it already belongs to someone, whose reply then opens a
+        // linked conversation instead).
+        store
+            .add_channel_identity(&trustdesk_store::ChannelIdentity {
+                channel: Channel::Email,
+                address: thread.address.clone(),
+                customer_id: outgoing.customer.id,
+                display_name: outgoing.customer.name.clone(),
+                created_at: thread.updated_at,
+            })
+            .await?;
+        match sender.send(&outgoing).await {
+            Ok(sent) => {
+                store.bind_channel_thread(&thread).await?;
+                self.handle.set_web_thread(id, Some(true));
+                if let Some(external_id) = sent.external_id {
+                    store
+                        .record_channel_message(&ChannelMessage {
+                            channel: Channel::Email,
+                            external_id,
+                            conversation_id: Some(id),
+                            direction: Direction::Outbound,
+                            at: self.conversations.clock().now(),
+                        })
+                        .await?;
+                }
+                Ok(Progress::Done)
+            }
+            Err(SendFailure::Retry { after, .. }) => {
+                self.handle.continue_by_email_later(id);
+                Ok(Progress::RetryLater(after))
+            }
+            Err(SendFailure::Permanent(reason)) => {
+                tracing::info!(%reason, "the chat could not continue by email");
+                Ok(Progress::Done)
+            }
+        }
     }
 }
 

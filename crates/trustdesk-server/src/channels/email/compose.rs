@@ -95,6 +95,13 @@ pub fn compose(out: &Outgoing, from: &Sender<'_>) -> Result<Message, ComposeErro
 
 fn subject(out: &Outgoing, zh: bool) -> String {
     let tag = &out.conversation.id.0.simple().to_string()[..8];
+    if matches!(out.content, Content::Transcript { .. }) {
+        return if zh {
+            format!("您与客服的对话 [#{tag}]")
+        } else {
+            format!("Your conversation with our support [#{tag}]")
+        };
+    }
     match out
         .conversation
         .subject
@@ -135,6 +142,26 @@ fn render(out: &Outgoing, zh: bool) -> (String, String) {
                     ));
                 }
                 html.push_str("</ul>");
+            }
+        }
+        Content::Transcript { lines } => {
+            let intro = if zh {
+                "您离开了聊天，以下是对话记录。直接回复此邮件即可继续，您的回复会进入同一个对话。"
+            } else {
+                "You left the chat, so here is the conversation. Reply to this email to continue it: your answer goes to the same conversation."
+            };
+            text.push_str(intro);
+            text.push_str("\n\n");
+            html.push_str(&paragraphs(intro));
+            for line in lines {
+                let mark = if line.new { "▶ " } else { "" };
+                text.push_str(&format!("{mark}{}: {}\n\n", line.author, line.text));
+                html.push_str(&format!(
+                    "<p>{}<b>{}</b>: {}</p>",
+                    if line.new { "&#9654; " } else { "" },
+                    escape(&line.author),
+                    escape(&line.text).replace('\n', "<br>")
+                ));
             }
         }
         Content::File { author, file } => {

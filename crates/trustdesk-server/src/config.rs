@@ -362,6 +362,7 @@ const CONFIG_KEYS: &[&str] = &[
     "lifecycle",
     "clock",
     "store",
+    "channels",
 ];
 
 fn is_config_key(key: &figment::value::UncasedStr) -> bool {

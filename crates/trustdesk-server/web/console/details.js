@@ -1,5 +1,6 @@
 // The side panel of the open conversation: who the customer is, the SLA
-// clocks, the customer's other conversations and knowledge-base articles.
+// clocks, the customer's other conversations, their addresses on every
+// channel and knowledge-base articles.
 import { el, formatTime } from '../lib/dom.js';
 import { i18n } from '../lib/i18n.js';
 import { els, st, t } from './state.js';
@@ -32,6 +33,7 @@ export function renderDetails() {
   els.details.hidden = false;
   suggestArticles();
   loadRelated();
+  loadChannels();
   loadSla();
 }
 
@@ -89,6 +91,42 @@ async function loadRelated() {
     li.appendChild(b);
     li.appendChild(el('span', 'chip st-' + c.status, t('st.' + c.status)));
     li.appendChild(el('span', 'time', formatTime(c.updated_at, i18n.lang)));
+    list.appendChild(li);
+  });
+}
+
+// Where replies go, every address the customer has used on any channel,
+// and the conversations this one continues or is continued by.
+let channelsSeq = 0;
+async function loadChannels() {
+  const seq = ++channelsSeq;
+  const id = st.current && st.current.id;
+  if (!id) return;
+  const r = await api('GET', '/v1/agent/conversations/' + encodeURIComponent(id) + '/channels');
+  if (seq !== channelsSeq) return;
+  const list = els['channels-list'];
+  list.textContent = '';
+  if (r.status !== 200) return;
+  const view = r.data;
+  if (view.reply_to) {
+    list.appendChild(el('li', 'channel-reply', t('c.reply_to', { addr: view.reply_to, ch: i18n.v('ch', view.channel) })));
+  }
+  (view.identities || []).forEach((i) => {
+    const li = el('li', 'channel-identity');
+    li.appendChild(el('span', 'chip', i18n.v('ch', i.channel)));
+    li.appendChild(el('span', null, ' ' + i.address + (i.display_name ? ' · ' + i.display_name : '')));
+    li.appendChild(el('span', 'time', t('c.since', { at: formatTime(i.since, i18n.lang) })));
+    list.appendChild(li);
+  });
+  (view.links || []).forEach((l) => {
+    const newer = l.conversation_id === id;
+    const other = newer ? l.linked_id : l.conversation_id;
+    const li = el('li', 'channel-link');
+    const b = el('button', 'link-btn', t(newer ? 'c.continues' : 'c.continued_by'));
+    b.type = 'button';
+    b.addEventListener('click', () => openConversation(other));
+    li.appendChild(b);
+    li.appendChild(el('span', 'time', t(l.reason === 'other_sender' ? 'c.link_other_sender' : 'c.link_closed')));
     list.appendChild(li);
   });
 }

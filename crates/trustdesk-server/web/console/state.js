@@ -43,7 +43,7 @@ export const els = {};
   'conv-empty', 'conv-view', 'conv-title', 'conv-meta', 'act-assign', 'act-pending',
   'act-resolve', 'act-reopen', 'act-close', 'events', 'typing', 'composer', 'mode-reply',
   'mode-note', 'compose', 'send', 'details', 'details-list', 'canned-menu', 'attach', 'file',
-  'kb-list', 'kb-empty', 'admin-btn', 'admin-view', 'related-list', 'related-empty',
+  'kb-list', 'kb-empty', 'admin-btn', 'admin-view', 'related-list', 'related-empty', 'channels-list',
   'sla-list', 'presence', 'act-transfer', 'act-snooze', 'act-remind', 'act-dialog', 'act-form', 'act-dialog-title',
   'act-fields', 'act-error', 'act-cancel',
 ].forEach((id) => { els[id] = document.getElementById(id); });

@@ -21,6 +21,8 @@ const SUPPORT: &str = "support@desk.test";
 /// A checksum-valid BIP39 phrase (all-zero entropy).
 const SEED: &str =
     "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+/// A checksum-valid WIF private key.
+const WIF: &str = "5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ";
 
 fn email_config(servers: &MailServers) -> EmailConfig {
     EmailConfig {
@@ -481,7 +483,8 @@ async fn secrets_sent_by_mail_are_never_kept_and_a_restart_imports_each_mail_onc
             "From: \"Ann {SEED}\" <ann@customer.test>\n\
 To: support@desk.test\n\
 Subject: Help {SEED}\n\
-Message-ID: <secret-1@customer.test>\n\
+Message-ID: <{WIF}@customer.test>\n\
+References: <{WIF}.2@customer.test>\n\
 MIME-Version: 1.0\n\
 Content-Type: multipart/mixed; boundary=\"m1\"\n\
 \n\
@@ -552,7 +555,11 @@ Content-Transfer-Encoding: base64\n\
     }
     // Our answer quotes the subject: the redacted one.
     let mails = servers.wait_for_mail("ann", 1).await;
-    assert!(!mails.iter().any(|m| m.contains("abandon abandon abandon")));
+    assert!(
+        !mails
+            .iter()
+            .any(|m| m.contains("abandon abandon abandon") || m.contains(WIF))
+    );
 
     // Mail that arrives while trustdesk is down is imported after the
     // restart, and nothing before it a second time.
@@ -582,7 +589,7 @@ Written while the desk was restarting.\n",
     );
 
     app.shutdown().await;
-    assert_nowhere_on_disk(app.data_dir(), &["abandon abandon abandon"]);
+    assert_nowhere_on_disk(app.data_dir(), &["abandon abandon abandon", WIF]);
 }
 
 fn base64_lines(bytes: &[u8]) -> String {

@@ -123,7 +123,7 @@ impl ChannelInbox {
     pub async fn receive(&self, message: Inbound) -> ApiResult<Received> {
         let store = &self.state.store;
         if store
-            .channel_message(message.channel, &message.external_id)
+            .channel_message(message.channel, &stored_message_id(&message.external_id))
             .await?
             .is_some()
         {
@@ -171,7 +171,7 @@ impl ChannelInbox {
             .store
             .record_channel_message(&ChannelMessage {
                 channel: message.channel,
-                external_id: message.external_id.clone(),
+                external_id: stored_message_id(&message.external_id),
                 conversation_id: conversation,
                 direction: Direction::Inbound,
                 at: self.now(),
@@ -418,6 +418,23 @@ pub fn client_id(channel: Channel, external_id: &str) -> String {
     format!("ch-{}", &hex::encode(digest)[..24])
 }
 
+/// How a message id from a channel is stored and looked up: as given, or,
+/// when the secret guard finds something in it (a private key as a
+/// Message-ID is a customer field like any other), as a digest. The same
+/// id always maps to the same key, so dedupe and thread lookups still
+/// work; a digested id is never echoed back in a header.
+pub fn stored_message_id(external_id: &str) -> String {
+    if trustdesk_core::guard::scan(external_id).is_empty() {
+        external_id.to_owned()
+    } else {
+        let digest = Sha256::digest(external_id.as_bytes());
+        format!("{HIDDEN_ID}{}", &hex::encode(digest)[..32])
+    }
+}
+
+/// The prefix of a digested message id.
+pub const HIDDEN_ID: &str = "hidden-";
+
 /// The body, trimmed and cut to what a message may hold.
 fn keep(body: &str) -> String {
     let body = body.trim();
@@ -442,6 +459,21 @@ mod tests {
             let id = client_id(Channel::Telegram, &i.to_string());
             assert!(validate::client_msg_id(&id).is_ok(), "{id}");
         }
+    }
+
+    #[test]
+    fn message_ids_holding_a_secret_are_stored_as_a_digest() {
+        let wif = "5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ@x.io";
+        let stored = stored_message_id(wif);
+        assert!(
+            stored.starts_with(HIDDEN_ID) && !stored.contains("5HueCGU8"),
+            "{stored}"
+        );
+        assert_eq!(stored, stored_message_id(wif), "the same key every time");
+        assert_eq!(
+            stored_message_id("CAF-1@mail.gmail.com"),
+            "CAF-1@mail.gmail.com"
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use super::parse::{ParsedMail, parse};
 use super::tokens::ThreadKeys;
-use crate::channels::inbox::{ChannelInbox, Inbound, InboundKind, Received, ThreadHint};
+use crate::channels::inbox::{
+    ChannelInbox, Inbound, InboundKind, Received, ThreadHint, stored_message_id,
+};
 use crate::error::ApiError;
 use std::sync::Arc;
 use trustdesk_core::channel::email::{Clue, SenderKind};
@@ -60,6 +62,10 @@ impl MailHandler {
         };
         if self.is_ours(&from) {
             return Ok(Handled::Skipped("our own mail"));
+        }
+        if !trustdesk_core::guard::scan(&from).is_empty() {
+            // An address we would have to store and answer to as it is.
+            return Ok(Handled::Skipped("the sender's address holds a secret"));
         }
         let kind = match mail.sender {
             SenderKind::Person => InboundKind::Person,
@@ -118,7 +124,10 @@ impl MailHandler {
         for id in &mail.referenced {
             if let Some(conversation) = self.keys.conversation_of_message_id(id) {
                 clues.push((Clue::OurMessageId, conversation));
-            } else if let Some(known) = self.store.channel_message(Channel::Email, id).await?
+            } else if let Some(known) = self
+                .store
+                .channel_message(Channel::Email, &stored_message_id(id))
+                .await?
                 && let Some(conversation) = known.conversation_id
             {
                 clues.push((Clue::KnownMessageId, conversation));

@@ -91,6 +91,12 @@ impl EmailSender {
     }
 }
 
+/// A stored id we may name in our headers: not one we made up for a mail
+/// without a Message-ID, not the digest of one that held a secret.
+fn echoable(id: &str) -> bool {
+    !id.starts_with("no-id-") && !id.starts_with(crate::channels::inbox::HIDDEN_ID)
+}
+
 #[async_trait]
 impl ChannelSender for EmailSender {
     fn channel(&self) -> Channel {

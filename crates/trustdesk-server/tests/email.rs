@@ -694,3 +694,43 @@ Thanks, and what is the fee?\n"
         "one mail per reply, no repeat"
     );
 }
+
+#[tokio::test]
+async fn a_flood_from_one_address_is_capped_and_others_still_get_through() {
+    let servers = MailServers::start().await;
+    let email = email_config(&servers);
+    let app = TestApp::spawn_with(|c| {
+        c.channels.email = email;
+        c.channels.inbound_per_address_per_minute = 3;
+    })
+    .await;
+    let (admin, _) = app.agent_with_role("lead@desk.test", Role::Admin).await;
+    for i in 0..6 {
+        deliver(
+            &servers,
+            "loop@robot.test",
+            SUPPORT,
+            &format!(
+                "From: robot@robot.test\n\
+To: support@desk.test\n\
+Subject: Ticket {i}\n\
+Message-ID: <flood-{i}@robot.test>\n\
+\n\
+Your ticket number {i} was received.\n"
+            ),
+        )
+        .await;
+    }
+    deliver(
+        &servers,
+        "bob@other.test",
+        SUPPORT,
+        "From: bob@other.test\nTo: support@desk.test\nSubject: Withdrawal\nMessage-ID: <bob-w@other.test>\n\nWhere is my withdrawal?\n",
+    )
+    .await;
+    wait_for_conversations(&app, &admin, 4).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let all = wait_for_conversations(&app, &admin, 4).await;
+    assert_eq!(all.len(), 4, "three from the flood, one from Bob: {all:#?}");
+    assert!(all.iter().any(|c| c["subject"] == "Withdrawal"));
+}

@@ -404,13 +404,26 @@ impl Delivery {
             // stays, so turning it on delivers what waited.
             return Ok(Progress::Done);
         };
+        // The row first: every public event up to its head is in the page
+        // read after it (unless the page is full), so the cursor can move
+        // past the internal events at the end too.
+        let conversation = store.get_conversation(id).await?;
         let events = store
             .events(id, thread.delivered_seq, Audience::Customer, PAGE)
             .await?;
+        let complete = (events.len() as u32) < PAGE;
         if events.is_empty() {
+            if complete && conversation.last_seq > thread.delivered_seq {
+                store
+                    .advance_channel_thread(
+                        id,
+                        conversation.last_seq,
+                        self.conversations.clock().now(),
+                    )
+                    .await?;
+            }
             return Ok(Progress::Done);
         }
-        let conversation = store.get_conversation(id).await?;
         let customer = store.get_customer(conversation.customer_id).await?;
         let code = store.anti_phishing_code(customer.id).await?;
         let now = || self.conversations.clock().now();
@@ -466,13 +479,18 @@ impl Delivery {
                 }
             }
         }
-        if let Some(seq) = skipped_to {
+        let head = if complete {
+            Some(conversation.last_seq)
+        } else {
+            skipped_to
+        };
+        if let Some(seq) = head.max(skipped_to) {
             store.advance_channel_thread(id, seq, now()).await?;
         }
-        Ok(if events.len() as u32 == PAGE {
-            Progress::More
-        } else {
+        Ok(if complete {
             Progress::Done
+        } else {
+            Progress::More
         })
     }
 }

@@ -22,6 +22,7 @@ pub mod time;
 pub mod timer;
 pub mod triage;
 pub mod validate;
+pub mod webhook;
 
 pub use event::{Actor, Event, EventKind, NewEvent, Visibility};
 pub use ids::{

@@ -1,6 +1,6 @@
 //! trustdesk-store: persistence behind one [`Store`] trait, the sum of one
 //! trait per feature ([`ConversationStore`], [`AccountStore`],
-//! [`DeskSettingsStore`], [`KbStore`], [`TimerStore`]) that each backend
+//! [`DeskSettingsStore`], [`KbStore`], [`TimerStore`], [`WebhookStore`]) that each backend
 //! implements.
 //!
 //! Two backends implement it: SQLite (the embedded default: a file in the
@@ -11,21 +11,25 @@
 mod append;
 mod ops;
 mod ops_routing;
+mod ops_webhooks;
 mod postgres;
 mod rows;
 mod sqlite;
 pub mod testing;
 mod types;
+mod webhooks;
 
 pub use postgres::PgStore;
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use types::*;
+pub use webhooks::*;
 
 /// The store traits, for `use trustdesk_store::prelude::*;` where a module
 /// calls store methods through `Arc<dyn Store>`.
 pub mod prelude {
     pub use crate::{
         AccountStore, ConversationStore, DeskSettingsStore, KbStore, Store, TimerStore,
+        WebhookStore,
     };
 }
 
@@ -98,7 +102,15 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// a failed call leaves nothing half-written.
 #[async_trait]
 pub trait Store:
-    ConversationStore + AccountStore + DeskSettingsStore + KbStore + TimerStore + Send + Sync + 'static
+    ConversationStore
+    + AccountStore
+    + DeskSettingsStore
+    + KbStore
+    + TimerStore
+    + WebhookStore
+    + Send
+    + Sync
+    + 'static
 {
     /// "sqlite" or "postgres", for logs and /healthz.
     fn backend(&self) -> &'static str;

@@ -47,6 +47,8 @@ pub struct Inner {
     pub routing: RoutingHandle,
     /// The SLA policy and calendars in effect.
     pub sla: SlaConfig,
+    /// Wakes this node's webhook worker after an admin change.
+    pub webhooks: crate::webhooks::WebhookHandle,
     /// The workers' inputs until [`crate::app::Application`] starts them.
     pub worker_inputs: Mutex<Option<WorkerInputs>>,
 }
@@ -54,6 +56,7 @@ pub struct Inner {
 pub struct WorkerInputs {
     pub routing: crate::routing::worker::Inputs,
     pub timers: mpsc::Receiver<Activity>,
+    pub webhooks: mpsc::Receiver<Activity>,
 }
 
 impl AppState {
@@ -86,13 +89,15 @@ impl AppState {
         let (routing, routing_rx) = RoutingHandle::new();
         let (routing_activity_tx, routing_activity_rx) = mpsc::channel(ACTIVITY_QUEUE);
         let (timers_tx, timers_rx) = mpsc::channel(ACTIVITY_QUEUE);
+        let (webhooks_tx, webhooks_rx) = mpsc::channel(ACTIVITY_QUEUE);
         let conversations = Conversations::new(store.clone(), bus.clone(), kb.clone())
             .with_llm(llm)
             .with_clock(clock.clone())
             .with_auto_close(config.lifecycle.auto_close_after_ms)
             .with_admission(Admission::new(config.limits.customer_writes_in_flight))
             .with_hook(routing_activity_tx)
-            .with_hook(timers_tx);
+            .with_hook(timers_tx)
+            .with_hook(webhooks_tx);
         Self(Arc::new(Inner {
             config,
             store,
@@ -107,12 +112,14 @@ impl AppState {
             clock,
             routing,
             sla: SlaConfig::default(),
+            webhooks: crate::webhooks::WebhookHandle::default(),
             worker_inputs: Mutex::new(Some(WorkerInputs {
                 routing: crate::routing::worker::Inputs {
                     commands: routing_rx,
                     activity: routing_activity_rx,
                 },
                 timers: timers_rx,
+                webhooks: webhooks_rx,
             })),
         }))
     }

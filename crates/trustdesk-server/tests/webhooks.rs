@@ -42,16 +42,19 @@ impl Seen {
     }
 }
 
+/// One scripted answer: a status and, maybe, a `Retry-After`.
+type Answer = (u16, Option<&'static str>);
+
 /// A receiver answering from a script (then 200 for ever).
 #[derive(Clone, Default)]
 struct Receiver {
     seen: Arc<Mutex<Vec<Seen>>>,
-    script: Arc<Mutex<VecDeque<(u16, Option<&'static str>)>>>,
+    script: Arc<Mutex<VecDeque<Answer>>>,
     url: String,
 }
 
 impl Receiver {
-    async fn start(script: &[(u16, Option<&'static str>)]) -> Self {
+    async fn start(script: &[Answer]) -> Self {
         let mut receiver = Receiver {
             script: Arc::new(Mutex::new(script.iter().copied().collect())),
             ..Default::default()

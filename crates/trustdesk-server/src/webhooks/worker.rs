@@ -248,7 +248,8 @@ impl Deliverer {
     async fn deliver_all(&self, claimed: Vec<WebhookDelivery>) {
         let mut endpoints: HashMap<WebhookEndpointId, Option<WebhookEndpoint>> = HashMap::new();
         for d in &claimed {
-            if !endpoints.contains_key(&d.endpoint_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = endpoints.entry(d.endpoint_id)
+            {
                 let endpoint = match self.store.get_webhook_endpoint(d.endpoint_id).await {
                     Ok(e) => Some(e),
                     Err(err) => {
@@ -256,7 +257,7 @@ impl Deliverer {
                         None
                     }
                 };
-                endpoints.insert(d.endpoint_id, endpoint);
+                slot.insert(endpoint);
             }
         }
         let attempts = claimed.iter().filter_map(|d| {

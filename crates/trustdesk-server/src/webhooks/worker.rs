@@ -212,31 +212,38 @@ impl Deliverer {
             if *shutdown.borrow() {
                 return;
             }
+            // A read first: claiming is a write (on SQLite a turn of the
+            // single writer), so it is only made when something is due.
             let now = self.clock.now();
-            let claimed = match self
-                .store
-                .claim_webhook_deliveries(now, now.plus_millis(LEASE_MS), CLAIM_BATCH)
-                .await
-            {
-                Ok(claimed) => claimed,
+            let next = match self.store.next_webhook_delivery_at().await {
+                Ok(next) => next,
                 Err(err) => {
-                    tracing::error!(error = %err, "webhooks: cannot claim deliveries");
-                    Vec::new()
+                    tracing::error!(error = %err, "webhooks: cannot read the outbox");
+                    None
                 }
             };
-            if !claimed.is_empty() {
-                // Not raced against shutdown: an attempt in flight finishes
-                // and is logged (each has a deadline).
-                self.deliver_all(claimed).await;
-                continue;
+            if next.is_some_and(|at| at <= now) {
+                match self
+                    .store
+                    .claim_webhook_deliveries(now, now.plus_millis(LEASE_MS), CLAIM_BATCH)
+                    .await
+                {
+                    // Not raced against shutdown: an attempt in flight
+                    // finishes and is logged (each has a deadline).
+                    Ok(claimed) if !claimed.is_empty() => {
+                        self.deliver_all(claimed).await;
+                        continue;
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::error!(error = %err, "webhooks: cannot claim deliveries"),
+                }
             }
-            let wait = match self.store.next_webhook_delivery_at().await {
-                Ok(Some(next)) => Duration::from_millis(
-                    u64::try_from(next.0.saturating_sub(self.clock.now().0)).unwrap_or(0),
-                )
-                .min(POLL),
-                _ => POLL,
-            };
+            // Until the next is due, at most a poll: other nodes enqueue
+            // and replay too.
+            let wait = next.map_or(POLL, |at| {
+                Duration::from_millis(u64::try_from(at.0.saturating_sub(now.0)).unwrap_or(0))
+                    .clamp(Duration::from_millis(10), POLL)
+            });
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = self.handle.kicked() => {}

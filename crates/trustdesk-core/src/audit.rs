@@ -63,6 +63,18 @@ pub enum AuditAction {
     SlaPolicySet,
     /// A team was created.
     TeamCreated,
+    /// A webhook endpoint was registered.
+    WebhookEndpointCreated,
+    /// A webhook endpoint's URL, description or subscriptions changed.
+    WebhookEndpointUpdated,
+    /// A webhook endpoint was removed.
+    WebhookEndpointDeleted,
+    /// A webhook endpoint got a new secret.
+    WebhookSecretRotated,
+    /// A disabled webhook endpoint was enabled again.
+    WebhookEndpointEnabled,
+    /// A webhook delivery was sent again.
+    WebhookDeliveryReplayed,
 }
 
 impl AuditAction {
@@ -93,6 +105,12 @@ impl AuditAction {
         AuditAction::SlaCalendarDeleted,
         AuditAction::SlaPolicySet,
         AuditAction::TeamCreated,
+        AuditAction::WebhookEndpointCreated,
+        AuditAction::WebhookEndpointUpdated,
+        AuditAction::WebhookEndpointDeleted,
+        AuditAction::WebhookSecretRotated,
+        AuditAction::WebhookEndpointEnabled,
+        AuditAction::WebhookDeliveryReplayed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -123,6 +141,12 @@ impl AuditAction {
             AuditAction::SlaCalendarDeleted => "sla.calendar.delete",
             AuditAction::SlaPolicySet => "sla.policy",
             AuditAction::TeamCreated => "team.create",
+            AuditAction::WebhookEndpointCreated => "webhook.create",
+            AuditAction::WebhookEndpointUpdated => "webhook.update",
+            AuditAction::WebhookEndpointDeleted => "webhook.delete",
+            AuditAction::WebhookSecretRotated => "webhook.rotate",
+            AuditAction::WebhookEndpointEnabled => "webhook.enable",
+            AuditAction::WebhookDeliveryReplayed => "webhook.replay",
         }
     }
 }

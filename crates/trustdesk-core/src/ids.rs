@@ -81,6 +81,16 @@ typed_id!(
     CannedId
 );
 
+typed_id!(
+    /// An outbound webhook endpoint an admin registered.
+    WebhookEndpointId
+);
+typed_id!(
+    /// One webhook message (the same for every attempt to deliver it); sent
+    /// as `webhook-id: msg_<simple uuid>`.
+    WebhookDeliveryId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

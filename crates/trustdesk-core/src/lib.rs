@@ -23,11 +23,12 @@ pub mod time;
 pub mod timer;
 pub mod triage;
 pub mod validate;
+pub mod webhook;
 
 pub use event::{Actor, Event, EventKind, NewEvent, Visibility};
 pub use ids::{
     AgentId, ArticleId, AttachmentId, CannedId, ChannelId, ConversationId, CustomerId, SessionId,
-    TeamId,
+    TeamId, WebhookDeliveryId, WebhookEndpointId,
 };
 pub use model::{
     Agent, AgentStatus, Category, Channel, Conversation, ConversationStatus, Customer, Language,

@@ -104,7 +104,7 @@ impl Application {
     }
 }
 
-/// Starts the routing and timer workers (once per state).
+/// Starts the routing, timer and webhook workers (once per state).
 async fn start_workers(state: &AppState) -> anyhow::Result<Workers> {
     let mut workers = Workers::new(state.shutdown.clone());
     let Some(inputs) = state.worker_inputs.lock().ok().and_then(|mut i| i.take()) else {
@@ -126,6 +126,16 @@ async fn start_workers(state: &AppState) -> anyhow::Result<Workers> {
         inputs.timers,
     ));
     crate::channels::start(state, &mut workers, inputs.channels).await?;
+    workers.spawn(crate::webhooks::worker::WebhookWorker::new(
+        state.store.clone(),
+        state.clock.clone(),
+        crate::webhooks::sender::Sender::from_config(&state.config.webhooks),
+        trustdesk_core::webhook::retry::RetryPolicy {
+            base_ms: i64::try_from(state.config.webhooks.retry_base_ms.max(1)).unwrap_or(i64::MAX),
+        },
+        state.webhooks.clone(),
+        inputs.webhooks,
+    ));
     Ok(workers)
 }
 

@@ -32,6 +32,7 @@ pub struct Config {
     pub store: StoreSettings,
     /// Email and the other channels beyond the widget.
     pub channels: crate::channels::config::ChannelsConfig,
+    pub webhooks: WebhooksConfig,
 }
 
 /// Routing and presence (docs/routing.md).
@@ -150,16 +151,43 @@ pub struct FreezeConfig {
     /// The exchange's endpoint that freezes an account. Unset: the freeze
     /// button is not offered.
     pub webhook_url: Option<String>,
-    /// Signs every request: `X-Trustdesk-Signature: v1=hex(HMAC-SHA256(
-    /// secret, timestamp + "." + body))`.
+    /// Signs every request the Standard Webhooks way (`webhook-id`,
+    /// `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`):
+    /// `whsec_<base64 key>`, the key 24 to 64 bytes. Internal targets are
+    /// refused unless `[webhooks] allow_cidrs` lets them through.
     #[serde(skip_serializing)]
     pub webhook_secret: Option<SecretString>,
     /// Attempts before giving up (with exponential backoff from 1 s).
     pub max_attempts: u32,
-    /// Allow loopback/private/link-local targets (tests, a backend on the
-    /// same host). Off by default: server-side requests to internal
-    /// addresses are how SSRF works.
-    pub allow_private_targets: bool,
+}
+
+/// Outbound webhooks (docs/webhooks.md): the SSRF allowlist shared with
+/// the freeze lane, and the outbox's timing.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// Internal networks webhooks may reach anyway (loopback, private,
+    /// link-local… are refused otherwise: server-side requests to
+    /// internal addresses are how SSRF works). E.g. `["127.0.0.0/8"]` for
+    /// a receiver on the same host. Every address a host resolves to must
+    /// be public or inside one of these.
+    pub allow_cidrs: Vec<ipnet::IpNet>,
+    /// The unit of the retry schedule (5 s: retries after 5 s, 30 s,
+    /// 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, then `failed`). Tests
+    /// shorten it.
+    pub retry_base_ms: u64,
+    /// Deadline of one attempt (at most 30 s).
+    pub timeout_ms: u64,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        Self {
+            allow_cidrs: Vec::new(),
+            retry_base_ms: 5_000,
+            timeout_ms: 10_000,
+        }
+    }
 }
 
 impl Default for FreezeConfig {
@@ -168,7 +196,6 @@ impl Default for FreezeConfig {
             webhook_url: None,
             webhook_secret: None,
             max_attempts: 5,
-            allow_private_targets: false,
         }
     }
 }
@@ -330,6 +357,7 @@ impl Default for Config {
             clock: ClockConfig::default(),
             channels: Default::default(),
             store: StoreSettings::default(),
+            webhooks: WebhooksConfig::default(),
         }
     }
 }
@@ -363,6 +391,7 @@ const CONFIG_KEYS: &[&str] = &[
     "clock",
     "store",
     "channels",
+    "webhooks",
 ];
 
 fn is_config_key(key: &figment::value::UncasedStr) -> bool {

@@ -49,6 +49,8 @@ pub struct Inner {
     pub sla: SlaConfig,
     /// Marks channel conversations as due for delivery.
     pub channels: crate::channels::ChannelsHandle,
+    /// Wakes this node's webhook worker after an admin change.
+    pub webhooks: crate::webhooks::WebhookHandle,
     /// The workers' inputs until [`crate::app::Application`] starts them.
     pub worker_inputs: Mutex<Option<WorkerInputs>>,
 }
@@ -57,6 +59,7 @@ pub struct WorkerInputs {
     pub routing: crate::routing::worker::Inputs,
     pub timers: mpsc::Receiver<Activity>,
     pub channels: mpsc::Receiver<Activity>,
+    pub webhooks: mpsc::Receiver<Activity>,
 }
 
 impl AppState {
@@ -90,6 +93,7 @@ impl AppState {
         let (routing_activity_tx, routing_activity_rx) = mpsc::channel(ACTIVITY_QUEUE);
         let (timers_tx, timers_rx) = mpsc::channel(ACTIVITY_QUEUE);
         let (channels_tx, channels_rx) = mpsc::channel(ACTIVITY_QUEUE);
+        let (webhooks_tx, webhooks_rx) = mpsc::channel(ACTIVITY_QUEUE);
         let conversations = Conversations::new(store.clone(), bus.clone(), kb.clone())
             .with_llm(llm)
             .with_clock(clock.clone())
@@ -97,7 +101,8 @@ impl AppState {
             .with_admission(Admission::new(config.limits.customer_writes_in_flight))
             .with_hook(routing_activity_tx)
             .with_hook(timers_tx)
-            .with_hook(channels_tx);
+            .with_hook(channels_tx)
+            .with_hook(webhooks_tx);
         Self(Arc::new(Inner {
             config,
             store,
@@ -113,6 +118,7 @@ impl AppState {
             routing,
             sla: SlaConfig::default(),
             channels: crate::channels::ChannelsHandle::default(),
+            webhooks: crate::webhooks::WebhookHandle::default(),
             worker_inputs: Mutex::new(Some(WorkerInputs {
                 routing: crate::routing::worker::Inputs {
                     commands: routing_rx,
@@ -120,6 +126,7 @@ impl AppState {
                 },
                 timers: timers_rx,
                 channels: channels_rx,
+                webhooks: webhooks_rx,
             })),
         }))
     }

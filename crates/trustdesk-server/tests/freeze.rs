@@ -9,7 +9,10 @@ use common::*;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use trustdesk_core::webhook::SigningKey;
 use trustdesk_server::auth::identity;
+
+const FREEZE_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 type Seen = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
@@ -82,8 +85,8 @@ async fn a_freeze_request_reaches_the_exchange_signed_and_escalates_the_conversa
     let (url, seen) = receiver(1).await;
     let app = TestApp::spawn_with(|c| {
         c.freeze.webhook_url = Some(url.clone());
-        c.freeze.webhook_secret = Some("freeze-secret".to_owned().into());
-        c.freeze.allow_private_targets = true;
+        c.freeze.webhook_secret = Some(FREEZE_SECRET.to_owned().into());
+        c.webhooks.allow_cidrs = vec!["127.0.0.0/8".parse().unwrap()];
         c.freeze.max_attempts = 3;
     })
     .await;
@@ -105,29 +108,37 @@ async fn a_freeze_request_reaches_the_exchange_signed_and_escalates_the_conversa
     let requests = seen.lock().unwrap().clone();
     assert_eq!(requests.len(), 2, "one failure, one retry");
     let (headers, body) = &requests[1];
-    let timestamp: i64 = headers["x-trustdesk-timestamp"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let expected = trustdesk_server::webhooks::delivery::sign(
-        &"freeze-secret".to_owned().into(),
-        timestamp,
-        body,
+    let header = |name: &str| headers[name].to_str().unwrap().to_owned();
+    let timestamp: i64 = header("webhook-timestamp").parse().unwrap();
+    let now = trustdesk_core::Timestamp::now().as_millis() / 1000;
+    assert!((now - timestamp).abs() < 300, "a fresh timestamp");
+    let key = SigningKey::parse(FREEZE_SECRET).unwrap();
+    assert!(
+        trustdesk_core::webhook::verify(
+            &key,
+            &header("webhook-id"),
+            timestamp,
+            body,
+            &header("webhook-signature"),
+            now
+        ),
+        "a valid Standard Webhooks signature"
     );
+    assert!(header("webhook-id").starts_with("msg_"));
     assert_eq!(
-        headers["x-trustdesk-signature"].to_str().unwrap(),
-        expected,
-        "valid HMAC signature"
+        requests[0].0["webhook-id"], headers["webhook-id"],
+        "a retry keeps the webhook id (replay protection)"
     );
-    assert_eq!(
-        requests[0].0["x-trustdesk-event-id"], headers["x-trustdesk-event-id"],
-        "a retry keeps the event id (replay protection)"
+    assert!(
+        !headers
+            .keys()
+            .any(|k| k.as_str().starts_with("x-trustdesk")),
+        "the old headers are gone"
     );
     let payload: Value = serde_json::from_slice(body).unwrap();
-    assert_eq!(payload["type"], "account.freeze_requested");
-    assert_eq!(payload["user_id"], "user-99");
-    assert_eq!(payload["conversation_id"], conv.as_str());
+    assert_eq!(payload["type"], "freeze.requested");
+    assert_eq!(payload["data"]["user_id"], "user-99");
+    assert_eq!(payload["data"]["conversation_id"], conv.as_str());
     // The conversation is now urgent security.
     let (agent, _) = app.agent("sec-team@example.com").await;
     let (_, view) = app
@@ -152,7 +163,7 @@ async fn freezing_needs_a_verified_customer_and_never_reaches_internal_targets_b
     let (url, seen) = receiver(0).await;
     let app = TestApp::spawn_with(|c| {
         c.freeze.webhook_url = Some(url.clone());
-        c.freeze.webhook_secret = Some("freeze-secret".to_owned().into());
+        c.freeze.webhook_secret = Some(FREEZE_SECRET.to_owned().into());
         c.freeze.max_attempts = 1;
     })
     .await;

@@ -1093,7 +1093,9 @@ async fn script_payloads_in_messages_names_and_subjects_never_come_back_as_marku
 async fn webhooks_never_reach_internal_addresses_even_through_a_redirect() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use trustdesk_server::webhooks::delivery::{SignedWebhook, checked_target};
+    use trustdesk_core::webhook::SigningKey;
+    use trustdesk_server::webhooks::sender::{Message, SendError, Sender};
+    use trustdesk_server::webhooks::ssrf::{AllowList, TargetError, checked_target};
     // Internal targets are refused by default, by every spelling.
     for url in [
         "http://127.0.0.1/x",
@@ -1108,11 +1110,17 @@ async fn webhooks_never_reach_internal_addresses_even_through_a_redirect() {
         "http://2130706433/x",
         "http://0x7f.1/x",
         "http://[::ffff:127.0.0.1]/x",
+        "http://[::ffff:a9fe:a9fe]/latest/meta-data",
+        "http://[64:ff9b::a9fe:a9fe]/x",
+        "http://[2002:7f00:1::1]/x",
+        "http://100.64.0.1/x",
         "file:///etc/passwd",
     ] {
         let parsed = reqwest::Url::parse(url).unwrap();
         assert!(
-            checked_target(&parsed, false).await.is_err(),
+            checked_target(&parsed, &AllowList::default())
+                .await
+                .is_err(),
             "{url} allowed"
         );
     }
@@ -1139,24 +1147,28 @@ async fn webhooks_never_reach_internal_addresses_even_through_a_redirect() {
     let outer_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let outer_addr = outer_listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(outer_listener, outer).await.unwrap() });
-    let hook = SignedWebhook {
-        url: format!("http://{outer_addr}/hook"),
-        secret: "s".to_owned().into(),
-        max_attempts: 1,
-        allow_internal: true,
-        backoff: Duration::from_millis(1),
+    let loopback = AllowList::new(vec!["127.0.0.0/8".parse().unwrap()]);
+    let url = format!("http://{outer_addr}/hook");
+    let keys = [SigningKey::from_bytes(vec![7; 32]).unwrap()];
+    let message = Message {
+        url: &url,
+        id: "msg_1",
+        body: b"{}",
+        keys: &keys,
     };
-    let result = hook.deliver("e1", &json!({})).await;
-    assert!(result.is_err(), "a redirect is not a delivery: {result:?}");
+    let answer = Sender::new(loopback, Duration::from_secs(5))
+        .send(&message)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 307, "a redirect is not a delivery");
+    assert!(!answer.is_success());
     assert_eq!(hits.load(Ordering::SeqCst), 0, "the redirect was followed");
-    // Without the allowance the first hop is refused before connecting.
-    let hook = SignedWebhook {
-        allow_internal: false,
-        ..hook
-    };
+    // Without the allowlist the first hop is refused before connecting.
     assert_eq!(
-        hook.deliver("e2", &json!({})).await.unwrap_err(),
-        "the target is an internal address"
+        Sender::new(AllowList::default(), Duration::from_secs(5))
+            .send(&message)
+            .await,
+        Err(SendError::Refused(TargetError::Internal))
     );
 }
 

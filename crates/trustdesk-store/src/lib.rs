@@ -1,6 +1,7 @@
 //! trustdesk-store: persistence behind one [`Store`] trait, the sum of one
 //! trait per feature ([`ConversationStore`], [`AccountStore`],
-//! [`DeskSettingsStore`], [`KbStore`], [`TimerStore`], [`ChannelStore`]) that each backend
+//! [`DeskSettingsStore`], [`KbStore`], [`TimerStore`], [`ChannelStore`],
+//! [`WebhookStore`]) that each backend
 //! implements.
 //!
 //! Two backends implement it: SQLite (the embedded default: a file in the
@@ -13,23 +14,26 @@ mod channels;
 mod ops;
 mod ops_channels;
 mod ops_routing;
+mod ops_webhooks;
 mod postgres;
 mod rows;
 mod sqlite;
 pub mod testing;
 mod types;
+mod webhooks;
 
 pub use channels::*;
 pub use postgres::PgStore;
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use types::*;
+pub use webhooks::*;
 
 /// The store traits, for `use trustdesk_store::prelude::*;` where a module
 /// calls store methods through `Arc<dyn Store>`.
 pub mod prelude {
     pub use crate::{
         AccountStore, ChannelStore, ConversationStore, DeskSettingsStore, KbStore, Store,
-        TimerStore,
+        TimerStore, WebhookStore,
     };
 }
 
@@ -108,6 +112,7 @@ pub trait Store:
     + KbStore
     + TimerStore
     + ChannelStore
+    + WebhookStore
     + Send
     + Sync
     + 'static

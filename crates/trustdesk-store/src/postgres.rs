@@ -31,6 +31,12 @@ mod routing_ops {
     crate::ops_routing::define_routing_ops!(sqlx::PgConnection);
 }
 
+// `OF d`: only the delivery rows are locked; locking the endpoint row too
+// would make a second node skip every delivery of that endpoint.
+mod webhook_ops {
+    crate::ops_webhooks::define_webhook_ops!(sqlx::PgConnection, " FOR UPDATE OF d SKIP LOCKED");
+}
+
 pub struct PgStore {
     pool: PgPool,
 }
@@ -480,5 +486,115 @@ impl PgStore {
         let out = work(&mut tx).await?;
         tx.commit().await?;
         Ok(out)
+    }
+}
+
+/// Runs one webhook op in its own pool transaction.
+macro_rules! write_webhooks {
+    ($self:ident, $op:ident($($arg:expr),*)) => {{
+        let mut tx = $self.pool.begin().await?;
+        let out = webhook_ops::$op(&mut tx, $($arg),*).await?;
+        tx.commit().await?;
+        Ok(out)
+    }};
+}
+
+macro_rules! read_webhooks {
+    ($self:ident, $op:ident($($arg:expr),*)) => {{
+        let mut conn = $self.pool.acquire().await?;
+        webhook_ops::$op(&mut conn, $($arg),*).await
+    }};
+}
+
+#[async_trait]
+impl WebhookStore for PgStore {
+    async fn create_webhook_endpoint(&self, endpoint: &crate::WebhookEndpoint) -> Result<()> {
+        write_webhooks!(self, create_webhook_endpoint(endpoint))
+    }
+
+    async fn update_webhook_endpoint(&self, endpoint: &crate::WebhookEndpoint) -> Result<()> {
+        write_webhooks!(self, update_webhook_endpoint(endpoint))
+    }
+
+    async fn get_webhook_endpoint(
+        &self,
+        id: trustdesk_core::WebhookEndpointId,
+    ) -> Result<crate::WebhookEndpoint> {
+        read_webhooks!(self, get_webhook_endpoint(id))
+    }
+
+    async fn list_webhook_endpoints(&self) -> Result<Vec<crate::WebhookEndpoint>> {
+        read_webhooks!(self, list_webhook_endpoints())
+    }
+
+    async fn delete_webhook_endpoint(&self, id: trustdesk_core::WebhookEndpointId) -> Result<()> {
+        write_webhooks!(self, delete_webhook_endpoint(id))
+    }
+
+    async fn disable_webhook_endpoint(
+        &self,
+        id: trustdesk_core::WebhookEndpointId,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        write_webhooks!(self, disable_webhook_endpoint(id, reason, at))
+    }
+
+    async fn enqueue_webhook_deliveries(&self, deliveries: &[crate::NewDelivery]) -> Result<()> {
+        if deliveries.is_empty() {
+            return Ok(());
+        }
+        write_webhooks!(self, enqueue_webhook_deliveries(deliveries))
+    }
+
+    async fn claim_webhook_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<crate::WebhookDelivery>> {
+        write_webhooks!(self, claim_webhook_deliveries(now, lease_until, limit))
+    }
+
+    async fn record_webhook_attempt(
+        &self,
+        attempt: &crate::WebhookAttempt,
+        outcome: crate::AttemptOutcome,
+    ) -> Result<()> {
+        write_webhooks!(self, record_webhook_attempt(attempt, outcome))
+    }
+
+    async fn get_webhook_delivery(
+        &self,
+        id: trustdesk_core::WebhookDeliveryId,
+    ) -> Result<crate::WebhookDelivery> {
+        read_webhooks!(self, get_webhook_delivery(id))
+    }
+
+    async fn list_webhook_deliveries(
+        &self,
+        endpoint: Option<trustdesk_core::WebhookEndpointId>,
+        limit: u32,
+    ) -> Result<Vec<crate::WebhookDelivery>> {
+        read_webhooks!(self, list_webhook_deliveries(endpoint, limit))
+    }
+
+    async fn webhook_attempts(
+        &self,
+        delivery: trustdesk_core::WebhookDeliveryId,
+    ) -> Result<Vec<crate::WebhookAttempt>> {
+        read_webhooks!(self, webhook_attempts(delivery))
+    }
+
+    async fn replay_webhook_delivery(
+        &self,
+        id: trustdesk_core::WebhookDeliveryId,
+        at: Timestamp,
+    ) -> Result<()> {
+        write_webhooks!(self, replay_webhook_delivery(id, at))
+    }
+
+    async fn next_webhook_delivery_at(&self) -> Result<Option<Timestamp>> {
+        read_webhooks!(self, next_webhook_delivery_at())
     }
 }

@@ -712,7 +712,8 @@ async fn story(store: Arc<dyn Store>) {
     customer_checks(store.clone(), &alice).await;
     concurrent_appends(store.clone()).await;
     routing_story(store.clone(), &alice).await;
-    channel_story(store).await;
+    channel_story(store.clone()).await;
+    webhook_story(store).await;
 }
 
 /// The channel tables: an address maps to one customer however often (and
@@ -877,6 +878,217 @@ async fn channel_story(store: Arc<dyn Store>) {
         vec![link.clone()]
     );
     assert_eq!(store.conversation_links(newer).await.unwrap(), vec![link]);
+}
+
+/// Webhook endpoints, the outbox and its attempt log: a delivery is
+/// claimed once (the lease), retried, delivered; disabling an endpoint
+/// fails what it still had pending; deleting it removes its log.
+async fn webhook_story(store: Arc<dyn Store>) {
+    use trustdesk_core::webhook::events::EventType;
+    let endpoint = WebhookEndpoint {
+        id: WebhookEndpointId::new(),
+        url: "https://hooks.example.com/trustdesk".into(),
+        description: "CRM".into(),
+        event_types: vec![EventType::MessageCreated, EventType::ConversationRated],
+        secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+        previous_secret: None,
+        previous_secret_expires_at: None,
+        enabled: true,
+        disabled_reason: None,
+        created_at: Timestamp(10_000),
+        updated_at: Timestamp(10_000),
+    };
+    store.create_webhook_endpoint(&endpoint).await.unwrap();
+    assert_eq!(
+        store.get_webhook_endpoint(endpoint.id).await.unwrap(),
+        endpoint
+    );
+    assert_eq!(
+        store.list_webhook_endpoints().await.unwrap(),
+        vec![endpoint.clone()]
+    );
+    // A rotation keeps the previous secret with its expiry.
+    let mut rotated = endpoint.clone();
+    rotated.previous_secret = Some(endpoint.secret.clone());
+    rotated.previous_secret_expires_at = Some(Timestamp(20_000));
+    rotated.secret = "whsec_KioqKioqKioqKioqKioqKioqKioqKioqKioqKio=".into();
+    rotated.updated_at = Timestamp(11_000);
+    store.update_webhook_endpoint(&rotated).await.unwrap();
+    let back = store.get_webhook_endpoint(endpoint.id).await.unwrap();
+    assert_eq!(back, rotated);
+    assert_eq!(back.signing_secrets(Timestamp(19_999)).len(), 2);
+    assert_eq!(
+        back.signing_secrets(Timestamp(20_000)),
+        vec![rotated.secret.as_str()]
+    );
+    let mut missing = rotated.clone();
+    missing.id = WebhookEndpointId::new();
+    assert!(matches!(
+        store.update_webhook_endpoint(&missing).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Two messages in the outbox; a claim leases them, so a second claim
+    // (another node) at the same moment gets nothing.
+    let first = NewDelivery {
+        id: WebhookDeliveryId::new(),
+        endpoint_id: endpoint.id,
+        event_type: EventType::MessageCreated,
+        payload: r#"{"type":"message.created"}"#.into(),
+        created_at: Timestamp(12_000),
+    };
+    let second = NewDelivery {
+        id: WebhookDeliveryId::new(),
+        created_at: Timestamp(12_001),
+        event_type: EventType::ConversationRated,
+        ..first.clone()
+    };
+    store
+        .enqueue_webhook_deliveries(&[first.clone(), second.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.next_webhook_delivery_at().await.unwrap(),
+        Some(Timestamp(12_000))
+    );
+    assert!(
+        store
+            .claim_webhook_deliveries(Timestamp(11_999), Timestamp(99_000), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not due yet"
+    );
+    let claimed = store
+        .claim_webhook_deliveries(Timestamp(13_000), Timestamp(73_000), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed.iter().map(|d| d.id).collect::<Vec<_>>(),
+        vec![first.id, second.id]
+    );
+    assert_eq!(claimed[0].status, DeliveryStatus::Pending);
+    assert_eq!(claimed[0].attempts, 0);
+    assert_eq!(claimed[0].next_attempt_at, Timestamp(73_000), "leased");
+    assert!(
+        store
+            .claim_webhook_deliveries(Timestamp(13_000), Timestamp(73_000), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a leased delivery is not claimed twice"
+    );
+    // The first fails (500) and is retried later; then it is delivered.
+    let failed = WebhookAttempt {
+        delivery_id: first.id,
+        attempt: 1,
+        at: Timestamp(13_100),
+        status_code: Some(500),
+        error: Some("HTTP 500".into()),
+        duration_ms: 12,
+    };
+    store
+        .record_webhook_attempt(&failed, AttemptOutcome::RetryAt(Timestamp(18_100)))
+        .await
+        .unwrap();
+    let d = store.get_webhook_delivery(first.id).await.unwrap();
+    assert_eq!(d.status, DeliveryStatus::Pending);
+    assert_eq!((d.attempts, d.next_attempt_at), (1, Timestamp(18_100)));
+    assert_eq!(d.last_status_code, Some(500));
+    let ok = WebhookAttempt {
+        attempt: 2,
+        at: Timestamp(18_200),
+        status_code: Some(204),
+        error: None,
+        ..failed.clone()
+    };
+    store
+        .record_webhook_attempt(&ok, AttemptOutcome::Delivered)
+        .await
+        .unwrap();
+    let d = store.get_webhook_delivery(first.id).await.unwrap();
+    assert_eq!(d.status, DeliveryStatus::Delivered);
+    assert_eq!(d.delivered_at, Some(Timestamp(18_200)));
+    assert_eq!(d.last_error, None);
+    assert_eq!(
+        store.webhook_attempts(first.id).await.unwrap(),
+        vec![failed.clone(), ok.clone()]
+    );
+    // The same attempt number twice is refused, not silently merged.
+    assert!(matches!(
+        store
+            .record_webhook_attempt(&ok, AttemptOutcome::Delivered)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // Disabling the endpoint fails what it still had pending; its log
+    // stays readable, newest first.
+    store
+        .disable_webhook_endpoint(endpoint.id, "410 Gone", Timestamp(19_000))
+        .await
+        .unwrap();
+    let e = store.get_webhook_endpoint(endpoint.id).await.unwrap();
+    assert!(!e.enabled);
+    assert_eq!(e.disabled_reason.as_deref(), Some("410 Gone"));
+    let d = store.get_webhook_delivery(second.id).await.unwrap();
+    assert_eq!(d.status, DeliveryStatus::Failed);
+    assert_eq!(store.next_webhook_delivery_at().await.unwrap(), None);
+    let log = store
+        .list_webhook_deliveries(Some(endpoint.id), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        log.iter().map(|d| d.id).collect::<Vec<_>>(),
+        vec![second.id, first.id]
+    );
+    assert!(
+        store
+            .list_webhook_deliveries(Some(WebhookEndpointId::new()), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A replay makes it pending and due now, but a disabled endpoint's
+    // deliveries are not claimed until it is enabled again.
+    store
+        .replay_webhook_delivery(second.id, Timestamp(20_000))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_webhook_deliveries(Timestamp(20_000), Timestamp(80_000), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut enabled = e.clone();
+    enabled.enabled = true;
+    enabled.disabled_reason = None;
+    store.update_webhook_endpoint(&enabled).await.unwrap();
+    let claimed = store
+        .claim_webhook_deliveries(Timestamp(20_000), Timestamp(80_000), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!((claimed[0].id, claimed[0].attempts), (second.id, 0));
+    assert!(matches!(
+        store
+            .replay_webhook_delivery(WebhookDeliveryId::new(), Timestamp(1))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    store.delete_webhook_endpoint(endpoint.id).await.unwrap();
+    assert!(matches!(
+        store.get_webhook_delivery(first.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.webhook_attempts(first.id).await.unwrap().is_empty());
+    assert!(matches!(
+        store.delete_webhook_endpoint(endpoint.id).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 /// A new customer with a conversation opened by `opening` (a message body

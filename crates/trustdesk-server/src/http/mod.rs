@@ -42,6 +42,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         crate::routing::routes::create_team, crate::sla::routes::get_policy, crate::sla::routes::put_policy, crate::sla::routes::list_calendars, crate::sla::routes::put_calendar,
         crate::sla::routes::delete_calendar, crate::sla::routes::advance_clock, crate::sla::routes::commitments,
         crate::channels::routes::channels,
+        crate::webhooks::routes::list, crate::webhooks::routes::create, crate::webhooks::routes::show, crate::webhooks::routes::update, crate::webhooks::routes::remove,
+        crate::webhooks::routes::rotate, crate::webhooks::routes::enable, crate::webhooks::routes::deliveries, crate::webhooks::routes::replay, crate::webhooks::routes::event_types,
     ),
     modifiers(&BearerAuth),
     tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "kb", description = "Knowledge base"), (name = "analysis", description = "Triage and the secret guard"), (name = "trust", description = "Official-channel verification"), (name = "routing", description = "Transfers, reminders, the queue, published commitments"), (name = "admin", description = "Routing profiles, teams, SLA policy and calendars"), (name = "ops"))
@@ -77,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::kb::routes::router())
         .merge(crate::attachments::router(max_file))
         .merge(crate::channels::routes::router())
+        .merge(crate::webhooks::router())
         .merge(crate::ws::router())
         .merge(crate::web::router())
         .route("/openapi.json", get(openapi))

@@ -1,15 +1,29 @@
 //! The emergency freeze fast lane: "my account is hacked" → one step →
 //! a signed freeze request to the exchange, the conversation escalated to
 //! urgent security, and the customer told how it went.
+//!
+//! The request is a Standard Webhooks message signed and sent by the same
+//! code as every webhook (`trustdesk_core::webhook`, `webhooks::sender`:
+//! the SSRF checks and the `[webhooks] allow_cidrs` allowlist included),
+//! but sent directly with a short retry loop rather than through the
+//! outbox. On purpose: the customer is waiting in the chat for "frozen" or
+//! "call the hotline now", so a request still being retried an hour later
+//! (the outbox's schedule) would be worse than a prompt failure that sends
+//! them to the phone. Subscribed endpoints still hear of it: the
+//! `freeze_requested` notice written below becomes a `freeze.requested`
+//! delivery in the outbox like any other event.
 
 use crate::auth::Authenticated;
 use crate::conversations::Conversations;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::webhooks::delivery::SignedWebhook;
+use crate::webhooks::sender::{Message, Sender};
+use secrecy::ExposeSecret;
 use std::time::Duration;
 use trustdesk_core::audit::AuditAction;
 use trustdesk_core::notice::NoticeCode;
+use trustdesk_core::webhook::SigningKey;
+use trustdesk_core::webhook::events::{EventType, payload};
 use trustdesk_core::{Category, ConversationId, EventKind, Language, Priority};
 use trustdesk_store::Audience;
 
@@ -18,12 +32,16 @@ pub async fn request(state: &AppState, who: &Authenticated, id: ConversationId) 
     let customer_id = who.customer_id().ok_or(ApiError::NotFound)?;
     let conversation = state.conversations.visible(who, id).await?;
     let config = &state.config.freeze;
-    let (Some(url), Some(secret)) = (config.webhook_url.clone(), config.webhook_secret.clone())
+    let not_set_up =
+        || ApiError::BadRequest("the freeze fast lane is not set up on this server".into());
+    let (Some(url), Some(secret)) = (config.webhook_url.clone(), config.webhook_secret.as_ref())
     else {
-        return Err(ApiError::BadRequest(
-            "the freeze fast lane is not set up on this server".into(),
-        ));
+        return Err(not_set_up());
     };
+    let key = SigningKey::parse(secret.expose_secret()).map_err(|err| {
+        tracing::error!(error = %err, "freeze.webhook_secret is unusable; the freeze lane is off");
+        not_set_up()
+    })?;
     let customer = state.store.get_customer(customer_id).await?;
     let Some(user_id) = customer.external_id else {
         return Err(ApiError::BadRequest(
@@ -61,21 +79,23 @@ pub async fn request(state: &AppState, who: &Authenticated, id: ConversationId) 
     conversations
         .system_event(id, NoticeCode::FreezeRequested.event(language))
         .await?;
-    let hook = SignedWebhook {
+    let hook = FreezeHook {
+        sender: Sender::from_config(&state.config.webhooks),
         url,
-        secret,
-        max_attempts: config.max_attempts,
-        allow_internal: config.allow_private_targets,
+        key,
+        max_attempts: config.max_attempts.max(1),
         backoff: Duration::from_secs(1),
     };
-    let event_id = uuid::Uuid::new_v4().to_string();
-    let body = serde_json::json!({
-        "type": "account.freeze_requested",
-        "id": event_id,
-        "user_id": user_id,
-        "conversation_id": id,
-        "requested_at": state.clock.now(),
-    });
+    let event_id = format!("msg_{}", uuid::Uuid::new_v4().simple());
+    let body = payload(
+        EventType::FreezeRequested,
+        state.clock.now(),
+        serde_json::json!({
+            "user_id": user_id,
+            "conversation_id": id,
+            "requested_at": state.clock.now(),
+        }),
+    );
     let event_id_for_audit = event_id.clone();
     tokio::spawn(deliver(
         conversations.clone(),
@@ -98,9 +118,49 @@ pub async fn request(state: &AppState, who: &Authenticated, id: ConversationId) 
     Ok(())
 }
 
+/// The freeze request's target and its short, in-memory retry loop.
+struct FreezeHook {
+    sender: Sender,
+    url: String,
+    key: SigningKey,
+    max_attempts: u32,
+    /// First retry delay; doubles each time.
+    backoff: Duration,
+}
+
+impl FreezeHook {
+    /// Sends until a 2xx answer or the attempts run out, with the same
+    /// `webhook-id` each time (the exchange drops repeats).
+    async fn deliver(&self, event_id: &str, body: &serde_json::Value) -> Result<u16, String> {
+        let bytes = serde_json::to_vec(body).map_err(|e| e.to_string())?;
+        let keys = [self.key.clone()];
+        let message = Message {
+            url: &self.url,
+            id: event_id,
+            body: &bytes,
+            keys: &keys,
+        };
+        let mut delay = self.backoff;
+        let mut last = String::new();
+        for attempt in 1..=self.max_attempts {
+            match self.sender.send(&message).await {
+                Ok(answer) if answer.is_success() => return Ok(answer.status),
+                Ok(answer) => last = format!("HTTP {}", answer.status),
+                Err(e) => last = e.to_string(),
+            }
+            tracing::warn!(attempt, error = %last, "freeze request delivery failed");
+            if attempt < self.max_attempts {
+                tokio::time::sleep(delay).await;
+                delay = delay.saturating_mul(2);
+            }
+        }
+        Err(last)
+    }
+}
+
 async fn deliver(
     conversations: Conversations,
-    hook: SignedWebhook,
+    hook: FreezeHook,
     event_id: String,
     body: serde_json::Value,
     id: ConversationId,

@@ -78,6 +78,7 @@ static ASSETS: &[Asset] = &[
     asset!("console/details.js", JS),
     asset!("console/actions.js", JS),
     asset!("console/admin.js", JS),
+    asset!("console/webhooks.js", JS),
     asset!("demo.js", JS),
     asset!("verify.js", JS),
     asset!("service.js", JS),

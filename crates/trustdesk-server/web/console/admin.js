@@ -4,6 +4,7 @@
 // Everything is inserted as text, never as HTML.
 import { el } from '../lib/dom.js';
 import { i18n } from '../lib/i18n.js';
+import { WEBHOOKS_PAGE } from './webhooks.js';
 
 const t = i18n.t.bind(i18n);
 
@@ -178,6 +179,8 @@ const PAGES = [
     save: (api, value) => api('POST', '/v1/admin/registry', value),
     remove: (api, c) => api('DELETE', '/v1/admin/registry/' + encodeURIComponent(c.id)),
   },
+  // Draws itself (see webhooks.js).
+  WEBHOOKS_PAGE,
 ];
 
 const RANK = { agent: 0, supervisor: 1, admin: 2 };
@@ -327,6 +330,10 @@ async function renderPage(page) {
   });
   const body = root.querySelector('.admin-body');
   body.textContent = '';
+  if (page.render) {
+    await page.render(body, ctx);
+    return;
+  }
   const listBox = el('div', 'admin-list');
   const formBox = el('div', 'admin-edit');
   body.appendChild(listBox);

@@ -50,6 +50,10 @@ mod routing_ops {
     crate::ops_routing::define_routing_ops!(sqlx::SqliteConnection);
 }
 
+mod webhook_ops {
+    crate::ops_webhooks::define_webhook_ops!(sqlx::SqliteConnection, "");
+}
+
 /// Tuning of the embedded backend.
 #[derive(Clone, Debug)]
 pub struct SqliteOptions {
@@ -208,6 +212,13 @@ macro_rules! read_routing {
     ($self:ident, $op:ident($($arg:expr),*)) => {{
         let mut conn = $self.readers.acquire().await?;
         routing_ops::$op(&mut conn, $($arg),*).await
+    }};
+}
+
+macro_rules! read_webhooks {
+    ($self:ident, $op:ident($($arg:expr),*)) => {{
+        let mut conn = $self.readers.acquire().await?;
+        webhook_ops::$op(&mut conn, $($arg),*).await
     }};
 }
 
@@ -645,5 +656,135 @@ crate::ops_channels::impl_channel_store!(SqliteStore);
 impl SqliteStore {
     fn read_pool(&self) -> &sqlx::SqlitePool {
         &self.readers
+    }
+}
+
+#[async_trait]
+impl WebhookStore for SqliteStore {
+    async fn create_webhook_endpoint(&self, endpoint: &crate::WebhookEndpoint) -> Result<()> {
+        let endpoint = endpoint.clone();
+        self.write(move |conn| {
+            Box::pin(async move { webhook_ops::create_webhook_endpoint(conn, &endpoint).await })
+        })
+        .await
+    }
+
+    async fn update_webhook_endpoint(&self, endpoint: &crate::WebhookEndpoint) -> Result<()> {
+        let endpoint = endpoint.clone();
+        self.write(move |conn| {
+            Box::pin(async move { webhook_ops::update_webhook_endpoint(conn, &endpoint).await })
+        })
+        .await
+    }
+
+    async fn get_webhook_endpoint(
+        &self,
+        id: trustdesk_core::WebhookEndpointId,
+    ) -> Result<crate::WebhookEndpoint> {
+        read_webhooks!(self, get_webhook_endpoint(id))
+    }
+
+    async fn list_webhook_endpoints(&self) -> Result<Vec<crate::WebhookEndpoint>> {
+        read_webhooks!(self, list_webhook_endpoints())
+    }
+
+    async fn delete_webhook_endpoint(&self, id: trustdesk_core::WebhookEndpointId) -> Result<()> {
+        self.write(move |conn| {
+            Box::pin(async move { webhook_ops::delete_webhook_endpoint(conn, id).await })
+        })
+        .await
+    }
+
+    async fn disable_webhook_endpoint(
+        &self,
+        id: trustdesk_core::WebhookEndpointId,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        let reason = reason.to_owned();
+        self.write(move |conn| {
+            Box::pin(
+                async move { webhook_ops::disable_webhook_endpoint(conn, id, &reason, at).await },
+            )
+        })
+        .await
+    }
+
+    async fn enqueue_webhook_deliveries(&self, deliveries: &[crate::NewDelivery]) -> Result<()> {
+        if deliveries.is_empty() {
+            return Ok(());
+        }
+        let deliveries = deliveries.to_vec();
+        self.write(move |conn| {
+            Box::pin(
+                async move { webhook_ops::enqueue_webhook_deliveries(conn, &deliveries).await },
+            )
+        })
+        .await
+    }
+
+    async fn claim_webhook_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<crate::WebhookDelivery>> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                webhook_ops::claim_webhook_deliveries(conn, now, lease_until, limit).await
+            })
+        })
+        .await
+    }
+
+    async fn record_webhook_attempt(
+        &self,
+        attempt: &crate::WebhookAttempt,
+        outcome: crate::AttemptOutcome,
+    ) -> Result<()> {
+        let attempt = attempt.clone();
+        self.write(move |conn| {
+            Box::pin(
+                async move { webhook_ops::record_webhook_attempt(conn, &attempt, outcome).await },
+            )
+        })
+        .await
+    }
+
+    async fn get_webhook_delivery(
+        &self,
+        id: trustdesk_core::WebhookDeliveryId,
+    ) -> Result<crate::WebhookDelivery> {
+        read_webhooks!(self, get_webhook_delivery(id))
+    }
+
+    async fn list_webhook_deliveries(
+        &self,
+        endpoint: Option<trustdesk_core::WebhookEndpointId>,
+        limit: u32,
+    ) -> Result<Vec<crate::WebhookDelivery>> {
+        read_webhooks!(self, list_webhook_deliveries(endpoint, limit))
+    }
+
+    async fn webhook_attempts(
+        &self,
+        delivery: trustdesk_core::WebhookDeliveryId,
+    ) -> Result<Vec<crate::WebhookAttempt>> {
+        read_webhooks!(self, webhook_attempts(delivery))
+    }
+
+    async fn replay_webhook_delivery(
+        &self,
+        id: trustdesk_core::WebhookDeliveryId,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.write(move |conn| {
+            Box::pin(async move { webhook_ops::replay_webhook_delivery(conn, id, at).await })
+        })
+        .await
+    }
+
+    async fn next_webhook_delivery_at(&self) -> Result<Option<Timestamp>> {
+        read_webhooks!(self, next_webhook_delivery_at())
     }
 }

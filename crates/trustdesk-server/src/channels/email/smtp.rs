@@ -78,10 +78,10 @@ impl EmailSender {
             .iter()
             .filter(|m| m.channel == Channel::Email)
             .map(|m| m.external_id.clone())
-            .filter(|id| !id.starts_with("no-id-"))
+            .filter(|id| echoable(id))
             .collect();
         if let Some(pos) = messages.iter().rposition(|m| {
-            m.direction == Direction::Inbound && !m.external_id.starts_with("no-id-")
+            m.direction == Direction::Inbound && echoable(&m.external_id)
         }) {
             let answered = messages[pos].external_id.clone();
             ids.retain(|id| *id != answered);

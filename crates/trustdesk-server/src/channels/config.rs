@@ -11,6 +11,7 @@ pub struct ChannelsConfig {
     /// the rest is dropped (a loop or a flood).
     pub inbound_per_address_per_minute: u32,
     pub email: EmailConfig,
+    pub telegram: TelegramConfig,
 }
 
 impl Default for ChannelsConfig {
@@ -18,6 +19,7 @@ impl Default for ChannelsConfig {
         Self {
             inbound_per_address_per_minute: 10,
             email: EmailConfig::default(),
+            telegram: TelegramConfig::default(),
         }
     }
 }
@@ -130,6 +132,59 @@ impl Default for SmtpConfig {
             ca_file: None,
             username: None,
             password: None,
+        }
+    }
+}
+
+/// How Telegram updates reach us.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TelegramMode {
+    /// We ask (`getUpdates`): works behind NAT, no public URL needed.
+    #[default]
+    Polling,
+    /// Telegram posts to `POST /v1/channels/telegram/webhook`.
+    Webhook,
+}
+
+/// A Telegram bot customers write to (docs/channels.md). Off unless
+/// `bot_token` is set.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelegramConfig {
+    /// The token @BotFather gave. It is part of every Bot API URL, so it
+    /// is never logged and no URL holding it is kept.
+    #[serde(skip_serializing)]
+    pub bot_token: Option<SecretString>,
+    /// The Bot API's address (a local Bot API server, or a fake in tests).
+    pub api_url: String,
+    pub mode: TelegramMode,
+    /// Webhook mode: Telegram sends it in `X-Telegram-Bot-Api-Secret-Token`
+    /// (1–256 characters of `A-Z a-z 0-9 _ -`); required in that mode.
+    #[serde(skip_serializing)]
+    pub webhook_secret: Option<SecretString>,
+    /// Webhook mode: when set, `setWebhook` is called with it at start
+    /// (the public address of `/v1/channels/telegram/webhook`).
+    pub webhook_url: Option<String>,
+    /// Polling mode: how long one `getUpdates` waits for news (seconds).
+    pub poll_timeout_s: u64,
+    /// Messages sent per second across all chats (Telegram allows ~30).
+    pub send_per_second: f64,
+    /// Messages sent per second to one chat (Telegram allows ~1).
+    pub send_per_chat_per_second: f64,
+}
+
+impl Default for TelegramConfig {
+    fn default() -> Self {
+        Self {
+            bot_token: None,
+            api_url: "https://api.telegram.org".into(),
+            mode: TelegramMode::Polling,
+            webhook_secret: None,
+            webhook_url: None,
+            poll_timeout_s: 50,
+            send_per_second: 25.0,
+            send_per_chat_per_second: 1.0,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Channels beyond the widget: email today, each behind the same two
+//! Channels beyond the widget: email and Telegram, each behind the same two
 //! seams (docs/channels.md).
 //!
 //! - In: a channel turns what arrives into an [`inbox::Inbound`] and hands
@@ -14,6 +14,7 @@ pub mod email;
 pub mod inbox;
 pub mod outbound;
 pub mod routes;
+pub mod telegram;
 
 use crate::state::AppState;
 use crate::workers::Workers;
@@ -45,6 +46,14 @@ pub async fn start(
     let continue_after = Some(config.email.continue_chat_after_ms)
         .filter(|ms| *ms > 0)
         .map(std::time::Duration::from_millis);
+    if let Some(telegram) =
+        telegram::Telegram::from_config(&config.telegram, state, inbox.clone()).await?
+    {
+        senders.push(Arc::new(telegram.sender));
+        if let Some(poller) = telegram.poller {
+            workers.spawn(poller);
+        }
+    }
     workers.spawn(
         outbound::OutboundWorker::new(
             state.conversations.clone(),

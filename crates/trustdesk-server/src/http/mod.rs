@@ -41,12 +41,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         crate::conversations::agent_routes::transfer, crate::conversations::agent_routes::remind, crate::routing::routes::queue, crate::routing::routes::my_queue, crate::routing::routes::get_routing, crate::routing::routes::put_routing,
         crate::routing::routes::create_team, crate::sla::routes::get_policy, crate::sla::routes::put_policy, crate::sla::routes::list_calendars, crate::sla::routes::put_calendar,
         crate::sla::routes::delete_calendar, crate::sla::routes::advance_clock, crate::sla::routes::commitments,
-        crate::channels::routes::channels,
         crate::webhooks::routes::list, crate::webhooks::routes::create, crate::webhooks::routes::show, crate::webhooks::routes::update, crate::webhooks::routes::remove,
         crate::webhooks::routes::rotate, crate::webhooks::routes::enable, crate::webhooks::routes::deliveries, crate::webhooks::routes::replay, crate::webhooks::routes::event_types,
+        crate::channels::routes::channels, crate::channels::telegram::webhook::receive,
     ),
     modifiers(&BearerAuth),
-    tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "kb", description = "Knowledge base"), (name = "analysis", description = "Triage and the secret guard"), (name = "trust", description = "Official-channel verification"), (name = "routing", description = "Transfers, reminders, the queue, published commitments"), (name = "admin", description = "Routing profiles, teams, SLA policy and calendars"), (name = "ops"))
+    tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "kb", description = "Knowledge base"), (name = "analysis", description = "Triage and the secret guard"), (name = "trust", description = "Official-channel verification"), (name = "routing", description = "Transfers, reminders, the queue, published commitments"), (name = "admin", description = "Routing profiles, teams, SLA policy and calendars"), (name = "ops"), (name = "channels", description = "Channels beyond the widget (Telegram's webhook)"))
 )]
 pub struct ApiDoc;
 
@@ -80,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::attachments::router(max_file))
         .merge(crate::channels::routes::router())
         .merge(crate::webhooks::router())
+        .merge(crate::channels::telegram::webhook_router(&state))
         .merge(crate::ws::router())
         .merge(crate::web::router())
         .route("/openapi.json", get(openapi))

@@ -66,6 +66,15 @@ impl TestApp {
         Self::start(config, store, dir).await
     }
 
+    /// A server on an existing store with a tuned configuration (a
+    /// restart with the same settings).
+    pub async fn spawn_on_with(store: Arc<dyn Store>, tune: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = test_config(dir.path());
+        tune(&mut config);
+        Self::start(config, store, dir).await
+    }
+
     async fn start(config: Config, store: Arc<dyn Store>, dir: tempfile::TempDir) -> Self {
         let app = Application::build_with_store(config.clone(), store)
             .await

@@ -80,9 +80,10 @@ impl EmailSender {
             .map(|m| m.external_id.clone())
             .filter(|id| echoable(id))
             .collect();
-        if let Some(pos) = messages.iter().rposition(|m| {
-            m.direction == Direction::Inbound && echoable(&m.external_id)
-        }) {
+        if let Some(pos) = messages
+            .iter()
+            .rposition(|m| m.direction == Direction::Inbound && echoable(&m.external_id))
+        {
             let answered = messages[pos].external_id.clone();
             ids.retain(|id| *id != answered);
             ids.push(answered);

@@ -32,6 +32,13 @@ pub fn texts(out: &Outgoing, first: bool) -> Vec<String> {
             t
         }
         Content::File { author, file } => file_line(author, &file.name, zh),
+        // Only email continues a left chat today; a transcript reads the
+        // same anywhere.
+        Content::Transcript { lines } => lines
+            .iter()
+            .map(|l| format!("{}: {}", l.author, l.text))
+            .collect::<Vec<_>>()
+            .join("\n\n"),
     };
     let safety = safety_lines(out.anti_phishing_code.as_deref(), first, zh);
     if !safety.is_empty() {

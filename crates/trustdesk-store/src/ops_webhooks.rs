@@ -365,3 +365,180 @@ macro_rules! define_webhook_ops {
 }
 
 pub(crate) use define_webhook_ops;
+
+/// `impl WebhookStore` for a backend with `self.write(job)`,
+/// `self.read_pool()` and a `webhook_ops` module (the shape
+/// `ops_channels::impl_channel_store` uses): written once for both.
+macro_rules! impl_webhook_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl crate::WebhookStore for $store {
+            async fn create_webhook_endpoint(
+                &self,
+                endpoint: &crate::WebhookEndpoint,
+            ) -> crate::Result<()> {
+                let endpoint = endpoint.clone();
+                self.write(move |conn| {
+                    Box::pin(
+                        async move { webhook_ops::create_webhook_endpoint(conn, &endpoint).await },
+                    )
+                })
+                .await
+            }
+
+            async fn update_webhook_endpoint(
+                &self,
+                endpoint: &crate::WebhookEndpoint,
+            ) -> crate::Result<()> {
+                let endpoint = endpoint.clone();
+                self.write(move |conn| {
+                    Box::pin(
+                        async move { webhook_ops::update_webhook_endpoint(conn, &endpoint).await },
+                    )
+                })
+                .await
+            }
+
+            async fn get_webhook_endpoint(
+                &self,
+                id: trustdesk_core::WebhookEndpointId,
+            ) -> crate::Result<crate::WebhookEndpoint> {
+                {
+                    let mut conn = self.read_pool().acquire().await?;
+                    webhook_ops::get_webhook_endpoint(&mut conn, id).await
+                }
+            }
+
+            async fn list_webhook_endpoints(&self) -> crate::Result<Vec<crate::WebhookEndpoint>> {
+                {
+                    let mut conn = self.read_pool().acquire().await?;
+                    webhook_ops::list_webhook_endpoints(&mut conn).await
+                }
+            }
+
+            async fn delete_webhook_endpoint(
+                &self,
+                id: trustdesk_core::WebhookEndpointId,
+            ) -> crate::Result<()> {
+                self.write(move |conn| {
+                    Box::pin(async move { webhook_ops::delete_webhook_endpoint(conn, id).await })
+                })
+                .await
+            }
+
+            async fn disable_webhook_endpoint(
+                &self,
+                id: trustdesk_core::WebhookEndpointId,
+                reason: &str,
+                at: trustdesk_core::Timestamp,
+            ) -> crate::Result<()> {
+                let reason = reason.to_owned();
+                self.write(move |conn| {
+                    Box::pin(async move {
+                        webhook_ops::disable_webhook_endpoint(conn, id, &reason, at).await
+                    })
+                })
+                .await
+            }
+
+            async fn enqueue_webhook_deliveries(
+                &self,
+                deliveries: &[crate::NewDelivery],
+            ) -> crate::Result<()> {
+                if deliveries.is_empty() {
+                    return Ok(());
+                }
+                let deliveries = deliveries.to_vec();
+                self.write(move |conn| {
+                    Box::pin(async move {
+                        webhook_ops::enqueue_webhook_deliveries(conn, &deliveries).await
+                    })
+                })
+                .await
+            }
+
+            async fn claim_webhook_deliveries(
+                &self,
+                now: trustdesk_core::Timestamp,
+                lease_until: trustdesk_core::Timestamp,
+                limit: u32,
+            ) -> crate::Result<Vec<crate::WebhookDelivery>> {
+                self.write(move |conn| {
+                    Box::pin(async move {
+                        webhook_ops::claim_webhook_deliveries(conn, now, lease_until, limit).await
+                    })
+                })
+                .await
+            }
+
+            async fn record_webhook_attempt(
+                &self,
+                attempt: &crate::WebhookAttempt,
+                outcome: crate::AttemptOutcome,
+            ) -> crate::Result<()> {
+                let attempt = attempt.clone();
+                self.write(move |conn| {
+                    Box::pin(async move {
+                        webhook_ops::record_webhook_attempt(conn, &attempt, outcome).await
+                    })
+                })
+                .await
+            }
+
+            async fn get_webhook_delivery(
+                &self,
+                id: trustdesk_core::WebhookDeliveryId,
+            ) -> crate::Result<crate::WebhookDelivery> {
+                {
+                    let mut conn = self.read_pool().acquire().await?;
+                    webhook_ops::get_webhook_delivery(&mut conn, id).await
+                }
+            }
+
+            async fn list_webhook_deliveries(
+                &self,
+                endpoint: Option<trustdesk_core::WebhookEndpointId>,
+                limit: u32,
+            ) -> crate::Result<Vec<crate::WebhookDelivery>> {
+                {
+                    let mut conn = self.read_pool().acquire().await?;
+                    webhook_ops::list_webhook_deliveries(&mut conn, endpoint, limit).await
+                }
+            }
+
+            async fn webhook_attempts(
+                &self,
+                delivery: trustdesk_core::WebhookDeliveryId,
+            ) -> crate::Result<Vec<crate::WebhookAttempt>> {
+                {
+                    let mut conn = self.read_pool().acquire().await?;
+                    webhook_ops::webhook_attempts(&mut conn, delivery).await
+                }
+            }
+
+            async fn replay_webhook_delivery(
+                &self,
+                id: trustdesk_core::WebhookDeliveryId,
+                at: trustdesk_core::Timestamp,
+            ) -> crate::Result<()> {
+                self.write(move |conn| {
+                    Box::pin(
+                        async move { webhook_ops::replay_webhook_delivery(conn, id, at).await },
+                    )
+                })
+                .await
+            }
+
+            async fn next_webhook_delivery_at(
+                &self,
+            ) -> crate::Result<Option<trustdesk_core::Timestamp>> {
+                {
+                    let mut conn = self.read_pool().acquire().await?;
+                    webhook_ops::next_webhook_delivery_at(&mut conn).await
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use impl_webhook_store;

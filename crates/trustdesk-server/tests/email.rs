@@ -533,16 +533,7 @@ Content-Transfer-Encoding: base64\n\
         .as_str()
         .unwrap()
         .to_owned();
-    let file = app
-        .http
-        .get(app.url(&format!("/v1/attachments/{file_id}")))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let file = String::from_utf8_lossy(&app.download(&admin, &file_id).await).into_owned();
     for (what, text) in [
         ("the conversation", shown.to_string()),
         ("the channels", channels.to_string()),

@@ -317,19 +317,11 @@ async fn customer_messages(app: &TestApp, agent: &str, conv: &str) -> Vec<String
 
 /// Every file under `dir`, as text.
 fn everything_in(dir: &std::path::Path) -> String {
-    let mut all = String::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(d) = pending.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if let Ok(bytes) = std::fs::read(&path) {
-                all.push_str(&String::from_utf8_lossy(&bytes));
-            }
-        }
-    }
-    all
+    walk(dir)
+        .iter()
+        .filter_map(|path| std::fs::read(path).ok())
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .collect()
 }
 
 // ---- the tests ----------------------------------------------------------
@@ -652,15 +644,7 @@ async fn a_seed_phrase_sent_on_telegram_reaches_neither_the_disk_nor_the_agents(
         .as_str()
         .unwrap()
         .to_owned();
-    let file = app
-        .http
-        .get(app.url(&format!("/v1/attachments/{file_id}")))
-        .bearer_auth(&agent)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(file.status(), 200);
-    let file_text = file.text().await.unwrap();
+    let file_text = String::from_utf8_lossy(&app.download(&agent, &file_id).await).into_owned();
     let (_, inbox) = app.get("/v1/agent/conversations", Some(&agent)).await;
     let shown = format!("{history}\n{file_text}\n{inbox}");
     assert!(

@@ -89,6 +89,16 @@ pub enum SendFailure {
     Permanent(String),
 }
 
+/// A store that cannot answer now is a reason to try again later.
+impl From<trustdesk_store::StoreError> for SendFailure {
+    fn from(err: trustdesk_store::StoreError) -> Self {
+        SendFailure::Retry {
+            reason: err.to_string(),
+            after: None,
+        }
+    }
+}
+
 #[async_trait]
 pub trait ChannelSender: Send + Sync + 'static {
     fn channel(&self) -> Channel;

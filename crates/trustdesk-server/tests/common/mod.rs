@@ -161,6 +161,19 @@ impl TestApp {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// Downloads a shared file (asserting it was served).
+    pub async fn download(&self, token: &str, file_id: &str) -> Vec<u8> {
+        let res = self
+            .http
+            .get(self.url(&format!("/v1/attachments/{file_id}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "download {file_id}");
+        res.bytes().await.unwrap().to_vec()
+    }
+
     /// The agent resolves the conversation (asserting it worked).
     pub async fn resolve(&self, agent_token: &str, conversation: &str) {
         let (status, body) = self

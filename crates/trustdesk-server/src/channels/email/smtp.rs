@@ -66,14 +66,7 @@ impl EmailSender {
     /// The thread's earlier Message-IDs, oldest first, ending with the
     /// newest mail from the customer when there is one (the one we answer).
     async fn thread_ids(&self, out: &Outgoing) -> Result<Vec<String>, SendFailure> {
-        let messages = self
-            .store
-            .channel_messages_of(out.conversation.id)
-            .await
-            .map_err(|e| SendFailure::Retry {
-                reason: e.to_string(),
-                after: None,
-            })?;
+        let messages = self.store.channel_messages_of(out.conversation.id).await?;
         let mut ids: Vec<String> = messages
             .iter()
             .filter(|m| m.channel == Channel::Email)

@@ -38,14 +38,7 @@ impl TelegramSender {
 
     /// Whether nothing of ours went out in this conversation yet.
     async fn first(&self, out: &Outgoing) -> Result<bool, SendFailure> {
-        let messages = self
-            .store
-            .channel_messages_of(out.conversation.id)
-            .await
-            .map_err(|e| SendFailure::Retry {
-                reason: e.to_string(),
-                after: None,
-            })?;
+        let messages = self.store.channel_messages_of(out.conversation.id).await?;
         Ok(!messages
             .iter()
             .any(|m| m.channel == Channel::Telegram && m.direction == Direction::Outbound))

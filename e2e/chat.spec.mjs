@@ -37,7 +37,12 @@ let browser;
 
 // Starts trustdesk on a free port (or on `listen`, to restart it where it was).
 function startTrustdesk(listen) {
-  if (!dataDir) dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trustdesk-e2e-'));
+  if (!dataDir) {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trustdesk-e2e-'));
+    // The webhook receiver of the tests listens on this host: let webhooks
+    // reach loopback (refused by default, as SSRF protection).
+    fs.writeFileSync(path.join(dataDir, 'trustdesk.toml'), '[webhooks]\nallow_cidrs = ["127.0.0.0/8"]\nretry_base_ms = 200\n');
+  }
   serverLog = '';
   return new Promise((resolve, reject) => {
     server = spawn(BIN, ['serve', '--demo', '--listen', listen || '127.0.0.1:0', '--data-dir', dataDir], {
@@ -460,6 +465,65 @@ test('an admin adds a canned response and an official channel on the admin pages
   await c.locator('.main').waitFor({ state: 'visible', timeout: TIMEOUT });
   assert.deepEqual(agent.errors.map(String), []);
   await agent.ctx.close();
+});
+
+test('an admin registers a webhook endpoint in the console: the secret once, a signed delivery, the log', async () => {
+  // A receiver for the exchange's backend that checks the Standard
+  // Webhooks signature with the secret the console showed.
+  let secret = null;
+  const received = [];
+  const receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const id = req.headers['webhook-id'];
+      const ts = req.headers['webhook-timestamp'];
+      const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+      const expected = crypto.createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64');
+      const sigs = String(req.headers['webhook-signature'] || '').split(' ').map((s) => s.replace(/^v1,/, ''));
+      received.push({ valid: sigs.includes(expected), body: JSON.parse(body) });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  const hookUrl = `http://127.0.0.1:${receiver.address().port}/hooks/trustdesk`;
+
+  const agent = await agentConsole('en');
+  const c = agent.page;
+  await c.locator('#admin-btn').click();
+  await c.locator('#admin-view').waitFor({ state: 'visible', timeout: TIMEOUT });
+  await c.getByRole('tab', { name: 'Webhooks' }).click();
+  await c.getByLabel('URL').fill(hookUrl);
+  await c.getByLabel('Description').fill('Exchange backend (e2e)');
+  await c.getByLabel('conversation.created').check();
+  await c.getByRole('button', { name: 'Register endpoint' }).click();
+  const shown = c.locator('#admin-view code', { hasText: 'whsec_' }).first();
+  await shown.waitFor({ timeout: TIMEOUT });
+  secret = (await shown.textContent()).trim().match(/whsec_[A-Za-z0-9+/=]+/)[0];
+  await c.locator('.admin-table td', { hasText: hookUrl }).waitFor({ timeout: TIMEOUT });
+
+  // A customer opens a conversation: the backend hears of it, signed.
+  const session = await (await fetch(base + '/v1/widget/sessions', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ locale: 'en' }),
+  })).json();
+  const opened = await fetch(base + '/v1/widget/conversations', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer ' + session.token },
+    body: JSON.stringify({ body: 'My deposit has not arrived' }),
+  });
+  assert.equal(opened.status, 201);
+  for (let i = 0; i < 100 && !received.length; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(received.length, 1, 'one delivery');
+  assert.equal(received[0].valid, true, 'the signature verifies with the secret shown once');
+  assert.equal(received[0].body.type, 'conversation.created');
+
+  // The delivery log shows it delivered.
+  await c.getByRole('button', { name: 'Deliveries' }).first().click();
+  await c.locator('.admin-table td.webhook-status', { hasText: 'delivered' }).first().waitFor({ timeout: TIMEOUT });
+  if (WRITE_SHOTS) await c.screenshot({ path: path.join(SHOTS, 'webhooks.png') });
+  assert.deepEqual(agent.errors.map(String), []);
+  await agent.ctx.close();
+  receiver.close();
 });
 
 test('the service page publishes the SLA targets; an agent sets a reminder, transfers and snoozes', async () => {

@@ -101,8 +101,14 @@ impl AppState {
             .with_admission(Admission::new(config.limits.customer_writes_in_flight))
             .with_hook(routing_activity_tx)
             .with_hook(timers_tx)
-            .with_hook(channels_tx)
             .with_hook(webhooks_tx);
+        // Without a channel nothing is delivered beyond the widget: the
+        // delivery worker is not started and no write wakes it.
+        let conversations = if config.channels.any() {
+            conversations.with_hook(channels_tx)
+        } else {
+            conversations
+        };
         Self(Arc::new(Inner {
             config,
             store,

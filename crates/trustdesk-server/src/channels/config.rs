@@ -14,6 +14,14 @@ pub struct ChannelsConfig {
     pub telegram: TelegramConfig,
 }
 
+impl ChannelsConfig {
+    /// Whether any channel beyond the widget is configured (otherwise the
+    /// delivery worker is not started and writes are not reported to it).
+    pub fn any(&self) -> bool {
+        self.email.address.is_some() || self.telegram.bot_token.is_some()
+    }
+}
+
 impl Default for ChannelsConfig {
     fn default() -> Self {
         Self {

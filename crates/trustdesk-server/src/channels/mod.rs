@@ -30,6 +30,9 @@ pub async fn start(
     activity: mpsc::Receiver<crate::conversations::Activity>,
 ) -> anyhow::Result<()> {
     let config = &state.config.channels;
+    if !config.any() {
+        return Ok(());
+    }
     let inbox = Arc::new(inbox::ChannelInbox::new(
         state.clone(),
         config.inbound_per_address_per_minute,

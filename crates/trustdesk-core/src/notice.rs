@@ -156,7 +156,7 @@ impl NoticeCode {
 /// What an agent's console is told about, outside the conversation log:
 /// the `code` of the WebSocket `notice` frame (part of the protocol: the
 /// names never change).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentNoticeCode {
     /// Another agent or a supervisor transferred a conversation to you.

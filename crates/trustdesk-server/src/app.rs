@@ -36,7 +36,10 @@ impl Application {
     }
 
     pub async fn build_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Self> {
-        let bus: Arc<dyn Bus> = Arc::new(MemoryBus::new());
+        let bus: Arc<dyn Bus> = match &config.bus_url {
+            Some(url) => Arc::new(crate::bus::NatsBus::connect(url, &config.bus_subject).await?),
+            None => Arc::new(MemoryBus::new()),
+        };
         let (stop, stopping) = watch::channel(false);
         let listener = TcpListener::bind(config.listen)
             .await

@@ -101,6 +101,10 @@ pub struct ServeArgs {
     pub listen: Option<SocketAddr>,
     #[command(flatten)]
     pub store: StoreArgs,
+    /// nats://… to run as one of several nodes (with a shared
+    /// --database-url postgres://…).
+    #[arg(long, env = "TRUSTDESK_BUS_URL")]
+    pub bus_url: Option<String>,
     /// Load demo agents, a demo customer and sample conversations, and
     /// print how to log in.
     #[arg(long)]
@@ -152,14 +156,20 @@ fn overrides(store: &StoreArgs, listen: Option<SocketAddr>) -> Overrides {
         listen,
         data_dir: store.data_dir.clone(),
         database_url: store.database_url.clone(),
+        bus_url: None,
     }
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
-            let mut config =
-                Config::load(cli.config.as_deref(), &overrides(&args.store, args.listen))?;
+            let mut config = Config::load(
+                cli.config.as_deref(),
+                &Overrides {
+                    bus_url: args.bus_url.clone(),
+                    ..overrides(&args.store, args.listen)
+                },
+            )?;
             crate::init_tracing(config.log.json);
             if args.demo {
                 crate::demo::prepare_config(&mut config);

@@ -19,6 +19,11 @@ pub struct Config {
     /// `sqlite://PATH` or `postgres://…`; defaults to a SQLite file in
     /// `data_dir`.
     pub database_url: Option<String>,
+    /// `nats://…` to run several nodes (their buses meet there); unset,
+    /// the bus is in-process (one node).
+    pub bus_url: Option<String>,
+    /// The NATS subject prefix: nodes with the same prefix form one desk.
+    pub bus_subject: String,
     pub widget: WidgetConfig,
     pub limits: Limits,
     pub sessions: SessionConfig,
@@ -345,6 +350,8 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("data"),
             database_url: None,
+            bus_url: None,
+            bus_subject: "trustdesk".into(),
             widget: WidgetConfig::default(),
             limits: Limits::default(),
             sessions: SessionConfig::default(),
@@ -371,6 +378,8 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bus_url: Option<String>,
 }
 
 /// The top-level keys of [`Config`]. Other `TRUSTDESK_*` variables (test
@@ -380,6 +389,8 @@ const CONFIG_KEYS: &[&str] = &[
     "listen",
     "data_dir",
     "database_url",
+    "bus_url",
+    "bus_subject",
     "widget",
     "limits",
     "sessions",

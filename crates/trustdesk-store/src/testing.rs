@@ -15,6 +15,12 @@ pub fn postgres_url() -> Option<String> {
 /// Creates a new, empty database on the server `admin_url` points at and
 /// opens a store on it, so test runs never share state.
 pub async fn fresh_postgres(admin_url: &str) -> Result<PgStore> {
+    PgStore::connect_with(fresh_postgres_database(admin_url).await?).await
+}
+
+/// Creates a new, empty database and returns how to connect to it (for
+/// tests that open it more than once: several nodes on one database).
+pub async fn fresh_postgres_database(admin_url: &str) -> Result<PgConnectOptions> {
     let admin: PgConnectOptions = admin_url.parse()?;
     let name = format!("trustdesk_test_{}", uuid_simple());
     let mut conn = PgConnection::connect_with(&admin).await?;
@@ -24,7 +30,7 @@ pub async fn fresh_postgres(admin_url: &str) -> Result<PgStore> {
     conn.close()
         .await
         .map_err(|e| StoreError::Internal(e.to_string()))?;
-    PgStore::connect_with(admin.database(&name)).await
+    Ok(admin.database(&name))
 }
 
 fn uuid_simple() -> String {

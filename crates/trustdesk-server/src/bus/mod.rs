@@ -2,17 +2,19 @@
 //! topic; WebSocket connections subscribe to the topics they may see.
 //!
 //! The [`Bus`] trait is the seam for scale-out: the in-process bus hands a
-//! message straight to the local [`Hub`]; a NATS bus (later) publishes to
-//! NATS and feeds the local hub from its subscription, so connections on
-//! every node see every event. Messages carry sequence numbers and the
+//! message straight to the local [`Hub`]; the NATS bus ([`NatsBus`]) also
+//! publishes to NATS and feeds the local hub from its subscription, so
+//! connections on every node see every event. Messages carry sequence numbers and the
 //! connection fills gaps from the store, so a bus may reorder or drop and
 //! clients still get every event once, in order.
 
 mod hub;
 mod memory;
+mod nats;
 
 pub use hub::{Hub, Subscription, SubscriptionStream};
 pub use memory::MemoryBus;
+pub use nats::NatsBus;
 
 use async_trait::async_trait;
 use std::sync::Arc;

@@ -1124,3 +1124,46 @@ async fn sla_counts_business_hours_only_when_the_policy_says_so() {
     })
     .await;
 }
+
+/// Two agents who click "take" at the same moment: the store's
+/// compare-and-set on the assignee lets exactly one through; the other is
+/// told it was taken, and the log holds one assignment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_agents_taking_one_conversation_at_once_never_both_get_it() {
+    let app = TestApp::spawn().await;
+    let (ta, a) = app.agent("a@example.com").await;
+    let (tb, b) = app.agent("b@example.com").await;
+    for round in 0..10 {
+        let (customer, _) = app.customer().await;
+        let id = app
+            .open_conversation(&customer, &format!("How do I enable 2FA? ({round})"))
+            .await;
+        let path = format!("/v1/agent/conversations/{id}/assign");
+        let (first, second) = tokio::join!(
+            app.post(&path, Some(&ta), json!({"agent_id": a})),
+            app.post(&path, Some(&tb), json!({"agent_id": b})),
+        );
+        let mut statuses = [first.0, second.0];
+        statuses.sort();
+        assert!(
+            statuses == [200, 409] || statuses == [200, 404],
+            "round {round}: exactly one takes it: {first:?} {second:?}"
+        );
+        let events = app
+            .state
+            .store
+            .events(id.parse().unwrap(), 0, trustdesk_store::Audience::Team, 100)
+            .await
+            .unwrap();
+        let taken = events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    &e.kind,
+                    trustdesk_core::EventKind::Assigned { to: Some(_), .. }
+                )
+            })
+            .count();
+        assert_eq!(taken, 1, "round {round}: one assignment in the log");
+    }
+}

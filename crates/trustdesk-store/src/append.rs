@@ -20,6 +20,11 @@ pub(crate) enum AppendPlan {
 /// like a missing one), or send a message into a closed one.
 pub(crate) const CLOSED: &str = "this conversation is closed; please start a new one";
 
+/// An assignment planned against an assignee who is no longer the
+/// assignee: the compare-and-set that keeps two routers (or two agents
+/// taking at once) from both assigning.
+pub const ASSIGNED_MEANWHILE: &str = "the conversation was assigned meanwhile";
+
 /// Decides an append against the locked conversation row and the event
 /// already stored under the same client message id, if any.
 pub(crate) fn plan_append(
@@ -51,6 +56,14 @@ pub(crate) fn plan_append(
         )
     {
         return Err(StoreError::Conflict(CLOSED));
+    }
+    // An assignment says whom it takes the conversation from; if that is
+    // no longer the assignee, someone else (another agent, another node's
+    // router) assigned it meanwhile, and this one must not overwrite them.
+    if let EventKind::Assigned { from, .. } = &new.kind
+        && *from != conversation.assignee_id
+    {
+        return Err(StoreError::Conflict(ASSIGNED_MEANWHILE));
     }
     let event = Event {
         conversation_id: new.conversation_id,
@@ -195,5 +208,42 @@ mod tests {
             ..closed
         };
         assert!(plan_append(resolved.clone(), None, message(&resolved, owner, "m3")).is_ok());
+    }
+
+    #[test]
+    fn an_assignment_is_a_compare_and_set_on_the_assignee() {
+        use trustdesk_core::AgentId;
+        use trustdesk_core::event::AssignReason;
+        let owner = CustomerId::new();
+        let c = conversation(owner, ConversationStatus::Open);
+        let (a, b) = (AgentId::new(), AgentId::new());
+        let assign = |c: &Conversation, from: Option<AgentId>, to: AgentId| NewEvent {
+            conversation_id: c.id,
+            actor: Actor::System,
+            kind: EventKind::Assigned {
+                from,
+                to: Some(to),
+                team_id: None,
+                reason: AssignReason::Routed,
+                note: None,
+            },
+            client_msg_id: None,
+            at: Timestamp(2),
+        };
+        let AppendPlan::Write {
+            conversation: to_a, ..
+        } = plan_append(c.clone(), None, assign(&c, None, a)).unwrap()
+        else {
+            panic!("the first assignment is written");
+        };
+        assert_eq!(to_a.assignee_id, Some(a));
+        // A second router planned against the old row (nobody assigned).
+        let err = plan_append(to_a.clone(), None, assign(&to_a, None, b)).err();
+        assert!(
+            matches!(err, Some(StoreError::Conflict(ASSIGNED_MEANWHILE))),
+            "{err:?}"
+        );
+        // Planned against the current row, a transfer goes through.
+        assert!(plan_append(to_a.clone(), None, assign(&to_a, Some(a), b)).is_ok());
     }
 }

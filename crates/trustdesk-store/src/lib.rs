@@ -22,6 +22,7 @@ pub mod testing;
 mod types;
 mod webhooks;
 
+pub use append::ASSIGNED_MEANWHILE;
 pub use channels::*;
 pub use postgres::PgStore;
 pub use sqlite::{SqliteOptions, SqliteStore};

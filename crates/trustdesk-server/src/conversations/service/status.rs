@@ -237,13 +237,21 @@ impl Conversations {
         if conversation.status != ConversationStatus::Open || conversation.assignee_id.is_some() {
             return Ok(None);
         }
-        self.assign_to(
-            &conversation,
-            Actor::System,
-            Some(agent),
-            AssignReason::Routed,
-        )
-        .await
-        .map(Some)
+        match self
+            .assign_to(
+                &conversation,
+                Actor::System,
+                Some(agent),
+                AssignReason::Routed,
+            )
+            .await
+        {
+            // Taken between the read and the write (an agent, or another
+            // node's router): the store's compare-and-set refused ours.
+            Err(ApiError::Conflict(reason)) if reason == trustdesk_store::ASSIGNED_MEANWHILE => {
+                Ok(None)
+            }
+            other => other.map(Some),
+        }
     }
 }

@@ -114,6 +114,10 @@ async fn start_workers(state: &AppState) -> anyhow::Result<Workers> {
         return Ok(workers);
     };
     state.sla.reload(state.store.as_ref()).await?;
+    workers.spawn(crate::leader::LeaderWorker::new(
+        state.store.clone(),
+        inputs.leading,
+    ));
     let router = crate::routing::worker::Worker::load(
         state.conversations.clone(),
         &state.config.routing,
@@ -127,6 +131,7 @@ async fn start_workers(state: &AppState) -> anyhow::Result<Workers> {
         state.sla.clone(),
         state.config.sla.reassign_on_breach,
         inputs.timers,
+        state.leading.clone(),
     ));
     crate::channels::start(state, &mut workers, inputs.channels).await?;
     workers.spawn(crate::webhooks::worker::WebhookWorker::new(

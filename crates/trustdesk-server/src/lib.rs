@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod leader;
 pub mod state;
 pub mod web;
 pub mod workers;

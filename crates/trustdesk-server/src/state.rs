@@ -51,6 +51,8 @@ pub struct Inner {
     pub channels: crate::channels::ChannelsHandle,
     /// Wakes this node's webhook worker after an admin change.
     pub webhooks: crate::webhooks::WebhookHandle,
+    /// Whether this node leads the singleton work (`leader.rs`).
+    pub leading: watch::Receiver<bool>,
     /// The workers' inputs until [`crate::app::Application`] starts them.
     pub worker_inputs: Mutex<Option<WorkerInputs>>,
 }
@@ -60,6 +62,7 @@ pub struct WorkerInputs {
     pub timers: mpsc::Receiver<Activity>,
     pub channels: mpsc::Receiver<Activity>,
     pub webhooks: mpsc::Receiver<Activity>,
+    pub leading: watch::Sender<bool>,
 }
 
 impl AppState {
@@ -94,6 +97,7 @@ impl AppState {
         let (timers_tx, timers_rx) = mpsc::channel(ACTIVITY_QUEUE);
         let (channels_tx, channels_rx) = mpsc::channel(ACTIVITY_QUEUE);
         let (webhooks_tx, webhooks_rx) = mpsc::channel(ACTIVITY_QUEUE);
+        let (leading_tx, leading) = watch::channel(false);
         let conversations = Conversations::new(store.clone(), bus.clone(), kb.clone())
             .with_llm(llm)
             .with_clock(clock.clone())
@@ -125,6 +129,7 @@ impl AppState {
             sla: SlaConfig::default(),
             channels: crate::channels::ChannelsHandle::default(),
             webhooks: crate::webhooks::WebhookHandle::default(),
+            leading,
             worker_inputs: Mutex::new(Some(WorkerInputs {
                 routing: crate::routing::worker::Inputs {
                     commands: routing_rx,
@@ -133,6 +138,7 @@ impl AppState {
                 timers: timers_rx,
                 channels: channels_rx,
                 webhooks: webhooks_rx,
+                leading: leading_tx,
             })),
         }))
     }

@@ -90,3 +90,57 @@ async fn a_customer_on_one_node_and_an_agent_on_another_talk_live() {
         }
     }
 }
+
+/// Exactly one node leads the singleton work (timers, mail, Telegram), and
+/// when it goes another takes over within seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_node_leads_and_another_takes_over_when_it_goes() {
+    let (Some(pg), Some(nats)) = (
+        testing::postgres_url(),
+        std::env::var("TRUSTDESK_TEST_NATS_URL")
+            .ok()
+            .filter(|u| !u.is_empty()),
+    ) else {
+        eprintln!(
+            "TRUSTDESK_TEST_POSTGRES_URL / TRUSTDESK_TEST_NATS_URL not set: cluster test skipped"
+        );
+        return;
+    };
+    let database = testing::fresh_postgres_database(&pg).await.unwrap();
+    let subject = format!("td-test-{}", uuid::Uuid::new_v4().simple());
+    let mut one = node(database.clone(), &nats, &subject).await;
+    let two = node(database, &nats, &subject).await;
+    let leaders = |a: &TestApp, b: &TestApp| (*a.state.leading.borrow(), *b.state.leading.borrow());
+    let mut settled = None;
+    for _ in 0..50 {
+        let now = leaders(&one, &two);
+        if now.0 || now.1 {
+            settled = Some(now);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let settled = settled.expect("a node leads within seconds");
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(leaders(&one, &two), settled, "one leader, and it stays");
+    assert!(settled.0 != settled.1, "exactly one leader: {settled:?}");
+    if settled.1 {
+        // Make node one the leader's survivor in either case.
+        drop(two);
+        for _ in 0..80 {
+            if *one.state.leading.borrow() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("node one did not take over");
+    }
+    one.shutdown().await;
+    for _ in 0..80 {
+        if *two.state.leading.borrow() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("node two did not take over within 8 s");
+}

@@ -11,6 +11,7 @@
 
 mod append;
 mod channels;
+mod lease;
 mod ops;
 mod ops_channels;
 mod ops_routing;
@@ -24,6 +25,7 @@ mod webhooks;
 
 pub use append::ASSIGNED_MEANWHILE;
 pub use channels::*;
+pub use lease::{Lease, LeaseStore};
 pub use postgres::PgStore;
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use types::*;
@@ -33,8 +35,8 @@ pub use webhooks::*;
 /// calls store methods through `Arc<dyn Store>`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, ChannelStore, ConversationStore, DeskSettingsStore, KbStore, Store,
-        TimerStore, WebhookStore,
+        AccountStore, ChannelStore, ConversationStore, DeskSettingsStore, KbStore, LeaseStore,
+        Store, TimerStore, WebhookStore,
     };
 }
 
@@ -114,6 +116,7 @@ pub trait Store:
     + TimerStore
     + ChannelStore
     + WebhookStore
+    + LeaseStore
     + Send
     + Sync
     + 'static

@@ -39,6 +39,9 @@ mod webhook_ops {
 
 pub struct PgStore {
     pool: PgPool,
+    /// For the connections that hold leases (outside the pool: a lease
+    /// lives as long as its connection).
+    options: PgConnectOptions,
 }
 
 impl PgStore {
@@ -51,7 +54,7 @@ impl PgStore {
     pub async fn connect_with(options: PgConnectOptions) -> Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         for setting in ["fsync", "synchronous_commit"] {
@@ -66,7 +69,7 @@ impl PgStore {
                 }
             }
         }
-        Ok(Self { pool })
+        Ok(Self { pool, options })
     }
 }
 
@@ -490,3 +493,37 @@ impl PgStore {
 }
 
 crate::ops_webhooks::impl_webhook_store!(PgStore);
+
+/// A lease held by a session-level advisory lock on its own connection.
+struct PgLease {
+    conn: sqlx::PgConnection,
+}
+
+#[async_trait]
+impl crate::Lease for PgLease {
+    async fn held(&mut self) -> bool {
+        let ping = sqlx::query("SELECT 1").execute(&mut self.conn);
+        matches!(
+            tokio::time::timeout(std::time::Duration::from_secs(2), ping).await,
+            Ok(Ok(_))
+        )
+    }
+}
+
+#[async_trait]
+impl crate::LeaseStore for PgStore {
+    async fn try_lease(&self, name: &str) -> Result<Option<Box<dyn crate::Lease>>> {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect_with(&self.options).await?;
+        let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(crate::lease::lock_key(name))
+            .fetch_one(&mut conn)
+            .await?;
+        if taken {
+            Ok(Some(Box::new(PgLease { conn })))
+        } else {
+            let _ = conn.close().await;
+            Ok(None)
+        }
+    }
+}

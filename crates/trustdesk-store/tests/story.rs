@@ -1562,3 +1562,56 @@ async fn rare_writes_take_turns_with_the_message_writer_on_sqlite() {
     let abandoned = store.get_setting("abandoned").await.unwrap();
     assert!(abandoned.is_none() || abandoned.as_deref() == Some("yes"));
 }
+
+/// A lease is held by one node at a time and passes to another when the
+/// holder goes (its connection closes, as when the node dies).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_is_held_by_one_node_and_passes_on_when_it_goes() {
+    let Some(url) = testing::postgres_url() else {
+        eprintln!("TRUSTDESK_TEST_POSTGRES_URL not set: PostgreSQL lease test skipped");
+        return;
+    };
+    let options = testing::fresh_postgres_database(&url).await.unwrap();
+    let one = trustdesk_store::PgStore::connect_with(options.clone())
+        .await
+        .unwrap();
+    let two = trustdesk_store::PgStore::connect_with(options)
+        .await
+        .unwrap();
+    let mut held = one
+        .try_lease("singletons")
+        .await
+        .unwrap()
+        .expect("the first node leads");
+    assert!(held.held().await);
+    assert!(
+        two.try_lease("singletons").await.unwrap().is_none(),
+        "one leader at a time"
+    );
+    assert!(
+        two.try_lease("another").await.unwrap().is_some(),
+        "leases are per name"
+    );
+    drop(held);
+    let mut taken = None;
+    for _ in 0..50 {
+        if let Some(lease) = two.try_lease("singletons").await.unwrap() {
+            taken = Some(lease);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mut taken = taken.expect("the lease passes on when its holder goes");
+    assert!(taken.held().await);
+}
+
+#[tokio::test]
+async fn the_only_node_always_holds_the_lease() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db"), SqliteOptions::default())
+        .await
+        .unwrap();
+    let mut lease = store.try_lease("singletons").await.unwrap().unwrap();
+    assert!(lease.held().await);
+    assert!(store.try_lease("singletons").await.unwrap().is_some());
+}

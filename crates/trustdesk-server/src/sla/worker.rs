@@ -195,6 +195,9 @@ pub struct TimerWorker {
     pending: HashMap<ConversationId, PendingWrite>,
     /// The conversations service's write reports.
     activity: Option<mpsc::Receiver<Activity>>,
+    /// Timers fire on the leading node only (every node still records the
+    /// SLA clocks of the writes it made).
+    leading: watch::Receiver<bool>,
 }
 
 impl crate::workers::Worker for TimerWorker {
@@ -214,9 +217,11 @@ impl TimerWorker {
         config: SlaConfig,
         reassign_on_breach: bool,
         activity: mpsc::Receiver<Activity>,
+        leading: watch::Receiver<bool>,
     ) -> Self {
         Self {
             activity: Some(activity),
+            leading,
             store: conversations.store().clone(),
             conversations,
             config,
@@ -243,7 +248,14 @@ impl TimerWorker {
         // them after every message cost two queries per message.
         let mut next: Option<Timestamp> = None;
         let mut reread = true;
+        let mut leading = self.leading.clone();
+        let mut leader_alive = true;
         loop {
+            if reread && !*leading.borrow() {
+                // Another node fires; look again when this one leads.
+                reread = false;
+                next = None;
+            }
             if reread {
                 reread = false;
                 next = match self.fire_due().await {
@@ -283,6 +295,10 @@ impl TimerWorker {
                 }
                 _ = sleep => reread = true,
                 _ = clock_changed.changed() => reread = true,
+                led = leading.changed(), if leader_alive => {
+                    leader_alive = led.is_ok();
+                    reread = true;
+                }
                 _ = async { let _ = shutdown.wait_for(|stop| *stop).await; } => {
                     // Record what is still queued so no SLA clock is lost.
                     while let Ok(more) = rx.try_recv() {

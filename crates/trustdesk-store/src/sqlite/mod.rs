@@ -653,3 +653,10 @@ impl SqliteStore {
 }
 
 crate::ops_webhooks::impl_webhook_store!(SqliteStore);
+
+#[async_trait]
+impl crate::LeaseStore for SqliteStore {
+    async fn try_lease(&self, _name: &str) -> Result<Option<Box<dyn crate::Lease>>> {
+        Ok(Some(Box::new(crate::lease::OnlyNode)))
+    }
+}

@@ -32,11 +32,21 @@ type Session = async_imap::Session<Box<dyn Stream>>;
 pub struct ImapReader {
     config: ImapConfig,
     handler: Arc<mail::MailHandler>,
+    /// Only the leading node reads the mailbox (`leader.rs`).
+    leading: watch::Receiver<bool>,
 }
 
 impl ImapReader {
-    pub fn new(config: ImapConfig, handler: Arc<mail::MailHandler>) -> Self {
-        Self { config, handler }
+    pub fn new(
+        config: ImapConfig,
+        handler: Arc<mail::MailHandler>,
+        leading: watch::Receiver<bool>,
+    ) -> Self {
+        Self {
+            config,
+            handler,
+            leading,
+        }
     }
 
     fn checkpoint_name(&self) -> String {
@@ -82,8 +92,9 @@ impl ImapReader {
     }
 
     /// One connection: import, then wait for more (IDLE or a poll), until
-    /// shutdown or an error.
+    /// shutdown, the end of this node's lead, or an error.
     async fn session(&self, shutdown: &mut watch::Receiver<bool>) -> anyhow::Result<()> {
+        let mut leading = self.leading.clone();
         let mut session = self.connect().await?;
         let idle = self.config.idle
             && session
@@ -109,12 +120,14 @@ impl ImapReader {
                 tokio::select! {
                     result = wait => { result?; }
                     _ = shutdown.changed() => { drop(stop); return Ok(()); }
+                    _ = async { let _ = leading.wait_for(|l| !*l).await; } => { drop(stop); return Ok(()); }
                 }
                 session = handle.done().await?;
             } else {
                 tokio::select! {
                     _ = tokio::time::sleep(poll) => {}
                     _ = shutdown.changed() => { let _ = session.logout().await; return Ok(()); }
+                    _ = async { let _ = leading.wait_for(|l| !*l).await; } => { let _ = session.logout().await; return Ok(()); }
                 }
             }
         }
@@ -178,12 +191,14 @@ impl Worker for ImapReader {
 
     async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut backoff = Duration::from_secs(1);
+        let mut leading = self.leading.clone();
         loop {
-            if *shutdown.borrow() {
+            if !crate::leader::until_leading(&mut leading, &mut shutdown).await {
                 return;
             }
             match self.session(&mut shutdown).await {
-                Ok(()) => return,
+                // Shutdown, or the lead moved to another node.
+                Ok(()) => continue,
                 Err(err) => {
                     tracing::warn!(error = %format!("{err:#}"), "IMAP session ended; reconnecting");
                 }

@@ -67,7 +67,7 @@ impl Email {
         let reader = config
             .imap
             .clone()
-            .map(|imap| imap::ImapReader::new(imap, handler.clone()));
+            .map(|imap| imap::ImapReader::new(imap, handler.clone(), state.leading.clone()));
         Ok(Some(Self {
             sender,
             reader,

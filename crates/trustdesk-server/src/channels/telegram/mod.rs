@@ -65,6 +65,7 @@ impl Telegram {
                 state.store.clone(),
                 state.clock.clone(),
                 config.poll_timeout_s,
+                state.leading.clone(),
             )),
             TelegramMode::Webhook => {
                 let secret = webhook_secret(config)?;

@@ -28,6 +28,8 @@ pub struct Poller {
     store: Arc<dyn Store>,
     clock: Arc<ServerClock>,
     timeout_s: u64,
+    /// Only the leading node polls (two would make Telegram refuse both).
+    leading: watch::Receiver<bool>,
 }
 
 impl Poller {
@@ -37,6 +39,7 @@ impl Poller {
         store: Arc<dyn Store>,
         clock: Arc<ServerClock>,
         timeout_s: u64,
+        leading: watch::Receiver<bool>,
     ) -> Self {
         Self {
             api,
@@ -45,6 +48,7 @@ impl Poller {
             clock,
             // Telegram waits at most 50 s; 0 would be a busy loop.
             timeout_s: timeout_s.clamp(1, 50),
+            leading,
         }
     }
 
@@ -102,8 +106,9 @@ impl Worker for Poller {
     async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut backoff = Duration::from_secs(1);
         tracing::info!("reading Telegram updates by long polling");
+        let mut leading = self.leading.clone();
         loop {
-            if *shutdown.borrow() {
+            if !crate::leader::until_leading(&mut leading, &mut shutdown).await {
                 return;
             }
             let result = async {

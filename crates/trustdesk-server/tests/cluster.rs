@@ -21,8 +21,10 @@ async fn node(options: sqlx::postgres::PgConnectOptions, nats: &str, subject: &s
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_customer_on_one_node_and_an_agent_on_another_talk_live() {
+/// Two nodes on a fresh database and a NATS subject prefix of their own
+/// (other test runs on the same NATS are another desk); `None`, skipped,
+/// without a PostgreSQL or NATS to use.
+async fn two_nodes() -> Option<(TestApp, TestApp)> {
     let (Some(pg), Some(nats)) = (
         testing::postgres_url(),
         std::env::var("TRUSTDESK_TEST_NATS_URL")
@@ -32,14 +34,20 @@ async fn a_customer_on_one_node_and_an_agent_on_another_talk_live() {
         eprintln!(
             "TRUSTDESK_TEST_POSTGRES_URL / TRUSTDESK_TEST_NATS_URL not set: cluster test skipped"
         );
-        return;
+        return None;
     };
     let database = testing::fresh_postgres_database(&pg).await.unwrap();
-    // A subject prefix of its own: other test runs on the same NATS are
-    // another desk.
     let subject = format!("td-test-{}", uuid::Uuid::new_v4().simple());
     let one = node(database.clone(), &nats, &subject).await;
     let two = node(database, &nats, &subject).await;
+    Some((one, two))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_on_one_node_and_an_agent_on_another_talk_live() {
+    let Some((one, two)) = two_nodes().await else {
+        return;
+    };
     let (_, health) = two.get("/healthz", None).await;
     assert_eq!(health["bus"], "nats", "{health}");
     assert_eq!(health["store"], "postgres");
@@ -95,21 +103,9 @@ async fn a_customer_on_one_node_and_an_agent_on_another_talk_live() {
 /// when it goes another takes over within seconds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_node_leads_and_another_takes_over_when_it_goes() {
-    let (Some(pg), Some(nats)) = (
-        testing::postgres_url(),
-        std::env::var("TRUSTDESK_TEST_NATS_URL")
-            .ok()
-            .filter(|u| !u.is_empty()),
-    ) else {
-        eprintln!(
-            "TRUSTDESK_TEST_POSTGRES_URL / TRUSTDESK_TEST_NATS_URL not set: cluster test skipped"
-        );
+    let Some((mut one, two)) = two_nodes().await else {
         return;
     };
-    let database = testing::fresh_postgres_database(&pg).await.unwrap();
-    let subject = format!("td-test-{}", uuid::Uuid::new_v4().simple());
-    let mut one = node(database.clone(), &nats, &subject).await;
-    let two = node(database, &nats, &subject).await;
     let leaders = |a: &TestApp, b: &TestApp| (*a.state.leading.borrow(), *b.state.leading.borrow());
     let mut settled = None;
     for _ in 0..50 {

@@ -6,6 +6,8 @@
 #   docs/bench/run.sh chat 500,1000,2000,5000,8000
 #   docs/bench/run.sh conversations 200,500,1000
 #   docs/bench/run.sh kb-search 250,500,1000      # over a generated 10k-article KB
+#   docs/bench/run.sh chat-nodes 2 2000           # N nodes on PostgreSQL + NATS (core 0), customers
+#                                                 # on one node, agents on the next, CPU summed
 set -euo pipefail
 T=${CARGO_TARGET_DIR:-target}/release
 W=${BENCH_WORK:-/tmp/tdbench}
@@ -32,7 +34,27 @@ start_relay() {
   RELAY=$!
   sleep 0.5
 }
-cleanup() { kill ${SERVER:-} ${RELAY:-} 2>/dev/null || true; }
+# N nodes of one desk on a fresh PostgreSQL database and NATS (the
+# machine's: 127.0.0.1:5432 and :4222), all on core 0; node 1 loads the
+# demo. Sets NODES (pids, comma-separated) and URLS.
+start_nodes() {
+  local n=$1 db="trustdesk_bench_$$" subject="td-bench-$$"
+  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" postgres
+  NODES=""; URLS=""
+  for i in $(seq 1 "$n"); do
+    rm -rf "$W/node$i"
+    local demo=""; [ "$i" = 1 ] && demo="--demo"
+    TRUSTDESK_LIMITS__WIDGET_SESSIONS_PER_MINUTE=100000000 TRUSTDESK_BUS_SUBJECT="$subject" \
+      taskset -c 0 "$T/trustdesk" serve $demo --data-dir "$W/node$i" --listen "127.0.0.1:$((8079 + i))" \
+        --database-url "postgres://postgres@127.0.0.1:5432/$db" --bus-url nats://127.0.0.1:4222 \
+        >"$W/node$i.log" 2>&1 &
+    local pid=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((8079 + i))/healthz" >/dev/null && break; sleep 0.1; done
+    NODES="${NODES:+$NODES,}$pid"; URLS="${URLS:+$URLS,}http://127.0.0.1:$((8079 + i))"
+  done
+  AGENT_TOTP=$(grep -A1 'alice@demo.trustdesk' "$W/node1.log" | sed -n 's/.*2FA secret \([A-Z2-7]*\).*/\1/p' | head -1)
+}
+cleanup() { kill ${SERVER:-} ${RELAY:-} ${NODES//,/ } 2>/dev/null || true; }
 trap cleanup EXIT
 case "$1" in
   idle)
@@ -49,6 +71,12 @@ case "$1" in
     start_server
     taskset -c 1 "$T/trustdesk-bench" conversations --url http://127.0.0.1:8080 --sweep "$2" --duration 10 --server-pid "$SERVER" \
       --agent-totp-secret "$AGENT_TOTP"
+    ;;
+  chat-nodes)
+    start_nodes "$2"
+    # One node: customers and agents on it; several: agents on the next node.
+    taskset -c 1 "$T/trustdesk-bench" chat --url "$URLS" --customers 1000 --agents 10 \
+      --sweep "$3" --duration 10 --warmup 3 --server-pid "$NODES" --agent-totp-secret "$AGENT_TOTP"
     ;;
   kb-search)
     rm -rf "$W/data" "$W/kb"

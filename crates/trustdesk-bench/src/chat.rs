@@ -72,7 +72,8 @@ struct Customer {
 /// A target with its connections open and its readers running.
 pub struct Target {
     kind: TargetKind,
-    pid: u32,
+    /// The server processes (several nodes: their CPU is summed).
+    pids: Vec<u32>,
     customers: Vec<Customer>,
     shared: Arc<Shared>,
     body: Arc<str>,
@@ -85,10 +86,13 @@ pub struct Point {
 }
 
 impl Target {
+    /// Connects the load. With several endpoints (nodes of one desk),
+    /// customers are spread over them and each agent connects to the node
+    /// after its customers' one, so every message crosses nodes.
     pub async fn connect(
         kind: TargetKind,
-        endpoint: &Endpoint,
-        pid: u32,
+        endpoints: &[Endpoint],
+        pids: Vec<u32>,
         options: &Options,
         epoch: Instant,
     ) -> Result<Self> {
@@ -114,7 +118,7 @@ impl Target {
             TargetKind::Trustdesk => {
                 let http = net::http_client()?;
                 let created: Vec<Result<(String, String)>> = futures_util::stream::iter(0..c)
-                    .map(|_| net::customer_with_conversation(&http, endpoint))
+                    .map(|i| net::customer_with_conversation(&http, node(endpoints, i)))
                     .buffered(32)
                     .collect()
                     .await;
@@ -127,7 +131,7 @@ impl Target {
                 }
                 // One login (a TOTP code is valid once), shared by every
                 // agent connection.
-                let token = net::agent_login(&http, endpoint, &options.agent)
+                let token = net::agent_login(&http, node(endpoints, 0), &options.agent)
                     .await
                     .context(
                         "agent login (serve --demo with --agent-totp-secret, or --agent-token)",
@@ -138,7 +142,12 @@ impl Target {
         };
         // Agents first, each subscribed to its share of the conversations.
         for (j, token) in agent_tokens.iter().enumerate() {
-            let mut ws = net::open(endpoint, net::source_ip(j, options.source_ips), token).await?;
+            let mut ws = net::open(
+                node(endpoints, j + 1),
+                net::source_ip(j, options.source_ips),
+                token,
+            )
+            .await?;
             for id in conversations.iter().skip(j).step_by(a) {
                 net::subscribe(&mut ws, id).await?;
             }
@@ -150,7 +159,7 @@ impl Target {
             .map(|i| {
                 let token = customer_tokens[i].clone();
                 let id = conversations[i].clone();
-                let endpoint = endpoint.clone();
+                let endpoint = node(endpoints, i).clone();
                 let src = net::source_ip(a + i, options.source_ips);
                 async move {
                     let mut ws = net::open(&endpoint, src, &token).await?;
@@ -171,7 +180,7 @@ impl Target {
         }
         Ok(Self {
             kind,
-            pid,
+            pids,
             customers,
             shared,
             body: "x".repeat(options.body_bytes.max(1)).into(),
@@ -179,6 +188,11 @@ impl Target {
     }
 
     /// Runs one point at `rate` msg/s for `duration`; returns its JSON line.
+    /// CPU time of every server process, summed.
+    fn cpu_us(&self) -> Result<u64> {
+        self.pids.iter().map(|pid| sys::cpu_us(*pid)).sum()
+    }
+
     pub async fn run_point(&self, rate: f64, duration: Duration, phase: u32) -> Result<Point> {
         let shared = &self.shared;
         shared.phase.store(phase, Ordering::SeqCst);
@@ -191,7 +205,7 @@ impl Target {
 
         let n = self.customers.len();
         let interval = Duration::from_secs_f64(n as f64 / rate);
-        let cpu0 = sys::cpu_us(self.pid)?;
+        let cpu0 = self.cpu_us()?;
         let start = Instant::now() + Duration::from_millis(20);
         let end = start + duration;
         let mut writers = Vec::with_capacity(n);
@@ -248,7 +262,7 @@ impl Target {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
         }
-        let cpu1 = sys::cpu_us(self.pid)?;
+        let cpu1 = self.cpu_us()?;
         shared.phase.store(u32::MAX, Ordering::SeqCst);
 
         let mut latencies = std::mem::take(&mut *shared.latencies_us.lock().expect("lock"));
@@ -364,4 +378,9 @@ async fn customer_reader(mut stream: SplitStream<Ws>, shared: Arc<Shared>) {
         }
     }
     shared.disconnects.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The node the `i`th client connects to (round robin).
+fn node(endpoints: &[Endpoint], i: usize) -> &Endpoint {
+    &endpoints[i % endpoints.len()]
 }

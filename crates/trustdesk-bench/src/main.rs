@@ -88,6 +88,8 @@ enum Command {
     },
     /// Customers send to agents at an open-loop rate; delivery latency.
     Chat {
+        /// The server; several comma-separated for nodes of one desk
+        /// (customers spread over them, each agent on the next node).
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         url: String,
         #[arg(long, value_enum, default_value = "trustdesk")]
@@ -108,8 +110,9 @@ enum Command {
         /// Seconds of unrecorded load at the first rate before measuring.
         #[arg(long, default_value_t = 3)]
         warmup: u64,
-        #[arg(long)]
-        server_pid: u32,
+        /// The server's pid; several (comma-separated) for several nodes.
+        #[arg(long, value_delimiter = ',', required = true)]
+        server_pid: Vec<u32>,
         /// A relay (`trustdesk-bench relay`) to run every point against
         /// first: the ceiling measured in the same run.
         #[arg(long)]
@@ -273,10 +276,14 @@ async fn run(cli: Cli) -> Result<()> {
                 agent: agent.login(),
             };
             let epoch = Instant::now();
-            let endpoint = net::Endpoint::parse(&url)?;
+            // Several nodes of one desk: `--url http://a,http://b`.
+            let endpoints = url
+                .split(',')
+                .map(net::Endpoint::parse)
+                .collect::<Result<Vec<_>>>()?;
             eprintln!("connecting {customers} customers and {agents} agents to {url}");
             let main =
-                chat::Target::connect(target, &endpoint, server_pid, &options, epoch).await?;
+                chat::Target::connect(target, &endpoints, server_pid, &options, epoch).await?;
             let ceiling = match ceiling_url {
                 Some(c) => {
                     let pid =
@@ -286,8 +293,8 @@ async fn run(cli: Cli) -> Result<()> {
                     Some(
                         chat::Target::connect(
                             chat::TargetKind::Relay,
-                            &endpoint,
-                            pid,
+                            &[endpoint],
+                            vec![pid],
                             &options,
                             epoch,
                         )

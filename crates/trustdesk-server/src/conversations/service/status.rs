@@ -201,19 +201,26 @@ impl Conversations {
         if conversation.assignee_id != Some(from) || !conversation.status.is_active() {
             return Ok(None);
         }
-        self.assign_to(&conversation, Actor::System, None, reason)
+        match self
+            .assign_to(&conversation, Actor::System, None, reason)
             .await
-            .map(Some)
+        {
+            Err(err) if taken_meanwhile(&err) => Ok(None),
+            other => other.map(Some),
+        }
     }
 
     /// Puts a conversation in a team's queue (routing by category, or an
     /// integration that sorts its own tickets), without an agent.
     pub async fn route_to_team(&self, id: ConversationId, team: TeamId) -> ApiResult<Appended> {
+        // Into the team's queue, from whoever has it now: named, so the
+        // store's compare-and-set refuses it if that changes meanwhile.
+        let current = self.store.get_conversation(id).await?;
         self.append(NewEvent {
             conversation_id: id,
             actor: Actor::System,
             kind: EventKind::Assigned {
-                from: None,
+                from: current.assignee_id,
                 to: None,
                 team_id: Some(team),
                 reason: AssignReason::Routed,
@@ -254,4 +261,10 @@ impl Conversations {
             other => other.map(Some),
         }
     }
+}
+
+/// The store refused an assignment because the assignee changed between
+/// the read it was planned on and the write (another agent or node).
+fn taken_meanwhile(err: &ApiError) -> bool {
+    matches!(err, ApiError::Conflict(reason) if reason == trustdesk_store::ASSIGNED_MEANWHILE)
 }

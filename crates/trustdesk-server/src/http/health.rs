@@ -19,6 +19,10 @@ pub struct Health {
     version: &'static str,
     store: &'static str,
     bus: &'static str,
+    /// Whether this node leads the singleton work (routing writes, timers,
+    /// reading the mailbox, polling Telegram); exactly one node of a desk
+    /// does, and a one-node desk always.
+    leading: bool,
 }
 
 /// Health: the database answers and the server runs.
@@ -30,5 +34,6 @@ async fn health(State(state): State<AppState>) -> ApiResult<Json<Health>> {
         version: env!("CARGO_PKG_VERSION"),
         store: state.store.backend(),
         bus: state.bus.kind(),
+        leading: *state.leading.borrow(),
     }))
 }

@@ -1,6 +1,6 @@
 //! What every handler and service shares.
 
-use crate::bus::Bus;
+use crate::bus::{Bus, DeskWrites};
 use crate::clock::ServerClock;
 use crate::config::Config;
 use crate::conversations::Activity;
@@ -59,8 +59,10 @@ pub struct Inner {
 
 pub struct WorkerInputs {
     pub routing: crate::routing::worker::Inputs,
-    pub timers: mpsc::Receiver<Activity>,
-    pub channels: mpsc::Receiver<Activity>,
+    /// The desk-wide workers hear every node's writes.
+    pub timers: DeskWrites,
+    pub channels: DeskWrites,
+    /// Webhooks are queued by the node that stored the write.
     pub webhooks: mpsc::Receiver<Activity>,
     pub leading: watch::Sender<bool>,
 }
@@ -113,6 +115,12 @@ impl AppState {
         } else {
             conversations
         };
+        let routing_leading = leading.clone();
+        let routing_writes = DeskWrites::new(routing_activity_rx, bus.desk_writes());
+        let timer_writes = DeskWrites::new(timers_rx, bus.desk_writes());
+        // Another node's writes are buffered for a receiver until it reads
+        // them: only subscribe the delivery worker that will run.
+        let channel_writes = config.channels.any().then(|| bus.desk_writes()).flatten();
         Self(Arc::new(Inner {
             config,
             store,
@@ -133,10 +141,11 @@ impl AppState {
             worker_inputs: Mutex::new(Some(WorkerInputs {
                 routing: crate::routing::worker::Inputs {
                     commands: routing_rx,
-                    activity: routing_activity_rx,
+                    writes: routing_writes,
+                    leading: routing_leading,
                 },
-                timers: timers_rx,
-                channels: channels_rx,
+                timers: timer_writes,
+                channels: DeskWrites::new(channels_rx, channel_writes),
                 webhooks: webhooks_rx,
                 leading: leading_tx,
             })),

@@ -17,6 +17,9 @@ async fn node(options: sqlx::postgres::PgConnectOptions, nats: &str, subject: &s
     TestApp::spawn_on_with(store, move |c| {
         c.bus_url = Some(nats);
         c.bus_subject = subject;
+        // Route at once, and move chats on soon after an agent leaves.
+        c.routing.bot_hold_ms = 0;
+        c.routing.grace_ms = 2_000;
     })
     .await
 }
@@ -139,4 +142,187 @@ async fn one_node_leads_and_another_takes_over_when_it_goes() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("node two did not take over within 8 s");
+}
+
+/// Polls `check` every 50 ms for up to 15 s.
+async fn wait_for<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// The leading node and the other, once one leads.
+async fn leader_and_follower<'a>(one: &'a TestApp, two: &'a TestApp) -> (&'a TestApp, &'a TestApp) {
+    for _ in 0..100 {
+        match (*one.state.leading.borrow(), *two.state.leading.borrow()) {
+            (true, false) => return (one, two),
+            (false, true) => return (two, one),
+            _ => {}
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no single leader within 10 s");
+}
+
+async fn put(app: &TestApp, path: &str, token: &str, body: serde_json::Value) -> u16 {
+    app.http
+        .put(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn conversation(app: &TestApp, token: &str, id: &str) -> serde_json::Value {
+    let (status, body) = app
+        .get(&format!("/v1/agent/conversations/{id}"), Some(token))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_leader_routes_to_an_agent_on_another_node_and_requeues_once_when_they_leave() {
+    let Some((one, two)) = two_nodes().await else {
+        return;
+    };
+    let (leader, follower) = leader_and_follower(&one, &two).await;
+    let (admin, _) = follower
+        .agent_with_role("lead@desk.test", Role::Admin)
+        .await;
+    let (agent, agent_id) = follower.agent("routed@desk.test").await;
+    // The profile is set on the follower: the leader hears of it.
+    let skills = json!({"account": 3, "trading": 3, "transfer": 3, "security": 3, "storage": 3, "compliance": 3});
+    assert_eq!(
+        put(
+            follower,
+            &format!("/v1/admin/agents/{agent_id}/routing"),
+            &admin,
+            json!({"skills": skills, "capacity": 5, "languages": ["en"]}),
+        )
+        .await,
+        200
+    );
+    let agent_ws = follower.ws(&agent).await;
+    // The leader counts a console open on the other node.
+    wait_for("the leader to see the agent online", || async {
+        let (_, queue) = leader.get("/v1/agent/queue", Some(&admin)).await;
+        queue["agents"].as_array().is_some_and(|agents| {
+            agents.iter().any(|a| {
+                a["agent_id"] == agent_id.as_str()
+                    && a["presence"] == "online"
+                    && a["connections"] == 1
+            })
+        })
+    })
+    .await;
+
+    // A customer on the follower: only the leader assigns, to the agent
+    // connected to the follower.
+    let (customer, _) = follower.customer().await;
+    let conv = follower
+        .open_conversation(
+            &customer,
+            "My USDT withdrawal has not arrived after 3 hours",
+        )
+        .await;
+    wait_for("the routed assignment", || async {
+        conversation(leader, &admin, &conv).await["conversation"]["assignee_id"]
+            == agent_id.as_str()
+    })
+    .await;
+
+    // The agent's last console closes: after the grace period the chat
+    // goes back to the queue, once, whichever node saw them leave.
+    drop(agent_ws);
+    wait_for("the requeue after the grace period", || async {
+        conversation(follower, &admin, &conv).await["conversation"]["assignee_id"].is_null()
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let view = conversation(leader, &admin, &conv).await;
+    let reasons: Vec<&serde_json::Value> = view["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"]["type"] == "assigned")
+        .map(|e| &e["kind"]["reason"])
+        .collect();
+    assert_eq!(reasons, vec!["routed", "requeued"], "{view}");
+}
+
+async fn first_response(app: &TestApp, agent: &str, conv: &str) -> Option<serde_json::Value> {
+    let (_, body) = app
+        .get(&format!("/v1/agent/conversations/{conv}/sla"), Some(agent))
+        .await;
+    body["clocks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|m| m["metric"] == "first_response").cloned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sla_clocks_follow_writes_made_on_every_node() {
+    let Some((one, two)) = two_nodes().await else {
+        return;
+    };
+    let (agent, _) = two.agent_with_role("sla@desk.test", Role::Admin).await;
+    let (customer, _) = one.customer().await;
+    let conv = one
+        .open_conversation(&customer, "How do I change my phone number")
+        .await;
+    wait_for("the clocks to run", || async {
+        first_response(&one, &agent, &conv)
+            .await
+            .is_some_and(|m| m["stopped"] == false)
+    })
+    .await;
+    // The agent answers on node two.
+    let (status, _) = two
+        .post(
+            &format!("/v1/agent/conversations/{conv}/messages"),
+            Some(&agent),
+            json!({"body": "Hello, I can help with that."}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    wait_for("the first-response clock to stop", || async {
+        first_response(&two, &agent, &conv)
+            .await
+            .is_some_and(|m| m["stopped"] == true)
+    })
+    .await;
+    // The customer writes again on node one: the clocks still know of the
+    // answer given on node two (one node folds every node's writes).
+    let mut ws = one.ws(&customer).await;
+    let ack = ws
+        .send_message(&conv, "c-again", "Thanks, one more question")
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let (_, body) = one
+        .get(&format!("/v1/agent/conversations/{conv}/sla"), Some(&agent))
+        .await;
+    let clocks = body["clocks"].as_array().unwrap();
+    let first = clocks
+        .iter()
+        .find(|m| m["metric"] == "first_response")
+        .unwrap();
+    assert_eq!(first["stopped"], true, "{body}");
+    let next = clocks.iter().find(|m| m["metric"] == "next_response");
+    assert!(
+        next.is_some_and(|m| m["stopped"] == false),
+        "the customer's new message starts the next-response clock: {body}"
+    );
 }

@@ -19,7 +19,7 @@ const SHARED_TOPIC_CAPACITY: usize = 4096;
 
 fn capacity(topic: Topic) -> usize {
     match topic {
-        Topic::Conversation(_) => CONVERSATION_TOPIC_CAPACITY,
+        Topic::Conversation(_) | Topic::Routing => CONVERSATION_TOPIC_CAPACITY,
         Topic::Inbox | Topic::Control => SHARED_TOPIC_CAPACITY,
     }
 }

@@ -11,11 +11,14 @@
 mod hub;
 mod memory;
 mod nats;
+mod writes;
 
 pub use hub::{Hub, Subscription, SubscriptionStream};
 pub use memory::MemoryBus;
 pub use nats::NatsBus;
+pub use writes::{DeskWrites, Heard};
 
+use crate::conversations::Activity;
 use async_trait::async_trait;
 use std::sync::Arc;
 use trustdesk_core::event::Actor;
@@ -31,6 +34,9 @@ pub enum Topic {
     /// Session revocations and other control messages for every
     /// connection.
     Control,
+    /// What the routing workers of a desk tell each other (agents'
+    /// presence); no connection listens here.
+    Routing,
 }
 
 #[derive(Clone, Debug)]
@@ -58,6 +64,32 @@ pub enum BusMessage {
     /// A notice for agents (on the control topic): one agent, or everyone
     /// with at least `min_role`.
     Notice(Arc<AgentNotice>),
+    /// The agents connected to one node, and what each chose (on the
+    /// routing topic).
+    Presence(Arc<NodePresence>),
+    /// A node changed agents' routing profiles (on the routing topic): the
+    /// others reload them.
+    ProfilesChanged { node: uuid::Uuid },
+}
+
+/// One node's view of its own agent connections, sent when it changes and
+/// every few seconds; a node not heard from for a while is taken as gone,
+/// with its connections.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NodePresence {
+    pub node: uuid::Uuid,
+    pub agents: Vec<AgentPresence>,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AgentPresence {
+    pub agent_id: trustdesk_core::AgentId,
+    /// Open consoles of this agent on the node.
+    pub connections: u32,
+    /// What the agent last chose there, and when (the latest choice on any
+    /// node wins).
+    pub chosen: trustdesk_core::routing::Presence,
+    pub chosen_at: trustdesk_core::Timestamp,
 }
 
 /// Where a waiting conversation stands.
@@ -89,6 +121,31 @@ pub struct AgentNotice {
 pub trait Bus: Send + Sync + 'static {
     /// Publishes to every subscriber of `topic`, on every node.
     async fn publish(&self, topic: Topic, message: BusMessage);
+    /// Publishes a stored write: each event on its conversation's topic and
+    /// the conversation's new state on the inbox, on every node. A bus
+    /// across nodes also hands it to the other nodes' desk-wide workers
+    /// ([`Bus::desk_writes`]), in one message.
+    async fn publish_write(&self, write: &Activity) {
+        for event in write.events.iter() {
+            self.publish(
+                Topic::Conversation(event.conversation_id),
+                BusMessage::Event(Arc::new(event.clone())),
+            )
+            .await;
+        }
+        self.publish(
+            Topic::Inbox,
+            BusMessage::Conversation(write.conversation.clone()),
+        )
+        .await;
+    }
+    /// The writes other nodes stored, for the workers that act for the
+    /// whole desk (routing, timers, channel delivery); `None` on a bus
+    /// with no other node. At most once: the workers reconcile with the
+    /// store for what a lagging receiver or NATS lost.
+    fn desk_writes(&self) -> Option<tokio::sync::broadcast::Receiver<Activity>> {
+        None
+    }
     /// Subscribes this node to `topic`.
     async fn subscribe(&self, topic: Topic) -> Subscription;
     /// "memory" or "nats", for logs and /healthz.

@@ -12,21 +12,32 @@
 //! running until it reconnects (its next `hello` is refused by the store);
 //! a stream with acknowledgements (JetStream) would close that gap.
 //!
-//! Subjects: `<prefix>.conv.<id>`, `<prefix>.inbox`, `<prefix>.control`.
+//! A stored write crosses as one message (its events and the conversation
+//! after them) on its conversation's subject; the receiving node delivers
+//! the parts to its hub and hands the whole write to its desk-wide workers
+//! (routing, timers, channel delivery), which catch up from the store when
+//! one is lost.
+//!
+//! Subjects: `<prefix>.conv.<id>`, `<prefix>.inbox`, `<prefix>.control`,
+//! `<prefix>.routing` (agents' presence).
 //! Each message carries the publishing node's id, so a node ignores its own
 //! (it delivered them locally already).
 
-use super::{AgentNotice, Bus, BusMessage, Hub, QueueInfo, Subscription, Topic};
+use super::{AgentNotice, Bus, BusMessage, Hub, NodePresence, QueueInfo, Subscription, Topic};
+use crate::conversations::Activity;
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use tokio::sync::broadcast;
 use trustdesk_core::event::Actor;
 use trustdesk_core::notice::AgentNoticeCode;
 use trustdesk_core::{AgentId, Conversation, ConversationId, Event, Role, SessionId};
 
 pub struct NatsBus {
     hub: Hub,
+    /// Other nodes' writes, for this node's desk-wide workers.
+    writes: broadcast::Sender<Activity>,
     client: async_nats::Client,
     node: uuid::Uuid,
     prefix: String,
@@ -47,6 +58,7 @@ enum WireTopic {
     Conversation(ConversationId),
     Inbox,
     Control,
+    Routing,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -74,6 +86,14 @@ enum WireMessage {
         conversation_id: ConversationId,
         code: AgentNoticeCode,
         text: String,
+    },
+    Presence(NodePresence),
+    ProfilesChanged(uuid::Uuid),
+    /// A stored write: delivered to the hub as its events and the
+    /// conversation's state, and handed to the desk-wide workers.
+    Write {
+        events: Vec<Event>,
+        conversation: Conversation,
     },
 }
 
@@ -111,13 +131,19 @@ impl From<&BusMessage> for WireMessage {
                 code: n.code,
                 text: n.text.clone(),
             },
+            BusMessage::Presence(p) => WireMessage::Presence(p.as_ref().clone()),
+            BusMessage::ProfilesChanged { node } => WireMessage::ProfilesChanged(*node),
         }
     }
 }
 
-impl From<WireMessage> for BusMessage {
-    fn from(message: WireMessage) -> Self {
-        match message {
+impl WireMessage {
+    /// What the hub delivers; a write is taken apart before this.
+    fn into_bus(self) -> Option<BusMessage> {
+        Some(match self {
+            WireMessage::Write { .. } => return None,
+            WireMessage::Presence(p) => BusMessage::Presence(Arc::new(p)),
+            WireMessage::ProfilesChanged(node) => BusMessage::ProfilesChanged { node },
             WireMessage::Event(e) => BusMessage::Event(Arc::new(e)),
             WireMessage::Conversation(c) => BusMessage::Conversation(Arc::new(c)),
             WireMessage::Typing {
@@ -159,7 +185,7 @@ impl From<WireMessage> for BusMessage {
                 code,
                 text,
             })),
-        }
+        })
     }
 }
 
@@ -169,6 +195,7 @@ impl From<Topic> for WireTopic {
             Topic::Conversation(id) => WireTopic::Conversation(id),
             Topic::Inbox => WireTopic::Inbox,
             Topic::Control => WireTopic::Control,
+            Topic::Routing => WireTopic::Routing,
         }
     }
 }
@@ -179,6 +206,7 @@ impl From<WireTopic> for Topic {
             WireTopic::Conversation(id) => Topic::Conversation(id),
             WireTopic::Inbox => Topic::Inbox,
             WireTopic::Control => Topic::Control,
+            WireTopic::Routing => Topic::Routing,
         }
     }
 }
@@ -197,11 +225,33 @@ impl NatsBus {
         let node = uuid::Uuid::new_v4();
         let hub = Hub::new();
         let feed = hub.clone();
+        let (writes, _) = broadcast::channel(WRITES_BUFFER);
+        let heard = writes.clone();
         tokio::spawn(async move {
             while let Some(message) = incoming.next().await {
                 match serde_json::from_slice::<Wire>(&message.payload) {
+                    Ok(Wire {
+                        node: from,
+                        message:
+                            WireMessage::Write {
+                                events,
+                                conversation,
+                            },
+                        ..
+                    }) if from != node => {
+                        let write = Activity {
+                            events: events.into(),
+                            conversation: Arc::new(conversation),
+                        };
+                        deliver_write(&feed, &write);
+                        // No worker listening (yet) is fine: they catch up
+                        // from the store.
+                        let _ = heard.send(write);
+                    }
                     Ok(wire) if wire.node != node => {
-                        feed.deliver(wire.topic.into(), Arc::new(wire.message.into()));
+                        if let Some(message) = wire.message.into_bus() {
+                            feed.deliver(wire.topic.into(), Arc::new(message));
+                        }
                     }
                     Ok(_) => {}
                     Err(err) => {
@@ -213,6 +263,7 @@ impl NatsBus {
         tracing::info!(%node, "bus: NATS");
         Ok(Self {
             hub,
+            writes,
             client,
             node,
             prefix,
@@ -224,24 +275,16 @@ impl NatsBus {
             Topic::Conversation(id) => format!("{}.conv.{}", self.prefix, id.0.simple()),
             Topic::Inbox => format!("{}.inbox", self.prefix),
             Topic::Control => format!("{}.control", self.prefix),
+            Topic::Routing => format!("{}.routing", self.prefix),
         }
     }
 
-    /// Whether the connection to NATS is up, for /healthz.
-    pub fn connected(&self) -> bool {
-        self.client.connection_state() == async_nats::connection::State::Connected
-    }
-}
-
-#[async_trait]
-impl Bus for NatsBus {
-    async fn publish(&self, topic: Topic, message: BusMessage) {
+    async fn send(&self, topic: Topic, message: WireMessage) {
         let wire = Wire {
             node: self.node,
             topic: topic.into(),
-            message: WireMessage::from(&message),
+            message,
         };
-        self.hub.deliver(topic, Arc::new(message));
         match serde_json::to_vec(&wire) {
             Ok(bytes) => {
                 if let Err(err) = self.client.publish(self.subject(topic), bytes.into()).await {
@@ -251,6 +294,53 @@ impl Bus for NatsBus {
             }
             Err(err) => tracing::error!(error = %err, "bus: cannot encode a message"),
         }
+    }
+
+    /// Whether the connection to NATS is up, for /healthz.
+    pub fn connected(&self) -> bool {
+        self.client.connection_state() == async_nats::connection::State::Connected
+    }
+}
+
+/// Other nodes' writes buffered per desk-wide worker before it is told it
+/// missed some.
+const WRITES_BUFFER: usize = 16_384;
+
+/// A write as this node's connections see it: each event on its
+/// conversation's topic, then the conversation's state on the inbox.
+fn deliver_write(hub: &Hub, write: &Activity) {
+    for event in write.events.iter() {
+        hub.deliver(
+            Topic::Conversation(event.conversation_id),
+            Arc::new(BusMessage::Event(Arc::new(event.clone()))),
+        );
+    }
+    hub.deliver(
+        Topic::Inbox,
+        Arc::new(BusMessage::Conversation(write.conversation.clone())),
+    );
+}
+
+#[async_trait]
+impl Bus for NatsBus {
+    async fn publish(&self, topic: Topic, message: BusMessage) {
+        let wire = WireMessage::from(&message);
+        self.hub.deliver(topic, Arc::new(message));
+        self.send(topic, wire).await;
+    }
+
+    async fn publish_write(&self, write: &Activity) {
+        deliver_write(&self.hub, write);
+        let wire = WireMessage::Write {
+            events: write.events.to_vec(),
+            conversation: write.conversation.as_ref().clone(),
+        };
+        self.send(Topic::Conversation(write.conversation.id), wire)
+            .await;
+    }
+
+    fn desk_writes(&self) -> Option<broadcast::Receiver<Activity>> {
+        Some(self.writes.subscribe())
     }
 
     async fn subscribe(&self, topic: Topic) -> Subscription {

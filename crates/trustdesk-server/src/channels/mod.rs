@@ -19,7 +19,6 @@ pub mod telegram;
 use crate::state::AppState;
 use crate::workers::Workers;
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 pub use outbound::ChannelsHandle;
 
@@ -27,7 +26,7 @@ pub use outbound::ChannelsHandle;
 pub async fn start(
     state: &AppState,
     workers: &mut Workers,
-    activity: mpsc::Receiver<crate::conversations::Activity>,
+    activity: crate::bus::DeskWrites,
 ) -> anyhow::Result<()> {
     let config = &state.config.channels;
     if !config.any() {
@@ -63,6 +62,7 @@ pub async fn start(
             senders,
             state.channels.clone(),
             activity,
+            state.leading.clone(),
         )
         .continue_chats_by_email_after(continue_after),
     );

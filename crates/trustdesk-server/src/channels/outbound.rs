@@ -12,14 +12,22 @@
 //!
 //! Write reports are drained by their own loop that only marks the
 //! conversation as due, so a slow mail server never holds up a writer.
+//!
+//! Only the leading node delivers (two nodes catching up one thread at
+//! once would send a reply twice); it hears every node's writes, and
+//! resumes the lagging threads when it starts to lead, when the bus
+//! reports a loss and every few seconds. A node that loses the lead while
+//! a send is in flight may still finish it: across a handover a reply can
+//! go out twice, never not at all.
 
+use crate::bus::{DeskWrites, Heard};
 use crate::conversations::{Activity, Conversations};
 use crate::workers::Worker;
 use async_trait::async_trait;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use trustdesk_core::event::{Actor, EventKind, SuggestedArticle, Visibility};
 use trustdesk_core::{Channel, Conversation, ConversationId, Customer, Event};
@@ -193,7 +201,8 @@ pub struct OutboundWorker {
     conversations: Conversations,
     senders: HashMap<Channel, Arc<dyn ChannelSender>>,
     handle: ChannelsHandle,
-    activity: mpsc::Receiver<Activity>,
+    activity: DeskWrites,
+    leading: watch::Receiver<bool>,
     /// A widget chat whose agent reply the customer has not answered for
     /// this long continues by email (`None` = never).
     continue_after: Option<Duration>,
@@ -204,13 +213,15 @@ impl OutboundWorker {
         conversations: Conversations,
         senders: Vec<Arc<dyn ChannelSender>>,
         handle: ChannelsHandle,
-        activity: mpsc::Receiver<Activity>,
+        activity: DeskWrites,
+        leading: watch::Receiver<bool>,
     ) -> Self {
         Self {
             conversations,
             senders: senders.into_iter().map(|s| (s.channel(), s)).collect(),
             handle,
             activity,
+            leading,
             continue_after: None,
         }
     }
@@ -275,23 +286,28 @@ impl Worker for OutboundWorker {
             senders,
             handle,
             mut activity,
+            mut leading,
             continue_after,
         } = self;
+        let spans_nodes = activity.spans_nodes();
+        let mut resume = tokio::time::interval(RESUME_EVERY);
+        resume.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut is_leading = *leading.borrow();
+        let mut leader_alive = true;
         let mut waiting = Waiting::default();
         let mut sweep =
             tokio::time::interval(continue_after.map_or(Duration::from_secs(3600), |a| {
                 (a / 4).max(Duration::from_millis(200))
             }));
         let senders = Arc::new(senders);
-        match conversations.store().lagging_channel_threads().await {
-            Ok(threads) => threads.iter().for_each(|t| handle.poke(t.conversation_id)),
-            Err(err) => tracing::error!(error = %err, "cannot read the channel threads to resume"),
+        if is_leading {
+            resume_lagging(&conversations, &handle).await;
         }
         let retries = Arc::new(Mutex::new(HashMap::<ConversationId, u32>::new()));
         let mut running: JoinSet<ConversationId> = JoinSet::new();
         let mut busy: HashSet<ConversationId> = HashSet::new();
         loop {
-            while running.len() < PARALLEL {
+            while is_leading && running.len() < PARALLEL {
                 let Some(id) = handle.take(&busy) else { break };
                 busy.insert(id);
                 let job = Delivery {
@@ -307,12 +323,14 @@ impl Worker for OutboundWorker {
             }
             tokio::select! {
                 report = activity.recv() => match report {
-                    Some(report) if report.conversation.channel != Channel::Web => {
+                    Some(_) if !is_leading => {}
+                    Some(Heard::Missed) => resume_lagging(&conversations, &handle).await,
+                    Some(Heard::Write(report)) if report.conversation.channel != Channel::Web => {
                         handle.poke(report.conversation.id);
                     }
                     // Only a chat continued by email has a thread (and only
                     // when email can be sent): its replies go out too.
-                    Some(report) if continue_after.is_some() => {
+                    Some(Heard::Write(report)) if continue_after.is_some() => {
                         waiting.hear(&report);
                         let id = report.conversation.id;
                         if report.conversation.status == trustdesk_core::ConversationStatus::Closed {
@@ -335,6 +353,17 @@ impl Worker for OutboundWorker {
                     Some(_) => {}
                     None => break,
                 },
+                _ = resume.tick(), if spans_nodes && is_leading => {
+                    resume_lagging(&conversations, &handle).await;
+                }
+                led = leading.changed(), if leader_alive => {
+                    leader_alive = led.is_ok();
+                    let now_leading = leader_alive && *leading.borrow();
+                    if now_leading && !is_leading {
+                        resume_lagging(&conversations, &handle).await;
+                    }
+                    is_leading = now_leading;
+                }
                 _ = sweep.tick(), if continue_after.is_some() => {
                     for id in waiting.overdue(continue_after.unwrap_or_default()) {
                         handle.continue_by_email(id);
@@ -356,6 +385,18 @@ impl Worker for OutboundWorker {
         // What is in flight finishes; what is not yet sent stays behind
         // its cursor for the next start.
         while running.join_next().await.is_some() {}
+    }
+}
+
+/// How often a node of several, while leading, looks for threads behind
+/// their conversation (a write the bus lost).
+const RESUME_EVERY: Duration = Duration::from_secs(5);
+
+/// Marks every thread whose cursor is behind its conversation as due.
+async fn resume_lagging(conversations: &Conversations, handle: &ChannelsHandle) {
+    match conversations.store().lagging_channel_threads().await {
+        Ok(threads) => threads.iter().for_each(|t| handle.poke(t.conversation_id)),
+        Err(err) => tracing::error!(error = %err, "cannot read the channel threads to resume"),
     }
 }
 

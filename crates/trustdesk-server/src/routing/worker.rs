@@ -18,8 +18,20 @@
 //! Every decision is the pure planner's (`pass::requeues`, `pass::plan`,
 //! property-tested in core); this worker keeps the live state and does
 //! the IO.
+//!
+//! **Several nodes.** Every node runs this worker and keeps the whole
+//! desk's state: it hears the other nodes' writes over the bus
+//! ([`DeskWrites`]) and their agents' presence (each node sends the agents
+//! connected to it on the routing topic when that changes and every
+//! [`HEARTBEAT`]; a node silent for [`NODE_EXPIRY`] is taken as gone, with
+//! its connections). Only the leading node (`leader.rs`) writes: it
+//! requeues, assigns and pushes queue positions; the others plan the same
+//! pass for their queue view only. What the bus loses is caught up from
+//! the store ([`RECONCILE`]), and an assignment is a compare-and-set in the
+//! store, so even two nodes that both believe they lead cannot give one
+//! conversation to two agents.
 
-use crate::bus::{BusMessage, QueueInfo, Topic};
+use crate::bus::{AgentPresence, BusMessage, DeskWrites, Heard, NodePresence, QueueInfo, Topic};
 use crate::config::RoutingSettings;
 use crate::conversations::{Activity, Conversations};
 use serde::Serialize;
@@ -55,6 +67,17 @@ const MAX_PASS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1)
 /// Handling times kept for the wait estimate.
 const HANDLE_TIMES: usize = 100;
 
+/// How often a node tells the others which agents are connected to it.
+pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A node not heard from this long is gone, and so are its connections
+/// (the agents' grace period starts then).
+pub const NODE_EXPIRY: std::time::Duration = std::time::Duration::from_secs(6);
+
+/// How often a node of several reads the active conversations back from
+/// the store, for writes of other nodes the bus lost.
+const RECONCILE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What the worker is told besides conversation activity.
 #[derive(Debug)]
 pub enum Command {
@@ -67,6 +90,18 @@ pub enum Command {
     SetPresence(AgentId, Presence),
     /// Agents or routing profiles changed in the store: reload them.
     ProfilesChanged,
+    /// Writes of other nodes were lost on the way: read the active
+    /// conversations back from the store.
+    CatchUp,
+}
+
+impl From<Heard> for Command {
+    fn from(heard: Heard) -> Self {
+        match heard {
+            Heard::Write(activity) => Command::Activity(activity),
+            Heard::Missed => Command::CatchUp,
+        }
+    }
 }
 
 /// How many commands may wait for the worker before senders wait.
@@ -169,7 +204,9 @@ impl Drop for ConnectionGuard {
 /// of the conversations service.
 pub struct Inputs {
     pub commands: mpsc::Receiver<Command>,
-    pub activity: mpsc::Receiver<Activity>,
+    pub writes: DeskWrites,
+    /// Whether this node leads (and so writes).
+    pub leading: watch::Receiver<bool>,
 }
 
 /// An agent as the worker tracks them.
@@ -178,10 +215,14 @@ struct Slot {
     teams: Vec<TeamId>,
     languages: LanguageSet,
     active: bool,
+    /// The agent's open consoles on this node.
     connections: u32,
-    /// What the agent chose (online by default when they connect).
+    /// What the agent chose (online by default when they connect), and
+    /// when: across nodes the latest choice wins.
     chosen: Presence,
-    /// Since when the agent is gone (no connection, or chose offline).
+    chosen_at: Timestamp,
+    /// Since when the agent is gone (no connection on any node, or chose
+    /// offline).
     gone_since: Option<Timestamp>,
     last_assigned_at: Option<Timestamp>,
 }
@@ -196,11 +237,28 @@ impl Slot {
             active: true,
             connections: 0,
             chosen: Presence::Online,
+            chosen_at: since,
             gone_since: Some(since),
             last_assigned_at: None,
         }
     }
+}
 
+/// Another node's agents, as it last said.
+struct RemoteNode {
+    heard: tokio::time::Instant,
+    agents: HashMap<AgentId, AgentPresence>,
+}
+
+/// An agent's consoles on every node and their latest choice.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Effective {
+    connections: u32,
+    chosen: Presence,
+    chosen_at: Timestamp,
+}
+
+impl Effective {
     fn presence(&self) -> Presence {
         if self.connections == 0 {
             Presence::Offline
@@ -208,6 +266,27 @@ impl Slot {
             self.chosen
         }
     }
+}
+
+fn effective(agent: AgentId, slot: &Slot, remote: &HashMap<uuid::Uuid, RemoteNode>) -> Effective {
+    let mut out = Effective {
+        connections: slot.connections,
+        chosen: slot.chosen,
+        chosen_at: slot.chosen_at,
+    };
+    let mut any = slot.connections > 0;
+    for p in remote.values().filter_map(|n| n.agents.get(&agent)) {
+        if p.connections == 0 {
+            continue;
+        }
+        out.connections += p.connections;
+        if !any || p.chosen_at > out.chosen_at {
+            out.chosen = p.chosen;
+            out.chosen_at = p.chosen_at;
+        }
+        any = true;
+    }
+    out
 }
 
 /// A conversation as the worker tracks it.
@@ -240,6 +319,15 @@ pub struct Worker {
     /// they route at once, erring towards a human.
     holds: HashMap<ConversationId, Timestamp>,
     inputs: Option<Inputs>,
+    /// This node, as its presence messages name it.
+    node: uuid::Uuid,
+    /// The other nodes' agents; empty on a one-node desk.
+    remote: HashMap<uuid::Uuid, RemoteNode>,
+    /// Whether this node writes (assigns, requeues, pushes positions).
+    leading: bool,
+    /// Whether this node's agent connections changed since it last told
+    /// the others.
+    presence_changed: bool,
 }
 
 impl crate::workers::Worker for Worker {
@@ -288,6 +376,10 @@ impl Worker {
             holds: HashMap::new(),
             inputs: Some(inputs),
             conversations,
+            node: uuid::Uuid::new_v4(),
+            remote: HashMap::new(),
+            leading: false,
+            presence_changed: false,
         };
         worker.reload_agents().await?;
         for conversation in worker
@@ -363,8 +455,27 @@ impl Worker {
     async fn serve(mut self, inputs: Inputs, mut shutdown: watch::Receiver<bool>) {
         let Inputs {
             mut commands,
-            mut activity,
+            mut writes,
+            mut leading,
         } = inputs;
+        let spans_nodes = writes.spans_nodes();
+        self.leading = *leading.borrow();
+        let mut presence = if spans_nodes {
+            Some(
+                self.conversations
+                    .bus()
+                    .subscribe(Topic::Routing)
+                    .await
+                    .into_stream(),
+            )
+        } else {
+            None
+        };
+        let mut heartbeat = tokio::time::interval(HEARTBEAT);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut reconcile = tokio::time::interval(RECONCILE);
+        reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut leader_alive = true;
         let mut clock_changed = self.conversations.clock().changed();
         let (mut wake, _) = self.step().await;
         let mut last_pass = tokio::time::Instant::now();
@@ -385,8 +496,17 @@ impl Worker {
                     None => std::future::pending().await,
                 }
             };
-            tokio::select! {
-                command = next_input(&mut commands, &mut activity) => {
+            let heard_presence = async {
+                match presence.as_mut() {
+                    Some(stream) => futures_util::StreamExt::next(stream).await,
+                    None => std::future::pending().await,
+                }
+            };
+            // What happened: `Some(true)` changed what routing looks at (a
+            // pass, no sooner than the spacing allows), `Some(false)`
+            // changed nothing, `None` asks for a pass now.
+            let outcome: Option<bool> = tokio::select! {
+                command = next_input(&mut commands, &mut writes) => {
                     let Some(command) = command else { return };
                     let mut dirty = self.apply(command).await;
                     // Take everything that queued up: one routing pass for
@@ -394,25 +514,58 @@ impl Worker {
                     while let Some(more) = commands
                         .try_recv()
                         .ok()
-                        .or_else(|| activity.try_recv().ok().map(Command::Activity))
+                        .or_else(|| writes.try_recv().map(Command::from))
                     {
                         dirty |= self.apply(more).await;
                     }
-                    // A message that changed nothing routing looks at
-                    // costs no pass.
-                    if !dirty {
-                        continue;
+                    if spans_nodes && self.presence_changed {
+                        self.tell_presence().await;
                     }
+                    Some(dirty)
+                }
+                heard = heard_presence => match heard {
+                    Some(Ok(message)) => Some(self.hear_presence(&message).await),
+                    Some(Err(_)) => Some(false),
+                    None => {
+                        presence = None;
+                        Some(false)
+                    }
+                },
+                _ = heartbeat.tick(), if spans_nodes => {
+                    self.tell_presence().await;
+                    Some(self.expire_nodes())
+                }
+                _ = reconcile.tick(), if spans_nodes => Some(self.reconcile().await),
+                led = leading.changed(), if leader_alive => {
+                    leader_alive = led.is_ok();
+                    let now_leading = leader_alive && *leading.borrow();
+                    if now_leading && !self.leading {
+                        tracing::info!("routing: this node leads; it assigns from now on");
+                        self.reconcile().await;
+                    }
+                    if !now_leading {
+                        // The leader pushes positions; start afresh when
+                        // this node leads again.
+                        self.pushed.clear();
+                    }
+                    self.leading = now_leading;
+                    None
+                }
+                _ = debounce => None,
+                _ = sleep => None,
+                _ = clock_changed.changed() => None,
+                _ = async { let _ = shutdown.wait_for(|stop| *stop).await; } => return,
+            };
+            match outcome {
+                Some(false) => continue,
+                Some(true) => {
                     let earliest = last_pass + pass_interval;
                     if tokio::time::Instant::now() < earliest {
                         pass_due.get_or_insert(earliest);
                         continue;
                     }
                 }
-                _ = debounce => {}
-                _ = sleep => {}
-                _ = clock_changed.changed() => {}
-                _ = async { let _ = shutdown.wait_for(|stop| *stop).await; } => return,
+                None => {}
             }
             pass_due = None;
             let started = tokio::time::Instant::now();
@@ -423,6 +576,129 @@ impl Worker {
                 .saturating_sub(waited)
                 .saturating_mul(PASS_SPACING_FACTOR)
                 .clamp(MIN_PASS_INTERVAL, MAX_PASS_INTERVAL);
+        }
+    }
+
+    /// Tells the other nodes which agents are connected here.
+    async fn tell_presence(&mut self) {
+        self.presence_changed = false;
+        let mut agents: Vec<AgentPresence> = self
+            .agents
+            .iter()
+            .filter(|(_, s)| s.connections > 0)
+            .map(|(id, s)| AgentPresence {
+                agent_id: *id,
+                connections: s.connections,
+                chosen: s.chosen,
+                chosen_at: s.chosen_at,
+            })
+            .collect();
+        agents.sort_by_key(|a| a.agent_id);
+        let message = NodePresence {
+            node: self.node,
+            agents,
+        };
+        self.conversations
+            .bus()
+            .publish(Topic::Routing, BusMessage::Presence(Arc::new(message)))
+            .await;
+    }
+
+    /// Folds another node's presence in; true when an agent's presence
+    /// changed.
+    async fn hear_presence(&mut self, message: &BusMessage) -> bool {
+        let presence = match message {
+            BusMessage::Presence(presence) => presence,
+            BusMessage::ProfilesChanged { node } if *node != self.node => {
+                if let Err(e) = self.reload_agents().await {
+                    tracing::warn!(error = %e, "routing: reload failed");
+                }
+                return true;
+            }
+            _ => return false,
+        };
+        if presence.node == self.node {
+            return false;
+        }
+        let agents: HashMap<AgentId, AgentPresence> = presence
+            .agents
+            .iter()
+            .map(|a| (a.agent_id, a.clone()))
+            .collect();
+        let heard = tokio::time::Instant::now();
+        let changed = self
+            .remote
+            .get(&presence.node)
+            .is_none_or(|known| known.agents != agents);
+        if agents.keys().any(|a| !self.agents.contains_key(a))
+            && let Err(e) = self.reload_agents().await
+        {
+            tracing::warn!(error = %e, "routing: reload failed");
+        }
+        self.remote
+            .insert(presence.node, RemoteNode { heard, agents });
+        if changed {
+            self.refresh_gone(self.now());
+        }
+        changed
+    }
+
+    /// Forgets nodes not heard from for [`NODE_EXPIRY`] (dead, or cut off):
+    /// their agents' connections end there. True when one was forgotten.
+    fn expire_nodes(&mut self) -> bool {
+        let before = self.remote.len();
+        self.remote
+            .retain(|_, node| node.heard.elapsed() < NODE_EXPIRY);
+        let expired = self.remote.len() != before;
+        if expired {
+            tracing::info!(
+                nodes = before - self.remote.len(),
+                "routing: a node went silent; its agents' connections count as closed"
+            );
+            self.refresh_gone(self.now());
+        }
+        expired
+    }
+
+    /// Reads the active conversations back from the store: what the bus
+    /// lost from other nodes. True when anything routing looks at changed.
+    async fn reconcile(&mut self) -> bool {
+        let active = match self.store.active_conversations().await {
+            Ok(active) => active,
+            Err(e) => {
+                tracing::warn!(error = %e, "routing: cannot read the active conversations");
+                return false;
+            }
+        };
+        // Profiles changed on another node, should that message be lost.
+        if let Err(e) = self.reload_agents().await {
+            tracing::warn!(error = %e, "routing: reload failed");
+        }
+        let now = self.now();
+        let mut changed = false;
+        let mut ids = std::collections::HashSet::with_capacity(active.len());
+        for conversation in &active {
+            ids.insert(conversation.id);
+            changed |= self.observe(conversation, now);
+        }
+        // Resolved or closed meanwhile on a node whose write was lost.
+        let before = self.tracked.len();
+        self.tracked.retain(|id, _| ids.contains(id));
+        changed || self.tracked.len() != before
+    }
+
+    /// Recomputes since when each agent is gone (no console on any node,
+    /// or chose offline).
+    fn refresh_gone(&mut self, now: Timestamp) {
+        let remote = &self.remote;
+        for (id, slot) in self.agents.iter_mut() {
+            let e = effective(*id, slot, remote);
+            let gone = e.connections == 0 || e.chosen == Presence::Offline;
+            slot.gone_since = if gone {
+                slot.gone_since.or(Some(now))
+            } else {
+                None
+            };
         }
     }
 
@@ -462,45 +738,55 @@ impl Worker {
                 if !known && let Err(e) = self.reload_agents().await {
                     tracing::warn!(error = %e, "routing: reload failed");
                 }
+                let remote = &self.remote;
                 if let Some(slot) = self.agents.get_mut(&agent) {
                     if slot.connections == 0 {
-                        slot.chosen = Presence::Online;
+                        // A first console here takes what the agent chose
+                        // on another node; a first console anywhere starts
+                        // online.
+                        let elsewhere = effective(agent, slot, remote);
+                        (slot.chosen, slot.chosen_at) = if elsewhere.connections > 0 {
+                            (elsewhere.chosen, elsewhere.chosen_at)
+                        } else {
+                            (Presence::Online, now)
+                        };
                     }
                     slot.connections += 1;
-                    if slot.chosen != Presence::Offline {
-                        slot.gone_since = None;
-                    }
                 }
+                self.presence_changed = true;
+                self.refresh_gone(now);
             }
             Command::Disconnected(agent) => {
                 if let Some(slot) = self.agents.get_mut(&agent) {
                     slot.connections = slot.connections.saturating_sub(1);
-                    if slot.connections == 0 && slot.gone_since.is_none() {
-                        slot.gone_since = Some(now);
-                    }
                 }
+                self.presence_changed = true;
+                self.refresh_gone(now);
             }
             Command::SetPresence(agent, presence) => {
                 if let Some(slot) = self.agents.get_mut(&agent) {
                     slot.chosen = presence;
-                    match presence {
-                        Presence::Offline => {
-                            if slot.gone_since.is_none() {
-                                slot.gone_since = Some(now);
-                            }
-                        }
-                        Presence::Online | Presence::Away => {
-                            if slot.connections > 0 {
-                                slot.gone_since = None;
-                            }
-                        }
-                    }
+                    slot.chosen_at = now;
                 }
+                self.presence_changed = true;
+                self.refresh_gone(now);
+            }
+            Command::CatchUp => {
+                return self.reconcile().await;
             }
             Command::ProfilesChanged => {
                 if let Err(e) = self.reload_agents().await {
                     tracing::warn!(error = %e, "routing: reload failed");
                 }
+                // The other nodes reload too (and every few seconds
+                // anyway, should this be lost).
+                self.conversations
+                    .bus()
+                    .publish(
+                        Topic::Routing,
+                        BusMessage::ProfilesChanged { node: self.node },
+                    )
+                    .await;
             }
         }
         true
@@ -608,7 +894,9 @@ impl Worker {
         if let Some(t) = grace_ends {
             earliest(t);
         }
-        if !requeue.is_empty() {
+        // Only the leader writes; the others plan for their queue view.
+        let leading = self.leading;
+        if leading && !requeue.is_empty() {
             let writing = std::time::Instant::now();
             let results = futures_util::future::join_all(
                 requeue
@@ -638,6 +926,7 @@ impl Worker {
 
         // 2. Route.
         let loads = self.loads();
+        let remote = &self.remote;
         let agents: Vec<AgentState> = self
             .agents
             .iter()
@@ -651,7 +940,7 @@ impl Worker {
                     languages: s.languages,
                     capacity,
                     load: loads.get(id).copied().unwrap_or(0),
-                    presence: s.presence(),
+                    presence: effective(*id, s, remote).presence(),
                     last_assigned_at: s.last_assigned_at,
                 })
             })
@@ -693,7 +982,7 @@ impl Worker {
             earliest(t);
         }
         let assignments = plan.assignments;
-        if !assignments.is_empty() {
+        if leading && !assignments.is_empty() {
             let writing = std::time::Instant::now();
             let results = futures_util::future::join_all(
                 assignments
@@ -729,7 +1018,7 @@ impl Worker {
                 position: view.position,
                 estimated_wait_ms: view.estimated_wait_ms,
             };
-            if self.pushed.get(&view.conversation_id) != Some(&info) {
+            if leading && self.pushed.get(&view.conversation_id) != Some(&info) {
                 self.pushed.insert(view.conversation_id, info.clone());
                 self.conversations
                     .bus()
@@ -746,16 +1035,20 @@ impl Worker {
             .retain(|id, until| *until > now && tracked.contains_key(id));
         let agent_views = {
             let loads = self.loads();
+            let remote = &self.remote;
             let mut v: Vec<AgentView> = self
                 .agents
                 .iter()
                 .filter(|(_, s)| s.active)
-                .map(|(id, s)| AgentView {
-                    agent_id: *id,
-                    presence: s.presence(),
-                    load: loads.get(id).copied().unwrap_or(0),
-                    capacity: s.profile.map_or(0, |p| p.1),
-                    connections: s.connections,
+                .map(|(id, s)| {
+                    let e = effective(*id, s, remote);
+                    AgentView {
+                        agent_id: *id,
+                        presence: e.presence(),
+                        load: loads.get(id).copied().unwrap_or(0),
+                        capacity: s.profile.map_or(0, |p| p.1),
+                        connections: e.connections,
+                    }
                 })
                 .collect();
             v.sort_by_key(|a| a.agent_id);
@@ -776,11 +1069,11 @@ impl Worker {
 /// both senders are gone.
 async fn next_input(
     commands: &mut mpsc::Receiver<Command>,
-    activity: &mut mpsc::Receiver<Activity>,
+    writes: &mut DeskWrites,
 ) -> Option<Command> {
     tokio::select! {
         Some(command) = commands.recv() => Some(command),
-        Some(activity) = activity.recv() => Some(Command::Activity(activity)),
+        Some(heard) = writes.recv() => Some(heard.into()),
         else => None,
     }
 }

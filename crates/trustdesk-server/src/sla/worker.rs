@@ -16,18 +16,28 @@
 //! * `reminder:<id>` — an agent's follow-up reminder: `reminder_due` and a
 //!   notice to the agent.
 //!
+//! **Several nodes.** Only the leading node folds writes into the SLA
+//! clocks and fires timers; it hears every node's writes
+//! ([`DeskWrites`]). The stored clocks carry the seq they were folded up
+//! to, so whichever node leads next goes on from there: a write it did not
+//! hear (lost on the bus, or made while no node led) is read from the
+//! store when the next one shows a gap, when the bus reports a loss, every
+//! few seconds for the active conversations, and when a node starts to
+//! lead. Every event is folded exactly once, in order.
+//!
 //! The SLA rules (how events move the clocks, what is due at `now`, how
 //! far a breach escalates) are `trustdesk_core::sla::SlaTracker`; this
 //! worker feeds it the conversation's events (told by [`Activity`], no
 //! store read per message once a conversation is cached), persists it,
 //! and announces what it says.
 
+use crate::bus::{DeskWrites, Heard};
 use crate::clock::ServerClock;
 use crate::conversations::{Activity, Conversations};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use trustdesk_core::event::{AssignReason, EventKind};
 use trustdesk_core::notice::AgentNoticeCode;
 use trustdesk_core::sla::{
@@ -167,11 +177,36 @@ impl SlaConfig {
 /// changed.
 const BATCH: usize = 1024;
 
+/// How often a node of several, while leading, reads the active
+/// conversations back for writes the bus lost.
+const RECONCILE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The stored form of a conversation's SLA clocks: the tracker and the
+/// last event seq folded into it. Rows written before the seq was kept
+/// have none: they count as folded up to the conversation's last event.
+#[derive(serde::Deserialize, Serialize)]
+struct StoredClocks {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seq: Option<i64>,
+    #[serde(flatten)]
+    tracker: SlaTracker,
+}
+
+/// A conversation's clocks as the worker holds them.
+#[derive(Clone)]
+struct Clocks {
+    tracker: SlaTracker,
+    /// The `sla` timer as last written (`None` = unknown or none).
+    timer: Option<Timestamp>,
+    /// The last event folded in.
+    seq: i64,
+}
+
 /// The SLA writes a batch of activity left for one conversation; the last
 /// state folded wins.
 #[derive(Default)]
 struct PendingWrite {
-    state: Option<SlaTracker>,
+    state: Option<(SlaTracker, i64)>,
     timer: Option<TimerWrite>,
 }
 
@@ -188,15 +223,14 @@ pub struct TimerWorker {
     reassign_on_breach: bool,
     /// SLA state of the conversations seen since start, with the `sla`
     /// timer as last written.
-    cache: HashMap<ConversationId, (SlaTracker, Option<Timestamp>)>,
+    cache: HashMap<ConversationId, Clocks>,
     /// The earliest SLA timer written since the loop last looked.
     own_earliest: Option<Timestamp>,
     /// What the activity observed since the last flush leaves to store.
     pending: HashMap<ConversationId, PendingWrite>,
-    /// The conversations service's write reports.
-    activity: Option<mpsc::Receiver<Activity>>,
-    /// Timers fire on the leading node only (every node still records the
-    /// SLA clocks of the writes it made).
+    /// Every node's write reports.
+    activity: Option<DeskWrites>,
+    /// Clocks are folded and timers fired on the leading node only.
     leading: watch::Receiver<bool>,
 }
 
@@ -216,7 +250,7 @@ impl TimerWorker {
         conversations: Conversations,
         config: SlaConfig,
         reassign_on_breach: bool,
-        activity: mpsc::Receiver<Activity>,
+        activity: DeskWrites,
         leading: watch::Receiver<bool>,
     ) -> Self {
         Self {
@@ -236,11 +270,7 @@ impl TimerWorker {
         self.conversations.clock()
     }
 
-    async fn serve(
-        mut self,
-        mut rx: mpsc::Receiver<Activity>,
-        mut shutdown: watch::Receiver<bool>,
-    ) {
+    async fn serve(mut self, mut rx: DeskWrites, mut shutdown: watch::Receiver<bool>) {
         let mut clock_changed = self.clock().changed();
         // The due timers and the next deadline are read again only when a
         // timer may have changed (an observed write that touched one), when
@@ -250,8 +280,15 @@ impl TimerWorker {
         let mut reread = true;
         let mut leading = self.leading.clone();
         let mut leader_alive = true;
+        let mut is_leading = *leading.borrow();
+        if is_leading {
+            self.reconcile().await;
+        }
+        let spans_nodes = rx.spans_nodes();
+        let mut reconcile = tokio::time::interval(RECONCILE);
+        reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            if reread && !*leading.borrow() {
+            if reread && !is_leading {
                 // Another node fires; look again when this one leads.
                 reread = false;
                 next = None;
@@ -279,12 +316,22 @@ impl TimerWorker {
                 }
             };
             tokio::select! {
-                activity = rx.recv() => {
-                    let Some(activity) = activity else { return };
-                    reread |= self.observe(activity).await;
+                heard = rx.recv() => {
+                    let Some(heard) = heard else { return };
+                    let mut batch = vec![heard];
                     for _ in 1..BATCH {
-                        let Ok(more) = rx.try_recv() else { break };
-                        reread |= self.observe(more).await;
+                        let Some(more) = rx.try_recv() else { break };
+                        batch.push(more);
+                    }
+                    if !is_leading {
+                        // The leader folds every node's writes.
+                        continue;
+                    }
+                    for heard in batch {
+                        reread |= match heard {
+                            Heard::Write(activity) => self.observe(activity).await,
+                            Heard::Missed => self.reconcile().await,
+                        };
                     }
                     self.flush().await;
                     // An earlier deadline of our own: wake for it (a later
@@ -293,16 +340,33 @@ impl TimerWorker {
                         next = Some(next.map_or(at, |n| n.min(at)));
                     }
                 }
+                _ = reconcile.tick(), if spans_nodes && is_leading => {
+                    reread |= self.reconcile().await;
+                }
                 _ = sleep => reread = true,
                 _ = clock_changed.changed() => reread = true,
                 led = leading.changed(), if leader_alive => {
                     leader_alive = led.is_ok();
+                    let now_leading = leader_alive && *leading.borrow();
+                    if now_leading && !is_leading {
+                        // Go on from the stored clocks, and fold what no
+                        // node folded meanwhile.
+                        self.cache.clear();
+                        self.reconcile().await;
+                    }
+                    if !now_leading && is_leading {
+                        self.flush().await;
+                        self.cache.clear();
+                    }
+                    is_leading = now_leading;
                     reread = true;
                 }
                 _ = async { let _ = shutdown.wait_for(|stop| *stop).await; } => {
                     // Record what is still queued so no SLA clock is lost.
-                    while let Ok(more) = rx.try_recv() {
-                        self.observe(more).await;
+                    if is_leading {
+                        while let Some(Heard::Write(more)) = rx.try_recv() {
+                            self.observe(more).await;
+                        }
                     }
                     self.flush().await;
                     return;
@@ -311,10 +375,33 @@ impl TimerWorker {
         }
     }
 
-    async fn state(
-        &mut self,
-        conversation: &Conversation,
-    ) -> Option<(SlaTracker, Option<Timestamp>)> {
+    /// Folds what the active conversations hold beyond their stored
+    /// clocks (writes this node did not hear). Returns whether a timer may
+    /// have been set meanwhile (always, when anything was caught up).
+    async fn reconcile(&mut self) -> bool {
+        let active = match self.store.active_conversations().await {
+            Ok(active) => active,
+            Err(e) => {
+                tracing::warn!(error = %e, "timers: cannot read the active conversations");
+                return false;
+            }
+        };
+        let mut caught_up = false;
+        for conversation in active {
+            if self
+                .cache
+                .get(&conversation.id)
+                .is_some_and(|c| c.seq >= conversation.last_seq)
+            {
+                continue;
+            }
+            caught_up |= self.fold(&conversation, &[]).await;
+        }
+        self.flush().await;
+        caught_up
+    }
+
+    async fn state(&mut self, conversation: &Conversation) -> Option<Clocks> {
         if let Some(cached) = self.cache.get(&conversation.id) {
             return Some(cached.clone());
         }
@@ -323,11 +410,19 @@ impl TimerWorker {
             self.flush().await;
         }
         match self.store.sla_state(conversation.id).await {
-            Ok(Some(text)) => match serde_json::from_str::<SlaTracker>(&text) {
-                Ok(state) => Some((state, None)),
+            Ok(Some(text)) => match serde_json::from_str::<StoredClocks>(&text) {
+                Ok(stored) => Some(Clocks {
+                    tracker: stored.tracker,
+                    timer: None,
+                    seq: stored.seq.unwrap_or(conversation.last_seq),
+                }),
                 Err(e) => {
                     tracing::error!(error = %e, conversation = %conversation.id, "unreadable SLA state; restarting its clocks");
-                    Some((SlaTracker::new(conversation), None))
+                    Some(Clocks {
+                        tracker: SlaTracker::new(conversation),
+                        timer: None,
+                        seq: conversation.last_seq,
+                    })
                 }
             },
             Ok(None) => None,
@@ -338,12 +433,37 @@ impl TimerWorker {
         }
     }
 
-    /// Folds one write into the conversation's SLA clocks.
-    /// Folds a write into the SLA state; returns whether a timer was set
-    /// elsewhere and must be read back: `Conversations` stores the snooze
-    /// and auto-close timers with a status change, and reminders with
-    /// `reminder_set`. The SLA timer written here is noted in
-    /// `own_earliest` instead.
+    /// The events of a conversation after `seq`, up to `last`, from the
+    /// store.
+    async fn events_between(
+        &self,
+        id: ConversationId,
+        mut seq: i64,
+        last: i64,
+    ) -> Result<Vec<trustdesk_core::Event>, trustdesk_store::StoreError> {
+        let mut out = Vec::new();
+        while seq < last {
+            let page = self
+                .store
+                .events(
+                    id,
+                    seq,
+                    trustdesk_store::Audience::Team,
+                    crate::conversations::MAX_PAGE,
+                )
+                .await?;
+            let Some(tail) = page.last() else { break };
+            seq = tail.seq;
+            out.extend(page.into_iter().filter(|e| e.seq <= last));
+        }
+        Ok(out)
+    }
+
+    /// Folds one write into the conversation's SLA clocks; returns
+    /// whether a timer was set elsewhere and must be read back:
+    /// `Conversations` stores the snooze and auto-close timers with a
+    /// status change, and reminders with `reminder_set`. The SLA timer
+    /// written here is noted in `own_earliest` instead.
     async fn observe(&mut self, activity: Activity) -> bool {
         let set_elsewhere = activity.events.iter().any(|e| {
             matches!(
@@ -351,40 +471,87 @@ impl TimerWorker {
                 EventKind::StatusChanged { .. } | EventKind::ReminderSet { .. }
             )
         });
-        let conversation = activity.conversation.as_ref();
+        let caught_up = self.fold(&activity.conversation, &activity.events).await;
+        set_elsewhere || caught_up
+    }
+
+    /// Brings a conversation's clocks up to its last event: `events` when
+    /// they follow the clocks' seq, else (a write not heard, or heard out
+    /// of order) the store's events after it. Returns whether events were
+    /// read from the store (so a timer of theirs may need reading back).
+    async fn fold(
+        &mut self,
+        conversation: &Conversation,
+        events: &[trustdesk_core::Event],
+    ) -> bool {
         // A conversation whose first event is in this write has no stored
         // state yet: no read for it.
-        let fresh = activity.events.first().is_some_and(|e| e.seq == 1);
+        let fresh = events.first().is_some_and(|e| e.seq == 1);
         let known = if fresh && !self.cache.contains_key(&conversation.id) {
             None
         } else {
             self.state(conversation).await
         };
-        let (mut state, timer) = match known {
+        let Clocks {
+            tracker: mut state,
+            timer,
+            mut seq,
+        } = match known {
             Some(found) => found,
-            None if conversation.status.is_active() => (SlaTracker::new(conversation), None),
-            None => return set_elsewhere,
+            None if conversation.status.is_active() || !events.is_empty() => Clocks {
+                tracker: SlaTracker::new(conversation),
+                timer: None,
+                seq: 0,
+            },
+            None => return false,
         };
-        let before = state.clone();
-        for event in activity.events.iter() {
-            state.apply(event);
+        let unseen: Vec<&trustdesk_core::Event> = events.iter().filter(|e| e.seq > seq).collect();
+        if !events.is_empty() && unseen.is_empty() {
+            // Folded already (heard twice, or caught up before).
+            return false;
         }
-        state.set_priority(conversation.priority);
-        let closed = activity.events.iter().any(|e| {
-            matches!(
-                e.kind,
+        let follows = unseen.first().is_none_or(|e| e.seq == seq + 1)
+            && unseen.last().map_or(seq, |e| e.seq) >= conversation.last_seq;
+        let from_store;
+        let to_fold: Vec<&trustdesk_core::Event> = if follows {
+            unseen
+        } else {
+            match self
+                .events_between(conversation.id, seq, conversation.last_seq)
+                .await
+            {
+                Ok(events) => {
+                    from_store = events;
+                    from_store.iter().collect()
+                }
+                Err(e) => {
+                    // Fold what was heard; the next reconcile reads again.
+                    tracing::warn!(error = %e, conversation = %conversation.id, "timers: cannot read the events to catch up");
+                    unseen
+                }
+            }
+        };
+        let caught_up = !follows;
+        let before = state.clone();
+        let mut closed = false;
+        for event in &to_fold {
+            state.apply(event);
+            seq = seq.max(event.seq);
+            closed |= matches!(
+                event.kind,
                 EventKind::StatusChanged {
                     to: ConversationStatus::Closed,
                     ..
                 }
-            )
-        });
+            );
+        }
+        state.set_priority(conversation.priority);
         if closed {
             self.cache.remove(&conversation.id);
             self.pending.insert(
                 conversation.id,
                 PendingWrite {
-                    state: Some(state),
+                    state: Some((state, seq)),
                     timer: Some(TimerWrite::Delete),
                 },
             );
@@ -392,28 +559,40 @@ impl TimerWorker {
         }
         let (new_timer, timer_write) = self.next_timer(&state, timer);
         let write = self.pending.entry(conversation.id).or_default();
-        if state != before || timer.is_none() {
-            write.state = Some(state.clone());
+        if state != before || timer.is_none() || !to_fold.is_empty() {
+            write.state = Some((state.clone(), seq));
         }
         if timer_write.is_some() {
             write.timer = timer_write;
         }
-        self.cache.insert(conversation.id, (state, new_timer));
+        self.cache.insert(
+            conversation.id,
+            Clocks {
+                tracker: state,
+                timer: new_timer,
+                seq,
+            },
+        );
         // A timer this worker wrote needs no read to know when it is due.
         if let Some(at) = new_timer
             && new_timer != timer
         {
             self.own_earliest = Some(self.own_earliest.map_or(at, |t| t.min(at)));
         }
-        set_elsewhere
+        caught_up
     }
 
     async fn save(
         &self,
         id: ConversationId,
         state: &SlaTracker,
+        seq: i64,
     ) -> Result<(), trustdesk_store::StoreError> {
-        let text = serde_json::to_string(state)
+        let stored = StoredClocks {
+            seq: Some(seq),
+            tracker: state.clone(),
+        };
+        let text = serde_json::to_string(&stored)
             .map_err(|e| trustdesk_store::StoreError::Internal(format!("encode SLA state: {e}")))?;
         self.store
             .put_sla_state(id, &text, self.clock().now())
@@ -468,8 +647,8 @@ impl TimerWorker {
         id: ConversationId,
         write: PendingWrite,
     ) -> Result<(), trustdesk_store::StoreError> {
-        if let Some(state) = &write.state {
-            self.save(id, state).await?;
+        if let Some((state, seq)) = &write.state {
+            self.save(id, state, *seq).await?;
         }
         match write.timer {
             Some(TimerWrite::Put(due_at)) => {
@@ -616,7 +795,12 @@ impl TimerWorker {
         fired_at: Timestamp,
     ) -> Result<(), crate::error::ApiError> {
         let conversation = self.store.get_conversation(id).await?;
-        let Some((mut state, _)) = self.state(&conversation).await else {
+        let Some(Clocks {
+            tracker: mut state,
+            seq,
+            ..
+        }) = self.state(&conversation).await
+        else {
             self.store
                 .delete_timer(id, &TimerKind::Sla, Some(fired_at))
                 .await?;
@@ -706,7 +890,7 @@ impl TimerWorker {
                     .await?;
             }
         }
-        self.save(id, &state)
+        self.save(id, &state, seq)
             .await
             .map_err(crate::error::ApiError::from)?;
         let timer = self.reschedule(id, &state, Some(fired_at)).await;
@@ -717,8 +901,14 @@ impl TimerWorker {
                 .delete_timer(id, &TimerKind::Sla, Some(fired_at))
                 .await?;
         }
-        self.cache
-            .insert(id, (state, timer.filter(|t| *t != fired_at)));
+        self.cache.insert(
+            id,
+            Clocks {
+                tracker: state,
+                timer: timer.filter(|t| *t != fired_at),
+                seq,
+            },
+        );
         Ok(())
     }
 }

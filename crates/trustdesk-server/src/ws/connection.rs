@@ -708,7 +708,9 @@ impl Connection {
             BusMessage::Queue(info) => self.send_queue(info).await,
             BusMessage::Conversation(_)
             | BusMessage::SessionsRevoked(_)
-            | BusMessage::Notice(_) => Ok(()),
+            | BusMessage::Notice(_)
+            | BusMessage::Presence(_)
+            | BusMessage::ProfilesChanged { .. } => Ok(()),
         }
     }
 

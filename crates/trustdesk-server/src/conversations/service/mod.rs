@@ -158,14 +158,14 @@ impl Conversations {
         &self.bus
     }
 
-    async fn notify_hooks(&self, events: &[Event], conversation: &Conversation) {
-        if self.hooks.is_empty() {
-            return;
-        }
+    /// Fans a stored write out (every node's connections) and tells the
+    /// workers.
+    async fn announce_write(&self, events: &[Event], conversation: &Conversation) {
         let activity = Activity {
             events: Arc::from(events),
             conversation: Arc::new(conversation.clone()),
         };
+        self.bus.publish_write(&activity).await;
         for hook in &self.hooks {
             // Waits while the worker is behind: back-pressure, not an
             // unbounded queue.
@@ -251,32 +251,12 @@ impl Conversations {
     /// attachment). A duplicate is not fanned out again.
     pub async fn announce(&self, appended: &Appended) {
         if !appended.duplicate {
-            self.publish_event(&appended.event).await;
-            self.publish_conversation(&appended.conversation).await;
-            self.notify_hooks(
+            self.announce_write(
                 std::slice::from_ref(&appended.event),
                 &appended.conversation,
             )
             .await;
         }
-    }
-
-    async fn publish_event(&self, event: &Event) {
-        self.bus
-            .publish(
-                Topic::Conversation(event.conversation_id),
-                BusMessage::Event(Arc::new(event.clone())),
-            )
-            .await;
-    }
-
-    async fn publish_conversation(&self, conversation: &Conversation) {
-        self.bus
-            .publish(
-                Topic::Inbox,
-                BusMessage::Conversation(Arc::new(conversation.clone())),
-            )
-            .await;
     }
 
     /// Appends an event written by trustdesk itself.

@@ -103,11 +103,7 @@ impl Conversations {
         }
         let created = self.store.create_conversation(&new, events).await?;
         if !created.duplicate {
-            for event in &created.events {
-                self.publish_event(event).await;
-            }
-            self.publish_conversation(&created.conversation).await;
-            self.notify_hooks(&created.events, &created.conversation)
+            self.announce_write(&created.events, &created.conversation)
                 .await;
         }
         Ok(created)

@@ -8,6 +8,7 @@
 #   docs/bench/run.sh kb-search 250,500,1000      # over a generated 10k-article KB
 #   docs/bench/run.sh chat-nodes 2 2000           # N nodes on PostgreSQL + NATS (core 0), customers
 #                                                 # on one node, agents on the next, CPU summed
+#   docs/bench/run.sh conversations-nodes 2 200   # the same for new conversations
 set -euo pipefail
 T=${CARGO_TARGET_DIR:-target}/release
 W=${BENCH_WORK:-/tmp/tdbench}
@@ -77,6 +78,12 @@ case "$1" in
     # One node: customers and agents on it; several: agents on the next node.
     taskset -c 1 "$T/trustdesk-bench" chat --url "$URLS" --customers 1000 --agents 10 \
       --sweep "$3" --duration 10 --warmup 3 --server-pid "$NODES" --agent-totp-secret "$AGENT_TOTP"
+    ;;
+  conversations-nodes)
+    start_nodes "$2"
+    # Customers on node 1, the agent's inbox on the last node.
+    taskset -c 1 "$T/trustdesk-bench" conversations --url "$URLS" --sweep "$3" --duration 10 \
+      --server-pid "$NODES" --agent-totp-secret "$AGENT_TOTP"
     ;;
   kb-search)
     rm -rf "$W/data" "$W/kb"

@@ -190,7 +190,7 @@ impl Target {
     /// Runs one point at `rate` msg/s for `duration`; returns its JSON line.
     /// CPU time of every server process, summed.
     fn cpu_us(&self) -> Result<u64> {
-        self.pids.iter().map(|pid| sys::cpu_us(*pid)).sum()
+        sys::cpu_us_of(&self.pids)
     }
 
     pub async fn run_point(&self, rate: f64, duration: Duration, phase: u32) -> Result<Point> {

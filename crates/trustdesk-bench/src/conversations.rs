@@ -2,7 +2,8 @@
 //! customer session and opens a conversation with a first message over
 //! REST; the figure is the time from the intended arrival to the first
 //! `conversation` frame for it in an agent's inbox (`subscribe_inbox`).
-//! The conversation's subject carries the intended time.
+//! The conversation's subject carries the intended time. Customers and the
+//! agent may be on different nodes of one desk.
 
 use crate::net::{self, Endpoint};
 use crate::sys;
@@ -18,15 +19,16 @@ use tokio_tungstenite::tungstenite::Message;
 pub struct Options {
     pub rate: f64,
     pub duration: Duration,
-    pub pid: u32,
+    /// Every node's process: CPU is summed over them.
+    pub pids: Vec<u32>,
     pub agent: net::AgentLogin,
 }
 
-pub async fn run(endpoint: &Endpoint, o: &Options, phase: u32) -> Result<()> {
+pub async fn run(endpoint: &Endpoint, inbox: &Endpoint, o: &Options, phase: u32) -> Result<()> {
     let epoch = Instant::now();
     let http = net::http_client()?;
-    let token = net::agent_login(&http, endpoint, &o.agent).await?;
-    let mut ws = net::open(endpoint, net::source_ip(0, 1), &token).await?;
+    let token = net::agent_login(&http, inbox, &o.agent).await?;
+    let mut ws = net::open(inbox, net::source_ip(0, 1), &token).await?;
     net::send_json(&mut ws, &json!({"type": "subscribe_inbox"})).await?;
     net::expect(&mut ws, "inbox_subscribed").await?;
     let prefix = format!("bench-{phase}-");
@@ -59,7 +61,7 @@ pub async fn run(endpoint: &Endpoint, o: &Options, phase: u32) -> Result<()> {
     // admission control doing its job (they stored nothing).
     let refused = Arc::new(AtomicU64::new(0));
     let interval = Duration::from_secs_f64(1.0 / o.rate);
-    let cpu0 = sys::cpu_us(o.pid)?;
+    let cpu0 = sys::cpu_us_of(&o.pids)?;
     let start = Instant::now() + Duration::from_millis(20);
     let end = start + o.duration;
     let mut lateness = Vec::new();
@@ -120,7 +122,7 @@ pub async fn run(endpoint: &Endpoint, o: &Options, phase: u32) -> Result<()> {
         }
     }
     let finished = Instant::now();
-    let cpu1 = sys::cpu_us(o.pid)?;
+    let cpu1 = sys::cpu_us_of(&o.pids)?;
     reader.abort();
     let latency = sys::latency_fields(&mut latencies);
     lateness.sort_unstable();

@@ -128,6 +128,8 @@ enum Command {
         agent: AgentArgs,
     },
     /// New conversations end to end per second (REST in, agent inbox out).
+    /// Several nodes of one desk: `--url http://a,http://b` (customers on
+    /// the first, the agent's inbox on the last) and every node's pid.
     Conversations {
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         url: String,
@@ -137,8 +139,8 @@ enum Command {
         sweep: Vec<f64>,
         #[arg(long, default_value_t = 10)]
         duration: u64,
-        #[arg(long)]
-        server_pid: u32,
+        #[arg(long, value_delimiter = ',', required = true)]
+        server_pid: Vec<u32>,
         #[command(flatten)]
         agent: AgentArgs,
     },
@@ -234,20 +236,26 @@ async fn run(cli: Cli) -> Result<()> {
             server_pid,
             agent,
         } => {
-            let endpoint = net::Endpoint::parse(&url)?;
+            let endpoints = url
+                .split(',')
+                .map(net::Endpoint::parse)
+                .collect::<Result<Vec<_>>>()?;
+            let (Some(customers), Some(inbox)) = (endpoints.first(), endpoints.last()) else {
+                anyhow::bail!("--url names no server");
+            };
             let rates = if sweep.is_empty() { vec![rate] } else { sweep };
             // Log in once: a TOTP code is valid once, and the sweep's runs
             // follow each other within seconds.
             let mut login = agent.login();
-            login.token = Some(net::agent_login(&net::http_client()?, &endpoint, &login).await?);
+            login.token = Some(net::agent_login(&net::http_client()?, inbox, &login).await?);
             for (i, rate) in rates.into_iter().enumerate() {
                 let options = conversations::Options {
                     rate,
                     duration: Duration::from_secs(duration),
-                    pid: server_pid,
+                    pids: server_pid.clone(),
                     agent: login.clone(),
                 };
-                conversations::run(&endpoint, &options, i as u32).await?;
+                conversations::run(customers, inbox, &options, i as u32).await?;
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
             Ok(())

@@ -32,6 +32,11 @@ fn clock_ticks_per_sec() -> u64 {
     })
 }
 
+/// CPU time of several processes (the nodes of one desk), summed.
+pub fn cpu_us_of(pids: &[u32]) -> Result<u64> {
+    pids.iter().map(|pid| cpu_us(*pid)).sum()
+}
+
 /// CPU time (user + system) `pid` has used so far, in microseconds.
 pub fn cpu_us(pid: u32) -> Result<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))

@@ -3,9 +3,12 @@
 //! agents watch and answer from nodes 2 and 3; thousands of messages and
 //! dozens of new conversations flow while the node that leads (the one whose
 //! `/healthz` says `"leading": true`, whichever it is) is killed with
-//! SIGKILL and started again. Clients reconnect to another node, resend what
-//! was not acknowledged with the same `client_msg_id` and resume their
-//! subscriptions with `since`. Afterwards:
+//! SIGKILL and started again. Clients send without pause around the kill,
+//! so it lands on writes in flight; they reconnect to another node, resend
+//! what was not acknowledged with the same `client_msg_id`, resume their
+//! subscriptions with `since`, and go back to their own node once it is up
+//! again (so after the restart customers open conversations on node 1
+//! whichever node died). Afterwards:
 //!
 //! 1. every acknowledged message is stored exactly once, in send order,
 //!    under the seq its ack named;
@@ -14,11 +17,12 @@
 //! 3. no conversation was ever assigned to two agents at once (each
 //!    `assigned`/`transferred` event takes it from whoever held it);
 //! 4. routing went on after the leader died: conversations opened after
-//!    the kill are routed to an agent within 15 s;
+//!    the kill are routed to an agent within 15 s (and, checked apart,
+//!    those opened before it);
 //! 5. timers fired once: reminders due before, during and after the
 //!    takeover, set through the leader and through other nodes (one of
 //!    them at the end, when nothing else is written), and a snooze ending
-//!    after the kill, each fire exactly once and within 10 s;
+//!    after the kill, each fire exactly once and within 5 s;
 //! 6. another node leads within seconds, and only one.
 //!
 //! Every check runs and is printed (PASS/FAIL) before the test fails with
@@ -50,8 +54,8 @@ const CONVERSATIONS_PER_CUSTOMER: usize = 8;
 /// lasts long enough for the kill to land in its middle.
 const CUSTOMER_PACE: Duration = Duration::from_millis(100);
 /// Agents: two on node 2, two on node 3. Each answers the conversations
-/// routed to it (or notes in the ones it watches), at most this many
-/// times, one per pace.
+/// routed to it (or, with none, writes notes in a notebook conversation),
+/// at most this many times, one per pace.
 const AGENTS: usize = 4;
 const AGENT_REPLIES: usize = 75;
 const AGENT_PACE: Duration = Duration::from_millis(400);
@@ -63,8 +67,8 @@ const DOWN_FOR: Duration = Duration::from_secs(3);
 /// A conversation opened after the kill is routed within this long.
 const ROUTED_WITHIN_MS: i64 = 15_000;
 /// A timer fires within this long after it is due (a takeover takes a
-/// few seconds: the lock is tried every 2 s).
-const FIRED_WITHIN_MS: i64 = 10_000;
+/// second or two: the lock is tried every 2 s).
+const FIRED_WITHIN_MS: i64 = 5_000;
 const PASSWORD: &str = "correct horse battery staple";
 
 fn now_ms() -> i64 {
@@ -1296,8 +1300,10 @@ async fn the_leader_dies_under_load_and_nothing_is_lost_or_doubled() {
 
     // A reminder due before the kill, set through a node that does not
     // lead (the leader's timer worker must still see it).
-    sleep_until(t0 + KILL_AFTER - Duration::from_secs(8)).await;
-    let kill_planned_ms = now_ms() + 8_000;
+    // The test's next write through the leader comes 9 s later (and would
+    // wake its timer worker): in time means before that.
+    sleep_until(t0 + KILL_AFTER - Duration::from_secs(12)).await;
+    let kill_planned_ms = now_ms() + 12_000;
     reminders.push(
         set_reminder(
             &http,
@@ -1306,7 +1312,7 @@ async fn the_leader_dies_under_load_and_nothing_is_lost_or_doubled() {
             &timer_conversation,
             "before",
             false,
-            3_000,
+            2_000,
         )
         .await,
     );

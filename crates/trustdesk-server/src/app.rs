@@ -126,6 +126,16 @@ async fn start_workers(state: &AppState) -> anyhow::Result<Workers> {
     )
     .await?;
     workers.spawn(router);
+    workers.spawn(crate::ws::sessions::SessionSweep::new(
+        state.store.clone(),
+        state.bus.clone(),
+        state.clock.clone(),
+        state.open_sessions.clone(),
+    ));
+    workers.spawn(crate::http::ratelimit::RateBucketPurge::new(
+        state.store.clone(),
+        state.leading.clone(),
+    ));
     workers.spawn(crate::sla::worker::TimerWorker::new(
         state.conversations.clone(),
         state.sla.clone(),

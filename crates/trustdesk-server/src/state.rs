@@ -43,6 +43,8 @@ pub struct Inner {
     pub shutdown: watch::Receiver<bool>,
     /// The server clock (wall time, advanced in tests).
     pub clock: Arc<ServerClock>,
+    /// The sessions this node's sockets are open on (for the sweep).
+    pub open_sessions: crate::ws::sessions::OpenSessions,
     /// The routing worker: presence, queue positions, the queue view.
     pub routing: RoutingHandle,
     /// The SLA policy and calendars in effect.
@@ -75,10 +77,20 @@ impl AppState {
         kb: Arc<KbIndex>,
         shutdown: watch::Receiver<bool>,
     ) -> Self {
-        let verify_limiter = RateLimiter::new(config.limits.verify_per_minute);
-        let auth_ip_limiter = RateLimiter::new(config.limits.auth_per_minute_ip);
-        let auth_account_limiter = RateLimiter::new(config.limits.auth_per_minute_account);
-        let widget_session_limiter = RateLimiter::new(config.limits.widget_sessions_per_minute);
+        let limits = &config.limits;
+        let verify_limiter = RateLimiter::shared("verify", limits.verify_per_minute, store.clone());
+        let auth_ip_limiter =
+            RateLimiter::shared("auth-ip", limits.auth_per_minute_ip, store.clone());
+        let auth_account_limiter = RateLimiter::shared(
+            "auth-account",
+            limits.auth_per_minute_account,
+            store.clone(),
+        );
+        let widget_session_limiter = RateLimiter::shared(
+            "widget-session",
+            limits.widget_sessions_per_minute,
+            store.clone(),
+        );
         let llm = if config.bot.generative.enabled {
             match LlmClient::new(&config.bot.generative) {
                 Ok(client) => {
@@ -133,6 +145,7 @@ impl AppState {
             widget_session_limiter,
             shutdown,
             clock,
+            open_sessions: Default::default(),
             routing,
             sla: SlaConfig::default(),
             channels: crate::channels::ChannelsHandle::default(),

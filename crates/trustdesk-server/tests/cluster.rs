@@ -326,3 +326,83 @@ async fn sla_clocks_follow_writes_made_on_every_node() {
         "the customer's new message starts the next-response clock: {body}"
     );
 }
+
+/// A login limit is the desk's, not a node's: wrong passwords spread over
+/// both nodes exhaust one budget (10 per account per minute), after which
+/// both nodes refuse.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_limit_holds_across_nodes() {
+    let Some((one, two)) = two_nodes().await else {
+        return;
+    };
+    one.agent("target@desk.test").await;
+    let mut answers = Vec::new();
+    for attempt in 0..12 {
+        let node = if attempt % 2 == 0 { &one } else { &two };
+        let (status, _) = node
+            .post(
+                "/v1/agent/login",
+                None,
+                json!({"email": "target@desk.test", "password": "wrong guess"}),
+            )
+            .await;
+        answers.push(status);
+    }
+    // The agent's own login above spent one of the account's ten.
+    let refused = answers.iter().filter(|s| **s == 429).count();
+    assert_eq!(&answers[..9], &[401; 9], "{answers:?}");
+    assert_eq!(refused, 3, "{answers:?}");
+    assert!(answers[9..].iter().all(|s| *s == 429), "{answers:?}");
+}
+
+/// A session ended without a word on the bus (as the CLI or a lost NATS
+/// message would leave it) still closes its sockets on every node within
+/// a sweep, customers' and agents' alike, and only those.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_ended_in_the_store_close_their_sockets_on_every_node() {
+    let Some((one, two)) = two_nodes().await else {
+        return;
+    };
+    let (agent, agent_id) = one.agent("revoked@desk.test").await;
+    let (kept, _) = one.agent("kept@desk.test").await;
+    let (customer, _) = one.customer().await;
+    let mut agent_ws = two.ws(&agent).await;
+    let mut kept_ws = two.ws(&kept).await;
+    let mut customer_ws = one.ws(&customer).await;
+
+    let store = &one.state.store;
+    let now = trustdesk_core::Timestamp::now();
+    let customer_session = store
+        .session_by_token_hash(&trustdesk_server::auth::token::hash(&customer))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .revoke_session(customer_session.id, now)
+        .await
+        .unwrap();
+    store
+        .revoke_agent_sessions(agent_id.parse().unwrap(), None, now)
+        .await
+        .unwrap();
+
+    let started = std::time::Instant::now();
+    for ws in [&mut agent_ws, &mut customer_ws] {
+        let closed = ws.closed().await;
+        assert_eq!(
+            (closed.code, closed.reason.as_str()),
+            (Some(4002), "session_revoked")
+        );
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "closed within a sweep: {:?}",
+        started.elapsed()
+    );
+    // The other agent's socket on the same node is still served.
+    kept_ws
+        .send(json!({"type": "ping", "ref": "still-here"}))
+        .await;
+    let pong = kept_ws.recv_type("pong").await;
+    assert_eq!(pong["ref"], "still-here", "{pong}");
+}

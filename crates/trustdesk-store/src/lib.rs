@@ -1,7 +1,7 @@
 //! trustdesk-store: persistence behind one [`Store`] trait, the sum of one
 //! trait per feature ([`ConversationStore`], [`AccountStore`],
 //! [`DeskSettingsStore`], [`KbStore`], [`TimerStore`], [`ChannelStore`],
-//! [`WebhookStore`]) that each backend
+//! [`WebhookStore`], [`LeaseStore`], [`RateStore`]) that each backend
 //! implements.
 //!
 //! Two backends implement it: SQLite (the embedded default: a file in the
@@ -17,6 +17,7 @@ mod ops_channels;
 mod ops_routing;
 mod ops_webhooks;
 mod postgres;
+mod rate;
 mod rows;
 mod sqlite;
 pub mod testing;
@@ -27,6 +28,7 @@ pub use append::ASSIGNED_MEANWHILE;
 pub use channels::*;
 pub use lease::{Lease, LeaseStore};
 pub use postgres::PgStore;
+pub use rate::RateStore;
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use types::*;
 pub use webhooks::*;
@@ -36,7 +38,7 @@ pub use webhooks::*;
 pub mod prelude {
     pub use crate::{
         AccountStore, ChannelStore, ConversationStore, DeskSettingsStore, KbStore, LeaseStore,
-        Store, TimerStore, WebhookStore,
+        RateStore, Store, TimerStore, WebhookStore,
     };
 }
 
@@ -117,6 +119,7 @@ pub trait Store:
     + ChannelStore
     + WebhookStore
     + LeaseStore
+    + RateStore
     + Send
     + Sync
     + 'static
@@ -219,6 +222,11 @@ pub trait AccountStore: Send + Sync {
 
     /// One session (or API token) by id.
     async fn get_session(&self, id: SessionId) -> Result<Session>;
+
+    /// Of `ids`, the sessions that no longer open anything at `now`
+    /// (revoked, expired, deleted, or an agent's who is no longer active):
+    /// one query for every socket a node holds open.
+    async fn ended_sessions(&self, ids: &[SessionId], now: Timestamp) -> Result<Vec<SessionId>>;
 
     /// An agent's API tokens, revoked ones included.
     async fn list_api_tokens(&self, agent: AgentId) -> Result<Vec<Session>>;

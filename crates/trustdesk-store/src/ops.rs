@@ -245,6 +245,37 @@ macro_rules! define_ops {
             row.as_ref().map(rows::session).transpose()?.ok_or(StoreError::NotFound)
         }
 
+        /// Of `ids`, the sessions that no longer open anything at `now`:
+        /// revoked, expired, gone, or an agent's whose account is not active.
+        pub(crate) async fn ended_sessions(conn: &mut $conn, ids: &[SessionId], now: Timestamp) -> Result<Vec<SessionId>> {
+            let mut ended = Vec::new();
+            // Bounded statements: a node may hold tens of thousands.
+            for chunk in ids.chunks(500) {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT s.id, s.revoked_at, s.expires_at, a.status FROM sessions s \
+                     LEFT JOIN agents a ON a.id = s.agent_id WHERE s.id IN (",
+                );
+                let mut list = qb.separated(", ");
+                for id in chunk {
+                    list.push_bind(id.to_string());
+                }
+                qb.push(")");
+                let rows = qb.build().fetch_all(&mut *conn).await?;
+                let mut live = std::collections::HashSet::with_capacity(rows.len());
+                for r in &rows {
+                    let agent_active = match r.opt_text("status")? {
+                        Some(status) => parse::<AgentStatus>(&status, "agent status")? == AgentStatus::Active,
+                        None => true,
+                    };
+                    if r.opt_int("revoked_at")?.is_none() && now.0 < r.int("expires_at")? && agent_active {
+                        live.insert(r.text("id")?);
+                    }
+                }
+                ended.extend(chunk.iter().filter(|id| !live.contains(&id.to_string())).copied());
+            }
+            Ok(ended)
+        }
+
         fn expect_one(done: u64) -> Result<()> {
             if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
         }

@@ -235,6 +235,10 @@ impl AccountStore for PgStore {
         read!(self, list_api_tokens(agent))
     }
 
+    async fn ended_sessions(&self, ids: &[SessionId], now: Timestamp) -> Result<Vec<SessionId>> {
+        read!(self, ended_sessions(ids, now))
+    }
+
     async fn set_agent_password(&self, agent: AgentId, password_hash: String) -> Result<()> {
         write!(self, set_agent_password(agent, password_hash))
     }
@@ -525,5 +529,22 @@ impl crate::LeaseStore for PgStore {
             let _ = conn.close().await;
             Ok(None)
         }
+    }
+}
+
+#[async_trait]
+impl crate::RateStore for PgStore {
+    async fn take_token(&self, key: &[u8], per_minute: u32) -> Result<Option<bool>> {
+        let granted: bool = sqlx::query_scalar(crate::rate::TAKE_TOKEN)
+            .bind(key)
+            .bind(i64::from(per_minute))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Some(granted))
+    }
+
+    async fn purge_rate_buckets(&self) -> Result<u64> {
+        let done = sqlx::query(crate::rate::PURGE).execute(&self.pool).await?;
+        Ok(done.rows_affected())
     }
 }

@@ -55,7 +55,7 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::Internal(format!("corrupt {what} in the database"))
 }
 
-fn parse<T: FromStr>(value: &str, what: &str) -> Result<T> {
+pub(crate) fn parse<T: FromStr>(value: &str, what: &str) -> Result<T> {
     value.parse().map_err(|_| corrupt(what))
 }
 

@@ -45,7 +45,7 @@ async fn enrol(
     ClientIp(client): ClientIp,
     Json(req): Json<EnrolRequest>,
 ) -> ApiResult<Json<Enrolment>> {
-    if !state.auth_ip_limiter.allow(client) {
+    if !state.auth_ip_limiter.allow(client).await {
         return Err(ApiError::RateLimited);
     }
     let (_, agent) = redeem(&state, &req.ticket, Pending::Enrolment).await?;
@@ -73,13 +73,14 @@ async fn confirm(
     ClientIp(client): ClientIp,
     Json(req): Json<SecondFactor>,
 ) -> ApiResult<Json<LoggedIn>> {
-    if !state.auth_ip_limiter.allow(client) {
+    if !state.auth_ip_limiter.allow(client).await {
         return Err(ApiError::RateLimited);
     }
     let (ticket, agent) = redeem(&state, &req.ticket, Pending::Enrolment).await?;
     if !state
         .auth_account_limiter
         .allow(format!("2fa:{}", agent.id))
+        .await
     {
         return Err(ApiError::RateLimited);
     }

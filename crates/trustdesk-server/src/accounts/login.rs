@@ -28,8 +28,11 @@ pub const TICKET_PREFIX: &str = "tdt_";
 
 /// Counts one attempt for the client address and for the account; the same
 /// `429` whether the account exists or not.
-pub(crate) fn limit(state: &AppState, client: std::net::IpAddr, account: &str) -> ApiResult<()> {
-    let ip_ok = state.auth_ip_limiter.allow(client);
+pub(crate) async fn limit(
+    state: &AppState,
+    client: std::net::IpAddr,
+    account: &str,
+) -> ApiResult<()> {
     // No email is longer than 254 characters: longer input shares one
     // bucket, so the limiter's memory stays bounded.
     let key = if account.len() > 254 {
@@ -37,7 +40,11 @@ pub(crate) fn limit(state: &AppState, client: std::net::IpAddr, account: &str) -
     } else {
         account.trim().to_lowercase()
     };
-    let account_ok = state.auth_account_limiter.allow(key);
+    // Both are counted, whatever either says: one round trip for two.
+    let (ip_ok, account_ok) = tokio::join!(
+        state.auth_ip_limiter.allow(client),
+        state.auth_account_limiter.allow(key)
+    );
     if ip_ok && account_ok {
         Ok(())
     } else {
@@ -74,7 +81,7 @@ async fn login(
     ClientIp(client): ClientIp,
     Json(req): Json<Login>,
 ) -> ApiResult<Json<Ticket>> {
-    limit(&state, client, &req.email)?;
+    limit(&state, client, &req.email).await?;
     if req.email.len() > 254 || req.password.len() > 1024 {
         return Err(ApiError::Unauthorized);
     }
@@ -230,13 +237,14 @@ async fn second_factor(
     ClientIp(client): ClientIp,
     Json(req): Json<SecondFactor>,
 ) -> ApiResult<Json<LoggedIn>> {
-    if !state.auth_ip_limiter.allow(client) {
+    if !state.auth_ip_limiter.allow(client).await {
         return Err(ApiError::RateLimited);
     }
     let (ticket, agent) = redeem(&state, &req.ticket, Pending::SecondFactor).await?;
     if !state
         .auth_account_limiter
         .allow(format!("2fa:{}", agent.id))
+        .await
     {
         return Err(ApiError::RateLimited);
     }

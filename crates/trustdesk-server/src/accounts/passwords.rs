@@ -46,7 +46,7 @@ async fn change_password(
     Json(req): Json<ChangePassword>,
 ) -> ApiResult<Json<Revoked>> {
     let agent = auth.agent().clone();
-    limit(&state, client, &agent.email)?;
+    limit(&state, client, &agent.email).await?;
     if req.current_password.len() > 1024 || req.new_password.len() > 1024 {
         return Err(ApiError::BadRequest("password too long".into()));
     }
@@ -100,7 +100,7 @@ async fn request_reset(
     ClientIp(client): ClientIp,
     Json(req): Json<ResetRequest>,
 ) -> ApiResult<(StatusCode, Json<ResetAccepted>)> {
-    limit(&state, client, &req.email)?;
+    limit(&state, client, &req.email).await?;
     let accepted = (
         StatusCode::ACCEPTED,
         Json(ResetAccepted { status: "accepted" }),

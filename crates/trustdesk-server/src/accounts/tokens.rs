@@ -106,6 +106,7 @@ async fn create_token(
     if !state
         .auth_account_limiter
         .allow(format!("2fa:{}", agent.id))
+        .await
     {
         return Err(ApiError::RateLimited);
     }

@@ -61,7 +61,7 @@ async fn start_session(
     ClientIp(client): ClientIp,
     Json(req): Json<StartSession>,
 ) -> ApiResult<(StatusCode, Json<SessionStarted>)> {
-    if !state.widget_session_limiter.allow(client) {
+    if !state.widget_session_limiter.allow(client).await {
         return Err(ApiError::RateLimited);
     }
     let now = state.clock.now();

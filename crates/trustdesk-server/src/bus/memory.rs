@@ -21,6 +21,10 @@ impl Bus for MemoryBus {
         self.hub.deliver(topic, Arc::new(message));
     }
 
+    fn deliver_local(&self, topic: Topic, message: BusMessage) {
+        self.hub.deliver(topic, Arc::new(message));
+    }
+
     async fn subscribe(&self, topic: Topic) -> Subscription {
         self.hub.subscribe(topic)
     }

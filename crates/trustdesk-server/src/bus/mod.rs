@@ -146,6 +146,10 @@ pub trait Bus: Send + Sync + 'static {
     fn desk_writes(&self) -> Option<tokio::sync::broadcast::Receiver<Activity>> {
         None
     }
+    /// Hands `message` to this node's subscribers of `topic` only (what a
+    /// node found out for itself, e.g. which of its sockets' sessions
+    /// ended: every node checks its own).
+    fn deliver_local(&self, topic: Topic, message: BusMessage);
     /// Subscribes this node to `topic`.
     async fn subscribe(&self, topic: Topic) -> Subscription;
     /// "memory" or "nats", for logs and /healthz.

@@ -343,6 +343,10 @@ impl Bus for NatsBus {
         Some(self.writes.subscribe())
     }
 
+    fn deliver_local(&self, topic: Topic, message: BusMessage) {
+        self.hub.deliver(topic, Arc::new(message));
+    }
+
     async fn subscribe(&self, topic: Topic) -> Subscription {
         self.hub.subscribe(topic)
     }

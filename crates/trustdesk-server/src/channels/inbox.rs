@@ -108,7 +108,7 @@ impl ChannelInbox {
     pub fn new(state: AppState, per_address_per_minute: u32) -> Self {
         Self {
             state,
-            per_address: RateLimiter::new(per_address_per_minute.max(1)),
+            per_address: RateLimiter::local(per_address_per_minute.max(1)),
         }
     }
 
@@ -132,6 +132,7 @@ impl ChannelInbox {
         if !self
             .per_address
             .allow(format!("{}:{}", message.channel.as_str(), message.address))
+            .await
         {
             tracing::warn!(
                 channel = message.channel.as_str(),

@@ -3,16 +3,35 @@
 //! sink (login, 2FA, password reset, widget sessions, the "is this
 //! official?" lookup). Each key may spend `per_minute` requests at once and
 //! earns them back evenly over a minute, so there is no window boundary to
-//! burst across. Small and in-process: every node limits on its own.
+//! burst across.
+//!
+//! On PostgreSQL the buckets live in the database (`RateStore`), so the
+//! limit holds for the whole desk whichever node a request lands on. On
+//! SQLite (one node), or when the database does not answer in time, the
+//! buckets are this process's: a store outage never turns into "every
+//! login refused", and never into "no limit" either.
 
 use crate::state::AppState;
+use crate::workers::Worker;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use dashmap::DashMap;
+use sha2::{Digest, Sha256};
 use std::convert::Infallible;
+use std::fmt::Display;
 use std::hash::Hash;
 use std::net::{IpAddr, SocketAddr};
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use trustdesk_store::Store;
+
+/// How long a shared bucket may take to answer before this node counts
+/// the request in its own buckets instead.
+const SHARED_DEADLINE: Duration = Duration::from_secs(1);
+
+/// How often the leader forgets shared buckets that are full again.
+const PURGE_EVERY: Duration = Duration::from_secs(600);
 
 /// Extractor: the client's address for rate limits. The peer address,
 /// unless the peer is one of `limits.trusted_proxies`: then the rightmost
@@ -60,6 +79,74 @@ fn client_ip(peer: IpAddr, forwarded: &str, trusted: &[IpAddr]) -> IpAddr {
 }
 
 pub struct RateLimiter<K: Eq + Hash = IpAddr> {
+    /// Part of every shared bucket's key: two limits on one address keep
+    /// two budgets.
+    name: &'static str,
+    per_minute: u32,
+    /// The desk's shared buckets, when the store keeps them.
+    shared: Option<Arc<dyn Store>>,
+    local: LocalBuckets<K>,
+}
+
+impl<K: Eq + Hash + Display> RateLimiter<K> {
+    /// A limit for the whole desk, named `name`, counted in the store's
+    /// shared buckets where it has them.
+    pub fn shared(name: &'static str, per_minute: u32, store: Arc<dyn Store>) -> Self {
+        Self {
+            name,
+            per_minute,
+            shared: Some(store),
+            local: LocalBuckets::new(per_minute),
+        }
+    }
+
+    /// A limit this process counts alone (work that runs on one node).
+    pub fn local(per_minute: u32) -> Self {
+        Self {
+            name: "local",
+            per_minute,
+            shared: None,
+            local: LocalBuckets::new(per_minute),
+        }
+    }
+
+    /// Counts one request from `key` (an address or an account); false when
+    /// over the limit.
+    pub async fn allow(&self, key: K) -> bool {
+        if let Some(store) = &self.shared {
+            let hashed = self.bucket_key(&key);
+            let take = store.take_token(&hashed, self.per_minute);
+            match tokio::time::timeout(SHARED_DEADLINE, take).await {
+                Ok(Ok(Some(granted))) => return granted,
+                Ok(Ok(None)) => {}
+                // The key is an address or an email: never logged.
+                Ok(Err(err)) => {
+                    tracing::warn!(limit = self.name, error = %err, "shared rate limit unavailable; counting on this node")
+                }
+                Err(_) => {
+                    tracing::warn!(
+                        limit = self.name,
+                        "shared rate limit too slow; counting on this node"
+                    )
+                }
+            }
+        }
+        self.local.allow(key)
+    }
+
+    /// What the database stores for `key`: a hash, never the address or
+    /// account itself.
+    fn bucket_key(&self, key: &K) -> Vec<u8> {
+        let mut hash = Sha256::new();
+        hash.update(self.name.as_bytes());
+        hash.update([0]);
+        hash.update(key.to_string().as_bytes());
+        hash.finalize().to_vec()
+    }
+}
+
+/// This process's buckets.
+struct LocalBuckets<K: Eq + Hash> {
     per_minute: u32,
     start: Instant,
     /// Per key: tokens left and when they were counted (seconds since
@@ -67,8 +154,8 @@ pub struct RateLimiter<K: Eq + Hash = IpAddr> {
     buckets: DashMap<K, (f64, f64)>,
 }
 
-impl<K: Eq + Hash> RateLimiter<K> {
-    pub fn new(per_minute: u32) -> Self {
+impl<K: Eq + Hash> LocalBuckets<K> {
+    fn new(per_minute: u32) -> Self {
         Self {
             per_minute,
             start: Instant::now(),
@@ -76,9 +163,7 @@ impl<K: Eq + Hash> RateLimiter<K> {
         }
     }
 
-    /// Counts one request from `key` (an address or an account); false when
-    /// over the limit.
-    pub fn allow(&self, key: K) -> bool {
+    fn allow(&self, key: K) -> bool {
         self.allow_at(key, self.start.elapsed().as_secs_f64())
     }
 
@@ -104,6 +189,42 @@ impl<K: Eq + Hash> RateLimiter<K> {
     }
 }
 
+/// Forgets the shared buckets that are full again, on the leader only
+/// (any node could; one is enough).
+pub struct RateBucketPurge {
+    store: Arc<dyn Store>,
+    leading: watch::Receiver<bool>,
+}
+
+impl RateBucketPurge {
+    pub fn new(store: Arc<dyn Store>, leading: watch::Receiver<bool>) -> Self {
+        Self { store, leading }
+    }
+}
+
+impl Worker for RateBucketPurge {
+    const NAME: &'static str = "rate-bucket purge";
+
+    async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut every = tokio::time::interval(PURGE_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = shutdown.wait_for(|stop| *stop) => return,
+            }
+            if !*self.leading.borrow() {
+                continue;
+            }
+            match self.store.purge_rate_buckets().await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(buckets = n, "forgot full rate buckets"),
+                Err(err) => tracing::warn!(error = %err, "could not purge rate buckets"),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,7 +246,7 @@ mod tests {
 
     #[test]
     fn limits_per_key_and_refills_over_a_minute() {
-        let limiter: RateLimiter = RateLimiter::new(3);
+        let limiter = LocalBuckets::new(3);
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
         assert!((0..3).all(|_| limiter.allow_at(a, 7.0)));

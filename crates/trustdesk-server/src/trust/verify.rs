@@ -60,7 +60,7 @@ async fn lookup(
     ClientIp(client): ClientIp,
     Query(q): Query<LookupQuery>,
 ) -> ApiResult<Json<Verdict>> {
-    if !state.verify_limiter.allow(client) {
+    if !state.verify_limiter.allow(client).await {
         return Err(ApiError::RateLimited);
     }
     let kind = match q.kind.as_deref() {

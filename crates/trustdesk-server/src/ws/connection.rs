@@ -33,11 +33,6 @@ use trustdesk_core::event::EventKind;
 use trustdesk_core::{ConversationId, Event, Visibility};
 use trustdesk_store::Audience;
 
-/// How often an agent's connection re-reads its session from the store: a
-/// revocation made on another node (or by the CLI), which the in-process
-/// bus does not carry, still closes the socket within this time.
-const AGENT_SESSION_RECHECK: Duration = Duration::from_secs(5);
-
 /// Conversations one connection may follow at once.
 const MAX_SUBSCRIPTIONS_CUSTOMER: usize = 20;
 const MAX_SUBSCRIPTIONS_AGENT: usize = 1000;
@@ -117,6 +112,10 @@ pub async fn run(mut socket: WebSocket, state: AppState, pre_auth: Option<Authen
     // Subscribe to control first, so a revocation that races the welcome is
     // still seen.
     let control = state.bus.subscribe(Topic::Control).await.into_stream();
+    // Counted among this node's open sessions, which the session sweep
+    // checks against the store: however the session ends, this socket
+    // closes within a sweep.
+    let _open = state.open_sessions.open(auth.session_id);
     let mut conn = Connection {
         audience: Conversations::audience(&auth),
         state,
@@ -240,10 +239,6 @@ impl Connection {
             tokio::time::interval(Duration::from_secs(limits.heartbeat_interval_secs.max(1)));
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
         heartbeat.tick().await;
-        let is_agent = self.auth.agent().is_some();
-        let mut recheck = tokio::time::interval(AGENT_SESSION_RECHECK);
-        recheck.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        recheck.tick().await;
         loop {
             // Biased: what the bus has ready is written first, then the
             // frames are flushed in one write, then the client is heard.
@@ -274,7 +269,6 @@ impl Connection {
                     Some(Err(err)) => Err(read_error_end(err)),
                     None => Err(End::ClientGone),
                 },
-                _ = recheck.tick(), if is_agent => self.recheck_session().await,
                 _ = heartbeat.tick() => {
                     if self.last_heard.elapsed() > heartbeat_timeout {
                         Err(End::Close(CloseReason::HeartbeatTimeout))
@@ -286,22 +280,6 @@ impl Connection {
             if let Err(end) = step {
                 return end;
             }
-        }
-    }
-
-    /// Ends the connection if its session was revoked, expired, or its
-    /// agent deactivated. A store error keeps it (the next tick retries).
-    async fn recheck_session(&mut self) -> Result<(), End> {
-        match self.state.store.get_session(self.auth.session_id).await {
-            Ok(session) => match auth::resolve(&self.state, &session).await {
-                Ok(_) => Ok(()),
-                Err(ApiError::Unauthorized) => Err(End::Close(CloseReason::SessionRevoked)),
-                Err(_) => Ok(()),
-            },
-            Err(trustdesk_store::StoreError::NotFound) => {
-                Err(End::Close(CloseReason::SessionRevoked))
-            }
-            Err(_) => Ok(()),
         }
     }
 

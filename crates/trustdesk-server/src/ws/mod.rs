@@ -2,6 +2,7 @@
 
 mod connection;
 pub mod protocol;
+pub mod sessions;
 mod subscriptions;
 
 use crate::auth;

@@ -398,6 +398,10 @@ impl AccountStore for SqliteStore {
         read!(self, list_api_tokens(agent))
     }
 
+    async fn ended_sessions(&self, ids: &[SessionId], now: Timestamp) -> Result<Vec<SessionId>> {
+        read!(self, ended_sessions(ids, now))
+    }
+
     async fn set_agent_password(&self, agent: AgentId, password_hash: String) -> Result<()> {
         write!(self, set_agent_password(agent, password_hash))
     }
@@ -658,5 +662,17 @@ crate::ops_webhooks::impl_webhook_store!(SqliteStore);
 impl crate::LeaseStore for SqliteStore {
     async fn try_lease(&self, _name: &str) -> Result<Option<Box<dyn crate::Lease>>> {
         Ok(Some(Box::new(crate::lease::OnlyNode)))
+    }
+}
+
+/// One node: the caller counts in memory (see `crate::rate`).
+#[async_trait]
+impl crate::RateStore for SqliteStore {
+    async fn take_token(&self, _key: &[u8], _per_minute: u32) -> Result<Option<bool>> {
+        Ok(None)
+    }
+
+    async fn purge_rate_buckets(&self) -> Result<u64> {
+        Ok(0)
     }
 }

@@ -17,6 +17,7 @@ pub mod kb;
 pub mod model;
 pub mod notice;
 pub mod registry;
+pub mod reports;
 pub mod routing;
 pub mod sla;
 pub mod time;

@@ -526,6 +526,40 @@ test('an admin registers a webhook endpoint in the console: the secret once, a s
   receiver.close();
 });
 
+test('a supervisor reads the reports page: totals, charts, groups and a CSV of the same filters', async () => {
+  const admin = await agentConsole('en');
+  const c = admin.page;
+  await c.locator('#admin-btn').click();
+  await c.locator('#admin-view').waitFor({ state: 'visible', timeout: TIMEOUT });
+  await c.getByRole('tab', { name: 'Reports' }).click();
+  // The demo's conversations, grouped by category by default.
+  const volume = c.locator('.report-card', { hasText: 'Conversations' }).locator('.report-card-value');
+  await volume.waitFor({ timeout: TIMEOUT });
+  assert.ok(Number(await volume.textContent()) > 0, 'the demo conversations are counted');
+  // Two charts drawn as SVG, one bar per group, and the table of groups.
+  await c.locator('.report-chart svg rect.chart-bar').first().waitFor({ timeout: TIMEOUT });
+  const bars = await c.locator('.report-chart').nth(1).locator('rect.chart-bar').count();
+  const rows = await c.locator('.report-table tbody tr').count();
+  assert.ok(rows > 0 && bars === rows, `${bars} bars for ${rows} groups`);
+  // Grouping by channel redraws with the web channel's group.
+  await c.locator('.report-filters select[name=group_by]').selectOption('channel');
+  await c.locator('.report-filters button[type=submit]').click();
+  await c.locator('.report-table td', { hasText: 'web' }).first().waitFor({ timeout: TIMEOUT });
+  if (WRITE_SHOTS) await c.screenshot({ path: path.join(SHOTS, 'reports.png') });
+  // The CSV export downloads what is shown, ending with the total row.
+  const [download] = await Promise.all([
+    c.waitForEvent('download', { timeout: TIMEOUT }),
+    c.locator('.report-filters button', { hasText: 'CSV (groups)' }).click(),
+  ]);
+  const file = await download.path();
+  const csv = fs.readFileSync(file, 'utf8').trim().split('\n');
+  assert.ok(csv[0].startsWith('group,label,conversations'), csv[0]);
+  assert.ok(csv.some((l) => l.startsWith('web,')), csv.join('\n'));
+  assert.ok(csv[csv.length - 1].startsWith('total,total,' + (await volume.textContent()) + ','), csv.join('\n'));
+  assert.deepEqual(admin.errors.map(String), []);
+  await admin.ctx.close();
+});
+
 test('the service page publishes the SLA targets; an agent sets a reminder, transfers and snoozes', async () => {
   const agent = await agentConsole('en');
   const c = agent.page;

@@ -55,6 +55,7 @@ start_nodes() {
   done
   AGENT_TOTP=$(grep -A1 'alice@demo.trustdesk' "$W/node1.log" | sed -n 's/.*2FA secret \([A-Z2-7]*\).*/\1/p' | head -1)
 }
+NODES=${NODES:-}
 cleanup() { kill ${SERVER:-} ${RELAY:-} ${NODES//,/ } 2>/dev/null || true; }
 trap cleanup EXIT
 case "$1" in

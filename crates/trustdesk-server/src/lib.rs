@@ -24,6 +24,7 @@ pub mod attachments;
 pub mod channels;
 pub mod conversations;
 pub mod kb;
+pub mod reports;
 pub mod routing;
 pub mod sla;
 pub mod trust;

@@ -45,6 +45,8 @@ pub struct Inner {
     pub clock: Arc<ServerClock>,
     /// The sessions this node's sockets are open on (for the sweep).
     pub open_sessions: crate::ws::sessions::OpenSessions,
+    /// The service page's live figures, computed at most once a minute.
+    pub live_service: crate::reports::LiveCache,
     /// The routing worker: presence, queue positions, the queue view.
     pub routing: RoutingHandle,
     /// The SLA policy and calendars in effect.
@@ -146,6 +148,7 @@ impl AppState {
             shutdown,
             clock,
             open_sessions: Default::default(),
+            live_service: Default::default(),
             routing,
             sla: SlaConfig::default(),
             channels: crate::channels::ChannelsHandle::default(),

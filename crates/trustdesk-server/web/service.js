@@ -14,6 +14,10 @@ const T = {
     bh: ' (business hours)',
     priorities: { urgent: 'Urgent', high: 'High', normal: 'Normal', low: 'Low' },
     min: '{n} min', h: '{n} h', d: '{n} days',
+    'live-title': 'How fast we answered in the last 24 hours', 'h-category': 'Topic',
+    'h-median': 'Median first answer', 'h-count': 'Requests answered',
+    'live-none': 'No request was answered in the last 24 hours.',
+    categories: { account: 'Account', trading: 'Trading', transfer: 'Deposits & withdrawals', security: 'Security', storage: 'Wallets & storage', compliance: 'Regulation & tax', unset: 'Other' },
   },
   zh: {
     title: '我们的服务承诺', lang: 'English',
@@ -27,10 +31,15 @@ const T = {
     bh: '（工作时间）',
     priorities: { urgent: '紧急', high: '高', normal: '普通', low: '低' },
     min: '{n} 分钟', h: '{n} 小时', d: '{n} 天',
+    'live-title': '最近 24 小时的实际响应速度', 'h-category': '问题类型',
+    'h-median': '首次回复（中位数）', 'h-count': '已回复请求',
+    'live-none': '最近 24 小时没有已回复的请求。',
+    categories: { account: '账户', trading: '交易', transfer: '充提币', security: '安全', storage: '钱包与存储', compliance: '合规与税务', unset: '其他' },
   },
 };
 let lang = (navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en';
 let data = null;
+let live = null;
 const $ = (id) => document.getElementById(id);
 
 function duration(ms, t) {
@@ -47,9 +56,11 @@ function render() {
   const t = T[lang];
   document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
   document.title = t.title + ' · trustdesk';
-  ['title', 'intro', 'h-priority', 'h-first', 'h-next', 'h-resolution', 'urgent', 'verify-link', 'lang'].forEach((k) => {
+  ['title', 'intro', 'h-priority', 'h-first', 'h-next', 'h-resolution', 'urgent', 'verify-link', 'lang',
+    'live-title', 'h-category', 'h-median', 'h-count', 'live-none'].forEach((k) => {
     $(k).textContent = t[k];
   });
+  renderLive(t);
   const rows = $('rows');
   rows.replaceChildren();
   if (!data) return;
@@ -70,6 +81,37 @@ function render() {
     rows.appendChild(tr);
   });
 }
+
+// The measured side: median first answer per topic over the last day.
+function renderLive(t) {
+  const rows = $('live-rows');
+  rows.replaceChildren();
+  if (!live) return;
+  const answered = (live.categories || []).filter((c) => c.n > 0);
+  $('live-none').hidden = answered.length > 0;
+  answered.forEach((c) => {
+    const tr = document.createElement('tr');
+    const th = document.createElement('th');
+    th.scope = 'row';
+    th.textContent = t.categories[c.category] || c.category;
+    tr.appendChild(th);
+    const median = document.createElement('td');
+    median.textContent = duration(c.median_first_response_ms, t);
+    tr.appendChild(median);
+    const n = document.createElement('td');
+    n.textContent = String(c.n);
+    tr.appendChild(n);
+    rows.appendChild(tr);
+  });
+}
+
+fetch('/v1/service/live')
+  .then((res) => (res.ok ? res.json() : null))
+  .then((body) => {
+    live = body;
+    render();
+  })
+  .catch(() => {});
 
 $('lang').addEventListener('click', () => {
   lang = lang === 'zh' ? 'en' : 'zh';

@@ -169,6 +169,16 @@ pub trait ConversationStore: Send + Sync {
 
     async fn bot_outcomes(&self) -> Result<BotOutcomes>;
 
+    /// Conversations opened in `[from, to)`, oldest first, at most
+    /// `limit`, each with its whole event log (the team's audience), for
+    /// the reports.
+    async fn report_log(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(Conversation, Vec<Event>)>>;
+
     async fn csat_summary(&self) -> Result<CsatSummary>;
 
     /// Stores the file and appends the event that shares it, atomically.

@@ -950,6 +950,54 @@ macro_rules! define_ops {
             rows.iter().map(rows::event).collect()
         }
 
+        /// Conversations opened in `[from, to)`, oldest first, at most
+        /// `limit`, each with its whole log (what the team sees), in two
+        /// statements whatever the count.
+        pub(crate) async fn report_log(
+            conn: &mut $conn,
+            from: Timestamp,
+            to: Timestamp,
+            limit: u32,
+        ) -> Result<Vec<(Conversation, Vec<Event>)>> {
+            let opened = "SELECT id FROM conversations WHERE created_at >= $1 AND created_at < $2 \
+                          ORDER BY created_at, id LIMIT $3";
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id IN ({opened}) ORDER BY created_at, id"
+            ));
+            let conversations: Vec<Conversation> = sqlx::query(sql)
+                .bind(from.0)
+                .bind(to.0)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(rows::conversation)
+                .collect::<Result<_>>()?;
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE conversation_id IN ({opened}) ORDER BY conversation_id, seq"
+            ));
+            let mut logs: std::collections::HashMap<ConversationId, Vec<Event>> =
+                std::collections::HashMap::with_capacity(conversations.len());
+            for row in sqlx::query(sql)
+                .bind(from.0)
+                .bind(to.0)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+            {
+                let event = rows::event(row)?;
+                logs.entry(event.conversation_id).or_default().push(event);
+            }
+            Ok(conversations
+                .into_iter()
+                .map(|c| {
+                    let log = logs.remove(&c.id).unwrap_or_default();
+                    (c, log)
+                })
+                .collect())
+        }
+
         pub(crate) async fn add_attachment(
             conn: &mut $conn,
             file: &crate::NewAttachment,

@@ -144,6 +144,15 @@ impl ConversationStore for PgStore {
         read!(self, bot_outcomes())
     }
 
+    async fn report_log(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(Conversation, Vec<Event>)>> {
+        read!(self, report_log(from, to, limit))
+    }
+
     async fn csat_summary(&self) -> Result<crate::CsatSummary> {
         read!(self, csat_summary())
     }

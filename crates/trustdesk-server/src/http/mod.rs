@@ -44,9 +44,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         crate::webhooks::routes::list, crate::webhooks::routes::create, crate::webhooks::routes::show, crate::webhooks::routes::update, crate::webhooks::routes::remove,
         crate::webhooks::routes::rotate, crate::webhooks::routes::enable, crate::webhooks::routes::deliveries, crate::webhooks::routes::replay, crate::webhooks::routes::event_types,
         crate::channels::routes::channels, crate::channels::telegram::webhook::receive,
+        crate::reports::show, crate::reports::export, crate::reports::live::live,
     ),
     modifiers(&BearerAuth),
-    tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "kb", description = "Knowledge base"), (name = "analysis", description = "Triage and the secret guard"), (name = "trust", description = "Official-channel verification"), (name = "routing", description = "Transfers, reminders, the queue, published commitments"), (name = "admin", description = "Routing profiles, teams, SLA policy and calendars"), (name = "ops"), (name = "channels", description = "Channels beyond the widget (Telegram's webhook)"))
+    tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "kb", description = "Knowledge base"), (name = "analysis", description = "Triage and the secret guard"), (name = "trust", description = "Official-channel verification"), (name = "routing", description = "Transfers, reminders, the queue, published commitments"), (name = "admin", description = "Routing profiles, teams, SLA policy and calendars"), (name = "ops"), (name = "channels", description = "Channels beyond the widget (Telegram's webhook)"), (name = "reports", description = "Service-quality reports (supervisors) and the live service figures"))
 )]
 pub struct ApiDoc;
 
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::conversations::router())
         .merge(crate::routing::router())
         .merge(crate::sla::router())
+        .merge(crate::reports::router())
         .merge(crate::trust::router())
         .merge(crate::kb::routes::router())
         .merge(crate::attachments::router(max_file))

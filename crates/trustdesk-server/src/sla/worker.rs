@@ -158,7 +158,7 @@ impl SlaConfig {
     }
 
     /// The calendar a priority counts with under the current policy.
-    fn calendar_for(&self, priority: Priority) -> BusinessCalendar {
+    pub fn calendar_for(&self, priority: Priority) -> BusinessCalendar {
         let Ok(i) = self.inner.read() else {
             return BusinessCalendar::always_open();
         };

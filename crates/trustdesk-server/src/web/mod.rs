@@ -79,6 +79,7 @@ static ASSETS: &[Asset] = &[
     asset!("console/actions.js", JS),
     asset!("console/admin.js", JS),
     asset!("console/webhooks.js", JS),
+    asset!("console/reports.js", JS),
     asset!("demo.js", JS),
     asset!("verify.js", JS),
     asset!("service.js", JS),

@@ -5,6 +5,7 @@
 import { el } from '../lib/dom.js';
 import { i18n } from '../lib/i18n.js';
 import { WEBHOOKS_PAGE } from './webhooks.js';
+import { REPORTS_PAGE } from './reports.js';
 
 const t = i18n.t.bind(i18n);
 
@@ -181,6 +182,8 @@ const PAGES = [
   },
   // Draws itself (see webhooks.js).
   WEBHOOKS_PAGE,
+  // Draws itself (see reports.js).
+  REPORTS_PAGE,
 ];
 
 const RANK = { agent: 0, supervisor: 1, admin: 2 };

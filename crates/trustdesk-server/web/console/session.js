@@ -302,6 +302,7 @@ function mountAdmin() {
   const has = mountAdminPages(els['admin-view'], {
     api,
     me: () => st.me,
+    token: () => st.token,
     toast,
   });
   els['admin-btn'].hidden = !has;

@@ -195,7 +195,7 @@ const en = {
   // admin pages
   'a.open': 'Admin', 'a.back': 'Inbox', 'a.title_admin': 'Admin pages',
   'a.kb': 'Knowledge base', 'a.canned': 'Canned responses', 'a.registry': 'Official channels',
-  'a.webhooks': 'Webhooks',
+  'a.webhooks': 'Webhooks', 'a.reports': 'Reports',
   'a.title': 'Title', 'a.slug': 'Slug (a-z, 0-9, -)', 'a.locale': 'Language', 'a.category': 'Category',
   'a.tags': 'Tags (comma-separated)', 'a.body': 'Text (Markdown)', 'a.published': 'Published',
   'a.shortcut': 'Shortcut', 'a.kind': 'Kind', 'a.value': 'Value', 'a.label': 'Label',
@@ -425,7 +425,7 @@ const zh = {
   // admin pages
   'a.open': '管理', 'a.back': '收件箱', 'a.title_admin': '管理页面',
   'a.kb': '知识库', 'a.canned': '快捷回复', 'a.registry': '官方渠道',
-  'a.webhooks': 'Webhooks',
+  'a.webhooks': 'Webhooks', 'a.reports': '报表',
   'a.title': '标题', 'a.slug': '短名（a-z、0-9、-）', 'a.locale': '语言', 'a.category': '分类',
   'a.tags': '标签（逗号分隔）', 'a.body': '正文（Markdown）', 'a.published': '已发布',
   'a.shortcut': '快捷键', 'a.kind': '类型', 'a.value': '值', 'a.label': '说明',

@@ -1,0 +1,64 @@
+//! Reads the conversations a window selects and folds each log into its
+//! facts, off the async threads (a month of a busy desk is a lot of
+//! events to fold).
+
+use super::window::Window;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use std::collections::HashMap;
+use trustdesk_core::reports::{self, ConversationFacts};
+use trustdesk_core::sla::{BusinessCalendar, SlaMetric};
+use trustdesk_core::{Priority, Timestamp};
+
+/// The most conversations one report reads; past it the report says it is
+/// truncated (the oldest are counted) and a shorter period should be asked.
+pub const MAX_CONVERSATIONS: u32 = 100_000;
+
+/// The facts of the conversations opened in the window (filters applied),
+/// and whether there were more than one report reads.
+pub async fn facts(state: &AppState, window: &Window) -> ApiResult<(Vec<ConversationFacts>, bool)> {
+    facts_between(state, window.from, window.to, window.filters.clone()).await
+}
+
+pub async fn facts_between(
+    state: &AppState,
+    from: Timestamp,
+    to: Timestamp,
+    filters: super::window::Filters,
+) -> ApiResult<(Vec<ConversationFacts>, bool)> {
+    let mut log = state
+        .store
+        .report_log(from, to, MAX_CONVERSATIONS + 1)
+        .await?;
+    let truncated = log.len() > MAX_CONVERSATIONS as usize;
+    log.truncate(MAX_CONVERSATIONS as usize);
+    // Business time counts with the calendar the SLA policy gives each
+    // priority (urgent requests are usually 24/7).
+    let calendars: HashMap<Priority, BusinessCalendar> = Priority::ALL
+        .iter()
+        .map(|p| (*p, state.sla.calendar_for(*p)))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let facts = log
+            .iter()
+            .filter(|(conversation, _)| filters.keeps(conversation))
+            .map(|(conversation, events)| {
+                let calendar = calendars
+                    .get(&conversation.priority)
+                    .cloned()
+                    .unwrap_or_else(BusinessCalendar::always_open);
+                reports::facts(conversation, events, &calendar)
+            })
+            .collect();
+        (facts, truncated)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("report fold failed: {e}")))
+}
+
+/// Whether the SLA policy in effect sets a target for a priority and
+/// metric (waits without one are left out of attainment).
+pub fn has_target(state: &AppState) -> impl Fn(Priority, SlaMetric) -> bool + use<> {
+    let policy = state.sla.policy();
+    move |priority, metric| policy.target(priority, metric).is_some()
+}

@@ -125,14 +125,7 @@ async fn spawn_app(fake: &Fake, enabled: bool, timeout_ms: u64) -> TestApp {
         g.timeout_ms = timeout_ms;
     })
     .await;
-    let report = trustdesk_server::kb::import::import_starter(app.state.store.as_ref())
-        .await
-        .unwrap();
-    assert!(report.imported >= 60 && report.failed.is_empty());
-    app.state
-        .kb
-        .rebuild(&app.state.store.list_articles().await.unwrap())
-        .unwrap();
+    app.load_starter_kb().await;
     app
 }
 

@@ -5,20 +5,6 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-async fn import_starter(app: &TestApp) {
-    let report = trustdesk_server::kb::import::import_starter(app.state.store.as_ref())
-        .await
-        .unwrap();
-    assert!(
-        report.imported >= 60 && report.failed.is_empty(),
-        "{report:?}"
-    );
-    app.state
-        .kb
-        .rebuild(&app.state.store.list_articles().await.unwrap())
-        .unwrap();
-}
-
 async fn editor(app: &TestApp) -> String {
     app.agent_with_role("editor@example.com", trustdesk_core::Role::Admin)
         .await
@@ -37,7 +23,7 @@ fn titles(res: &Value) -> Vec<String> {
 #[tokio::test]
 async fn search_handles_chinese_segmentation_and_english_stemming() {
     let app = TestApp::spawn().await;
-    import_starter(&app).await;
+    app.load_starter_kb().await;
     // 未到账 must find articles about deposits that have not arrived (到账).
     let (status, res) = app
         .get(
@@ -142,7 +128,7 @@ async fn articles_can_be_created_updated_and_unpublished_by_editors_only() {
 #[tokio::test]
 async fn a_new_conversation_is_triaged_and_answered_by_the_bot_or_handed_off() {
     let app = TestApp::spawn().await;
-    import_starter(&app).await;
+    app.load_starter_kb().await;
     let (customer, _) = app.customer().await;
     let (agent, _) = app.agent("triage@example.com").await;
 
@@ -252,7 +238,7 @@ async fn classify_and_scan_endpoints_need_a_session_and_answer_json() {
 #[tokio::test]
 async fn the_bot_asks_whether_it_helped_and_counts_what_it_resolved() {
     let app = TestApp::spawn().await;
-    import_starter(&app).await;
+    app.load_starter_kb().await;
     let (customer, _) = app.customer().await;
     let (agent, _) = app.agent("stats@example.com").await;
     let open = |body: &'static str| {
@@ -333,7 +319,7 @@ async fn the_bot_asks_whether_it_helped_and_counts_what_it_resolved() {
 #[tokio::test]
 async fn search_finds_the_right_article_in_the_top_three() {
     let app = TestApp::spawn().await;
-    import_starter(&app).await;
+    app.load_starter_kb().await;
     let set = include_str!("../../../kb/questions.tsv");
     let (mut total, mut hits) = (0, 0);
     let mut misses = Vec::new();

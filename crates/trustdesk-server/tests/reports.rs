@@ -115,13 +115,7 @@ async fn a_report_gives_the_medians_worked_out_by_hand_and_its_csv_agrees() {
     let (agent, _) = app.agent("agent@reports.test").await;
     let clock = &app.state.clock;
     // The starter knowledge base, so the bot can answer C.
-    trustdesk_server::kb::import::import_starter(app.state.store.as_ref())
-        .await
-        .unwrap();
-    app.state
-        .kb
-        .rebuild(&app.state.store.list_articles().await.unwrap())
-        .unwrap();
+    app.load_starter_kb().await;
 
     let (alice, _) = app.customer().await;
     let a = app

@@ -1014,13 +1014,7 @@ async fn admin_api_validates_and_commitments_come_from_the_policy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bot_answer_holds_the_chat_back_until_the_customer_asks_for_a_person_or_the_hold_ends() {
     let app = TestApp::spawn_with(|c| c.routing.bot_hold_ms = 2 * MIN).await;
-    trustdesk_server::kb::import::import_starter(app.state.store.as_ref())
-        .await
-        .unwrap();
-    app.state
-        .kb
-        .rebuild(&app.state.store.list_articles().await.unwrap())
-        .unwrap();
+    app.load_starter_kb().await;
     let (admin, _) = app.agent_with_role("admin@example.com", Role::Admin).await;
     let (ta, a) = app.agent("a@example.com").await;
     profile(&app, &admin, &a, all_skills(3), 5, &["en"]).await;

@@ -186,6 +186,22 @@ impl TestApp {
         assert_eq!(status, 200, "resolve: {body}");
     }
 
+    /// Imports the starter knowledge base and indexes it, so the bot can
+    /// answer.
+    pub async fn load_starter_kb(&self) {
+        let report = trustdesk_server::kb::import::import_starter(self.state.store.as_ref())
+            .await
+            .unwrap();
+        assert!(
+            report.imported >= 60 && report.failed.is_empty(),
+            "{report:?}"
+        );
+        self.state
+            .kb
+            .rebuild(&self.state.store.list_articles().await.unwrap())
+            .unwrap();
+    }
+
     /// A new anonymous widget session: (token, customer id).
     pub async fn customer(&self) -> (String, String) {
         let (status, body) = self

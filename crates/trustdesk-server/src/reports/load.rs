@@ -12,7 +12,9 @@ use trustdesk_core::{Priority, Timestamp};
 
 /// The most conversations one report reads; past it the report says it is
 /// truncated (the oldest are counted) and a shorter period should be asked.
-pub const MAX_CONVERSATIONS: u32 = 100_000;
+/// It bounds the memory a report holds: every event of every conversation
+/// read is in memory while it is folded (tens of MB per 10,000).
+pub const MAX_CONVERSATIONS: u32 = 50_000;
 
 /// The facts of the conversations opened in the window (filters applied),
 /// and whether there were more than one report reads.

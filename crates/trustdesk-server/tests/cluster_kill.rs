@@ -575,6 +575,34 @@ struct Outgoing {
     internal: bool,
 }
 
+/// A client's new connection after it lost one: subscribed again to
+/// `conversations` (each resumes from what it saw) and the unacknowledged
+/// message resent with its id. `None` (after a short pause when no node
+/// answered) means try again.
+async fn reconnect(
+    env: &Env,
+    order: &[usize],
+    token: &str,
+    rec: &Shared,
+    conversations: &[String],
+    pending: Option<&Outgoing>,
+) -> Option<Conn> {
+    let Some((mut c, node)) = connect(env, order, token).await else {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        return None;
+    };
+    rec.lock().unwrap().connections.push(node);
+    let mut ok = true;
+    for id in conversations {
+        ok &= subscribe(&mut c, rec, id).await;
+    }
+    if let Some(out) = pending {
+        rec.lock().unwrap().resent += 1;
+        ok &= send_message(&mut c, out).await;
+    }
+    ok.then_some(c)
+}
+
 async fn send_message(conn: &mut Conn, out: &Outgoing) -> bool {
     send_frame(
         conn,
@@ -685,22 +713,15 @@ async fn customer(env: Arc<Env>, plan: CustomerPlan, rec: Shared) {
     let mut conn: Option<Conn> = None;
     loop {
         let Some(c) = conn.as_mut() else {
-            let Some((mut c, node)) = connect(&env, &plan.order, &plan.token).await else {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            };
-            rec.lock().unwrap().connections.push(node);
-            let mut ok = true;
-            for id in &conversations {
-                ok &= subscribe(&mut c, &rec, id).await;
-            }
-            if let Some(out) = &pending {
-                rec.lock().unwrap().resent += 1;
-                ok &= send_message(&mut c, out).await;
-            }
-            if ok {
-                conn = Some(c);
-            }
+            conn = reconnect(
+                &env,
+                &plan.order,
+                &plan.token,
+                &rec,
+                &conversations,
+                pending.as_ref(),
+            )
+            .await;
             continue;
         };
         if let Some(out) = &pending {
@@ -816,22 +837,15 @@ async fn agent(
             fresh.push(id);
         }
         let Some(c) = conn.as_mut() else {
-            let Some((mut c, node)) = connect(&env, &plan.order, &plan.token).await else {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            };
-            rec.lock().unwrap().connections.push(node);
-            let mut ok = true;
-            for id in &known {
-                ok &= subscribe(&mut c, &rec, id).await;
-            }
-            if let Some(out) = &pending {
-                rec.lock().unwrap().resent += 1;
-                ok &= send_message(&mut c, out).await;
-            }
-            if ok {
-                conn = Some(c);
-            }
+            conn = reconnect(
+                &env,
+                &plan.order,
+                &plan.token,
+                &rec,
+                &known,
+                pending.as_ref(),
+            )
+            .await;
             continue;
         };
         let mut ok = true;

@@ -19,6 +19,8 @@ use trustdesk_store::Store;
 
 pub struct Application {
     listener: TcpListener,
+    /// `/metrics` on an address of its own (`[metrics] listen`).
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     stop: watch::Sender<bool>,
     workers: Workers,
@@ -44,6 +46,14 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let metrics_listener = match config.metrics.listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen for metrics on {addr}"))?,
+            ),
+            None => None,
+        };
         let kb = Arc::new(KbIndex::new()?);
         kb.rebuild(
             &store
@@ -56,6 +66,7 @@ impl Application {
         let workers = start_workers(&state).await?;
         Ok(Self {
             listener,
+            metrics_listener,
             state,
             stop,
             workers,
@@ -66,6 +77,13 @@ impl Application {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// Where `/metrics` is served when it has a listener of its own.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> AppState {
@@ -81,6 +99,21 @@ impl Application {
         let router = crate::http::router(self.state.clone());
         let stop = self.stop;
         let workers = self.workers;
+        if let Some(listener) = self.metrics_listener {
+            let router = crate::metrics::routes::own_listener(self.state.clone());
+            let mut stopping = self.state.shutdown.clone();
+            tokio::spawn(async move {
+                let stopped = async move {
+                    let _ = stopping.wait_for(|stop| *stop).await;
+                };
+                if let Err(e) = axum::serve(listener, router)
+                    .with_graceful_shutdown(stopped)
+                    .await
+                {
+                    tracing::error!(error = %e, "the metrics listener failed");
+                }
+            });
+        }
         let shutdown = async move {
             signal.await;
             tracing::info!("shutting down");
@@ -126,6 +159,7 @@ async fn start_workers(state: &AppState) -> anyhow::Result<Workers> {
     )
     .await?;
     workers.spawn(router);
+    workers.spawn(crate::metrics::MetricsUpkeep(state.metrics.clone()));
     workers.spawn(crate::ws::sessions::SessionSweep::new(
         state.store.clone(),
         state.bus.clone(),

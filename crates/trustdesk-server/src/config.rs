@@ -38,6 +38,21 @@ pub struct Config {
     /// Email and the other channels beyond the widget.
     pub channels: crate::channels::config::ChannelsConfig,
     pub webhooks: WebhooksConfig,
+    pub metrics: MetricsConfig,
+}
+
+/// Prometheus metrics at `/metrics` (docs/operations.md). Off unless one
+/// of the two is set: they say who may read the desk's figures.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Scrapes must send `Authorization: Bearer <token>`. On the public
+    /// listener unless `listen` is set too.
+    #[serde(skip_serializing)]
+    pub token: Option<SecretString>,
+    /// Serve `/metrics` on this address instead (e.g. a private
+    /// interface); the public listener then does not serve it.
+    pub listen: Option<SocketAddr>,
 }
 
 /// Routing and presence (docs/routing.md).
@@ -365,6 +380,7 @@ impl Default for Config {
             channels: Default::default(),
             store: StoreSettings::default(),
             webhooks: WebhooksConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -403,6 +419,7 @@ const CONFIG_KEYS: &[&str] = &[
     "store",
     "channels",
     "webhooks",
+    "metrics",
 ];
 
 fn is_config_key(key: &figment::value::UncasedStr) -> bool {

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod leader;
+pub mod metrics;
 pub mod state;
 pub mod web;
 pub mod workers;

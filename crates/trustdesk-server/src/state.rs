@@ -26,6 +26,8 @@ pub struct Inner {
     pub config: Config,
     pub store: Arc<dyn Store>,
     pub bus: Arc<dyn Bus>,
+    /// This server's Prometheus metrics.
+    pub metrics: Arc<crate::metrics::Metrics>,
     pub conversations: Conversations,
     /// The knowledge-base search index.
     pub kb: Arc<KbIndex>,
@@ -114,7 +116,10 @@ impl AppState {
         let (channels_tx, channels_rx) = mpsc::channel(ACTIVITY_QUEUE);
         let (webhooks_tx, webhooks_rx) = mpsc::channel(ACTIVITY_QUEUE);
         let (leading_tx, leading) = watch::channel(false);
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        store.watch_commits(metrics.clone());
         let conversations = Conversations::new(store.clone(), bus.clone(), kb.clone())
+            .with_metrics(metrics.clone())
             .with_llm(llm)
             .with_clock(clock.clone())
             .with_auto_close(config.lifecycle.auto_close_after_ms)
@@ -139,6 +144,7 @@ impl AppState {
             config,
             store,
             bus,
+            metrics,
             conversations,
             kb,
             verify_limiter,

@@ -11,6 +11,7 @@
 
 mod append;
 mod channels;
+mod commits;
 mod lease;
 mod ops;
 mod ops_channels;
@@ -26,6 +27,7 @@ mod webhooks;
 
 pub use append::ASSIGNED_MEANWHILE;
 pub use channels::*;
+pub use commits::CommitObserver;
 pub use lease::{Lease, LeaseStore};
 pub use postgres::PgStore;
 pub use rate::RateStore;
@@ -129,6 +131,10 @@ pub trait Store:
 
     /// A cheap round trip to the database, for health checks.
     async fn ping(&self) -> Result<()>;
+
+    /// Reports every commit of conversation writes to `observer` from now
+    /// on (the metrics' commit latency and batch size).
+    fn watch_commits(&self, observer: Arc<dyn CommitObserver>);
 }
 
 /// Conversations, their ordered event log, attachments, and the

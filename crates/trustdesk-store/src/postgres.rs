@@ -5,6 +5,7 @@
 //! sequence number. PostgreSQL already groups concurrent commits into one
 //! WAL flush, so no writer task is needed here.
 
+use crate::commits::CommitWatch;
 use crate::prelude::*;
 use crate::{
     Appended, Audience, ConversationFilter, Created, NewConversation, Result, Session, Store,
@@ -42,6 +43,7 @@ pub struct PgStore {
     /// For the connections that hold leases (outside the pool: a lease
     /// lives as long as its connection).
     options: PgConnectOptions,
+    commits: CommitWatch,
 }
 
 impl PgStore {
@@ -69,7 +71,20 @@ impl PgStore {
                 }
             }
         }
-        Ok(Self { pool, options })
+        Ok(Self {
+            pool,
+            options,
+            commits: CommitWatch::default(),
+        })
+    }
+
+    /// Commits a write transaction and tells the observer how long the
+    /// `COMMIT` took (the round trip in which PostgreSQL flushes its WAL).
+    async fn commit(&self, tx: sqlx::Transaction<'_, sqlx::Postgres>) -> Result<()> {
+        let started = std::time::Instant::now();
+        tx.commit().await?;
+        self.commits.committed(1, started.elapsed());
+        Ok(())
     }
 }
 
@@ -91,7 +106,7 @@ macro_rules! write {
     ($self:ident, $op:ident($($arg:expr),*)) => {{
         let mut tx = $self.pool.begin().await?;
         let out = ops::$op(&mut tx, $($arg),*).await?;
-        tx.commit().await?;
+        $self.commit(tx).await?;
         Ok(out)
     }};
 }
@@ -100,6 +115,10 @@ macro_rules! write {
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn watch_commits(&self, observer: std::sync::Arc<dyn crate::CommitObserver>) {
+        self.commits.set(observer);
     }
 
     async fn ping(&self) -> Result<()> {
@@ -375,7 +394,7 @@ impl DeskSettingsStore for PgStore {
         let mut tx = self.pool.begin().await?;
         let out =
             routing_ops::set_routing_profile(&mut tx, profile, languages.as_deref(), team).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(out)
     }
 
@@ -386,7 +405,7 @@ impl DeskSettingsStore for PgStore {
     async fn put_setting(&self, key: &str, value: &str, at: Timestamp) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let out = routing_ops::put_setting(&mut tx, key, value, at).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(out)
     }
 
@@ -397,14 +416,14 @@ impl DeskSettingsStore for PgStore {
     async fn put_calendar(&self, name: &str, spec: &str, at: Timestamp) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let out = routing_ops::put_calendar(&mut tx, name, spec, at).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(out)
     }
 
     async fn delete_calendar(&self, name: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let out = routing_ops::delete_calendar(&mut tx, name).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(out)
     }
 }
@@ -438,7 +457,7 @@ impl TimerStore for PgStore {
     async fn put_timer(&self, timer: &crate::Timer) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let out = routing_ops::put_timer(&mut tx, timer).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(out)
     }
 
@@ -450,7 +469,7 @@ impl TimerStore for PgStore {
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let out = routing_ops::delete_timer(&mut tx, conversation, kind, due_at).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(out)
     }
 
@@ -470,7 +489,7 @@ impl TimerStore for PgStore {
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let out = routing_ops::put_sla_state(&mut tx, conversation, state, at).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(out)
     }
 
@@ -500,7 +519,7 @@ impl PgStore {
     {
         let mut tx = self.pool.begin().await?;
         let out = work(&mut tx).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(out)
     }
 }

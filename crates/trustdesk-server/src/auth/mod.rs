@@ -5,6 +5,7 @@
 pub mod extractors;
 pub mod identity;
 pub mod scope;
+pub mod shared_secret;
 pub mod token;
 
 pub use extractors::{

@@ -45,6 +45,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         crate::webhooks::routes::rotate, crate::webhooks::routes::enable, crate::webhooks::routes::deliveries, crate::webhooks::routes::replay, crate::webhooks::routes::event_types,
         crate::channels::routes::channels, crate::channels::telegram::webhook::receive,
         crate::reports::show, crate::reports::export, crate::reports::live::live,
+        crate::metrics::routes::scrape,
     ),
     modifiers(&BearerAuth),
     tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "kb", description = "Knowledge base"), (name = "analysis", description = "Triage and the secret guard"), (name = "trust", description = "Official-channel verification"), (name = "routing", description = "Transfers, reminders, the queue, published commitments"), (name = "admin", description = "Routing profiles, teams, SLA policy and calendars"), (name = "ops"), (name = "channels", description = "Channels beyond the widget (Telegram's webhook)"), (name = "reports", description = "Service-quality reports (supervisors) and the live service figures"))
@@ -84,11 +85,17 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::webhooks::router())
         .merge(crate::channels::telegram::webhook_router(&state))
         .merge(crate::ws::router())
+        .merge(crate::metrics::routes::router(&state))
         .merge(crate::web::router())
         .route("/openapi.json", get(openapi))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::conversations::admission::shed_customer_writes,
+        ))
+        // Outside admission control, so a refused request is timed too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::http::track,
         ))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(SetResponseHeaderLayer::overriding(

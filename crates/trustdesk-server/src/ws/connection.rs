@@ -116,6 +116,7 @@ pub async fn run(mut socket: WebSocket, state: AppState, pre_auth: Option<Authen
     // checks against the store: however the session ends, this socket
     // closes within a sweep.
     let _open = state.open_sessions.open(auth.session_id);
+    let _counted = state.metrics.connection(auth.agent().is_some());
     let mut conn = Connection {
         audience: Conversations::audience(&auth),
         state,

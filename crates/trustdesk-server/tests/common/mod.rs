@@ -25,6 +25,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Where `/metrics` listens when it has an address of its own.
+    pub metrics_addr: Option<SocketAddr>,
     pub http: reqwest::Client,
     pub state: AppState,
     config: Config,
@@ -80,6 +82,7 @@ impl TestApp {
             .await
             .unwrap();
         let addr = app.local_addr();
+        let metrics_addr = app.metrics_addr();
         let state = app.state();
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until_stopped(async move {
@@ -87,6 +90,7 @@ impl TestApp {
         }));
         Self {
             addr,
+            metrics_addr,
             http: reqwest::Client::new(),
             state,
             config,
@@ -112,6 +116,7 @@ impl TestApp {
             .await
             .unwrap();
         self.addr = app.local_addr();
+        self.metrics_addr = app.metrics_addr();
         self.state = app.state();
         let (stop, stopped) = oneshot::channel::<()>();
         self.server = Some(tokio::spawn(app.run_until_stopped(async move {

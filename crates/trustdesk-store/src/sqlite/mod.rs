@@ -21,6 +21,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{ConnectOptions, Connection};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, mpsc, oneshot};
 use trustdesk_core::kb::{Article, ArticleDraft};
@@ -32,6 +33,7 @@ use trustdesk_core::{
 mod statements;
 mod writer;
 
+use crate::commits::CommitWatch;
 use writer::{Job, Reply, Writer, run_writer, writer_gone};
 
 // The writer thread runs its own statements for the message path (see
@@ -85,6 +87,7 @@ pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
     /// The connection for rare writes; used only during a writer's turn.
     rare_writes: Mutex<SqliteConnection>,
+    commits: CommitWatch,
 }
 
 impl SqliteStore {
@@ -115,7 +118,8 @@ impl SqliteStore {
             .test_before_acquire(false)
             .connect_with(base.read_only(true))
             .await?;
-        let writer = Writer::open(path)?;
+        let commits = CommitWatch::default();
+        let writer = Writer::open(path, commits.clone())?;
         let (jobs, queue) = mpsc::channel(options.max_batch * 4);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
@@ -125,6 +129,7 @@ impl SqliteStore {
             readers,
             jobs,
             rare_writes: Mutex::new(rare_writes),
+            commits,
         })
     }
 
@@ -227,6 +232,10 @@ macro_rules! write {
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn watch_commits(&self, observer: Arc<dyn crate::CommitObserver>) {
+        self.commits.set(observer);
     }
 
     async fn ping(&self) -> Result<()> {

@@ -27,12 +27,13 @@
 
 use super::statements;
 use crate::append::{AppendPlan, plan_append};
+use crate::commits::CommitWatch;
 use crate::{Appended, Result, StoreError};
 use rusqlite::Connection;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 use trustdesk_core::{Conversation, ConversationId, NewEvent};
 
@@ -81,12 +82,14 @@ pub(super) struct Writer {
     /// A statement failed in a way that may have left part of a job
     /// written: the batch must be rolled back whole.
     poisoned: bool,
+    /// Hears how long each commit took and how many jobs it carried.
+    commits: CommitWatch,
 }
 
 impl Writer {
     /// Opens the write connection on a database the migrations have
     /// already prepared (WAL mode is a property of the file).
-    pub(super) fn open(path: &Path) -> Result<Self> {
+    pub(super) fn open(path: &Path, commits: CommitWatch) -> Result<Self> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(10))?;
         // Acknowledged means on disk: every commit is fsynced.
@@ -104,6 +107,7 @@ impl Writer {
             batch_touched: Vec::new(),
             in_transaction: false,
             poisoned: false,
+            commits,
         })
     }
 
@@ -293,15 +297,23 @@ impl Writer {
     /// half written) and answers every job's caller.
     fn commit(&mut self, replies: &mut Vec<Reply>) {
         let mut failure = None;
+        let mut committed = None;
         if self.poisoned {
             failure = Some("a write failed part-way".to_owned());
-        } else if self.in_transaction
-            && let Err(e) = self.conn.execute_batch("COMMIT")
-        {
-            failure = Some(e.to_string());
+        } else if self.in_transaction {
+            let started = Instant::now();
+            match self.conn.execute_batch("COMMIT") {
+                Ok(()) => committed = Some(started.elapsed()),
+                Err(e) => failure = Some(e.to_string()),
+            }
         }
         match failure {
-            None => replies.drain(..).for_each(|reply| reply(None)),
+            None => {
+                if let Some(took) = committed {
+                    self.commits.committed(replies.len(), took);
+                }
+                replies.drain(..).for_each(|reply| reply(None))
+            }
             Some(message) => {
                 tracing::error!(error = %message, jobs = replies.len(), "sqlite commit failed");
                 if !self.conn.is_autocommit() {

@@ -1,9 +1,8 @@
 //! `POST /v1/channels/telegram/webhook`: Telegram delivers updates here in
 //! webhook mode. Telegram proves itself with the secret we gave
 //! `setWebhook`, sent back in `X-Telegram-Bot-Api-Secret-Token`; it is
-//! compared in constant time (SHA-256 digests of both, compared with
-//! `subtle`, so neither the length nor a prefix of the secret leaks
-//! through timing). Anything else is 401 before the body is read.
+//! compared in constant time (`auth::shared_secret`). Anything else is 401
+//! before the body is read.
 //!
 //! The update is stored before we answer 200 — Telegram delivers again on
 //! an error, and the inbox drops the repeat by its update id — but an
@@ -11,16 +10,15 @@
 //! background after a 200 instead of making Telegram time out and resend.
 
 use super::updates::UpdateHandler;
+use crate::auth::shared_secret::SharedSecret;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
-use subtle::ConstantTimeEq;
 
 pub const PATH: &str = "/v1/channels/telegram/webhook";
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
@@ -41,24 +39,18 @@ impl Webhook {
     }
 }
 
-/// The configured secret, kept as its digest.
-pub struct SecretCheck {
-    secret_digest: [u8; 32],
-}
+/// Telegram's secret header, checked against the configured secret.
+pub struct SecretCheck(SharedSecret);
 
 impl SecretCheck {
     pub fn new(secret: &str) -> Self {
-        Self {
-            secret_digest: Sha256::digest(secret.as_bytes()).into(),
-        }
+        Self(SharedSecret::new(secret))
     }
 
     fn admits(&self, headers: &HeaderMap) -> bool {
-        let Some(given) = headers.get(SECRET_HEADER) else {
-            return false;
-        };
-        let given: [u8; 32] = Sha256::digest(given.as_bytes()).into();
-        given.ct_eq(&self.secret_digest).into()
+        headers
+            .get(SECRET_HEADER)
+            .is_some_and(|given| self.0.matches(given.as_bytes()))
     }
 }
 

@@ -20,6 +20,7 @@ use crate::conversations::bot;
 use crate::conversations::llm::LlmClient;
 use crate::error::{ApiError, ApiResult};
 use crate::kb::KbIndex;
+use crate::metrics::Metrics;
 use crate::trust::guard;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -60,6 +61,8 @@ pub struct Conversations {
     hooks: Vec<mpsc::Sender<Activity>>,
     /// Customer writes in flight; past saturation they are refused.
     admission: Admission,
+    /// Counts what is stored and what is refused (`/metrics`).
+    metrics: Arc<Metrics>,
 }
 
 /// Customer writes served at once unless configured
@@ -109,7 +112,14 @@ impl Conversations {
             auto_close_after_ms: 0,
             hooks: Vec::new(),
             admission: Admission::new(DEFAULT_IN_FLIGHT),
+            metrics: Arc::default(),
         }
+    }
+
+    /// Counts into these metrics (the server's, scraped at `/metrics`).
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Resolved conversations close by themselves after `ms` (0 = never).
@@ -137,7 +147,11 @@ impl Conversations {
     /// full (see `conversations::admission`).
     pub fn admit(&self) -> ApiResult<Admitted> {
         let backlogged = self.hooks.iter().any(nearly_full);
-        self.admission.admit(backlogged)
+        let admitted = self.admission.admit(backlogged);
+        if admitted.is_err() {
+            self.metrics.overloaded();
+        }
+        admitted
     }
 
     /// Tells `hook` about every stored write from now on.
@@ -165,6 +179,7 @@ impl Conversations {
             events: Arc::from(events),
             conversation: Arc::new(conversation.clone()),
         };
+        self.metrics.observe_events(events);
         self.bus.publish_write(&activity).await;
         for hook in &self.hooks {
             // Waits while the worker is behind: back-pressure, not an

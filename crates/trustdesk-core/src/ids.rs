@@ -82,6 +82,15 @@ typed_id!(
 );
 
 typed_id!(
+    /// An automation rule (a trigger, conditions and actions an admin set up).
+    RuleId
+);
+typed_id!(
+    /// A macro: a saved list of actions an agent runs by hand.
+    MacroId
+);
+
+typed_id!(
     /// An outbound webhook endpoint an admin registered.
     WebhookEndpointId
 );

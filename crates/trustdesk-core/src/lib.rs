@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod automation;
 pub mod channel;
 pub mod crypto;
 pub mod event;
@@ -28,8 +29,8 @@ pub mod webhook;
 
 pub use event::{Actor, Event, EventKind, NewEvent, Visibility};
 pub use ids::{
-    AgentId, ArticleId, AttachmentId, CannedId, ChannelId, ConversationId, CustomerId, SessionId,
-    TeamId, WebhookDeliveryId, WebhookEndpointId,
+    AgentId, ArticleId, AttachmentId, CannedId, ChannelId, ConversationId, CustomerId, MacroId,
+    RuleId, SessionId, TeamId, WebhookDeliveryId, WebhookEndpointId,
 };
 pub use model::{
     Agent, AgentStatus, Category, Channel, Conversation, ConversationStatus, Customer, Language,

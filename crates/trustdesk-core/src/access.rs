@@ -66,6 +66,7 @@ mod tests {
             last_seq: 0,
             created_at: Timestamp(0),
             updated_at: Timestamp(0),
+            labels: Vec::new(),
         }
     }
 

@@ -75,6 +75,16 @@ pub enum AuditAction {
     WebhookEndpointEnabled,
     /// A webhook delivery was sent again.
     WebhookDeliveryReplayed,
+    /// An admin created or changed an automation rule.
+    AutomationRuleSaved,
+    /// An admin deleted an automation rule.
+    AutomationRuleDeleted,
+    /// An automation rule acted on a conversation.
+    AutomationFired,
+    /// An admin created or changed a macro.
+    MacroSaved,
+    /// An admin deleted a macro.
+    MacroDeleted,
 }
 
 impl AuditAction {
@@ -111,6 +121,11 @@ impl AuditAction {
         AuditAction::WebhookSecretRotated,
         AuditAction::WebhookEndpointEnabled,
         AuditAction::WebhookDeliveryReplayed,
+        AuditAction::AutomationRuleSaved,
+        AuditAction::AutomationRuleDeleted,
+        AuditAction::AutomationFired,
+        AuditAction::MacroSaved,
+        AuditAction::MacroDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -147,6 +162,11 @@ impl AuditAction {
             AuditAction::WebhookSecretRotated => "webhook.rotate",
             AuditAction::WebhookEndpointEnabled => "webhook.enable",
             AuditAction::WebhookDeliveryReplayed => "webhook.replay",
+            AuditAction::AutomationRuleSaved => "automation.rule.save",
+            AuditAction::AutomationRuleDeleted => "automation.rule.delete",
+            AuditAction::AutomationFired => "automation.fired",
+            AuditAction::MacroSaved => "macro.save",
+            AuditAction::MacroDeleted => "macro.delete",
         }
     }
 }

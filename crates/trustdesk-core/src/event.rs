@@ -204,6 +204,30 @@ pub enum EventKind {
         agent_id: AgentId,
         note: String,
     },
+    /// Labels added and removed (internal: labels are the team's own
+    /// sorting, never shown to the customer), by an agent, a macro or an
+    /// automation rule.
+    Labeled {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        added: Vec<crate::automation::Label>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        removed: Vec<crate::automation::Label>,
+    },
+    /// An automation rule or a macro acted on the conversation (internal):
+    /// which one, and the actions it carried out (`Action::name`), written
+    /// after them so the timeline says why they happened. A rule's
+    /// `send_webhook` leaves as the `automation.webhook` webhook event of
+    /// this event (through the outbox, like every other webhook).
+    RuleFired {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule_id: Option<crate::ids::RuleId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        macro_id: Option<crate::ids::MacroId>,
+        name: String,
+        actions: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        webhook: Option<String>,
+    },
 }
 
 impl EventKind {
@@ -226,6 +250,8 @@ impl EventKind {
             Self::SlaBreached { .. } => "sla_breached",
             Self::ReminderSet { .. } => "reminder_set",
             Self::ReminderDue { .. } => "reminder_due",
+            Self::Labeled { .. } => "labeled",
+            Self::RuleFired { .. } => "rule_fired",
         }
     }
 
@@ -245,7 +271,9 @@ impl EventKind {
             | Self::SlaWarning { .. }
             | Self::SlaBreached { .. }
             | Self::ReminderSet { .. }
-            | Self::ReminderDue { .. } => Visibility::Internal,
+            | Self::ReminderDue { .. }
+            | Self::Labeled { .. }
+            | Self::RuleFired { .. } => Visibility::Internal,
             Self::SystemNotice { audience, .. } => *audience,
         }
     }
@@ -340,6 +368,12 @@ impl Conversation {
                 }
             }
             EventKind::PriorityChanged { to, .. } => self.priority = *to,
+            EventKind::Labeled { added, removed } => {
+                self.labels.retain(|l| !removed.contains(l));
+                self.labels.extend(added.iter().cloned());
+                self.labels.sort();
+                self.labels.dedup();
+            }
             EventKind::Message { .. }
             | EventKind::Note { .. }
             | EventKind::SystemNotice { .. }
@@ -350,7 +384,8 @@ impl Conversation {
             | EventKind::SlaWarning { .. }
             | EventKind::SlaBreached { .. }
             | EventKind::ReminderSet { .. }
-            | EventKind::ReminderDue { .. } => {}
+            | EventKind::ReminderDue { .. }
+            | EventKind::RuleFired { .. } => {}
         }
     }
 }
@@ -377,6 +412,7 @@ mod tests {
             last_seq: 0,
             created_at: Timestamp(0),
             updated_at: Timestamp(0),
+            labels: Vec::new(),
         }
     }
 

@@ -221,6 +221,10 @@ pub struct Conversation {
     pub last_seq: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Its labels, sorted, each once (set by agents and automation rules
+    /// through `labeled` events).
+    #[serde(default)]
+    pub labels: Vec<crate::automation::Label>,
 }
 
 #[cfg(test)]

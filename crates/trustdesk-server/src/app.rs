@@ -177,6 +177,14 @@ async fn start_workers(state: &AppState) -> anyhow::Result<Workers> {
         inputs.timers,
         state.leading.clone(),
     ));
+    workers.spawn(crate::automation::worker::AutomationWorker::new(
+        state.conversations.clone(),
+        state.sla.clone(),
+        state.clock.clone(),
+        state.automation.clone(),
+        inputs.automation,
+        state.leading.clone(),
+    ));
     crate::channels::start(state, &mut workers, inputs.channels).await?;
     workers.spawn(crate::webhooks::worker::WebhookWorker::new(
         state.store.clone(),

@@ -22,6 +22,7 @@ pub mod ws;
 // One folder per feature, each with its service and its HTTP routes.
 pub mod accounts;
 pub mod attachments;
+pub mod automation;
 pub mod channels;
 pub mod conversations;
 pub mod kb;

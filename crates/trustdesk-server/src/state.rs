@@ -53,6 +53,8 @@ pub struct Inner {
     pub routing: RoutingHandle,
     /// The SLA policy and calendars in effect.
     pub sla: SlaConfig,
+    /// This node's copy of the automation rules.
+    pub automation: crate::automation::AutomationHandle,
     /// Marks channel conversations as due for delivery.
     pub channels: crate::channels::ChannelsHandle,
     /// Wakes this node's webhook worker after an admin change.
@@ -67,6 +69,7 @@ pub struct WorkerInputs {
     pub routing: crate::routing::worker::Inputs,
     /// The desk-wide workers hear every node's writes.
     pub timers: DeskWrites,
+    pub automation: DeskWrites,
     pub channels: DeskWrites,
     /// Webhooks are queued by the node that stored the write.
     pub webhooks: mpsc::Receiver<Activity>,
@@ -113,6 +116,7 @@ impl AppState {
         let (routing, routing_rx) = RoutingHandle::new();
         let (routing_activity_tx, routing_activity_rx) = mpsc::channel(ACTIVITY_QUEUE);
         let (timers_tx, timers_rx) = mpsc::channel(ACTIVITY_QUEUE);
+        let (automation_tx, automation_rx) = mpsc::channel(ACTIVITY_QUEUE);
         let (channels_tx, channels_rx) = mpsc::channel(ACTIVITY_QUEUE);
         let (webhooks_tx, webhooks_rx) = mpsc::channel(ACTIVITY_QUEUE);
         let (leading_tx, leading) = watch::channel(false);
@@ -126,6 +130,7 @@ impl AppState {
             .with_admission(Admission::new(config.limits.customer_writes_in_flight))
             .with_hook(routing_activity_tx)
             .with_hook(timers_tx)
+            .with_hook(automation_tx)
             .with_hook(webhooks_tx);
         // Without a channel nothing is delivered beyond the widget: the
         // delivery worker is not started and no write wakes it.
@@ -137,6 +142,7 @@ impl AppState {
         let routing_leading = leading.clone();
         let routing_writes = DeskWrites::new(routing_activity_rx, bus.desk_writes());
         let timer_writes = DeskWrites::new(timers_rx, bus.desk_writes());
+        let automation_writes = DeskWrites::new(automation_rx, bus.desk_writes());
         // Another node's writes are buffered for a receiver until it reads
         // them: only subscribe the delivery worker that will run.
         let channel_writes = config.channels.any().then(|| bus.desk_writes()).flatten();
@@ -157,6 +163,7 @@ impl AppState {
             live_service: Default::default(),
             routing,
             sla: SlaConfig::default(),
+            automation: Default::default(),
             channels: crate::channels::ChannelsHandle::default(),
             webhooks: crate::webhooks::WebhookHandle::default(),
             leading,
@@ -167,6 +174,7 @@ impl AppState {
                     leading: routing_leading,
                 },
                 timers: timer_writes,
+                automation: automation_writes,
                 channels: DeskWrites::new(channels_rx, channel_writes),
                 webhooks: webhooks_rx,
                 leading: leading_tx,

@@ -11,7 +11,7 @@
 /// Writes a conversation's projected state ($1..$11).
 pub(crate) const UPDATE_CONVERSATION_STATE: &str = "UPDATE conversations SET category = $1, \
      language = $2, priority = $3, urgent = $4, status = $5, assignee_id = $6, team_id = $7, \
-     snoozed_until = $8, last_seq = $9, updated_at = $10 WHERE id = $11";
+     snoozed_until = $8, last_seq = $9, updated_at = $10, labels = $11 WHERE id = $12";
 
 /// Writes only what an event that changes nothing but the head moves
 /// ($1..$3): most events are messages, and naming fewer columns keeps
@@ -505,6 +505,7 @@ macro_rules! define_ops {
                 .bind(c.snoozed_until.map(|t| t.0))
                 .bind(c.last_seq)
                 .bind(c.updated_at.0)
+                .bind(crate::rows::labels_column(c))
                 .bind(c.id.to_string())
         }
 
@@ -713,6 +714,19 @@ macro_rules! define_ops {
             }
             if let Some(u) = f.urgent {
                 qb.push(" AND urgent = ").push_bind(u);
+            }
+            if let Some(label) = &f.label {
+                // A label is a slug: no LIKE wildcard can be in it.
+                qb.push(" AND labels LIKE ").push_bind(format!("%\"{label}\"%"));
+            }
+            if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                let pattern = format!("%{}%", crate::rows::like_escape(&text.to_lowercase()));
+                qb.push(" AND (LOWER(COALESCE(subject, '')) LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" ESCAPE '\\' OR EXISTS (SELECT 1 FROM events e WHERE e.conversation_id = conversations.id \
+                           AND e.kind IN ('message', 'note') AND LOWER(e.payload) LIKE ")
+                    .push_bind(pattern)
+                    .push(" ESCAPE '\\'))");
             }
             if let Some((at, id)) = f.before {
                 qb.push(" AND (updated_at < ")

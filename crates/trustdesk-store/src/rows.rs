@@ -163,7 +163,25 @@ pub(crate) fn session_scopes_column(s: &Session) -> Option<String> {
 
 pub(crate) const CONVERSATION_COLUMNS: &str = "id, customer_id, channel, subject, category, \
      language, priority, urgent, status, assignee_id, team_id, snoozed_until, last_seq, \
-     created_at, updated_at";
+     created_at, updated_at, labels";
+
+/// `text` with LIKE's wildcards and the escape character escaped (the
+/// statement says `ESCAPE '\'`).
+pub(crate) fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The `labels` column: the sorted labels as a JSON array.
+pub(crate) fn labels_column(c: &Conversation) -> String {
+    serde_json::to_string(&c.labels).unwrap_or_else(|_| "[]".to_owned())
+}
 
 pub(crate) fn conversation<R: RowExt>(r: &R) -> Result<Conversation> {
     Ok(Conversation {
@@ -182,6 +200,8 @@ pub(crate) fn conversation<R: RowExt>(r: &R) -> Result<Conversation> {
         last_seq: r.int("last_seq")?,
         created_at: Timestamp(r.int("created_at")?),
         updated_at: Timestamp(r.int("updated_at")?),
+        labels: serde_json::from_str(&r.text("labels")?)
+            .map_err(|e| StoreError::Internal(format!("stored labels: {e}")))?,
     })
 }
 

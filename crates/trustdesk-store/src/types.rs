@@ -136,6 +136,7 @@ impl NewConversation {
             last_seq: 0,
             created_at: self.at,
             updated_at: self.at,
+            labels: Vec::new(),
         }
     }
 }
@@ -185,6 +186,12 @@ pub struct ConversationFilter {
     pub language: Option<Language>,
     pub priority: Option<Priority>,
     pub urgent: Option<bool>,
+    /// Only conversations carrying this label.
+    pub label: Option<trustdesk_core::automation::Label>,
+    /// Only conversations whose subject, messages or notes contain this
+    /// text (case-insensitive for ASCII letters; what is stored is the
+    /// guard's redacted text, so a secret is never found).
+    pub text: Option<String>,
     pub before: Option<(Timestamp, ConversationId)>,
     pub limit: u32,
     /// Only what this agent may see (`AgentScope::may_see`, in SQL).

@@ -69,6 +69,7 @@ impl Log {
                 last_seq: 0,
                 created_at: at,
                 updated_at: at,
+                labels: Vec::new(),
             },
             customer,
             events: Vec::new(),

@@ -21,6 +21,8 @@ pub enum EventType {
     ConversationAssigned,
     ConversationRated,
     FreezeRequested,
+    /// An automation rule's `send_webhook` action.
+    AutomationWebhook,
 }
 
 impl EventType {
@@ -31,6 +33,7 @@ impl EventType {
         EventType::ConversationAssigned,
         EventType::ConversationRated,
         EventType::FreezeRequested,
+        EventType::AutomationWebhook,
     ];
 
     /// The name in the payload's `type` and in subscriptions; never changes.
@@ -42,6 +45,7 @@ impl EventType {
             Self::ConversationAssigned => "conversation.assigned",
             Self::ConversationRated => "conversation.rated",
             Self::FreezeRequested => "freeze.requested",
+            Self::AutomationWebhook => "automation.webhook",
         }
     }
 
@@ -86,6 +90,27 @@ pub fn describe(event: &Event, conversation: &Conversation) -> Vec<(EventType, V
                 }
             }),
         ));
+    }
+    // A rule's own webhook: the admin chose to send it, and it carries
+    // only the rule's names and the conversation's id, never its text.
+    if let EventKind::RuleFired {
+        rule_id,
+        name,
+        webhook: Some(webhook),
+        ..
+    } = &event.kind
+    {
+        out.push((
+            EventType::AutomationWebhook,
+            json!({
+                "conversation_id": id,
+                "event": webhook,
+                "rule_id": rule_id,
+                "rule": name,
+                "fired_at": rfc3339(event.at),
+            }),
+        ));
+        return out;
     }
     // Belt and braces: whatever a kind's rule says below, an event the
     // customer may not see never leaves.
@@ -179,6 +204,7 @@ mod tests {
             last_seq: 1,
             created_at: Timestamp(1_614_265_330_000),
             updated_at: Timestamp(1_614_265_330_000),
+            labels: Vec::new(),
         }
     }
 

@@ -16,7 +16,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use trustdesk_core::{
-    AgentId, Category, ConversationId, ConversationStatus, Language, Priority, TeamId, Timestamp,
+    AgentId, Category, ConversationId, ConversationStatus, CustomerId, Language, Priority, TeamId,
+    Timestamp,
 };
 use trustdesk_store::{AssigneeFilter, ConversationFilter};
 
@@ -44,11 +45,20 @@ pub struct InboxQuery {
     language: Option<String>,
     priority: Option<String>,
     urgent: Option<bool>,
+    /// Only conversations with this label.
+    label: Option<String>,
+    /// Only this customer's conversations (a customer id).
+    customer: Option<String>,
+    /// Text in the subject, a message or a note (at most 200 characters).
+    q: Option<String>,
     /// Page size, 1–200 (default 50).
     limit: Option<u32>,
     /// `next_before` of the previous page.
     before: Option<String>,
 }
+
+/// Longest search text in the inbox.
+const MAX_SEARCH_CHARS: usize = 200;
 
 fn parse_field<T: std::str::FromStr>(name: &str, value: Option<&str>) -> ApiResult<Option<T>> {
     value
@@ -89,11 +99,26 @@ impl InboxQuery {
                 Some((Timestamp(at), id))
             }
         };
+        let text = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        if text.is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
+            return Err(ApiError::BadRequest(format!(
+                "q is longer than {MAX_SEARCH_CHARS} characters"
+            )));
+        }
+        let label = match self.label.as_deref().filter(|l| !l.is_empty()) {
+            None => None,
+            Some(l) => Some(
+                trustdesk_core::automation::Label::parse(l)
+                    .map_err(|e| ApiError::BadRequest(e.to_string()))?,
+            ),
+        };
         Ok(ConversationFilter {
             statuses,
             assignee,
             team_id: parse_field::<TeamId>("team", self.team.as_deref())?,
-            customer_id: None,
+            customer_id: parse_field::<CustomerId>("customer", self.customer.as_deref())?,
+            label,
+            text: text.map(str::to_owned),
             category: parse_field::<Category>("category", self.category.as_deref())?,
             language: parse_field::<Language>("language", self.language.as_deref())?,
             priority: parse_field::<Priority>("priority", self.priority.as_deref())?,

@@ -9,6 +9,7 @@ pub mod bot;
 pub mod canned;
 pub mod customer_routes;
 pub mod feedback;
+pub mod labels;
 pub mod llm;
 pub mod related;
 pub mod service;
@@ -26,5 +27,6 @@ pub fn router() -> Router<AppState> {
         .merge(agent_routes::router())
         .merge(related::router())
         .merge(canned::router())
+        .merge(labels::router())
         .merge(stats::router())
 }

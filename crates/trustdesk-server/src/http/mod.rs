@@ -33,7 +33,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         crate::conversations::agent_routes::reply, crate::conversations::agent_routes::note, crate::conversations::agent_routes::set_status, crate::conversations::agent_routes::assign,
         crate::conversations::stats::bot_stats, crate::conversations::stats::csat_stats,
         crate::attachments::routes::customer_upload, crate::attachments::routes::agent_upload, crate::attachments::routes::download,
-        crate::conversations::canned::list, crate::conversations::canned::create, crate::conversations::canned::update, crate::conversations::canned::remove,
+        crate::conversations::labels::change, crate::conversations::canned::list, crate::conversations::canned::create, crate::conversations::canned::update, crate::conversations::canned::remove,
         crate::conversations::related::related, crate::conversations::related::sla_clocks, crate::conversations::related::at_risk,
         crate::kb::routes::search, crate::kb::routes::article, crate::kb::routes::admin_list, crate::kb::routes::admin_upsert, crate::kb::routes::admin_publish,
         crate::trust::analysis::classify, crate::trust::analysis::scan,
@@ -46,6 +46,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         crate::channels::routes::channels, crate::channels::telegram::webhook::receive,
         crate::reports::show, crate::reports::export, crate::reports::live::live,
         crate::metrics::routes::scrape,
+        crate::automation::routes::list_rules, crate::automation::routes::create_rule, crate::automation::routes::update_rule, crate::automation::routes::delete_rule,
+        crate::automation::routes::dry_run_rule, crate::automation::routes::firings, crate::automation::routes::list_macros, crate::automation::routes::create_macro,
+        crate::automation::routes::update_macro, crate::automation::routes::delete_macro, crate::automation::routes::run_macro,
     ),
     modifiers(&BearerAuth),
     tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "kb", description = "Knowledge base"), (name = "analysis", description = "Triage and the secret guard"), (name = "trust", description = "Official-channel verification"), (name = "routing", description = "Transfers, reminders, the queue, published commitments"), (name = "admin", description = "Routing profiles, teams, SLA policy and calendars"), (name = "ops"), (name = "channels", description = "Channels beyond the widget (Telegram's webhook)"), (name = "reports", description = "Service-quality reports (supervisors) and the live service figures"))
@@ -78,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::routing::router())
         .merge(crate::sla::router())
         .merge(crate::reports::router())
+        .merge(crate::automation::router())
         .merge(crate::trust::router())
         .merge(crate::kb::routes::router())
         .merge(crate::attachments::router(max_file))

@@ -158,18 +158,29 @@ impl SlaConfig {
     }
 
     /// The calendar a priority counts with under the current policy.
-    pub fn calendar_for(&self, priority: Priority) -> BusinessCalendar {
+    /// The desk's office hours: the policy's calendar whatever the
+    /// priority (always open when the policy names none).
+    pub fn office_calendar(&self) -> BusinessCalendar {
         let Ok(i) = self.inner.read() else {
             return BusinessCalendar::always_open();
         };
-        if !i.policy.uses_business_hours(priority) {
-            return BusinessCalendar::always_open();
-        }
         i.policy
             .calendar
             .as_ref()
             .and_then(|name| i.calendars.get(name).cloned())
             .unwrap_or_else(BusinessCalendar::always_open)
+    }
+
+    pub fn calendar_for(&self, priority: Priority) -> BusinessCalendar {
+        let business_hours = self
+            .inner
+            .read()
+            .is_ok_and(|i| i.policy.uses_business_hours(priority));
+        if business_hours {
+            self.office_calendar()
+        } else {
+            BusinessCalendar::always_open()
+        }
     }
 }
 

@@ -79,6 +79,7 @@ fn write_conversation_state(conn: &Connection, c: &Conversation) -> rusqlite::Re
             c.snoozed_until.map(|t| t.0),
             c.last_seq,
             c.updated_at.0,
+            crate::rows::labels_column(c),
             c.id.to_string(),
         ])
 }

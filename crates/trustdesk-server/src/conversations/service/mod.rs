@@ -36,11 +36,14 @@ use trustdesk_core::{
 };
 use trustdesk_store::{Appended, Audience, Created, NewConversation, Store};
 
+mod automated;
 mod desk;
+mod labels;
 mod open;
 mod post;
 mod status;
 
+pub use automated::{AUTOMATED_REPLY, ActedBy};
 pub use desk::Transfer;
 
 /// Most events one history read returns.

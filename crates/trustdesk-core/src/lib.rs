@@ -16,6 +16,7 @@ pub mod ids;
 pub mod kb;
 pub mod model;
 pub mod notice;
+pub mod qa;
 pub mod registry;
 pub mod reports;
 pub mod routing;
@@ -28,8 +29,8 @@ pub mod webhook;
 
 pub use event::{Actor, Event, EventKind, NewEvent, Visibility};
 pub use ids::{
-    AgentId, ArticleId, AttachmentId, CannedId, ChannelId, ConversationId, CustomerId, SessionId,
-    TeamId, WebhookDeliveryId, WebhookEndpointId,
+    AgentId, ArticleId, AttachmentId, CannedId, ChannelId, ConversationId, CustomerId, ReviewId,
+    ScorecardId, SessionId, TeamId, WebhookDeliveryId, WebhookEndpointId,
 };
 pub use model::{
     Agent, AgentStatus, Category, Channel, Conversation, ConversationStatus, Customer, Language,

@@ -150,6 +150,9 @@ fn the_built_in_card_is_valid_and_has_the_critical_rules() {
     let c = Scorecard::crypto_default();
     assert_eq!(c.validate(), Ok(()));
     assert_eq!(c.id, CRYPTO_DEFAULT_ID);
+    // published in docs/qa.md
+    assert_eq!(c.id.to_string(), "7d0c6a3e-5b1f-4c2a-9e8d-1f0000000001");
+    assert_eq!(c.pass_threshold_pct, 80);
     assert_eq!(Scorecard::crypto_default(), c, "the same every time");
     let critical: Vec<&str> = c
         .categories

@@ -99,6 +99,14 @@ typed_id!(
     /// as `webhook-id: msg_<simple uuid>`.
     WebhookDeliveryId
 );
+typed_id!(
+    /// A QA scorecard (the categories reviewers rate conversations on).
+    ScorecardId
+);
+typed_id!(
+    /// One QA review: a reviewer's ratings of one conversation.
+    ReviewId
+);
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,7 @@ pub mod ids;
 pub mod kb;
 pub mod model;
 pub mod notice;
+pub mod qa;
 pub mod registry;
 pub mod reports;
 pub mod routing;
@@ -30,7 +31,7 @@ pub mod webhook;
 pub use event::{Actor, Event, EventKind, NewEvent, Visibility};
 pub use ids::{
     AgentId, ArticleId, AttachmentId, CannedId, ChannelId, ConversationId, CustomerId, MacroId,
-    RuleId, SessionId, TeamId, WebhookDeliveryId, WebhookEndpointId,
+    ReviewId, RuleId, ScorecardId, SessionId, TeamId, WebhookDeliveryId, WebhookEndpointId,
 };
 pub use model::{
     Agent, AgentStatus, Category, Channel, Conversation, ConversationStatus, Customer, Language,

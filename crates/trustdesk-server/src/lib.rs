@@ -26,6 +26,7 @@ pub mod automation;
 pub mod channels;
 pub mod conversations;
 pub mod kb;
+pub mod qa;
 pub mod reports;
 pub mod routing;
 pub mod sla;

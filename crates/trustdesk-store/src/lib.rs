@@ -15,9 +15,11 @@ mod commits;
 mod lease;
 mod ops;
 mod ops_channels;
+mod ops_qa;
 mod ops_routing;
 mod ops_webhooks;
 mod postgres;
+mod qa;
 mod rate;
 mod rows;
 mod sqlite;
@@ -30,6 +32,7 @@ pub use channels::*;
 pub use commits::CommitObserver;
 pub use lease::{Lease, LeaseStore};
 pub use postgres::PgStore;
+pub use qa::{QaAssignment, QaStore, StoredReview};
 pub use rate::RateStore;
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use types::*;
@@ -120,6 +123,7 @@ pub trait Store:
     + TimerStore
     + ChannelStore
     + WebhookStore
+    + QaStore
     + LeaseStore
     + RateStore
     + Send

@@ -48,10 +48,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         crate::metrics::routes::scrape,
         crate::automation::routes::list_rules, crate::automation::routes::create_rule, crate::automation::routes::update_rule, crate::automation::routes::delete_rule,
         crate::automation::routes::dry_run_rule, crate::automation::routes::firings, crate::automation::routes::list_macros, crate::automation::routes::create_macro,
+        crate::qa::routes::list_scorecards, crate::qa::routes::create_scorecard, crate::qa::routes::update_scorecard, crate::qa::routes::assign,
+        crate::qa::routes::assignments, crate::qa::routes::conversation, crate::qa::routes::review, crate::qa::routes::reviews, crate::qa::routes::qa_report,
         crate::automation::routes::update_macro, crate::automation::routes::delete_macro, crate::automation::routes::run_macro,
     ),
     modifiers(&BearerAuth),
-    tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "kb", description = "Knowledge base"), (name = "analysis", description = "Triage and the secret guard"), (name = "trust", description = "Official-channel verification"), (name = "routing", description = "Transfers, reminders, the queue, published commitments"), (name = "admin", description = "Routing profiles, teams, SLA policy and calendars"), (name = "ops"), (name = "channels", description = "Channels beyond the widget (Telegram's webhook)"), (name = "reports", description = "Service-quality reports (supervisors) and the live service figures"))
+    tags((name = "widget", description = "Customers, through the chat widget"), (name = "agent", description = "Agents, through the console"), (name = "kb", description = "Knowledge base"), (name = "analysis", description = "Triage and the secret guard"), (name = "trust", description = "Official-channel verification"), (name = "routing", description = "Transfers, reminders, the queue, published commitments"), (name = "admin", description = "Routing profiles, teams, SLA policy and calendars"), (name = "ops"), (name = "channels", description = "Channels beyond the widget (Telegram's webhook)"), (name = "reports", description = "Service-quality reports (supervisors) and the live service figures"), (name = "qa", description = "QA review: scorecards, sampled assignments, reviews"))
 )]
 pub struct ApiDoc;
 
@@ -82,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::sla::router())
         .merge(crate::reports::router())
         .merge(crate::automation::router())
+        .merge(crate::qa::router())
         .merge(crate::trust::router())
         .merge(crate::kb::routes::router())
         .merge(crate::attachments::router(max_file))

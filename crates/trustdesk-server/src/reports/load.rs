@@ -8,7 +8,7 @@ use crate::state::AppState;
 use std::collections::HashMap;
 use trustdesk_core::reports::{self, ConversationFacts};
 use trustdesk_core::sla::{BusinessCalendar, SlaMetric};
-use trustdesk_core::{Priority, Timestamp};
+use trustdesk_core::{Conversation, Event, Priority, Timestamp};
 
 /// The most conversations one report reads; past it the report says it is
 /// truncated (the oldest are counted) and a shorter period should be asked.
@@ -28,6 +28,23 @@ pub async fn facts_between(
     to: Timestamp,
     filters: super::window::Filters,
 ) -> ApiResult<(Vec<ConversationFacts>, bool)> {
+    fold_between(state, from, to, filters, reports::facts).await
+}
+
+/// Folds each conversation opened in `[from, to)` that `filters` keeps
+/// with `fold` (its log and the business calendar of its priority), off
+/// the async threads; and whether there were more than one report reads.
+pub async fn fold_between<T, F>(
+    state: &AppState,
+    from: Timestamp,
+    to: Timestamp,
+    filters: super::window::Filters,
+    fold: F,
+) -> ApiResult<(Vec<T>, bool)>
+where
+    T: Send + 'static,
+    F: Fn(&Conversation, &[Event], &BusinessCalendar) -> T + Send + 'static,
+{
     let mut log = state
         .store
         .report_log(from, to, MAX_CONVERSATIONS + 1)
@@ -41,7 +58,7 @@ pub async fn facts_between(
         .map(|p| (*p, state.sla.calendar_for(*p)))
         .collect();
     tokio::task::spawn_blocking(move || {
-        let facts = log
+        let folded = log
             .iter()
             .filter(|(conversation, _)| filters.keeps(conversation))
             .map(|(conversation, events)| {
@@ -49,10 +66,10 @@ pub async fn facts_between(
                     .get(&conversation.priority)
                     .cloned()
                     .unwrap_or_else(BusinessCalendar::always_open);
-                reports::facts(conversation, events, &calendar)
+                fold(conversation, events, &calendar)
             })
             .collect();
-        (facts, truncated)
+        (folded, truncated)
     })
     .await
     .map_err(|e| ApiError::Internal(format!("report fold failed: {e}")))

@@ -11,7 +11,7 @@
 mod csv;
 mod figures;
 pub(crate) mod live;
-mod load;
+pub(crate) mod load;
 mod window;
 
 pub use figures::{Figures, Group, Report};

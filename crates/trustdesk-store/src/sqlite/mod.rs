@@ -52,6 +52,10 @@ mod routing_ops {
     crate::ops_routing::define_routing_ops!(sqlx::SqliteConnection);
 }
 
+mod qa_ops {
+    crate::ops_qa::define_qa_ops!(sqlx::SqliteConnection);
+}
+
 mod webhook_ops {
     crate::ops_webhooks::define_webhook_ops!(sqlx::SqliteConnection, "");
 }
@@ -675,6 +679,7 @@ impl SqliteStore {
 }
 
 crate::ops_webhooks::impl_webhook_store!(SqliteStore);
+crate::ops_qa::impl_qa_store!(SqliteStore);
 
 #[async_trait]
 impl crate::LeaseStore for SqliteStore {

@@ -129,3 +129,8 @@ mod tests {
         assert_eq!(a.0.get_version_num(), 4);
     }
 }
+
+typed_id!(
+    /// A customer's suggestion or complaint.
+    FeedbackId
+);

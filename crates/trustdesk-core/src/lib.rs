@@ -30,8 +30,9 @@ pub mod webhook;
 
 pub use event::{Actor, Event, EventKind, NewEvent, Visibility};
 pub use ids::{
-    AgentId, ArticleId, AttachmentId, CannedId, ChannelId, ConversationId, CustomerId, MacroId,
-    ReviewId, RuleId, ScorecardId, SessionId, TeamId, WebhookDeliveryId, WebhookEndpointId,
+    AgentId, ArticleId, AttachmentId, CannedId, ChannelId, ConversationId, CustomerId, FeedbackId,
+    MacroId, ReviewId, RuleId, ScorecardId, SessionId, TeamId, WebhookDeliveryId,
+    WebhookEndpointId,
 };
 pub use model::{
     Agent, AgentStatus, Category, Channel, Conversation, ConversationStatus, Customer, Language,

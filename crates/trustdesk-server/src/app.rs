@@ -185,6 +185,15 @@ async fn start_workers(state: &AppState) -> anyhow::Result<Workers> {
         inputs.automation,
         state.leading.clone(),
     ));
+    if let Some(url) = &state.config.public_url {
+        let links = crate::conversations::rating_link::RatingLinks::load(
+            state.store.as_ref(),
+            url,
+            state.clock.now(),
+        )
+        .await?;
+        let _ = state.rating_links.set(Arc::new(links));
+    }
     crate::channels::start(state, &mut workers, inputs.channels).await?;
     workers.spawn(crate::webhooks::worker::WebhookWorker::new(
         state.store.clone(),

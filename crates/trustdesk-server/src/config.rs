@@ -24,6 +24,10 @@ pub struct Config {
     pub bus_url: Option<String>,
     /// The NATS subject prefix: nodes with the same prefix form one desk.
     pub bus_subject: String,
+    /// Where customers reach this desk (`https://support.exchange.example`):
+    /// links in mail and Telegram (the CSAT link) point here. Unset, no
+    /// such links are sent.
+    pub public_url: Option<String>,
     pub widget: WidgetConfig,
     pub limits: Limits,
     pub sessions: SessionConfig,
@@ -367,6 +371,7 @@ impl Default for Config {
             database_url: None,
             bus_url: None,
             bus_subject: "trustdesk".into(),
+            public_url: None,
             widget: WidgetConfig::default(),
             limits: Limits::default(),
             sessions: SessionConfig::default(),
@@ -407,6 +412,7 @@ const CONFIG_KEYS: &[&str] = &[
     "database_url",
     "bus_url",
     "bus_subject",
+    "public_url",
     "widget",
     "limits",
     "sessions",

@@ -25,6 +25,7 @@ pub mod attachments;
 pub mod automation;
 pub mod channels;
 pub mod conversations;
+pub mod feedback;
 pub mod kb;
 pub mod qa;
 pub mod reports;

@@ -19,6 +19,9 @@ use tokio::sync::mpsc;
 use tokio::sync::watch;
 use trustdesk_store::Store;
 
+/// Feedback one customer may send per minute.
+const FEEDBACK_PER_MINUTE: u32 = 5;
+
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
@@ -40,6 +43,8 @@ pub struct Inner {
     pub auth_account_limiter: RateLimiter<String>,
     /// Widget sessions per client address.
     pub widget_session_limiter: RateLimiter,
+    /// Feedback per customer.
+    pub feedback_limiter: RateLimiter<String>,
     /// Flips to `true` when the server begins shutting down; long-lived
     /// tasks (WebSockets, workers) watch it to say goodbye.
     pub shutdown: watch::Receiver<bool>,
@@ -53,6 +58,9 @@ pub struct Inner {
     pub routing: RoutingHandle,
     /// The SLA policy and calendars in effect.
     pub sla: SlaConfig,
+    /// CSAT links for channels without the widget (set at start when
+    /// `public_url` is).
+    pub rating_links: std::sync::OnceLock<Arc<crate::conversations::rating_link::RatingLinks>>,
     /// This node's copy of the automation rules.
     pub automation: crate::automation::AutomationHandle,
     /// Marks channel conversations as due for delivery.
@@ -98,6 +106,7 @@ impl AppState {
             limits.widget_sessions_per_minute,
             store.clone(),
         );
+        let feedback_limiter = RateLimiter::shared("feedback", FEEDBACK_PER_MINUTE, store.clone());
         let llm = if config.bot.generative.enabled {
             match LlmClient::new(&config.bot.generative) {
                 Ok(client) => {
@@ -157,6 +166,7 @@ impl AppState {
             auth_ip_limiter,
             auth_account_limiter,
             widget_session_limiter,
+            feedback_limiter,
             shutdown,
             clock,
             open_sessions: Default::default(),
@@ -164,6 +174,7 @@ impl AppState {
             routing,
             sla: SlaConfig::default(),
             automation: Default::default(),
+            rating_links: Default::default(),
             channels: crate::channels::ChannelsHandle::default(),
             webhooks: crate::webhooks::WebhookHandle::default(),
             leading,

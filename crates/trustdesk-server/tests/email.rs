@@ -725,3 +725,102 @@ Your ticket number {i} was received.\n"
     assert_eq!(all.len(), 4, "three from the flood, one from Bob: {all:#?}");
     assert!(all.iter().any(|c| c["subject"] == "Withdrawal"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resolved_mail_conversation_sends_a_csat_link_that_rates_it_once() {
+    let servers = MailServers::start().await;
+    let email = email_config(&servers);
+    let app = TestApp::spawn_with(|c| {
+        c.channels.email = email;
+        c.public_url = Some("https://support.desk.test/".into());
+    })
+    .await;
+    let (admin, _) = app.agent_with_role("lead@desk.test", Role::Admin).await;
+    deliver(
+        &servers,
+        "ann@customer.test",
+        SUPPORT,
+        "From: Ann Lee <ann@customer.test>\n\
+To: support@desk.test\n\
+Subject: Withdrawal pending\n\
+Message-ID: <ann-csat@customer.test>\n\
+Content-Type: text/plain; charset=utf-8\n\
+\n\
+My withdrawal has been pending for a day.\n",
+    )
+    .await;
+    let conv = wait_for_conversations(&app, &admin, 1).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = servers.wait_for_mail("ann", 1).await.len();
+    app.resolve(&admin, &conv).await;
+    let mails = servers.wait_for_mail("ann", before + 1).await;
+    let text = text_of(mails.last().unwrap());
+    let start = text
+        .find("https://support.desk.test/rate/")
+        .unwrap_or_else(|| panic!("no CSAT link in {text}"));
+    let link: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '<' && *c != '"')
+        .collect();
+    let path = link.trim_start_matches("https://support.desk.test");
+    // Opening the link rates nothing (mail clients fetch links ahead).
+    let page = app.http.get(app.url(path)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("name=\"score\""));
+    let (_, seen) = app
+        .get(&format!("/v1/agent/conversations/{conv}"), Some(&admin))
+        .await;
+    assert!(!seen.to_string().contains("\"rated\""));
+    // The form does, once.
+    let form = [("score", "4"), ("comment", "Quick and clear, thanks")];
+    let sent = app
+        .http
+        .post(app.url(path))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    assert!(sent.text().await.unwrap().contains("Thank you"));
+    let (_, rated) = app
+        .get(&format!("/v1/agent/conversations/{conv}"), Some(&admin))
+        .await;
+    let rating = rated["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"]["type"] == "rated")
+        .cloned()
+        .expect("rated");
+    assert_eq!(rating["kind"]["score"], 4);
+    assert_eq!(rating["actor"]["type"], "customer");
+    let again = app
+        .http
+        .post(app.url(path))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409, "one rating per resolution");
+    // A forged or altered link opens nothing.
+    let forged = format!("{}0", path);
+    assert_eq!(
+        app.http
+            .get(app.url(&forged))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let other = app
+        .http
+        .post(app.url(&path.replacen(&conv, &uuid::Uuid::new_v4().to_string(), 1)))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 404);
+}

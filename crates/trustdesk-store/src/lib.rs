@@ -12,6 +12,7 @@
 mod append;
 mod channels;
 mod commits;
+mod feedback;
 mod lease;
 mod ops;
 mod ops_channels;
@@ -30,6 +31,7 @@ mod webhooks;
 pub use append::ASSIGNED_MEANWHILE;
 pub use channels::*;
 pub use commits::CommitObserver;
+pub use feedback::{Feedback, FeedbackKind, FeedbackSource, FeedbackStore};
 pub use lease::{Lease, LeaseStore};
 pub use postgres::PgStore;
 pub use qa::{QaAssignment, QaStore, StoredReview};
@@ -124,6 +126,7 @@ pub trait Store:
     + ChannelStore
     + WebhookStore
     + QaStore
+    + FeedbackStore
     + LeaseStore
     + RateStore
     + Send

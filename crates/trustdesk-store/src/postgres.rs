@@ -34,6 +34,10 @@ mod routing_ops {
 
 // `OF d`: only the delivery rows are locked; locking the endpoint row too
 // would make a second node skip every delivery of that endpoint.
+mod feedback_ops {
+    crate::feedback::define_feedback_ops!(sqlx::PgConnection);
+}
+
 mod qa_ops {
     crate::ops_qa::define_qa_ops!(sqlx::PgConnection);
 }
@@ -530,6 +534,7 @@ impl PgStore {
 
 crate::ops_webhooks::impl_webhook_store!(PgStore);
 crate::ops_qa::impl_qa_store!(PgStore);
+crate::feedback::impl_feedback_store!(PgStore);
 
 /// A lease held by a session-level advisory lock on its own connection.
 struct PgLease {

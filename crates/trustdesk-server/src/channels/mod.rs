@@ -64,7 +64,8 @@ pub async fn start(
             activity,
             state.leading.clone(),
         )
-        .continue_chats_by_email_after(continue_after),
+        .continue_chats_by_email_after(continue_after)
+        .with_rating_links(state.rating_links.get().cloned()),
     );
     Ok(())
 }

@@ -21,6 +21,7 @@
 //! go out twice, never not at all.
 
 use crate::bus::{DeskWrites, Heard};
+use crate::conversations::rating_link::RatingLinks;
 use crate::conversations::{Activity, Conversations};
 use crate::workers::Worker;
 use async_trait::async_trait;
@@ -206,6 +207,9 @@ pub struct OutboundWorker {
     /// A widget chat whose agent reply the customer has not answered for
     /// this long continues by email (`None` = never).
     continue_after: Option<Duration>,
+    /// A resolved conversation's customer gets a CSAT link (`None`: no
+    /// `public_url`, no link).
+    rating_links: Option<Arc<RatingLinks>>,
 }
 
 impl OutboundWorker {
@@ -223,7 +227,14 @@ impl OutboundWorker {
             activity,
             leading,
             continue_after: None,
+            rating_links: None,
         }
+    }
+
+    /// Sends a CSAT link when a conversation is resolved.
+    pub fn with_rating_links(mut self, links: Option<Arc<RatingLinks>>) -> Self {
+        self.rating_links = links;
+        self
     }
 
     /// Widget chats left unanswered by the customer this long after an
@@ -288,6 +299,7 @@ impl Worker for OutboundWorker {
             mut activity,
             mut leading,
             continue_after,
+            rating_links,
         } = self;
         let spans_nodes = activity.spans_nodes();
         let mut resume = tokio::time::interval(RESUME_EVERY);
@@ -315,6 +327,7 @@ impl Worker for OutboundWorker {
                     senders: senders.clone(),
                     handle: handle.clone(),
                     retries: retries.clone(),
+                    rating_links: rating_links.clone(),
                 };
                 running.spawn(async move {
                     job.deliver(id).await;
@@ -405,6 +418,7 @@ struct Delivery {
     senders: Arc<HashMap<Channel, Arc<dyn ChannelSender>>>,
     handle: ChannelsHandle,
     retries: Arc<Mutex<HashMap<ConversationId, u32>>>,
+    rating_links: Option<Arc<RatingLinks>>,
 }
 
 impl Delivery {
@@ -480,7 +494,16 @@ impl Delivery {
         let now = || self.conversations.clock().now();
         let mut skipped_to = None;
         for event in &events {
-            let Some(content) = content_of(event, store.as_ref()).await? else {
+            let invitation = self.rating_links.as_deref().map(|links| {
+                links.invitation(
+                    id,
+                    conversation
+                        .language
+                        .unwrap_or(trustdesk_core::Language::En),
+                    now(),
+                )
+            });
+            let Some(content) = content_of(event, store.as_ref(), invitation).await? else {
                 skipped_to = Some(event.seq);
                 continue;
             };
@@ -680,6 +703,7 @@ fn backoff(attempt: u32) -> Duration {
 async fn content_of(
     event: &Event,
     store: &dyn trustdesk_store::Store,
+    rating_invitation: Option<String>,
 ) -> Result<Option<Content>, trustdesk_store::StoreError> {
     if event.visibility != Visibility::Public {
         return Ok(None);
@@ -704,6 +728,17 @@ async fn content_of(
                 articles: Vec::new(),
             })
         }
+        // Resolved: the customer may rate it through the CSAT link.
+        (
+            EventKind::StatusChanged {
+                to: trustdesk_core::ConversationStatus::Resolved,
+                ..
+            },
+            _,
+        ) => rating_invitation.map(|text| Content::Automatic {
+            text,
+            articles: Vec::new(),
+        }),
         (EventKind::Attachment { file }, Some(author)) => Some(Content::File {
             author,
             file: store.get_attachment(file.id).await?,

@@ -138,6 +138,10 @@ pub struct Rating {
     /// 1 (very unhappy) to 5 (very happy).
     score: u8,
     comment: Option<String>,
+    /// Also send the comment to the product team as a `suggestion` or a
+    /// `complaint` (the feedback channel).
+    #[schema(value_type = Option<String>)]
+    feedback: Option<trustdesk_store::FeedbackKind>,
 }
 
 /// Rates a resolved conversation (CSAT), once per resolution.
@@ -152,5 +156,21 @@ pub(crate) async fn rate(
     let appended =
         crate::conversations::feedback::rate(&state, &auth, id, req.score, req.comment.as_deref())
             .await?;
+    if let (Some(kind), Some(comment), Some(customer)) =
+        (req.feedback, req.comment.as_deref(), auth.customer_id())
+        && !comment.trim().is_empty()
+        && !appended.duplicate
+    {
+        crate::feedback::record(
+            &state,
+            customer,
+            kind,
+            trustdesk_store::FeedbackSource::Rating,
+            comment,
+            Some(id),
+            appended.conversation.language,
+        )
+        .await?;
+    }
     Ok(Posted::response(appended))
 }

@@ -11,6 +11,8 @@ pub mod customer_routes;
 pub mod feedback;
 pub mod labels;
 pub mod llm;
+pub mod rating_link;
+pub mod rating_page;
 pub mod related;
 pub mod service;
 pub mod stats;
@@ -28,5 +30,6 @@ pub fn router() -> Router<AppState> {
         .merge(related::router())
         .merge(canned::router())
         .merge(labels::router())
+        .merge(rating_page::router())
         .merge(stats::router())
 }

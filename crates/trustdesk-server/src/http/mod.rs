@@ -48,6 +48,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         crate::metrics::routes::scrape,
         crate::automation::routes::list_rules, crate::automation::routes::create_rule, crate::automation::routes::update_rule, crate::automation::routes::delete_rule,
         crate::automation::routes::dry_run_rule, crate::automation::routes::firings, crate::automation::routes::list_macros, crate::automation::routes::create_macro,
+        crate::feedback::routes::send, crate::feedback::routes::list, crate::feedback::routes::export,
         crate::qa::routes::list_scorecards, crate::qa::routes::create_scorecard, crate::qa::routes::update_scorecard, crate::qa::routes::assign,
         crate::qa::routes::assignments, crate::qa::routes::conversation, crate::qa::routes::review, crate::qa::routes::reviews, crate::qa::routes::qa_report,
         crate::automation::routes::update_macro, crate::automation::routes::delete_macro, crate::automation::routes::run_macro,
@@ -85,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::reports::router())
         .merge(crate::automation::router())
         .merge(crate::qa::router())
+        .merge(crate::feedback::routes::router())
         .merge(crate::trust::router())
         .merge(crate::kb::routes::router())
         .merge(crate::attachments::router(max_file))

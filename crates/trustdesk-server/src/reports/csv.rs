@@ -6,7 +6,7 @@
 use super::figures::{Figures, Report};
 use trustdesk_core::reports::{Basis, ConversationFacts};
 
-fn write(rows: impl IntoIterator<Item = Vec<String>>) -> Result<String, csv::Error> {
+pub(crate) fn write(rows: impl IntoIterator<Item = Vec<String>>) -> Result<String, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
     for row in rows {
         out.write_record(&row)?;

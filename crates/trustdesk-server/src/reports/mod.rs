@@ -8,7 +8,7 @@
 //! disagree with what happened, and a definition fixed in the core
 //! applies to the past as well. Definitions: docs/reports.md.
 
-mod csv;
+pub(crate) mod csv;
 mod figures;
 pub(crate) mod live;
 pub(crate) mod load;

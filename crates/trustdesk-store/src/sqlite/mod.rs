@@ -52,6 +52,10 @@ mod routing_ops {
     crate::ops_routing::define_routing_ops!(sqlx::SqliteConnection);
 }
 
+mod feedback_ops {
+    crate::feedback::define_feedback_ops!(sqlx::SqliteConnection);
+}
+
 mod qa_ops {
     crate::ops_qa::define_qa_ops!(sqlx::SqliteConnection);
 }
@@ -680,6 +684,7 @@ impl SqliteStore {
 
 crate::ops_webhooks::impl_webhook_store!(SqliteStore);
 crate::ops_qa::impl_qa_store!(SqliteStore);
+crate::feedback::impl_feedback_store!(SqliteStore);
 
 #[async_trait]
 impl crate::LeaseStore for SqliteStore {

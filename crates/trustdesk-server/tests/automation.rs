@@ -4,25 +4,10 @@
 
 mod common;
 
-use common::TestApp;
+use common::{TestApp, wait_for};
 use serde_json::{Value, json};
 use std::time::Duration;
 use trustdesk_core::Role;
-
-async fn wait_for<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while tokio::time::Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
 
 async fn view(app: &TestApp, token: &str, id: &str) -> Value {
     let (status, body) = app

@@ -144,22 +144,6 @@ async fn one_node_leads_and_another_takes_over_when_it_goes() {
     panic!("node two did not take over within 8 s");
 }
 
-/// Polls `check` every 50 ms for up to 15 s.
-async fn wait_for<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
-    while tokio::time::Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 /// The leading node and the other, once one leads.
 async fn leader_and_follower<'a>(one: &'a TestApp, two: &'a TestApp) -> (&'a TestApp, &'a TestApp) {
     for _ in 0..100 {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TestApp, Ws};
+use common::{TestApp, Ws, wait_for};
 use serde_json::{Value, json};
 use std::time::Duration;
 use trustdesk_core::Role;
@@ -15,22 +15,6 @@ const MIN: i64 = 60_000;
 /// has its own test).
 async fn spawn() -> TestApp {
     TestApp::spawn_with(|c| c.routing.bot_hold_ms = 0).await
-}
-
-/// Polls `check` every 20 ms for up to 15 s.
-async fn wait_for<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    while tokio::time::Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 /// Sets an agent's routing profile through the admin API.

@@ -4,7 +4,7 @@
 use crate::auth::{CustomerAuth, SupervisorAuth};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query};
-use crate::reports::ReportParams;
+use crate::reports::Period;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
@@ -84,10 +84,10 @@ pub async fn send(
 pub struct FeedbackQuery {
     /// `suggestion` or `complaint` (default both).
     kind: Option<String>,
-    /// As in reports: a date or an RFC 3339 instant (default the last 30 days).
-    from: Option<String>,
-    to: Option<String>,
-    tz: Option<String>,
+    #[serde(flatten)]
+    // `from`, `to`, `tz` as in reports (utoipa cannot flatten them here).
+    #[param(ignore)]
+    period: Period,
 }
 
 /// The most feedback one list or export holds.
@@ -104,13 +104,7 @@ async fn query(state: &AppState, q: FeedbackQuery) -> ApiResult<Vec<Feedback>> {
             )));
         }
     };
-    let window = ReportParams {
-        from: q.from,
-        to: q.to,
-        tz: q.tz,
-        ..Default::default()
-    }
-    .window(state.clock.now())?;
+    let window = q.period.window(state.clock.now())?;
     Ok(state
         .store
         .list_feedback(kind, window.from, window.to, MAX_ROWS)

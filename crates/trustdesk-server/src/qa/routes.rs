@@ -8,14 +8,14 @@ use super::scorecards;
 use crate::auth::{AdminAuth, AgentAuth, SupervisorAuth};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query};
-use crate::reports::{Filters, ReportParams};
+use crate::reports::{Filters, Period};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use trustdesk_core::qa::{
     AgentQa, AgentSample, Candidate, Finding, Rating, Review, SamplePlan, ScoreCategory, Scorecard,
     agent_scores, sample,
@@ -159,11 +159,10 @@ pub async fn assign(
         }
     };
     let now = state.clock.now();
-    let window = ReportParams {
+    let window = Period {
         from: req.from,
         to: req.to,
         tz: req.tz,
-        ..Default::default()
     }
     .window(now)?;
     let overrides = guard_overrides(&state).await?;
@@ -351,9 +350,10 @@ pub async fn review(
 pub struct ReviewsQuery {
     /// An agent id (supervisors; an agent always sees their own).
     agent: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    tz: Option<String>,
+    #[serde(flatten)]
+    // `from`, `to`, `tz` as in reports (utoipa cannot flatten them here).
+    #[param(ignore)]
+    period: Period,
 }
 
 /// Reviews in a period, newest first: an agent's own, or (supervisors)
@@ -377,26 +377,13 @@ pub async fn reviews(
     } else {
         Some(me.id)
     };
-    let window = ReportParams {
-        from: q.from,
-        to: q.to,
-        tz: q.tz,
-        ..Default::default()
-    }
-    .window(state.clock.now())?;
+    let window = q.period.window(state.clock.now())?;
     Ok(Json(
         state
             .store
             .list_reviews(agent, window.from, window.to, 1000)
             .await?,
     ))
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-pub struct QaReportQuery {
-    from: Option<String>,
-    to: Option<String>,
-    tz: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -409,20 +396,14 @@ pub struct QaRow {
 
 /// The QA score per agent over the reviews made in a period: reviews,
 /// mean percentage, share passed, critical failures.
-#[utoipa::path(get, path = "/v1/reports/qa", tag = "reports", security(("bearer" = [])), params(QaReportQuery),
+#[utoipa::path(get, path = "/v1/reports/qa", tag = "reports", security(("bearer" = [])), params(Period),
     responses((status = 200, body = Vec<QaRow>)))]
 pub async fn qa_report(
     State(state): State<AppState>,
     _auth: SupervisorAuth,
-    Query(q): Query<QaReportQuery>,
+    Query(period): Query<Period>,
 ) -> ApiResult<Json<Vec<QaRow>>> {
-    let window = ReportParams {
-        from: q.from,
-        to: q.to,
-        tz: q.tz,
-        ..Default::default()
-    }
-    .window(state.clock.now())?;
+    let window = period.window(state.clock.now())?;
     let reviews = state
         .store
         .list_reviews(None, window.from, window.to, 50_000)
@@ -431,13 +412,7 @@ pub async fn qa_report(
         .into_iter()
         .map(|r| (r.review.agent, r.score))
         .collect();
-    let names: HashMap<AgentId, String> = state
-        .store
-        .list_agents()
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.display_name))
-        .collect();
+    let names = crate::reports::agent_names(&state).await?;
     Ok(Json(
         agent_scores(&pairs)
             .into_iter()

@@ -15,7 +15,7 @@ pub(crate) mod load;
 mod window;
 
 pub use figures::{Figures, Group, Report};
-pub use window::{Filters, ReportParams, Window};
+pub use window::{Filters, Period, ReportParams, Window};
 
 use crate::auth::SupervisorAuth;
 use crate::error::{ApiError, ApiResult};
@@ -47,14 +47,21 @@ pub(crate) fn iso(t: Timestamp) -> String {
 }
 
 /// Agents' and teams' names for group labels.
-async fn labels(state: &AppState) -> ApiResult<impl Fn(&GroupKey) -> String + use<>> {
-    let agents: HashMap<_, _> = state
+/// Every agent's display name, for labels.
+pub(crate) async fn agent_names(
+    state: &AppState,
+) -> ApiResult<HashMap<trustdesk_core::AgentId, String>> {
+    Ok(state
         .store
         .list_agents()
         .await?
         .into_iter()
         .map(|a| (a.id, a.display_name))
-        .collect();
+        .collect())
+}
+
+async fn labels(state: &AppState) -> ApiResult<impl Fn(&GroupKey) -> String + use<>> {
+    let agents = agent_names(state).await?;
     let teams: HashMap<_, _> = state
         .store
         .list_teams()

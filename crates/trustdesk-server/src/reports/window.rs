@@ -39,6 +39,30 @@ pub struct ReportParams {
     pub rows: Option<String>,
 }
 
+/// A period alone, as reports read it (`from`, `to`, `tz`): for the
+/// lists that share the reports' notion of a period (QA, feedback).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct Period {
+    /// A date or an RFC 3339 instant (default: 30 days before `to`).
+    pub from: Option<String>,
+    /// A date (included) or an RFC 3339 instant (excluded); default now.
+    pub to: Option<String>,
+    /// An IANA time zone for the dates (default UTC).
+    pub tz: Option<String>,
+}
+
+impl Period {
+    pub fn window(self, now: Timestamp) -> Result<Window, ApiError> {
+        ReportParams {
+            from: self.from,
+            to: self.to,
+            tz: self.tz,
+            ..Default::default()
+        }
+        .window(now)
+    }
+}
+
 /// Which conversations a report keeps (all `None`: every one).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Filters {

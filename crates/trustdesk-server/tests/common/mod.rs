@@ -23,6 +23,22 @@ use trustdesk_store::{SqliteOptions, SqliteStore, Store};
 pub const IDENTITY_SECRET: &str = "test-identity-secret";
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// Polls `check` every 20 ms until it holds, for at most 20 s.
+pub async fn wait_for<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
 pub struct TestApp {
     pub addr: SocketAddr,
     /// Where `/metrics` listens when it has an address of its own.

@@ -433,7 +433,7 @@ test('an admin adds a canned response and an official channel on the admin pages
   await c.getByRole('tab', { name: 'Official channels' }).click();
   await c.getByLabel('Kind').selectOption('telegram');
   await c.getByLabel('Value').fill('@trustdesk_e2e_support');
-  await c.getByLabel('Label').fill('Support on Telegram (e2e)');
+  await c.getByLabel('Label', { exact: true }).fill('Support on Telegram (e2e)');
   await c.getByRole('button', { name: 'Save' }).click();
   await c.locator('.admin-table td', { hasText: 'trustdesk_e2e_support' }).waitFor({ timeout: TIMEOUT });
   if (WRITE_SHOTS) await c.screenshot({ path: path.join(SHOTS, 'admin.png') });
@@ -558,6 +558,160 @@ test('a supervisor reads the reports page: totals, charts, groups and a CSV of t
   assert.ok(csv[csv.length - 1].startsWith('total,total,' + (await volume.textContent()) + ','), csv.join('\n'));
   assert.deepEqual(admin.errors.map(String), []);
   await admin.ctx.close();
+});
+
+// Automation through the console: an admin builds a rule in the form (the
+// server's refusal shown first), a macro, and a dry run of a draft; a
+// customer's new conversation fires the rule (label chip, rule_fired line);
+// the agent runs the macro and edits labels by hand; the inbox finds the
+// conversation by label and by text. The rule is deleted at the end so the
+// tests after this one see the demo's behaviour.
+test('an admin automates in the console: a rule from the form fires, a dry run, a macro, labels, search', async () => {
+  const agent = await agentConsole('en');
+  const c = agent.page;
+  c.on('dialog', (d) => d.accept());
+  await c.locator('#admin-btn').click();
+  await c.locator('#admin-view').waitFor({ state: 'visible', timeout: TIMEOUT });
+  await c.getByRole('tab', { name: 'Automation' }).click();
+  const form = c.locator('.rule-form');
+  await form.waitFor({ timeout: TIMEOUT });
+
+  // When a conversation is created, if its category is security, then …
+  await form.getByLabel('Name').fill('Security cases');
+  await form.locator('select.trigger-type').selectOption('conversation_created');
+  await form.getByRole('button', { name: 'Add condition' }).click();
+  const cond = form.locator('.cond-row').last();
+  await cond.locator('select.cond-type').selectOption('category');
+  await cond.getByLabel('security').check();
+  // … saved without any action: the server's reason is shown.
+  await form.getByRole('button', { name: 'Save' }).click();
+  await form.locator('.error').filter({ hasText: /\w/ }).waitFor({ timeout: TIMEOUT });
+  const refusal = await form.locator('.error').textContent();
+  assert.ok(/action/i.test(refusal), refusal);
+
+  const addAction = async (type) => {
+    await form.getByRole('button', { name: 'Add action' }).click();
+    const row = form.locator('.action-row').last();
+    await row.locator('select.action-type').selectOption(type);
+    return row;
+  };
+  await (await addAction('add_label')).getByLabel('label').fill('security-case');
+  await (await addAction('set_priority')).getByLabel('priority').selectOption('urgent');
+  await (await addAction('add_note')).getByLabel('note').fill('Security case: check recent logins and withdrawals first.');
+  await form.getByRole('button', { name: 'Save' }).click();
+  const ruleRow = c.locator('.au-rule-table tbody tr', { hasText: 'Security cases' });
+  await ruleRow.waitFor({ timeout: TIMEOUT });
+  assert.ok(await ruleRow.locator('input.au-toggle').isChecked(), 'enabled');
+  assert.match(await ruleRow.textContent(), /category is security/);
+  assert.match(await ruleRow.textContent(), /\+security-case/);
+
+  // A macro; the macro editor offers no webhook.
+  const macroForm = c.locator('.macro-form');
+  await macroForm.getByLabel('Name').fill('Escalate to security');
+  await macroForm.getByRole('button', { name: 'Add action' }).click();
+  const macroRow = macroForm.locator('.action-row').last();
+  const offered = await macroRow.locator('select.action-type option').evaluateAll((os) => os.map((o) => o.value));
+  assert.ok(offered.includes('add_label') && !offered.includes('send_webhook'), offered.join());
+  await macroRow.locator('select.action-type').selectOption('add_label');
+  await macroRow.getByLabel('label').fill('escalated');
+  await macroForm.getByRole('button', { name: 'Save' }).click();
+  await c.locator('.au-macro-table td', { hasText: 'Escalate to security' }).waitFor({ timeout: TIMEOUT });
+
+  // A customer writes about a stolen account.
+  const customer = await customerWidget('en');
+  const opening = 'Someone stole my account';
+  await customer.frame.getByRole('button', { name: 'Talk to a human' }).waitFor({ timeout: TIMEOUT });
+  await customer.frame.locator('#input').fill(opening);
+  await customer.frame.locator('#input').press('Enter');
+  await customer.frame.locator('.msg.mine.sent', { hasText: opening }).waitFor({ timeout: TIMEOUT });
+
+  // The rule fired: its firing is listed (the tab reloads its lists).
+  const firing = c.locator('.au-firing-table td', { hasText: 'Security cases' }).first();
+  for (let i = 0; i < 50 && !(await firing.count()); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    await c.getByRole('tab', { name: 'Automation' }).click();
+    await c.locator('.au-firing-table').waitFor({ timeout: TIMEOUT });
+  }
+  await firing.waitFor({ timeout: TIMEOUT });
+
+  // A dry run of a draft (not saved): it would have fired once, on it.
+  await form.getByLabel('Name').fill('Stolen accounts (draft)');
+  await form.locator('select.trigger-type').selectOption('message_created');
+  await form.locator('select[name=trigger_from]').selectOption('customer');
+  await form.getByRole('button', { name: 'Add condition' }).click();
+  const contains = form.locator('.cond-row').last();
+  await contains.locator('select.cond-type').selectOption('message_contains');
+  await contains.getByLabel('message contains').fill('stole my account');
+  await (await addAction('add_label')).getByLabel('label').fill('stolen');
+  await form.locator('input.au-last').fill('50');
+  await form.getByRole('button', { name: 'Dry run' }).click();
+  const summary = c.locator('.au-dry-summary');
+  await summary.waitFor({ timeout: TIMEOUT });
+  assert.equal(await summary.getAttribute('data-would-fire'), '1', await summary.textContent());
+  assert.match(await summary.textContent(), /would fire: 1/);
+  const matched = c.locator('.au-dry-list a', { hasText: opening });
+  await matched.waitFor({ timeout: TIMEOUT });
+  // The rule listed, its firing, the draft and its dry run.
+  if (WRITE_SHOTS) {
+    await c.setViewportSize({ width: 1360, height: 1500 });
+    await c.screenshot({ path: path.join(SHOTS, 'automation.png') });
+    await c.setViewportSize({ width: 1360, height: 820 });
+  }
+  await matched.click();
+
+  // The link opens the conversation in the console: the rule's label chip,
+  // its line in the timeline, the priority it set.
+  await c.locator('.main').waitFor({ state: 'visible', timeout: TIMEOUT });
+  await c.locator('#conv-title', { hasText: opening }).waitFor({ timeout: TIMEOUT });
+  await c.locator('#conv-labels .chip.label[data-label="security-case"]').waitFor({ timeout: TIMEOUT });
+  const fired = c.locator('.ev.line.rule', { hasText: 'Rule ‘Security cases’' });
+  await fired.waitFor({ timeout: TIMEOUT });
+  assert.match(await fired.textContent(), /add_label/);
+  await c.locator('.ev.line.labeled', { hasText: '+security-case' }).waitFor({ timeout: TIMEOUT });
+  await c.locator('.ev.note .ev-body', { hasText: 'check recent logins' }).waitFor({ timeout: TIMEOUT });
+
+  // The macro from the conversation view adds its label.
+  await c.locator('#macro-select').selectOption({ label: 'Escalate to security' });
+  await c.locator('#conv-labels .chip.label[data-label="escalated"]').waitFor({ timeout: TIMEOUT });
+  await c.locator('.ev.line.rule', { hasText: 'Macro ‘Escalate to security’' }).waitFor({ timeout: TIMEOUT });
+  await c.locator('#toast', { hasText: 'add_label' }).waitFor({ timeout: TIMEOUT });
+
+  // A label by hand, a bad one refused, then removed with its ×.
+  const addLabel = c.getByLabel('Add a label');
+  await addLabel.fill('Not A Slug');
+  await addLabel.press('Enter');
+  await c.locator('#toast', { hasText: 'single hyphens' }).waitFor({ timeout: TIMEOUT });
+  await addLabel.fill('vip');
+  await addLabel.press('Enter');
+  await c.locator('#conv-labels .chip.label[data-label="vip"]').waitFor({ timeout: TIMEOUT });
+  await c.getByRole('button', { name: 'Remove label vip' }).click();
+  await c.locator('#conv-labels .chip.label[data-label="vip"]').waitFor({ state: 'detached', timeout: TIMEOUT });
+  await c.locator('.ev.line.labeled', { hasText: '−vip' }).waitFor({ timeout: TIMEOUT });
+
+  // The inbox by label, then by text.
+  await c.locator('#inbox-label').fill('security-case');
+  await c.locator('.inbox-item', { hasText: opening }).waitFor({ timeout: TIMEOUT });
+  await c.waitForFunction(() => document.querySelectorAll('#inbox-list .inbox-item').length === 1);
+  await c.locator('#inbox-label').fill('');
+  await c.locator('#inbox-q').fill('stole my account');
+  await c.waitForFunction(() => {
+    const items = Array.from(document.querySelectorAll('#inbox-list .inbox-item'));
+    return items.length === 1 && items[0].textContent.includes('Someone stole my account');
+  }, null, { timeout: TIMEOUT });
+  await c.locator('#inbox-q').fill('');
+  await c.locator('.inbox-item', { hasText: 'Stop-loss' }).waitFor({ timeout: TIMEOUT });
+
+  // The rule goes, through its Delete button.
+  await c.locator('#admin-btn').click();
+  await c.getByRole('tab', { name: 'Automation' }).click();
+  await c.locator('.au-rule-table tbody tr', { hasText: 'Security cases' }).getByRole('button', { name: 'Delete' }).click();
+  await c.locator('.au-rule-table tbody tr', { hasText: 'Security cases' }).waitFor({ state: 'detached', timeout: TIMEOUT });
+  await c.locator('#admin-btn').click();
+
+  assert.deepEqual(customer.errors.map(String), []);
+  assert.deepEqual(agent.errors.map(String), []);
+  await customer.ctx.close();
+  await agent.ctx.close();
 });
 
 test('the service page publishes the SLA targets; an agent sets a reminder, transfers and snoozes', async () => {

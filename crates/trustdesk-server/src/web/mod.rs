@@ -80,6 +80,8 @@ static ASSETS: &[Asset] = &[
     asset!("console/admin.js", JS),
     asset!("console/webhooks.js", JS),
     asset!("console/reports.js", JS),
+    asset!("console/automation.js", JS),
+    asset!("console/labels.js", JS),
     asset!("demo.js", JS),
     asset!("verify.js", JS),
     asset!("service.js", JS),

@@ -6,6 +6,7 @@ import { el } from '../lib/dom.js';
 import { i18n } from '../lib/i18n.js';
 import { WEBHOOKS_PAGE } from './webhooks.js';
 import { REPORTS_PAGE } from './reports.js';
+import { AUTOMATION_PAGE } from './automation.js';
 
 const t = i18n.t.bind(i18n);
 
@@ -180,6 +181,8 @@ const PAGES = [
     save: (api, value) => api('POST', '/v1/admin/registry', value),
     remove: (api, c) => api('DELETE', '/v1/admin/registry/' + encodeURIComponent(c.id)),
   },
+  // Draws itself (see automation.js).
+  AUTOMATION_PAGE,
   // Draws itself (see webhooks.js).
   WEBHOOKS_PAGE,
   // Draws itself (see reports.js).
@@ -333,6 +336,7 @@ async function renderPage(page) {
   });
   const body = root.querySelector('.admin-body');
   body.textContent = '';
+  body.className = 'admin-body'; // drop a page's own layout class
   if (page.render) {
     await page.render(body, ctx);
     return;

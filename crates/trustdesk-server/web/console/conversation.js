@@ -8,6 +8,7 @@ import { agentName, renderInbox } from './inbox.js';
 import { loadSla, renderDetails, suggestArticles } from './details.js';
 import { acked, drawPending } from './composer.js';
 import { teamName, toast } from './actions.js';
+import { renderLabels } from './labels.js';
 
 // ---- the conversation -------------------------------------------------------
 
@@ -67,6 +68,7 @@ export function renderHeader() {
   els['act-resolve'].hidden = s === 'resolved' || s === 'closed';
   els['act-reopen'].hidden = s === 'open';
   els['act-close'].hidden = s === 'closed';
+  renderLabels();
 }
 
 export function customerName() {
@@ -147,8 +149,25 @@ function renderEvent(ev) {
       category: i18n.v('cat', k.category), language: i18n.v('lang', k.language), priority: i18n.v('pr', k.priority),
       urgent: k.urgent ? ' · ' + t('c.urgent') : '',
     }));
+  } else if (k.type === 'system_notice' && k.code === 'automated_reply') {
+    // A canned reply a rule sent to the customer, as trustdesk.
+    li = el('li', 'ev message automated');
+    const head = el('div', 'ev-head');
+    head.appendChild(el('span', 'auto-label', t('c.automated_reply')));
+    head.appendChild(el('span', 'ev-time', ev.at ? formatTime(ev.at, i18n.lang) : ''));
+    li.appendChild(head);
+    li.appendChild(el('p', 'ev-body', k.text || ''));
   } else if (k.type === 'system_notice') {
     li = el('li', 'ev line notice', k.text || k.code || '');
+  } else if (k.type === 'labeled') {
+    const changes = (k.added || []).map((l) => '+' + l).concat((k.removed || []).map((l) => '−' + l)).join(' ');
+    li = el('li', 'ev line labeled', t('c.ev_labeled', { changes, who: actorName(ev.actor) }));
+  } else if (k.type === 'rule_fired') {
+    let text = k.macro_id && !k.rule_id
+      ? t('c.ev_macro', { name: k.name, who: actorName(ev.actor), actions: (k.actions || []).join(', ') || t('c.nothing') })
+      : t('c.ev_rule', { name: k.name, actions: (k.actions || []).join(', ') || t('c.nothing') });
+    if (k.webhook) text += ' · ' + t('c.ev_webhook', { event: k.webhook });
+    li = el('li', 'ev line rule', text);
   } else if (k.type === 'crypto_context') {
     li = el('li', 'ev line crypto');
     (k.mentions || []).forEach((m) => {

@@ -66,20 +66,84 @@ document.querySelectorAll('.filters [role=tab]').forEach((b) => {
   });
 });
 
+// ---- search: text (subject, messages, notes) and a label, on top of the filter
+
+function searchQuery() {
+  let q = '';
+  if (st.search.q) q += '&q=' + encodeURIComponent(st.search.q);
+  if (st.search.label) q += '&label=' + encodeURIComponent(st.search.label);
+  return q;
+}
+
+let searchTimer = null;
+function onSearchInput() {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => {
+    const q = els['inbox-q'].value.trim().slice(0, 200);
+    const label = els['inbox-label'].value.trim().toLowerCase();
+    if (q === st.search.q && label === st.search.label) return;
+    st.search = { q, label };
+    loadInbox();
+  }, 250);
+}
+els['inbox-q'].addEventListener('input', onSearchInput);
+els['inbox-label'].addEventListener('input', onSearchInput);
+els['inbox-search'].addEventListener('submit', (e) => {
+  e.preventDefault();
+  onSearchInput();
+});
+
+// The labels seen in the inbox, offered by the label inputs.
+const seenLabels = new Set();
+function rememberLabels(c) {
+  let added = false;
+  (c.labels || []).forEach((l) => {
+    if (!seenLabels.has(l)) {
+      seenLabels.add(l);
+      added = true;
+    }
+  });
+  if (!added) return;
+  const list = els['label-options'];
+  list.textContent = '';
+  Array.from(seenLabels).sort().forEach((l) => {
+    const o = document.createElement('option');
+    o.value = l;
+    list.appendChild(o);
+  });
+}
+
 export async function loadInbox() {
   const seq = ++st.inboxSeq;
   const filter = st.filter;
   const f = FILTERS[filter];
   const q = typeof f.query === 'function' ? f.query() : f.query;
-  const r = await api('GET', f.path || '/v1/agent/conversations?limit=100&' + q);
+  const r = await api('GET', f.path || '/v1/agent/conversations?limit=100&' + q + searchQuery());
   if (seq !== st.inboxSeq || r.status !== 200) return;
   st.convs.clear();
-  (r.data.conversations || []).forEach((c) => st.convs.set(c.id, c));
+  (r.data.conversations || []).forEach((c) => {
+    rememberLabels(c);
+    // the at-risk list has no search parameters: narrow it here
+    if (f.path && !searchMatch(c, true)) return;
+    st.convs.set(c.id, c);
+  });
   renderInbox();
 }
 
+// Whether a live update still fits the search. The text cannot be matched
+// here: a conversation already found stays, a new one waits for a reload.
+function searchMatch(c, loaded) {
+  if (st.search.label && !(c.labels || []).includes(st.search.label)) return false;
+  if (st.search.q && !loaded && !st.convs.has(c.id)) return false;
+  if (st.search.q && loaded && FILTERS[st.filter].path) {
+    return (c.subject || '').toLowerCase().includes(st.search.q.toLowerCase());
+  }
+  return true;
+}
+
 export function onConversation(c) {
-  if (FILTERS[st.filter].match(c)) st.convs.set(c.id, c);
+  rememberLabels(c);
+  if (FILTERS[st.filter].match(c) && searchMatch(c, false)) st.convs.set(c.id, c);
   else st.convs.delete(c.id);
   if (st.current && c.id === st.current.id) {
     st.current = c;
@@ -115,6 +179,7 @@ export function renderInbox() {
     bottom.appendChild(el('span', 'chip st-' + c.status, t('st.' + c.status)));
     if (c.urgent) bottom.appendChild(el('span', 'chip urgent', t('c.urgent')));
     if (c.language) bottom.appendChild(el('span', 'chip', i18n.v('lang', c.language)));
+    (c.labels || []).slice(0, 3).forEach((l) => bottom.appendChild(el('span', 'chip label', l)));
     bottom.appendChild(el('span', 'assignee', c.assignee_id ? agentName(c.assignee_id) : t('c.unassigned')));
     li.appendChild(bottom);
     li.addEventListener('click', () => openConversation(c.id));

@@ -10,12 +10,15 @@
 //   composer.js      replies and notes through the shared outbox, canned responses
 //   details.js       customer, SLA clocks, related conversations, KB suggestions
 //   actions.js       status, assign, transfer, snooze, reminders, files, shortcuts
-//   admin.js         the admin pages (supervisors and admins)
+//   labels.js        the open conversation's labels and the macro menu
+//   admin.js         the admin pages (supervisors and admins); automation.js
+//                    is its rules and macros page
 import './inbox.js';
 import './conversation.js';
 import './composer.js';
 import './details.js';
 import './actions.js';
+import './labels.js';
 import { boot } from './session.js';
 
 boot();

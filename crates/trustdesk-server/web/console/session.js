@@ -304,6 +304,11 @@ function mountAdmin() {
     me: () => st.me,
     token: () => st.token,
     toast,
+    // A conversation linked from an admin page (a dry run, a firing).
+    open: (id) => {
+      showAdmin(false);
+      openConversation(id);
+    },
   });
   els['admin-btn'].hidden = !has;
 }

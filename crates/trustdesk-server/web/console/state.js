@@ -31,6 +31,8 @@ export const st = {
   typingTimer: null,
   lastTypingSent: 0,
   inboxSeq: 0,
+  search: { q: '', label: '' }, // the inbox's text search and label filter
+  macros: [], // the desk's macros, for the conversation's menu
 };
 
 export const els = {};
@@ -45,5 +47,6 @@ export const els = {};
   'mode-note', 'compose', 'send', 'details', 'details-list', 'canned-menu', 'attach', 'file',
   'kb-list', 'kb-empty', 'admin-btn', 'admin-view', 'related-list', 'related-empty', 'channels-list',
   'sla-list', 'presence', 'act-transfer', 'act-snooze', 'act-remind', 'act-dialog', 'act-form', 'act-dialog-title',
-  'act-fields', 'act-error', 'act-cancel',
+  'act-fields', 'act-error', 'act-cancel', 'conv-labels', 'macro-select', 'inbox-search', 'inbox-q',
+  'inbox-label', 'label-options',
 ].forEach((id) => { els[id] = document.getElementById(id); });

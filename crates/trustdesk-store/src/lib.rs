@@ -409,6 +409,27 @@ pub trait TimerStore: Send + Sync {
     ) -> Result<()>;
 
     async fn sla_state(&self, conversation: ConversationId) -> Result<Option<String>>;
+
+    /// Stores many conversations' SLA clocks and `sla` timers in one
+    /// transaction (the SLA worker's flush): one commit for all, where a
+    /// write each cost PostgreSQL a commit each. All or nothing.
+    async fn save_sla(&self, saves: &[SlaSave], at: Timestamp) -> Result<()>;
+}
+
+/// One conversation's SLA writes in a flush.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlaSave {
+    pub conversation: ConversationId,
+    /// The clocks to store (`StoredClocks` JSON), if they changed.
+    pub state: Option<String>,
+    /// The `sla` timer's change, if any.
+    pub timer: Option<SlaTimerChange>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlaTimerChange {
+    Put(Timestamp),
+    Delete,
 }
 
 /// Opens the store a database URL names: `sqlite://PATH` or

@@ -89,9 +89,18 @@ impl PgStore {
     /// Commits a write transaction and tells the observer how long the
     /// `COMMIT` took (the round trip in which PostgreSQL flushes its WAL).
     async fn commit(&self, tx: sqlx::Transaction<'_, sqlx::Postgres>) -> Result<()> {
+        self.commit_carrying(tx, 1).await
+    }
+
+    /// Like `commit`, for a transaction that carried `writes` writes.
+    async fn commit_carrying(
+        &self,
+        tx: sqlx::Transaction<'_, sqlx::Postgres>,
+        writes: usize,
+    ) -> Result<()> {
         let started = std::time::Instant::now();
         tx.commit().await?;
-        self.commits.committed(1, started.elapsed());
+        self.commits.committed(writes, started.elapsed());
         Ok(())
     }
 }
@@ -499,6 +508,39 @@ impl TimerStore for PgStore {
         let out = routing_ops::put_sla_state(&mut tx, conversation, state, at).await?;
         self.commit(tx).await?;
         Ok(out)
+    }
+
+    async fn save_sla(&self, saves: &[crate::SlaSave], at: Timestamp) -> Result<()> {
+        if saves.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for save in saves {
+            if let Some(state) = &save.state {
+                routing_ops::put_sla_state(&mut tx, save.conversation, state, at).await?;
+            }
+            match save.timer {
+                Some(crate::SlaTimerChange::Put(due_at)) => {
+                    let timer = crate::Timer {
+                        conversation_id: save.conversation,
+                        kind: trustdesk_core::timer::TimerKind::Sla,
+                        due_at,
+                    };
+                    routing_ops::put_timer(&mut tx, &timer).await?;
+                }
+                Some(crate::SlaTimerChange::Delete) => {
+                    routing_ops::delete_timer(
+                        &mut tx,
+                        save.conversation,
+                        &trustdesk_core::timer::TimerKind::Sla,
+                        None,
+                    )
+                    .await?;
+                }
+                None => {}
+            }
+        }
+        self.commit_carrying(tx, saves.len()).await
     }
 
     async fn sla_state(&self, conversation: ConversationId) -> Result<Option<String>> {

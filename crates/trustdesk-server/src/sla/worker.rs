@@ -599,12 +599,7 @@ impl TimerWorker {
         state: &SlaTracker,
         seq: i64,
     ) -> Result<(), trustdesk_store::StoreError> {
-        let stored = StoredClocks {
-            seq: Some(seq),
-            tracker: state.clone(),
-        };
-        let text = serde_json::to_string(&stored)
-            .map_err(|e| trustdesk_store::StoreError::Internal(format!("encode SLA state: {e}")))?;
+        let text = encode_clocks(state, seq)?;
         self.store
             .put_sla_state(id, &text, self.clock().now())
             .await
@@ -638,19 +633,43 @@ impl TimerWorker {
             return;
         }
         let pending = std::mem::take(&mut self.pending);
-        let this = &*self;
-        let results = futures_util::future::join_all(
-            pending
-                .into_iter()
-                .map(|(id, write)| async move { (id, this.store_write(id, write).await) }),
-        )
-        .await;
-        for (id, result) in results {
-            if let Err(e) = result {
-                tracing::warn!(error = %e, conversation = %id, "cannot save SLA state");
-                self.cache.remove(&id);
+        let mut saves = Vec::with_capacity(pending.len());
+        for (id, write) in pending {
+            match self.sla_save(id, write) {
+                Ok(save) => saves.push(save),
+                Err(e) => {
+                    tracing::warn!(error = %e, conversation = %id, "cannot encode SLA state");
+                    self.cache.remove(&id);
+                }
             }
         }
+        if let Err(e) = self.store.save_sla(&saves, self.clock().now()).await {
+            tracing::warn!(error = %e, conversations = saves.len(), "cannot save SLA state");
+            for save in &saves {
+                self.cache.remove(&save.conversation);
+            }
+        }
+    }
+
+    /// The store's form of one conversation's pending write.
+    fn sla_save(
+        &self,
+        id: ConversationId,
+        write: PendingWrite,
+    ) -> Result<trustdesk_store::SlaSave, trustdesk_store::StoreError> {
+        let state = match &write.state {
+            Some((state, seq)) => Some(encode_clocks(state, *seq)?),
+            None => None,
+        };
+        let timer = write.timer.map(|t| match t {
+            TimerWrite::Put(due_at) => trustdesk_store::SlaTimerChange::Put(due_at),
+            TimerWrite::Delete => trustdesk_store::SlaTimerChange::Delete,
+        });
+        Ok(trustdesk_store::SlaSave {
+            conversation: id,
+            state,
+            timer,
+        })
     }
 
     async fn store_write(
@@ -980,4 +999,14 @@ pub async fn clocks(
             })
         })
         .collect())
+}
+
+/// The stored form of a conversation's clocks, with the seq folded to.
+fn encode_clocks(state: &SlaTracker, seq: i64) -> Result<String, trustdesk_store::StoreError> {
+    let stored = StoredClocks {
+        seq: Some(seq),
+        tracker: state.clone(),
+    };
+    serde_json::to_string(&stored)
+        .map_err(|e| trustdesk_store::StoreError::Internal(format!("encode SLA state: {e}")))
 }

@@ -669,6 +669,22 @@ impl TimerStore for SqliteStore {
             .await
     }
 
+    async fn save_sla(&self, saves: &[crate::SlaSave], at: Timestamp) -> Result<()> {
+        if saves.is_empty() {
+            return Ok(());
+        }
+        let saves = saves.to_vec();
+        self.write_on_writer(move |writer| {
+            writer.in_savepoint(move |w| {
+                for save in &saves {
+                    statements::save_sla(w.conn(), save, at)?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
     async fn sla_state(&self, conversation: ConversationId) -> Result<Option<String>> {
         read_routing!(self, sla_state(conversation))
     }

@@ -301,6 +301,30 @@ pub(super) fn delete_timer(
     Ok(())
 }
 
+/// One conversation's part of `TimerStore::save_sla`.
+pub(super) fn save_sla(conn: &Connection, save: &crate::SlaSave, at: Timestamp) -> Result<()> {
+    if let Some(state) = &save.state {
+        put_sla_state(conn, save.conversation, state, at)?;
+    }
+    match save.timer {
+        Some(crate::SlaTimerChange::Put(due_at)) => put_timer(
+            conn,
+            &Timer {
+                conversation_id: save.conversation,
+                kind: trustdesk_core::timer::TimerKind::Sla,
+                due_at,
+            },
+        ),
+        Some(crate::SlaTimerChange::Delete) => delete_timer(
+            conn,
+            save.conversation,
+            &trustdesk_core::timer::TimerKind::Sla,
+            None,
+        ),
+        None => Ok(()),
+    }
+}
+
 pub(super) fn put_sla_state(
     conn: &Connection,
     conversation: ConversationId,

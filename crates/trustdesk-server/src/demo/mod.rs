@@ -3,6 +3,8 @@
 //! see a working desk at once. Seeding is idempotent: a second run finds the
 //! demo agents and leaves the data alone.
 
+mod history;
+
 use crate::accounts::{password, totp};
 use crate::auth::{Authenticated, Who};
 use crate::auth::{identity, token};
@@ -306,7 +308,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             post("I'm using the mobile app, if that matters.", false),
         )
         .await?;
-    tracing::info!("demo data loaded");
+    let past = history::seed(store, customer.id, &agents, Timestamp::now()).await?;
+    tracing::info!(past, "demo data loaded");
     Ok(())
 }
 

@@ -736,8 +736,12 @@ async fn customer(env: Arc<Env>, plan: CustomerPlan, rec: Shared) {
             conn = None;
             continue;
         }
+        // Opens follow their schedule, but all are done before the customer
+        // says it is done: in a burst its messages can run out first, and a
+        // conversation opened after that would be missing from the checks.
         if conversations.len() < plan.conversations
-            && Instant::now() >= start + open_every * conversations.len() as u32
+            && (Instant::now() >= start + open_every * conversations.len() as u32
+                || sent >= plan.messages)
         {
             let j = conversations.len();
             let cid = format!("k{}-open{j}", plan.n);

@@ -618,3 +618,48 @@ async fn a_delivery_pending_at_shutdown_is_delivered_after_a_restart() {
     assert_eq!(signatures_made_by(&endpoint.secret, &seen[1]), vec![0]);
     server.stop().await;
 }
+
+/// A rule's `send_webhook` leaves through the outbox as
+/// `automation.webhook`, signed like every message, with the rule's names
+/// and the conversation's id and never its text.
+#[tokio::test]
+async fn an_automation_rule_sends_its_webhook_through_the_outbox() {
+    let receiver = Receiver::start(&[]).await;
+    let app = TestApp::spawn_with(fast_webhooks).await;
+    let token = admin(&app).await;
+    let (_, secret) = register(&app, &token, &receiver.url, &["automation.webhook"]).await;
+    let (status, rule) = app
+        .post(
+            "/v1/admin/automation/rules",
+            Some(&token),
+            json!({
+                "name": "Tell the risk system",
+                "trigger": {"type": "conversation_created"},
+                "condition": {"type": "category", "in": ["security"]},
+                "actions": [{"type": "send_webhook", "event": "risk-review"}]
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{rule}");
+    let (customer, _) = app.customer().await;
+    let conv = app
+        .open_conversation(
+            &customer,
+            "Someone stole my account, I see a login from another country",
+        )
+        .await;
+    let seen = receiver.wait_for(1).await;
+    let payload = seen[0].json();
+    assert_eq!(payload["type"], "automation.webhook");
+    assert_eq!(payload["data"]["event"], "risk-review");
+    assert_eq!(payload["data"]["conversation_id"], conv.as_str());
+    assert_eq!(payload["data"]["rule_id"], rule["id"]);
+    assert_eq!(payload["data"]["rule"], "Tell the risk system");
+    assert!(!payload.to_string().contains("stole"), "{payload}");
+    assert_eq!(signatures_made_by(&secret, &seen[0]), vec![0]);
+    // A conversation the rule does not match sends nothing.
+    app.open_conversation(&customer, "How do I set a stop-loss?")
+        .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(receiver.seen().len(), 1);
+}

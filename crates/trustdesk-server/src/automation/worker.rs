@@ -171,6 +171,14 @@ impl AutomationWorker {
         }
         let mut queue = VecDeque::from([(first, message)]);
         while let Some((firing, message)) = queue.pop_front() {
+            // Its own writes come back through this queue: writing into a
+            // full one would wait for this very worker (see
+            // `DeskWrites::nearly_full`). The hourly cap bounds what one
+            // happening writes well below the quarter kept free.
+            if self.writes.nearly_full() {
+                tracing::warn!(conversation = %id, "automation: behind on the desk's writes; rules skipped for this happening");
+                return;
+            }
             let conversation = match self.store.get_conversation(id).await {
                 Ok(c) => c,
                 Err(e) => {

@@ -33,6 +33,14 @@ impl DeskWrites {
         Self::new(local, None)
     }
 
+    /// Whether this node's writes queued for this worker fill more than
+    /// three quarters of the queue. A worker that writes conversations
+    /// itself checks it first: its own writes queue here too, and a write
+    /// into a full queue would wait for the very worker that makes it.
+    pub fn nearly_full(&self) -> bool {
+        self.local.len() > self.local.max_capacity() / 4 * 3
+    }
+
     /// Whether other nodes' writes come here too (and may be missed).
     pub fn spans_nodes(&self) -> bool {
         self.remote.is_some()

@@ -392,3 +392,64 @@ async fn macros_run_as_the_agent_and_rules_are_checked() {
     let (_, listed) = app.get("/v1/agent/macros", Some(&agent)).await;
     assert_eq!(listed, json!([]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_switched_off_stops_firing_and_back_on_fires_again() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.agent_with_role("admin@example.com", Role::Admin).await;
+    let created = rule(
+        &app,
+        &admin,
+        json!({"name": "tag every new one", "trigger": {"type": "conversation_created"},
+               "actions": [{"type": "add_label", "label": "new"}]}),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    let (status, off) = send(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/v1/admin/automation/rules/{id}"),
+        &admin,
+        json!({"enabled": false}),
+    )
+    .await;
+    assert_eq!(status, 200, "{off}");
+    assert_eq!(off["enabled"], false);
+    assert_eq!(
+        off["actions"], created["actions"],
+        "the rest of the rule is kept"
+    );
+    let (customer, _) = app.customer().await;
+    let quiet = app
+        .open_conversation(&customer, "My deposit is missing")
+        .await;
+    let (status, _) = send(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/v1/admin/automation/rules/{id}"),
+        &admin,
+        json!({"enabled": true}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let tagged = app
+        .open_conversation(&customer, "My withdrawal is missing")
+        .await;
+    wait_for("the rule again", || async {
+        view(&app, &admin, &tagged).await["conversation"]["labels"] == json!(["new"])
+    })
+    .await;
+    assert_eq!(
+        view(&app, &admin, &quiet).await["conversation"]["labels"],
+        json!([])
+    );
+    let (status, _) = send(
+        &app,
+        reqwest::Method::PATCH,
+        "/v1/admin/automation/rules/not-a-rule",
+        &admin,
+        json!({"enabled": true}),
+    )
+    .await;
+    assert_eq!(status, 404);
+}

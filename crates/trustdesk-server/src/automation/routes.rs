@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/v1/admin/automation/rules/{id}",
-            put(update_rule).delete(delete_rule),
+            put(update_rule).patch(switch_rule).delete(delete_rule),
         )
         .route("/v1/admin/automation/dry-run", post(dry_run_rule))
         .route("/v1/admin/automation/firings", get(firings))
@@ -190,6 +190,45 @@ pub async fn update_rule(
                 .ok_or(ApiError::NotFound)?;
             *slot = saved;
             Ok(())
+        })
+        .await?;
+    audit(
+        &state,
+        &auth,
+        AuditAction::AutomationRuleSaved,
+        rule.id.to_string(),
+        &rule.name,
+    )
+    .await?;
+    Ok(Json(rule))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSwitch {
+    enabled: bool,
+}
+
+/// Turns a rule on or off without sending it whole (so two admins'
+/// edits of other fields are not overwritten).
+#[utoipa::path(patch, path = "/v1/admin/automation/rules/{id}", tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), request_body = RuleSwitch,
+    responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn switch_rule(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    Path(id): Path<String>,
+    Json(req): Json<RuleSwitch>,
+) -> ApiResult<Json<Rule>> {
+    let id = rule_id(&id)?;
+    let rule = state
+        .automation
+        .edit_rules(state.store.as_ref(), state.clock.now(), move |rules| {
+            let slot = rules
+                .iter_mut()
+                .find(|r| r.id == id)
+                .ok_or(ApiError::NotFound)?;
+            slot.enabled = req.enabled;
+            Ok(slot.clone())
         })
         .await?;
     audit(

@@ -46,7 +46,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         crate::channels::routes::channels, crate::channels::telegram::webhook::receive,
         crate::reports::show, crate::reports::export, crate::reports::live::live,
         crate::metrics::routes::scrape,
-        crate::automation::routes::list_rules, crate::automation::routes::create_rule, crate::automation::routes::update_rule, crate::automation::routes::delete_rule,
+        crate::automation::routes::list_rules, crate::automation::routes::create_rule, crate::automation::routes::update_rule, crate::automation::routes::switch_rule, crate::automation::routes::delete_rule,
         crate::automation::routes::dry_run_rule, crate::automation::routes::firings, crate::automation::routes::list_macros, crate::automation::routes::create_macro,
         crate::feedback::routes::send, crate::feedback::routes::list, crate::feedback::routes::export,
         crate::qa::routes::list_scorecards, crate::qa::routes::create_scorecard, crate::qa::routes::update_scorecard, crate::qa::routes::assign,

@@ -7,6 +7,7 @@ import { i18n } from '../lib/i18n.js';
 import { WEBHOOKS_PAGE } from './webhooks.js';
 import { REPORTS_PAGE } from './reports.js';
 import { AUTOMATION_PAGE } from './automation.js';
+import { QA_PAGE } from './qa.js';
 
 const t = i18n.t.bind(i18n);
 
@@ -187,6 +188,8 @@ const PAGES = [
   WEBHOOKS_PAGE,
   // Draws itself (see reports.js).
   REPORTS_PAGE,
+  // Draws itself (see qa.js).
+  QA_PAGE,
 ];
 
 const RANK = { agent: 0, supervisor: 1, admin: 2 };

@@ -1,9 +1,11 @@
 // trustdesk console: the reports page (supervisors and admins). Filters
 // (period, time zone, grouping, basis, category, channel), the totals,
 // two charts drawn as inline SVG (no charting library, no CDN) and the
-// figures per group, with CSV exports of exactly what is shown. The
-// definitions are docs/reports.md; every value is inserted as text.
-import { el } from '../lib/dom.js';
+// figures per group, with CSV exports of exactly what is shown; then the QA
+// score per agent (docs/qa.md) and the customers' feedback (docs/feedback.md)
+// over the same period. The definitions are docs/reports.md; every value is
+// inserted as text.
+import { el, formatTime } from '../lib/dom.js';
 import { i18n } from '../lib/i18n.js';
 
 const TEXT = {
@@ -21,6 +23,13 @@ const TEXT = {
     truncated: 'More conversations than one report reads: narrow the period.',
     defs: 'Bot and system messages are not responses; a reopen restarts the resolution; responses count for the agent who replied.',
     empty: 'No conversations in this period.',
+    qa_title: 'QA per agent', qa_agent: 'Agent', qa_reviews: 'Reviews', qa_mean: 'Mean score',
+    qa_pass: 'Passed', qa_critical: 'Critical failures', qa_empty: 'No review made in this period.',
+    qa_defs: 'Reviews made in the period; a critical failure fails a review whatever its score.',
+    fb_title: 'Feedback', fb_kind: 'Kind', fb_csv: 'CSV (feedback)', 'k.suggestion': 'suggestion',
+    'k.complaint': 'complaint', fb_when: 'When', fb_source: 'From', 'src.widget': 'widget', 'src.rating': 'rating comment',
+    fb_language: 'Language', fb_body: 'Text', fb_conv: 'Conversation', fb_open: 'Open', fb_empty: 'No feedback in this period.',
+    fb_count: '{n} in the period',
   },
   zh: {
     from: '开始', to: '结束', tz: '时区', group_by: '分组', basis: '时长口径',
@@ -36,6 +45,13 @@ const TEXT = {
     truncated: '会话数超过单份报表上限，请缩短时间范围。',
     defs: '机器人和系统消息不算响应；重新打开会重新计算解决时长；响应计入回复的客服。',
     empty: '该时间段没有会话。',
+    qa_title: '各客服质检', qa_agent: '客服', qa_reviews: '质检数', qa_mean: '平均得分',
+    qa_pass: '合格率', qa_critical: '关键项不通过', qa_empty: '该时间段没有质检。',
+    qa_defs: '按质检时间统计；关键项不通过时，无论得分多少该次质检均不合格。',
+    fb_title: '客户反馈', fb_kind: '类型', fb_csv: 'CSV（反馈）', 'k.suggestion': '建议',
+    'k.complaint': '投诉', fb_when: '时间', fb_source: '来源', 'src.widget': '挂件', 'src.rating': '评价评论',
+    fb_language: '语言', fb_body: '内容', fb_conv: '会话', fb_open: '打开', fb_empty: '该时间段没有反馈。',
+    fb_count: '该时间段共 {n} 条',
   },
 };
 
@@ -177,25 +193,134 @@ export const REPORTS_PAGE = {
       return q;
     };
 
-    async function download(rows) {
-      const q = query();
-      q.set('rows', rows);
-      const res = await fetch('/v1/reports/export?' + q, {
+    // The QA table and the feedback list, over the same period.
+    const qaOut = el('section', 'report-qa');
+    qaOut.setAttribute('aria-live', 'polite');
+    body.appendChild(qaOut);
+    const fbBox = el('section', 'report-feedback');
+    fbBox.appendChild(el('h3', null, w('fb_title')));
+    const fbForm = el('div', 'report-filters fb-filters');
+    const kind = select('kind', ['', 'suggestion', 'complaint'], (k) => (k ? w('k.' + k) : w('all')));
+    fbForm.appendChild(field(w('fb_kind'), kind));
+    const csvFeedback = el('button', 'btn', w('fb_csv'));
+    csvFeedback.type = 'button';
+    fbForm.appendChild(csvFeedback);
+    fbBox.appendChild(fbForm);
+    const fbOut = el('div', 'fb-out');
+    fbOut.setAttribute('aria-live', 'polite');
+    fbBox.appendChild(fbOut);
+    body.appendChild(fbBox);
+
+    const period = () => {
+      const q = new URLSearchParams();
+      [from, to, tz].forEach((i) => { if (i.value) q.set(i.name, i.value); });
+      return q;
+    };
+    const feedbackQuery = () => {
+      const q = period();
+      if (kind.value) q.set('kind', kind.value);
+      return q;
+    };
+
+    async function fetchCsv(url, name) {
+      const res = await fetch(url, {
         headers: { authorization: 'Bearer ' + ctx.token() },
         credentials: 'omit',
       });
       if (!res.ok) return ctx.toast('HTTP ' + res.status);
-      const url = URL.createObjectURL(await res.blob());
+      const blobUrl = URL.createObjectURL(await res.blob());
       const a = el('a');
-      a.href = url;
-      a.download = 'trustdesk-' + rows + '-' + from.value + '.csv';
+      a.href = blobUrl;
+      a.download = name;
       document.body.appendChild(a);
       a.click();
       a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      setTimeout(() => URL.revokeObjectURL(blobUrl), 10000);
+    }
+    function download(rows) {
+      const q = query();
+      q.set('rows', rows);
+      return fetchCsv('/v1/reports/export?' + q, 'trustdesk-' + rows + '-' + from.value + '.csv');
     }
     csvGroups.addEventListener('click', () => download('groups'));
     csvRows.addEventListener('click', () => download('conversations'));
+    csvFeedback.addEventListener('click', () => fetchCsv('/v1/admin/feedback/export?' + feedbackQuery(),
+      'trustdesk-feedback-' + (kind.value ? kind.value + '-' : '') + from.value + '.csv'));
+
+    function tableOf(cls, headers) {
+      const tbl = el('table', 'admin-table ' + cls);
+      const thead = document.createElement('thead');
+      const head = document.createElement('tr');
+      headers.forEach((h) => head.appendChild(el('th', null, h)));
+      thead.appendChild(head);
+      tbl.appendChild(thead);
+      const tbody = document.createElement('tbody');
+      tbl.appendChild(tbody);
+      return [tbl, tbody];
+    }
+
+    async function loadQa() {
+      const r = await ctx.api('GET', '/v1/reports/qa?' + period());
+      qaOut.textContent = '';
+      qaOut.appendChild(el('h3', null, w('qa_title')));
+      if (r.status !== 200) {
+        qaOut.appendChild(el('p', 'error', (r.data && r.data.error && r.data.error.message) || 'HTTP ' + r.status));
+        return;
+      }
+      const rows = r.data || [];
+      if (!rows.length) {
+        qaOut.appendChild(el('p', 'empty', w('qa_empty')));
+        return;
+      }
+      const [tbl, tbody] = tableOf('report-qa-table', [w('qa_agent'), w('qa_reviews'), w('qa_mean'), w('qa_pass'), w('qa_critical')]);
+      rows.forEach((q) => {
+        const tr = document.createElement('tr');
+        tr.dataset.agent = q.agent;
+        [q.name || String(q.agent).slice(0, 8), q.reviews, pct(q.mean_percent), pct(q.pass_percent), q.critical_fails]
+          .forEach((v) => tr.appendChild(el('td', null, String(v))));
+        tbody.appendChild(tr);
+      });
+      qaOut.appendChild(tbl);
+      qaOut.appendChild(el('p', 'report-defs', w('qa_defs')));
+    }
+
+    async function loadFeedback() {
+      const r = await ctx.api('GET', '/v1/admin/feedback?' + feedbackQuery());
+      fbOut.textContent = '';
+      if (r.status !== 200) {
+        fbOut.appendChild(el('p', 'error', (r.data && r.data.error && r.data.error.message) || 'HTTP ' + r.status));
+        return;
+      }
+      const items = r.data || [];
+      if (!items.length) {
+        fbOut.appendChild(el('p', 'empty', w('fb_empty')));
+        return;
+      }
+      fbOut.appendChild(el('p', 'report-defs', w('fb_count', { n: items.length })));
+      const [tbl, tbody] = tableOf('report-fb-table', [w('fb_when'), w('fb_kind'), w('fb_source'), w('fb_language'), w('fb_body'), w('fb_conv')]);
+      items.forEach((f) => {
+        const tr = document.createElement('tr');
+        tr.dataset.kind = f.kind;
+        tr.appendChild(el('td', 'fb-when', formatTime(f.created_at, i18n.lang)));
+        const k = el('td');
+        k.appendChild(el('span', 'chip fb-kind ' + f.kind, w('k.' + f.kind)));
+        tr.appendChild(k);
+        tr.appendChild(el('td', null, w('src.' + f.source)));
+        tr.appendChild(el('td', null, f.language ? i18n.v('lang', f.language) : '—'));
+        tr.appendChild(el('td', 'fb-body', f.body));
+        const c = el('td');
+        if (f.conversation_id && ctx.open) {
+          const b = el('button', 'btn small', w('fb_open'));
+          b.type = 'button';
+          b.addEventListener('click', () => ctx.open(f.conversation_id));
+          c.appendChild(b);
+        } else c.textContent = '—';
+        tr.appendChild(c);
+        tbody.appendChild(tr);
+      });
+      fbOut.appendChild(tbl);
+    }
+    kind.addEventListener('change', loadFeedback);
 
     async function load() {
       const r = await ctx.api('GET', '/v1/reports?' + query());
@@ -248,7 +373,8 @@ export const REPORTS_PAGE = {
         out.appendChild(table);
       }
     }
-    form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
-    await load();
+    const loadAll = () => Promise.all([load(), loadQa(), loadFeedback()]);
+    form.addEventListener('submit', (e) => { e.preventDefault(); loadAll(); });
+    await loadAll();
   },
 };

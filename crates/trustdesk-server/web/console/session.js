@@ -4,6 +4,7 @@ import { Socket } from '../lib/socket.js';
 import { createApi } from '../lib/api.js';
 import { i18n } from '../lib/i18n.js';
 import { mountAdminPages } from './admin.js';
+import { renderMyReviews } from './qa.js';
 import { els, LANG_KEY, st, t, TOKEN_KEY } from './state.js';
 import { loadInbox, onConversation, renderInbox, setFilter } from './inbox.js';
 import {
@@ -206,6 +207,7 @@ async function start(agent) {
   st.me = agent;
   els['login-view'].hidden = true;
   els.app.hidden = false;
+  showView(null);
   renderMe();
   const r = await api('GET', '/v1/agent/agents');
   if (r.status === 200) (r.data.agents || []).forEach((a) => st.agents.set(a.id, a));
@@ -298,28 +300,37 @@ function onFrame(f) {
 
 // ---- admin pages ------------------------------------------------------------------
 
+// What the admin pages and "My QA reviews" get from the console.
+const pageCtx = {
+  api,
+  me: () => st.me,
+  token: () => st.token,
+  toast,
+  // A conversation linked from an admin page (a dry run, a firing, a review).
+  open: (id) => {
+    showView(null);
+    openConversation(id);
+  },
+};
+
 function mountAdmin() {
-  const has = mountAdminPages(els['admin-view'], {
-    api,
-    me: () => st.me,
-    token: () => st.token,
-    toast,
-    // A conversation linked from an admin page (a dry run, a firing).
-    open: (id) => {
-      showAdmin(false);
-      openConversation(id);
-    },
-  });
+  const has = mountAdminPages(els['admin-view'], pageCtx);
   els['admin-btn'].hidden = !has;
 }
 
-function showAdmin(on) {
-  els['admin-view'].hidden = !on;
-  document.querySelector('.main').hidden = on;
-  els['admin-btn'].textContent = on ? t('a.back') : t('a.open');
-  els['admin-btn'].setAttribute('aria-pressed', on ? 'true' : 'false');
+// One of the full-width views over the inbox: 'admin', 'myqa' or none.
+function showView(view) {
+  els['admin-view'].hidden = view !== 'admin';
+  els['myqa-view'].hidden = view !== 'myqa';
+  document.querySelector('.main').hidden = !!view;
+  els['admin-btn'].textContent = view === 'admin' ? t('a.back') : t('a.open');
+  els['admin-btn'].setAttribute('aria-pressed', view === 'admin' ? 'true' : 'false');
+  els['myqa-btn'].textContent = view === 'myqa' ? t('a.back') : t('c.myqa');
+  els['myqa-btn'].setAttribute('aria-pressed', view === 'myqa' ? 'true' : 'false');
+  if (view === 'myqa') renderMyReviews(els['myqa-view'], pageCtx);
 }
-els['admin-btn'].addEventListener('click', () => showAdmin(els['admin-view'].hidden));
+els['admin-btn'].addEventListener('click', () => showView(els['admin-view'].hidden ? 'admin' : null));
+els['myqa-btn'].addEventListener('click', () => showView(els['myqa-view'].hidden ? 'myqa' : null));
 
 // ---- boot --------------------------------------------------------------------
 

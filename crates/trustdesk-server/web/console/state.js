@@ -48,5 +48,5 @@ export const els = {};
   'kb-list', 'kb-empty', 'admin-btn', 'admin-view', 'related-list', 'related-empty', 'channels-list',
   'sla-list', 'presence', 'act-transfer', 'act-snooze', 'act-remind', 'act-dialog', 'act-form', 'act-dialog-title',
   'act-fields', 'act-error', 'act-cancel', 'conv-labels', 'macro-select', 'inbox-search', 'inbox-q',
-  'inbox-label', 'label-options',
+  'inbox-label', 'label-options', 'myqa-btn', 'myqa-view',
 ].forEach((id) => { els[id] = document.getElementById(id); });

@@ -82,7 +82,7 @@ async function session() {
 
 // Messages written before the session exists wait for it.
 const sessionWaiters = [];
-function whenSession() {
+export function whenSession() {
   return st.sessionOk ? Promise.resolve() : new Promise((r) => sessionWaiters.push(r));
 }
 

@@ -8,12 +8,14 @@
 //   chat.js     session, socket, events, sending (lib/outbox.js)
 //   render.js   drawing the conversation
 //   rating.js   the CSAT card
+//   feedback.js suggestions and complaints for the product team
 import { i18n } from '../lib/i18n.js';
 import { looksSecret } from '../lib/secretcheck.js';
 import { els, setIdentity, st, t } from './state.js';
 import { framed, localOk, storage, toParent } from './storage.js';
 import { freeze, init, resetConversation, sendTyping, submit, uploadFile } from './chat.js';
 import { scrollDown } from './render.js';
+import './feedback.js';
 
 i18n.apply();
 document.title = t('w.title');

@@ -1,5 +1,6 @@
 // CSAT in the widget frame: a 1–5 rating with an optional comment, offered
 // once the conversation is resolved; the server takes one per resolution.
+// The comment may also be sent to the product team as feedback.
 import { el } from '../lib/dom.js';
 import { els, st, t } from './state.js';
 import { appendLine, scrollDown } from './render.js';
@@ -44,17 +45,35 @@ export function showRatingCard(seq) {
   comment.setAttribute('aria-label', t('w.rate_comment'));
   comment.placeholder = t('w.rate_comment');
   li.appendChild(comment);
+  // The comment can also go to the product team, as a suggestion or a
+  // complaint (docs/feedback.md); nothing is sent there without a comment.
+  const fbWrap = el('label', 'rating-fb');
+  fbWrap.appendChild(el('span', null, t('w.rate_fb')));
+  const fb = document.createElement('select');
+  fb.className = 'rating-feedback';
+  [['', 'w.rate_fb_none'], ['suggestion', 'w.rate_fb_suggestion'], ['complaint', 'w.rate_fb_complaint']].forEach(([v, key]) => {
+    const o = el('option', null, t(key));
+    o.value = v;
+    fb.appendChild(o);
+  });
+  fbWrap.appendChild(fb);
+  li.appendChild(fbWrap);
   const send = el('button', 'primary rating-send', t('w.rate_send'));
   send.type = 'button';
   send.disabled = true;
   send.addEventListener('click', async () => {
     if (!score || !st.conv) return;
     send.disabled = true;
+    const text = comment.value.trim();
     const r = await api('POST', '/v1/widget/conversations/' + encodeURIComponent(st.conv.id) + '/rating', {
       score,
-      comment: comment.value.trim() || undefined,
+      comment: text || undefined,
+      feedback: (text && fb.value) || undefined,
     });
-    if (r.status === 201) onEvent(r.data.event, true);
+    if (r.status === 201) {
+      onEvent(r.data.event, true);
+      if (text && fb.value) appendLine(t('w.rate_fb_sent'), 'status');
+    }
     else if (r.status === 409) removeRatingCard();
     else {
       send.disabled = false;

@@ -50,6 +50,12 @@ export const els = {
   secretWarnText: $('secret-warn-text'),
   secretEdit: $('secret-edit'),
   secretSend: $('secret-send'),
+  feedback: $('feedback'),
+  feedbackOpen: $('feedback-open'),
+  feedbackBody: $('feedback-body'),
+  feedbackError: $('feedback-error'),
+  feedbackSend: $('feedback-send'),
+  feedbackCancel: $('feedback-cancel'),
 };
 
 export const st = {

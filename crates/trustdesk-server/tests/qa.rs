@@ -256,3 +256,83 @@ async fn sampling_reviews_and_scores_per_agent() {
     assert_eq!(row(&alice_id)["pass_percent"], 0.0);
     assert_eq!(row(&alice_id)["name"], "alice");
 }
+
+/// A team's supervisor reviews what they may read: a conversation of
+/// another team is not found for their QA either, and is never sampled
+/// for them; an admin reviews it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_sees_only_the_conversations_in_scope() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.agent_with_role("admin@example.com", Role::Admin).await;
+    let (bob, _) = app.agent("bob@example.com").await;
+    let (status, team) = app
+        .post(
+            "/v1/admin/teams",
+            Some(&admin),
+            json!({"name": "Chain desk"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{team}");
+    let (status, other) = app
+        .post("/v1/admin/teams", Some(&admin), json!({"name": "Cards"}))
+        .await;
+    assert_eq!(status, 201, "{other}");
+    let other_team: trustdesk_core::TeamId = other["id"].as_str().unwrap().parse().unwrap();
+    let (lead, _) = app
+        .agent_in_team("cards-lead@example.com", Role::Supervisor, Some(other_team))
+        .await;
+    let (customer, _) = app.customer().await;
+    let id = app.open_conversation(&customer, "My deposit is late").await;
+    let (status, body) = app
+        .post(
+            &format!("/v1/agent/conversations/{id}/messages"),
+            Some(&bob),
+            json!({"body": "Checking the chain now."}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = app
+        .post(
+            &format!("/v1/agent/conversations/{id}/transfer"),
+            Some(&admin),
+            json!({"team_id": team["id"], "reason": "chain desk"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    app.resolve(&admin, &id).await;
+
+    let (status, _) = app
+        .get(&format!("/v1/agent/qa/conversations/{id}"), Some(&lead))
+        .await;
+    assert_eq!(status, 404);
+    let (_, cards) = app.get("/v1/agent/qa/scorecards", Some(&bob)).await;
+    let card = cards[0].clone();
+    assert!(
+        card["categories"].as_array().unwrap().len() >= 3,
+        "agents read the criteria too"
+    );
+    let (status, _) = app
+        .post(
+            "/v1/agent/qa/reviews",
+            Some(&lead),
+            json!({"conversation_id": id, "ratings": ratings(&card, 4, None)}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (_, sampled) = app
+        .post(
+            "/v1/admin/qa/assignments",
+            Some(&lead),
+            json!({"per_agent": 3}),
+        )
+        .await;
+    assert_eq!(sampled["candidates"], 0, "{sampled}");
+    let (status, _) = app
+        .post(
+            "/v1/agent/qa/reviews",
+            Some(&admin),
+            json!({"conversation_id": id, "ratings": ratings(&card, 4, None)}),
+        )
+        .await;
+    assert_eq!(status, 201);
+}

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
             "/v1/admin/qa/scorecards",
             get(list_scorecards).post(create_scorecard),
         )
+        .route("/v1/agent/qa/scorecards", get(list_scorecards))
         .route("/v1/admin/qa/scorecards/{id}", put(update_scorecard))
         .route("/v1/admin/qa/assignments", post(assign).get(assignments))
         .route("/v1/agent/qa/conversations/{id}", get(conversation))
@@ -41,7 +42,8 @@ pub fn router() -> Router<AppState> {
     responses((status = 200, body = Vec<Object>), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list_scorecards(
     State(state): State<AppState>,
-    _auth: SupervisorAuth,
+    // Every agent may read the criteria their work is reviewed by.
+    _auth: AgentAuth,
 ) -> ApiResult<Json<Vec<Scorecard>>> {
     Ok(Json(scorecards::list(state.store.as_ref()).await?))
 }
@@ -133,7 +135,7 @@ pub struct Sampled {
     responses((status = 200, body = Sampled), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn assign(
     State(state): State<AppState>,
-    _auth: SupervisorAuth,
+    auth: SupervisorAuth,
     Json(req): Json<SampleRequest>,
 ) -> ApiResult<Json<Sampled>> {
     if !(1..=50).contains(&req.per_agent) {
@@ -166,12 +168,18 @@ pub async fn assign(
     }
     .window(now)?;
     let overrides = guard_overrides(&state).await?;
+    // A reviewer samples only what they may read (a team's supervisor
+    // their team's conversations and those of no team; an admin all).
+    let scope = trustdesk_core::access::AgentScope::of(auth.agent());
     let (candidates, _truncated) = crate::reports::load::fold_between(
         &state,
         window.from,
         window.to,
         Filters::default(),
         move |conversation, events, calendar| {
+            if !scope.may_see(conversation) {
+                return None;
+            }
             let facts = trustdesk_core::reports::facts(conversation, events, calendar);
             let overridden = overrides.get(&conversation.id).copied().unwrap_or(0);
             Candidate::from_facts(&facts, events, overridden)
@@ -262,10 +270,12 @@ pub struct ConversationQa {
     responses((status = 200, body = ConversationQa), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn conversation(
     State(state): State<AppState>,
-    _auth: SupervisorAuth,
+    auth: SupervisorAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ConversationQa>> {
     let id: ConversationId = id.parse().map_err(|_| ApiError::NotFound)?;
+    // Outside the reviewer's scope it does not exist, as everywhere.
+    state.conversations.visible(&auth.0, id).await?;
     let reviewed = load(&state, id).await?;
     Ok(Json(ConversationQa {
         agent_id: reviewed.facts.last_replying_agent,
@@ -318,6 +328,10 @@ pub async fn review(
     )
     .await
     .map_err(|_| ApiError::BadRequest("no such scorecard".into()))?;
+    state
+        .conversations
+        .visible(&auth.0, req.conversation_id)
+        .await?;
     let reviewed = load(&state, req.conversation_id).await?;
     let Some(agent) = reviewed.facts.last_replying_agent else {
         return Err(ApiError::BadRequest(

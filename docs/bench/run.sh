@@ -9,6 +9,7 @@
 #   docs/bench/run.sh chat-nodes 2 2000           # N nodes on PostgreSQL + NATS (core 0), customers
 #                                                 # on one node, agents on the next, CPU summed
 #   docs/bench/run.sh conversations-nodes 2 200   # the same for new conversations
+#   docs/bench/run.sh surge 8000                  # knee (msg/s): normal, 2x the knee, normal
 set -euo pipefail
 T=${CARGO_TARGET_DIR:-target}/release
 W=${BENCH_WORK:-/tmp/tdbench}
@@ -68,6 +69,11 @@ case "$1" in
     taskset -c 1 "$T/trustdesk-bench" chat --url http://127.0.0.1:8080 --customers 1000 --agents 10 \
       --sweep "$2" --duration 10 --warmup 3 --server-pid "$SERVER" \
       --ceiling-url http://127.0.0.1:9900 --ceiling-pid "$RELAY" --agent-totp-secret "$AGENT_TOTP"
+    ;;
+  surge)
+    start_server
+    taskset -c 1 "$T/trustdesk-bench" surge --url http://127.0.0.1:8080 --customers 1000 --agents 10 \
+      --knee "$2" --server-pid "$SERVER" --agent-totp-secret "$AGENT_TOTP"
     ;;
   conversations)
     start_server

@@ -50,9 +50,8 @@ struct Shared {
     epoch: Instant,
     /// Only events of the current point are counted.
     phase: AtomicU32,
-    delivered: AtomicU64,
-    last_delivery_us: AtomicU64,
-    latencies_us: Mutex<Vec<u64>>,
+    deliveries: Mutex<Vec<Delivery>>,
+    refusals: Mutex<Vec<Refusal>>,
     acks: AtomicU64,
     error_frames: AtomicU64,
     disconnects: AtomicU64,
@@ -99,9 +98,8 @@ impl Target {
         let shared = Arc::new(Shared {
             epoch,
             phase: AtomicU32::new(0),
-            delivered: AtomicU64::new(0),
-            last_delivery_us: AtomicU64::new(0),
-            latencies_us: Mutex::new(Vec::new()),
+            deliveries: Mutex::new(Vec::new()),
+            refusals: Mutex::new(Vec::new()),
             acks: AtomicU64::new(0),
             error_frames: AtomicU64::new(0),
             disconnects: AtomicU64::new(0),
@@ -193,51 +191,123 @@ impl Target {
         sys::cpu_us_of(&self.pids)
     }
 
+    /// Runs one point at `rate` msg/s for `duration`; returns its JSON line.
     pub async fn run_point(&self, rate: f64, duration: Duration, phase: u32) -> Result<Point> {
+        let run = self.run_stages(&[Stage { rate, duration }], phase).await?;
+        let mut latencies: Vec<u64> = run.deliveries.iter().map(|d| d.latency_us).collect();
+        latencies.sort_unstable();
+        let mut lateness = run.lateness_us;
+        lateness.sort_unstable();
+        let delivered = latencies.len() as u64;
+        let last_us = run
+            .deliveries
+            .iter()
+            .map(Delivery::delivered_us)
+            .max()
+            .unwrap_or(0);
+        let span_s =
+            (last_us.saturating_sub(run.start_us) as f64 / 1e6).max(duration.as_secs_f64());
+        let achieved = delivered as f64 / span_s;
+        let lost = run.sent.saturating_sub(delivered);
+        let cpu_per_msg = if delivered > 0 {
+            run.cpu_us as f64 / delivered as f64
+        } else {
+            0.0
+        };
+        let json = json!({
+            "scenario": "chat",
+            "target": self.kind.label(),
+            "customers": self.customers.len(),
+            "offered_msg_s": rate,
+            "duration_s": duration.as_secs_f64(),
+            "sent": run.sent,
+            "delivered": delivered,
+            "acked": if self.kind == TargetKind::Trustdesk { json!(run.acks) } else { Value::Null },
+            "achieved_msg_s": (achieved * 10.0).round() / 10.0,
+            "p50_ms": sys::ms(sys::percentile(&latencies, 50.0)),
+            "p90_ms": sys::ms(sys::percentile(&latencies, 90.0)),
+            "p99_ms": sys::ms(sys::percentile(&latencies, 99.0)),
+            "max_ms": sys::ms(latencies.last().copied().unwrap_or(0)),
+            // A refusal is an error frame and a message not delivered:
+            // counted once.
+            "errors": run.error_frames - run.refusals.len() as u64 + run.failed + lost + run.disconnects,
+            "refused_overloaded": run.refusals.len(),
+            "lost": lost,
+            "server_cpu_us_per_msg": (cpu_per_msg * 10.0).round() / 10.0,
+            "server_disk_write_bytes_per_msg": run
+                .disk_write_bytes
+                .filter(|_| delivered > 0)
+                .map(|bytes| (bytes as f64 / delivered as f64).round()),
+            "bench_lateness_p99_ms": sys::ms(sys::percentile(&lateness, 99.0)),
+            "bench_lateness_max_ms": sys::ms(lateness.last().copied().unwrap_or(0)),
+        });
+        Ok(Point {
+            json,
+            achieved_msg_s: achieved,
+            cpu_us_per_msg: cpu_per_msg,
+        })
+    }
+
+    /// Sends open loop through `stages` back to back (the rate changes at
+    /// each stage's start, with no pause or drain between them), then waits
+    /// up to 5 s for what is in flight. Every delivery and refusal is
+    /// returned with the time its message was meant to be sent.
+    pub async fn run_stages(&self, stages: &[Stage], phase: u32) -> Result<StagedRun> {
         let shared = &self.shared;
         shared.phase.store(phase, Ordering::SeqCst);
-        shared.delivered.store(0, Ordering::SeqCst);
-        shared.last_delivery_us.store(0, Ordering::SeqCst);
-        shared.latencies_us.lock().expect("lock").clear();
+        shared.deliveries.lock().expect("lock").clear();
+        shared.refusals.lock().expect("lock").clear();
         let acks0 = shared.acks.load(Ordering::SeqCst);
         let errors0 = shared.error_frames.load(Ordering::SeqCst);
         let disconnects0 = shared.disconnects.load(Ordering::SeqCst);
 
         let n = self.customers.len();
-        let interval = Duration::from_secs_f64(n as f64 / rate);
         let cpu0 = self.cpu_us()?;
+        let disk0 = sys::disk_write_bytes_of(&self.pids);
         let start = Instant::now() + Duration::from_millis(20);
-        let end = start + duration;
+        let stages: Arc<[Stage]> = stages.into();
         let mut writers = Vec::with_capacity(n);
         for (i, customer) in self.customers.iter().enumerate() {
             let sink = customer.sink.clone();
             let conversation = customer.conversation_id.clone();
             let body = self.body.clone();
             let shared = shared.clone();
-            let offset = interval.mul_f64(i as f64 / n as f64);
+            let stages = stages.clone();
             writers.push(tokio::spawn(async move {
                 let mut lateness = Vec::new();
                 let mut sent = 0u64;
                 let mut failed = 0u64;
                 let mut k = 0u32;
-                loop {
-                    let intended = start + offset + interval * k;
-                    if intended >= end {
-                        break;
+                let mut stage_start = start;
+                for stage in stages.iter() {
+                    let interval = Duration::from_secs_f64(n as f64 / stage.rate);
+                    let offset = interval.mul_f64(i as f64 / n as f64);
+                    let stage_end = stage_start + stage.duration;
+                    let mut j = 0u32;
+                    loop {
+                        let intended = stage_start + offset + interval * j;
+                        if intended >= stage_end {
+                            break;
+                        }
+                        tokio::time::sleep_until(intended.into()).await;
+                        let now = Instant::now();
+                        lateness.push(now.duration_since(intended).as_micros() as u64);
+                        let intended_us = intended.duration_since(shared.epoch).as_micros() as u64;
+                        // The id doubles as the `ref`, so a refusal names
+                        // the message it refused.
+                        let id = format!("b{phase}-{intended_us}-{i}-{k}");
+                        let frame = format!(
+                            r#"{{"type":"send","conversation_id":"{conversation}","client_msg_id":"{id}","ref":"{id}","body":"{body}"}}"#
+                        );
+                        if sink.lock().await.send(Message::Text(frame.into())).await.is_ok() {
+                            sent += 1;
+                        } else {
+                            failed += 1;
+                        }
+                        j += 1;
+                        k += 1;
                     }
-                    tokio::time::sleep_until(intended.into()).await;
-                    let now = Instant::now();
-                    lateness.push(now.duration_since(intended).as_micros() as u64);
-                    let intended_us = intended.duration_since(shared.epoch).as_micros() as u64;
-                    let frame = format!(
-                        r#"{{"type":"send","conversation_id":"{conversation}","client_msg_id":"b{phase}-{intended_us}-{i}-{k}","body":"{body}"}}"#
-                    );
-                    if sink.lock().await.send(Message::Text(frame.into())).await.is_ok() {
-                        sent += 1;
-                    } else {
-                        failed += 1;
-                    }
-                    k += 1;
+                    stage_start = stage_end;
                 }
                 (lateness, sent, failed)
             }));
@@ -251,63 +321,88 @@ impl Target {
             sent += s;
             failed += f;
         }
-        // Drain: wait for what is in flight (at most 5 s).
+        // Drain: wait for what is in flight (at most 5 s). A refused
+        // message is answered, so it is not waited for.
         let drain_until = Instant::now() + Duration::from_secs(5);
-        while shared.delivered.load(Ordering::SeqCst) < sent && Instant::now() < drain_until {
+        let answered = || {
+            shared.deliveries.lock().expect("lock").len() as u64
+                + shared.refusals.lock().expect("lock").len() as u64
+        };
+        while answered() < sent && Instant::now() < drain_until {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         if self.kind == TargetKind::Trustdesk {
-            while shared.acks.load(Ordering::SeqCst) - acks0 < sent && Instant::now() < drain_until
+            let refused = shared.refusals.lock().expect("lock").len() as u64;
+            while shared.acks.load(Ordering::SeqCst) - acks0 + refused < sent
+                && Instant::now() < drain_until
             {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
         }
         let cpu1 = self.cpu_us()?;
+        let disk1 = sys::disk_write_bytes_of(&self.pids);
         shared.phase.store(u32::MAX, Ordering::SeqCst);
-
-        let mut latencies = std::mem::take(&mut *shared.latencies_us.lock().expect("lock"));
-        latencies.sort_unstable();
-        lateness.sort_unstable();
-        let delivered = latencies.len() as u64;
-        let start_us = start.duration_since(shared.epoch).as_micros() as u64;
-        let last_us = shared.last_delivery_us.load(Ordering::SeqCst);
-        let span_s = (last_us.saturating_sub(start_us) as f64 / 1e6).max(duration.as_secs_f64());
-        let achieved = delivered as f64 / span_s;
-        let acks = shared.acks.load(Ordering::SeqCst) - acks0;
-        let error_frames = shared.error_frames.load(Ordering::SeqCst) - errors0;
-        let disconnects = shared.disconnects.load(Ordering::SeqCst) - disconnects0;
-        let lost = sent.saturating_sub(delivered);
-        let cpu_per_msg = if delivered > 0 {
-            (cpu1 - cpu0) as f64 / delivered as f64
-        } else {
-            0.0
-        };
-        let json = json!({
-            "scenario": "chat",
-            "target": self.kind.label(),
-            "customers": n,
-            "offered_msg_s": rate,
-            "duration_s": duration.as_secs_f64(),
-            "sent": sent,
-            "delivered": delivered,
-            "acked": if self.kind == TargetKind::Trustdesk { json!(acks) } else { Value::Null },
-            "achieved_msg_s": (achieved * 10.0).round() / 10.0,
-            "p50_ms": sys::ms(sys::percentile(&latencies, 50.0)),
-            "p90_ms": sys::ms(sys::percentile(&latencies, 90.0)),
-            "p99_ms": sys::ms(sys::percentile(&latencies, 99.0)),
-            "max_ms": sys::ms(latencies.last().copied().unwrap_or(0)),
-            "errors": error_frames + failed + lost + disconnects,
-            "lost": lost,
-            "server_cpu_us_per_msg": (cpu_per_msg * 10.0).round() / 10.0,
-            "bench_lateness_p99_ms": sys::ms(sys::percentile(&lateness, 99.0)),
-            "bench_lateness_max_ms": sys::ms(lateness.last().copied().unwrap_or(0)),
-        });
-        Ok(Point {
-            json,
-            achieved_msg_s: achieved,
-            cpu_us_per_msg: cpu_per_msg,
+        Ok(StagedRun {
+            disk_write_bytes: disk0.zip(disk1).map(|(a, b)| b.saturating_sub(a)),
+            start_us: start.duration_since(shared.epoch).as_micros() as u64,
+            deliveries: std::mem::take(&mut *shared.deliveries.lock().expect("lock")),
+            refusals: std::mem::take(&mut *shared.refusals.lock().expect("lock")),
+            lateness_us: lateness,
+            sent,
+            failed,
+            acks: shared.acks.load(Ordering::SeqCst) - acks0,
+            error_frames: shared.error_frames.load(Ordering::SeqCst) - errors0,
+            disconnects: shared.disconnects.load(Ordering::SeqCst) - disconnects0,
+            cpu_us: cpu1 - cpu0,
         })
     }
+}
+
+/// A stretch of constant offered load.
+#[derive(Clone, Copy, Debug)]
+pub struct Stage {
+    pub rate: f64,
+    pub duration: Duration,
+}
+
+/// A message that reached its agent.
+#[derive(Clone, Copy, Debug)]
+pub struct Delivery {
+    /// When it was meant to be sent (µs since the bench's epoch).
+    pub intended_us: u64,
+    pub latency_us: u64,
+}
+
+impl Delivery {
+    pub fn delivered_us(&self) -> u64 {
+        self.intended_us + self.latency_us
+    }
+}
+
+/// A message the server refused as `overloaded`.
+#[derive(Clone, Copy, Debug)]
+pub struct Refusal {
+    pub intended_us: u64,
+    /// The refusal said when to try again.
+    pub retry_after: bool,
+}
+
+/// What one `run_stages` saw (every time in µs since the bench's epoch).
+pub struct StagedRun {
+    pub start_us: u64,
+    pub deliveries: Vec<Delivery>,
+    pub refusals: Vec<Refusal>,
+    pub lateness_us: Vec<u64>,
+    pub sent: u64,
+    pub failed: u64,
+    pub acks: u64,
+    /// Error frames of every kind, refusals included.
+    pub error_frames: u64,
+    pub disconnects: u64,
+    /// The server processes' CPU time over the run.
+    pub cpu_us: u64,
+    /// What they wrote to storage over the run.
+    pub disk_write_bytes: Option<u64>,
 }
 
 /// Parses `b{phase}-{intended_us}-…`.
@@ -342,13 +437,10 @@ async fn agent_reader(
                     continue;
                 }
                 let now = shared.now_us();
-                shared
-                    .latencies_us
-                    .lock()
-                    .expect("lock")
-                    .push(now.saturating_sub(intended));
-                shared.delivered.fetch_add(1, Ordering::Relaxed);
-                shared.last_delivery_us.fetch_max(now, Ordering::Relaxed);
+                shared.deliveries.lock().expect("lock").push(Delivery {
+                    intended_us: intended,
+                    latency_us: now.saturating_sub(intended),
+                });
             }
             Ok(Message::Close(_)) | Err(_) => break,
             Ok(_) => {}
@@ -363,10 +455,22 @@ async fn customer_reader(mut stream: SplitStream<Ws>, shared: Arc<Shared>) {
             Ok(Message::Text(text)) => {
                 if text.contains(r#""type":"ack""#) {
                     shared.acks.fetch_add(1, Ordering::Relaxed);
-                } else if text.contains(r#""type":"error""#)
-                    && shared.error_frames.fetch_add(1, Ordering::Relaxed) < 5
-                {
-                    eprintln!("error frame: {text}");
+                } else if text.contains(r#""type":"error""#) {
+                    let errors = shared.error_frames.fetch_add(1, Ordering::Relaxed);
+                    let refused = net::string_field(&text, "code") == Some("overloaded");
+                    let of_this_phase = net::string_field(&text, "ref")
+                        .and_then(parse_id)
+                        .filter(|(phase, _)| *phase == shared.phase.load(Ordering::Relaxed));
+                    match of_this_phase {
+                        Some((_, intended_us)) if refused => {
+                            shared.refusals.lock().expect("lock").push(Refusal {
+                                intended_us,
+                                retry_after: text.contains(r#""retry_after_ms":"#),
+                            });
+                        }
+                        _ if errors < 5 => eprintln!("error frame: {text}"),
+                        _ => {}
+                    }
                 }
             }
             Ok(Message::Close(frame)) => {

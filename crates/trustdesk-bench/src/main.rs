@@ -5,7 +5,8 @@
 //! Scenarios: `idle`, `chat` (against trustdesk or the bare `relay`, or
 //! both in the same run with `--ceiling-url`), `conversations`,
 //! `kb-search` (over a knowledge base written by `kb-gen`), and `relay`,
-//! the ceiling itself.
+//! the ceiling itself; `surge` (the chat load at twice the knee between
+//! two stretches of normal load).
 
 mod chat;
 mod conversations;
@@ -13,6 +14,7 @@ mod idle;
 mod kb;
 mod net;
 mod relay;
+mod surge;
 mod sys;
 
 use anyhow::Result;
@@ -120,6 +122,40 @@ enum Command {
         #[arg(long, requires = "ceiling_url")]
         ceiling_pid: Option<u32>,
         /// Message body size in bytes.
+        #[arg(long, default_value_t = 64)]
+        body_bytes: usize,
+        #[arg(long, default_value_t = 8)]
+        source_ips: usize,
+        #[command(flatten)]
+        agent: AgentArgs,
+    },
+    /// The chat load at a normal rate, then at twice the knee, then normal
+    /// again: throughput, refusals and recovery past the knee.
+    Surge {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long, default_value_t = 1000)]
+        customers: usize,
+        #[arg(long, default_value_t = 10)]
+        agents: usize,
+        /// The knee (msg/s): the highest rate the server keeps up with.
+        #[arg(long)]
+        knee: f64,
+        /// The surge's rate as a multiple of the knee.
+        #[arg(long, default_value_t = 2.0)]
+        surge_multiple: f64,
+        /// The rate before and after, as a fraction of the knee.
+        #[arg(long, default_value_t = 0.5)]
+        normal_fraction: f64,
+        /// Seconds before, during and after the surge.
+        #[arg(long, default_value_t = 5)]
+        before: u64,
+        #[arg(long, default_value_t = 10)]
+        surge: u64,
+        #[arg(long, default_value_t = 10)]
+        after: u64,
+        #[arg(long, value_delimiter = ',', required = true)]
+        server_pid: Vec<u32>,
         #[arg(long, default_value_t = 64)]
         body_bytes: usize,
         #[arg(long, default_value_t = 8)]
@@ -258,6 +294,56 @@ async fn run(cli: Cli) -> Result<()> {
                 conversations::run(customers, inbox, &options, i as u32).await?;
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
+            Ok(())
+        }
+        Command::Surge {
+            url,
+            customers,
+            agents,
+            knee,
+            surge_multiple,
+            normal_fraction,
+            before,
+            surge,
+            after,
+            server_pid,
+            body_bytes,
+            source_ips,
+            agent,
+        } => {
+            let options = chat::Options {
+                customers,
+                agents,
+                body_bytes,
+                source_ips,
+                agent: agent.login(),
+            };
+            let endpoints = url
+                .split(',')
+                .map(net::Endpoint::parse)
+                .collect::<Result<Vec<_>>>()?;
+            eprintln!("connecting {customers} customers and {agents} agents to {url}");
+            let target = chat::Target::connect(
+                chat::TargetKind::Trustdesk,
+                &endpoints,
+                server_pid,
+                &options,
+                Instant::now(),
+            )
+            .await?;
+            eprintln!("warming up for 3 s at {} msg/s", knee * normal_fraction);
+            target
+                .run_point(knee * normal_fraction, Duration::from_secs(3), 1)
+                .await?;
+            let surge = surge::Options {
+                knee,
+                normal_fraction,
+                surge_multiple,
+                before: Duration::from_secs(before),
+                surge: Duration::from_secs(surge),
+                after: Duration::from_secs(after),
+            };
+            println!("{}", surge::run(&target, &surge, 2).await?);
             Ok(())
         }
         Command::Chat {

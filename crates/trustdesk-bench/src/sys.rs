@@ -50,6 +50,21 @@ pub fn cpu_us(pid: u32) -> Result<u64> {
     Ok((utime + stime) * 1_000_000 / clock_ticks_per_sec())
 }
 
+/// Bytes the processes have written to storage so far (`write_bytes` of
+/// /proc/PID/io, counted when a page is dirtied, so a figure that does not
+/// depend on when the kernel writes back): the database's pages, its log
+/// and the checkpoints' copies. `None` where /proc does not say.
+pub fn disk_write_bytes_of(pids: &[u32]) -> Option<u64> {
+    pids.iter().map(|pid| disk_write_bytes(*pid)).sum()
+}
+
+fn disk_write_bytes(pid: u32) -> Option<u64> {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+    io.lines()
+        .find_map(|l| l.strip_prefix("write_bytes:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
 /// The `p`-th percentile (0..=100) of sorted values.
 pub fn percentile(sorted: &[u64], p: f64) -> u64 {
     if sorted.is_empty() {

@@ -136,6 +136,11 @@ pub struct StoreSettings {
     pub max_batch: usize,
     /// Read-only connections beside the writer.
     pub readers: u32,
+    /// The write-ahead log's size in pages (4 KiB) at which a background
+    /// thread copies it back into the database file; larger means fewer
+    /// copies of the pages every message rewrites, and a longer replay
+    /// after a crash.
+    pub checkpoint_pages: u32,
 }
 
 impl Default for StoreSettings {
@@ -145,6 +150,7 @@ impl Default for StoreSettings {
             batch_window_us: u64::try_from(defaults.batch_window.as_micros()).unwrap_or(0),
             max_batch: defaults.max_batch,
             readers: defaults.readers,
+            checkpoint_pages: defaults.checkpoint_pages,
         }
     }
 }
@@ -155,6 +161,11 @@ impl StoreSettings {
             readers: self.readers.max(1),
             max_batch: self.max_batch.max(1),
             batch_window: std::time::Duration::from_micros(self.batch_window_us.min(100_000)),
+            // 0 keeps SQLite's own checkpoints in the commit (to compare).
+            checkpoint_pages: match self.checkpoint_pages {
+                0 => 0,
+                pages => pages.clamp(64, 1 << 20),
+            },
         }
     }
 }

@@ -211,7 +211,17 @@ struct Clocks {
     timer: Option<Timestamp>,
     /// The last event folded in.
     seq: i64,
+    /// The seq stored with the clocks (the last save or load).
+    stored_seq: i64,
 }
+
+/// The clocks are stored when they change; events that change nothing
+/// (a customer writing again while the first response is awaited) are not
+/// written for, unless this many have been folded since the last save.
+/// A state stored behind its conversation is caught up by folding the
+/// events after its seq, which changed nothing then and change nothing
+/// again; the bound keeps that read short.
+const RESAVE_AFTER_EVENTS: i64 = 64;
 
 /// The SLA writes a batch of activity left for one conversation; the last
 /// state folded wins.
@@ -422,17 +432,23 @@ impl TimerWorker {
         }
         match self.store.sla_state(conversation.id).await {
             Ok(Some(text)) => match serde_json::from_str::<StoredClocks>(&text) {
-                Ok(stored) => Some(Clocks {
-                    tracker: stored.tracker,
-                    timer: None,
-                    seq: stored.seq.unwrap_or(conversation.last_seq),
-                }),
+                Ok(stored) => {
+                    let seq = stored.seq.unwrap_or(conversation.last_seq);
+                    Some(Clocks {
+                        tracker: stored.tracker,
+                        timer: None,
+                        seq,
+                        stored_seq: seq,
+                    })
+                }
                 Err(e) => {
                     tracing::error!(error = %e, conversation = %conversation.id, "unreadable SLA state; restarting its clocks");
                     Some(Clocks {
                         tracker: SlaTracker::new(conversation),
                         timer: None,
                         seq: conversation.last_seq,
+                        // Unreadable: written again at the next fold.
+                        stored_seq: -RESAVE_AFTER_EVENTS,
                     })
                 }
             },
@@ -507,12 +523,15 @@ impl TimerWorker {
             tracker: mut state,
             timer,
             mut seq,
+            mut stored_seq,
         } = match known {
             Some(found) => found,
             None if conversation.status.is_active() || !events.is_empty() => Clocks {
                 tracker: SlaTracker::new(conversation),
                 timer: None,
                 seq: 0,
+                // Never stored: written at this fold.
+                stored_seq: -RESAVE_AFTER_EVENTS,
             },
             None => return false,
         };
@@ -570,8 +589,9 @@ impl TimerWorker {
         }
         let (new_timer, timer_write) = self.next_timer(&state, timer);
         let write = self.pending.entry(conversation.id).or_default();
-        if state != before || timer.is_none() || !to_fold.is_empty() {
+        if state != before || timer.is_none() || seq - stored_seq >= RESAVE_AFTER_EVENTS {
             write.state = Some((state.clone(), seq));
+            stored_seq = seq;
         }
         if timer_write.is_some() {
             write.timer = timer_write;
@@ -582,6 +602,7 @@ impl TimerWorker {
                 tracker: state,
                 timer: new_timer,
                 seq,
+                stored_seq,
             },
         );
         // A timer this worker wrote needs no read to know when it is due.
@@ -937,6 +958,7 @@ impl TimerWorker {
                 tracker: state,
                 timer: timer.filter(|t| *t != fired_at),
                 seq,
+                stored_seq: seq,
             },
         );
         Ok(())

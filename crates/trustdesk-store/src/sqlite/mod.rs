@@ -30,6 +30,7 @@ use trustdesk_core::{
     Event, NewEvent, Role, SessionId, Team, Timestamp,
 };
 
+mod checkpoint;
 mod statements;
 mod writer;
 
@@ -64,6 +65,13 @@ mod webhook_ops {
     crate::ops_webhooks::define_webhook_ops!(sqlx::SqliteConnection, "");
 }
 
+/// The log is copied back once it holds this many pages (64 MiB of 4 KiB
+/// pages) and started over at twice that; SQLite's own default is 1,000,
+/// in the commit. Each start-over stalls the writer for one small copy and
+/// an fsync of the database file (tens of ms on a busy VM), so the longer
+/// the log, the rarer the stall (BENCHMARKS.md, issue 18).
+pub const DEFAULT_CHECKPOINT_PAGES: u32 = 16384;
+
 /// Tuning of the embedded backend.
 #[derive(Clone, Debug)]
 pub struct SqliteOptions {
@@ -78,6 +86,10 @@ pub struct SqliteOptions {
     /// this much latency. Zero never lingers: batches then hold what queued
     /// up while the previous commit ran.
     pub batch_window: Duration,
+    /// The write-ahead log's size (in pages) at which it is copied back
+    /// into the database file, in the background (see `checkpoint`); 0
+    /// keeps SQLite's own policy (in the commit, past 1,000 pages).
+    pub checkpoint_pages: u32,
 }
 
 impl Default for SqliteOptions {
@@ -86,6 +98,7 @@ impl Default for SqliteOptions {
             readers: 4,
             max_batch: 512,
             batch_window: Duration::from_millis(2),
+            checkpoint_pages: DEFAULT_CHECKPOINT_PAGES,
         }
     }
 }
@@ -113,6 +126,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             // Acknowledged means on disk: every commit is fsynced.
             .synchronous(SqliteSynchronous::Full)
+            // Its commits (rare writes) never checkpoint either: the copy
+            // back is `checkpoint`'s, off the write path.
+            .pragma("wal_autocheckpoint", "0")
             .connect()
             .await?;
         sqlx::migrate!("./migrations/sqlite")
@@ -127,7 +143,7 @@ impl SqliteStore {
             .connect_with(base.read_only(true))
             .await?;
         let commits = CommitWatch::default();
-        let writer = Writer::open(path, commits.clone())?;
+        let writer = Writer::open(path, commits.clone(), &options)?;
         let (jobs, queue) = mpsc::channel(options.max_batch * 4);
         std::thread::Builder::new()
             .name("sqlite-writer".into())

@@ -25,6 +25,7 @@
 //!   and waits until the turn is given back, so SQLite's write lock is
 //!   never fought over and their order in the queue is kept.
 
+use super::checkpoint::CheckpointPolicy;
 use super::statements;
 use crate::append::{AppendPlan, plan_append};
 use crate::commits::CommitWatch;
@@ -64,6 +65,9 @@ pub(super) struct Turn {
 /// (a forgotten row costs one read on its next append, nothing more).
 const CACHED_CONVERSATIONS: usize = 10_000;
 
+/// The log file is truncated to this size when it starts over.
+const LOG_SIZE_LIMIT_BYTES: i64 = 256 << 20;
+
 /// Prepared statements kept by the connection: every hot statement fits.
 const CACHED_STATEMENTS: usize = 32;
 
@@ -84,12 +88,14 @@ pub(super) struct Writer {
     poisoned: bool,
     /// Hears how long each commit took and how many jobs it carried.
     commits: CommitWatch,
+    /// When the log is copied back into the database (never in a commit).
+    checkpoints: CheckpointPolicy,
 }
 
 impl Writer {
     /// Opens the write connection on a database the migrations have
     /// already prepared (WAL mode is a property of the file).
-    pub(super) fn open(path: &Path, commits: CommitWatch) -> Result<Self> {
+    pub(super) fn open(path: &Path, commits: CommitWatch, options: &SqliteOptions) -> Result<Self> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(10))?;
         // Acknowledged means on disk: every commit is fsynced.
@@ -100,6 +106,9 @@ impl Writer {
         // their B-tree pages back from the file.
         conn.pragma_update(None, "cache_size", -32768)?;
         conn.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
+        // A log that grew during a surge is cut back when it starts over.
+        conn.pragma_update(None, "journal_size_limit", LOG_SIZE_LIMIT_BYTES)?;
+        let checkpoints = CheckpointPolicy::start(&conn, path, options.checkpoint_pages)?;
         Ok(Self {
             conn,
             cache: HashMap::new(),
@@ -108,6 +117,7 @@ impl Writer {
             in_transaction: false,
             poisoned: false,
             commits,
+            checkpoints,
         })
     }
 
@@ -362,5 +372,6 @@ pub(super) fn run_writer(
         }
         under_load = batch.len() > 1;
         writer.run_batch(&mut batch);
+        writer.checkpoints.after_batch(&writer.conn);
     }
 }

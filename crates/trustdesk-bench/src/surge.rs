@@ -192,9 +192,8 @@ fn recovery(timeline: &[Second], surge_end: u64, end: u64, threshold: u64) -> Op
         .iter()
         .rposition(|s| !calm(s))
         .map_or(0, |last_bad| last_bad + 1);
-    (first_of_calm_tail < after.len()).then(|| {
-        (after[first_of_calm_tail].start_us.saturating_sub(surge_end)) as f64 / 1e6
-    })
+    (first_of_calm_tail < after.len())
+        .then(|| (after[first_of_calm_tail].start_us.saturating_sub(surge_end)) as f64 / 1e6)
 }
 
 #[cfg(test)]

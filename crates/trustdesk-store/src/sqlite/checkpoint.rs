@@ -79,7 +79,11 @@ impl CheckpointPolicy {
     /// SQLite's commit-time checkpoints there) and starts the thread that
     /// checkpoints `path` in the background. `threshold_pages` 0 keeps
     /// SQLite's own commit-time checkpoints (to compare against).
-    pub(super) fn start(writer: &Connection, path: &Path, threshold_pages: u32) -> crate::Result<Self> {
+    pub(super) fn start(
+        writer: &Connection,
+        path: &Path,
+        threshold_pages: u32,
+    ) -> crate::Result<Self> {
         if threshold_pages == 0 {
             return Ok(Self { background: None });
         }
@@ -99,7 +103,9 @@ impl CheckpointPolicy {
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || thread.run())
-            .map_err(|e| crate::StoreError::Internal(format!("start the checkpoint thread: {e}")))?;
+            .map_err(|e| {
+                crate::StoreError::Internal(format!("start the checkpoint thread: {e}"))
+            })?;
         Ok(Self {
             background: Some(BackgroundPasses {
                 threshold: i64::from(threshold_pages),
@@ -132,7 +138,12 @@ impl BackgroundPasses {
             let started = std::time::Instant::now();
             match passive_checkpoint(writer) {
                 Ok(pass) if pass.complete() => {
-                    tracing::debug!(frames, too_long, took_us = started.elapsed().as_micros() as u64, "sqlite: the writer copied the log's tail");
+                    tracing::debug!(
+                        frames,
+                        too_long,
+                        took_us = started.elapsed().as_micros() as u64,
+                        "sqlite: the writer copied the log's tail"
+                    );
                     LOG_FRAMES.with(|f| f.set(0))
                 }
                 Ok(_) => {}
@@ -208,7 +219,13 @@ impl Background {
             let started = std::time::Instant::now();
             let done = passive_checkpoint(&self.conn);
             if let Ok(pass) = &done {
-                tracing::debug!(passes, log = pass.log_frames, left = pass.left(), took_us = started.elapsed().as_micros() as u64, "sqlite: background checkpoint pass");
+                tracing::debug!(
+                    passes,
+                    log = pass.log_frames,
+                    left = pass.left(),
+                    took_us = started.elapsed().as_micros() as u64,
+                    "sqlite: background checkpoint pass"
+                );
             }
             match done {
                 Ok(pass) if pass.busy => return,

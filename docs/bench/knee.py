@@ -22,15 +22,26 @@ SERIES = [
     ("chat-session3.jsonl", "relay", "bare tokio relay (ceiling, session 3 run)", "tab:green", ":"),
     ("chat-session4.jsonl", "trustdesk", "trustdesk, session 4 (writer thread, TCP_NODELAY, linger)", "tab:brown", "-"),
     ("chat-session4.jsonl", "relay", "bare tokio relay (ceiling, session 4 run)", "tab:green", "-"),
+    # Issue 18, 2026-12-07: the same build with SQLite's own checkpoints
+    # (checkpoint_pages = 0) and with the background checkpoints.
+    ("issue18-checkpoint-ab-2026-12-07.jsonl", "trustdesk", "issue 18: checkpoints in the commit (SQLite's default)", "tab:pink", "--",
+     {"checkpoint_pages": 0, "sitting": "1: 2k,5k,8k"}),
+    ("chat-issue18-2026-12-07.jsonl", "trustdesk", "issue 18: background checkpoints (default)", "black", "-",
+     {"hard_cap_multiple": 2}),
+    ("chat-issue18-2026-12-07.jsonl", "relay", "bare tokio relay (ceiling, issue 18 run)", "tab:olive", "-",
+     {"hard_cap_multiple": 2}),
 ]
 
 
-def best(path, target):
-    """Best p99 per offered rate over the repeated runs in one file."""
+def best(path, target, only=None):
+    """Best p99 per offered rate over the repeated runs in one file (the
+    lines whose fields match `only`)."""
     points = {}
     for line in (HERE / "results" / path).read_text().splitlines():
         d = json.loads(line)
         if d.get("scenario") != "chat" or d["target"] != target:
+            continue
+        if any(d.get(k) != v for k, v in (only or {}).items()):
             continue
         rate = d["offered_msg_s"]
         p99 = d["p99_ms"] if d["delivered"] else float("nan")
@@ -40,10 +51,10 @@ def best(path, target):
 
 
 fig, ax = plt.subplots(figsize=(12, 5))
-for path, target, label, color, style in SERIES:
+for path, target, label, color, style, *only in SERIES:
     if not (HERE / "results" / path).exists():
         continue
-    pts = best(path, target)
+    pts = best(path, target, only[0] if only else None)
     ax.plot([p[0] for p in pts], [p[1] for p in pts], style, marker="o", color=color, label=label)
 ax.axhline(20, color="gray", linestyle=":", label="target p99 = 20 ms")
 ax.axvline(5000, color="gray", linestyle="-.", linewidth=0.8, label="target 5k msg/s")

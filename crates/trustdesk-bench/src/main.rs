@@ -58,6 +58,42 @@ impl AgentArgs {
     }
 }
 
+/// The connections of the chat load (`chat` and `surge`).
+#[derive(clap::Args, Clone)]
+struct ChatLoad {
+    /// The server; several comma-separated for nodes of one desk
+    /// (customers spread over them, each agent on the next node).
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    #[arg(long, default_value_t = 1000)]
+    customers: usize,
+    #[arg(long, default_value_t = 10)]
+    agents: usize,
+    /// Message body size in bytes.
+    #[arg(long, default_value_t = 64)]
+    body_bytes: usize,
+    #[arg(long, default_value_t = 8)]
+    source_ips: usize,
+    #[command(flatten)]
+    agent: AgentArgs,
+}
+
+impl ChatLoad {
+    fn options(&self) -> chat::Options {
+        chat::Options {
+            customers: self.customers,
+            agents: self.agents,
+            body_bytes: self.body_bytes,
+            source_ips: self.source_ips,
+            agent: self.agent.login(),
+        }
+    }
+
+    fn endpoints(&self) -> Result<Vec<net::Endpoint>> {
+        self.url.split(',').map(net::Endpoint::parse).collect()
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Hold N authenticated, subscribed customer connections; report RSS.
@@ -90,16 +126,10 @@ enum Command {
     },
     /// Customers send to agents at an open-loop rate; delivery latency.
     Chat {
-        /// The server; several comma-separated for nodes of one desk
-        /// (customers spread over them, each agent on the next node).
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
-        url: String,
+        #[command(flatten)]
+        load: ChatLoad,
         #[arg(long, value_enum, default_value = "trustdesk")]
         target: chat::TargetKind,
-        #[arg(long, default_value_t = 1000)]
-        customers: usize,
-        #[arg(long, default_value_t = 10)]
-        agents: usize,
         /// Offered rate, messages per second.
         #[arg(long, default_value_t = 1000.0)]
         rate: f64,
@@ -121,23 +151,12 @@ enum Command {
         ceiling_url: Option<String>,
         #[arg(long, requires = "ceiling_url")]
         ceiling_pid: Option<u32>,
-        /// Message body size in bytes.
-        #[arg(long, default_value_t = 64)]
-        body_bytes: usize,
-        #[arg(long, default_value_t = 8)]
-        source_ips: usize,
-        #[command(flatten)]
-        agent: AgentArgs,
     },
     /// The chat load at a normal rate, then at twice the knee, then normal
     /// again: throughput, refusals and recovery past the knee.
     Surge {
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
-        url: String,
-        #[arg(long, default_value_t = 1000)]
-        customers: usize,
-        #[arg(long, default_value_t = 10)]
-        agents: usize,
+        #[command(flatten)]
+        load: ChatLoad,
         /// The knee (msg/s): the highest rate the server keeps up with.
         #[arg(long)]
         knee: f64,
@@ -156,12 +175,6 @@ enum Command {
         after: u64,
         #[arg(long, value_delimiter = ',', required = true)]
         server_pid: Vec<u32>,
-        #[arg(long, default_value_t = 64)]
-        body_bytes: usize,
-        #[arg(long, default_value_t = 8)]
-        source_ips: usize,
-        #[command(flatten)]
-        agent: AgentArgs,
     },
     /// New conversations end to end per second (REST in, agent inbox out).
     /// Several nodes of one desk: `--url http://a,http://b` (customers on
@@ -297,9 +310,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Surge {
-            url,
-            customers,
-            agents,
+            load,
             knee,
             surge_multiple,
             normal_fraction,
@@ -307,25 +318,15 @@ async fn run(cli: Cli) -> Result<()> {
             surge,
             after,
             server_pid,
-            body_bytes,
-            source_ips,
-            agent,
         } => {
-            let options = chat::Options {
-                customers,
-                agents,
-                body_bytes,
-                source_ips,
-                agent: agent.login(),
-            };
-            let endpoints = url
-                .split(',')
-                .map(net::Endpoint::parse)
-                .collect::<Result<Vec<_>>>()?;
-            eprintln!("connecting {customers} customers and {agents} agents to {url}");
+            let options = load.options();
+            eprintln!(
+                "connecting {} customers and {} agents to {}",
+                load.customers, load.agents, load.url
+            );
             let target = chat::Target::connect(
                 chat::TargetKind::Trustdesk,
-                &endpoints,
+                &load.endpoints()?,
                 server_pid,
                 &options,
                 Instant::now(),
@@ -347,10 +348,8 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Chat {
-            url,
+            load,
             target,
-            customers,
-            agents,
             rate,
             sweep,
             duration,
@@ -358,24 +357,15 @@ async fn run(cli: Cli) -> Result<()> {
             server_pid,
             ceiling_url,
             ceiling_pid,
-            body_bytes,
-            source_ips,
-            agent,
         } => {
-            let options = chat::Options {
-                customers,
-                agents,
-                body_bytes,
-                source_ips,
-                agent: agent.login(),
-            };
+            let options = load.options();
             let epoch = Instant::now();
             // Several nodes of one desk: `--url http://a,http://b`.
-            let endpoints = url
-                .split(',')
-                .map(net::Endpoint::parse)
-                .collect::<Result<Vec<_>>>()?;
-            eprintln!("connecting {customers} customers and {agents} agents to {url}");
+            let endpoints = load.endpoints()?;
+            eprintln!(
+                "connecting {} customers and {} agents to {}",
+                load.customers, load.agents, load.url
+            );
             let main =
                 chat::Target::connect(target, &endpoints, server_pid, &options, epoch).await?;
             let ceiling = match ceiling_url {

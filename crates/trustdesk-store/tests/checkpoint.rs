@@ -10,39 +10,12 @@ use trustdesk_core::guard::GuardedText;
 use trustdesk_core::*;
 use trustdesk_store::*;
 
+mod common;
+use common::conversation;
+
 const THRESHOLD_PAGES: u32 = 64;
 const WRITERS: usize = 8;
 const MESSAGES_EACH: usize = 400;
-
-async fn conversation(store: &dyn Store) -> (ConversationId, CustomerId) {
-    let customer = Customer {
-        id: CustomerId::new(),
-        external_id: None,
-        name: None,
-        email: None,
-        locale: None,
-        created_at: Timestamp(1_000),
-    };
-    store.create_customer(&customer).await.unwrap();
-    let id = ConversationId::new();
-    store
-        .create_conversation(
-            &NewConversation {
-                id,
-                customer_id: customer.id,
-                channel: Channel::Web,
-                subject: None,
-                language: Some(Language::En),
-                priority: Priority::Normal,
-                origin_client_id: None,
-                at: Timestamp(1_000),
-            },
-            Vec::new(),
-        )
-        .await
-        .unwrap();
-    (id, customer.id)
-}
 
 fn file_size(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)

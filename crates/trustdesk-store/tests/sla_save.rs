@@ -6,34 +6,10 @@ use trustdesk_core::timer::TimerKind;
 use trustdesk_core::*;
 use trustdesk_store::*;
 
+mod common;
+
 async fn conversation(store: &dyn Store) -> ConversationId {
-    let id = ConversationId::new();
-    let customer = Customer {
-        id: CustomerId::new(),
-        external_id: None,
-        name: None,
-        email: None,
-        locale: None,
-        created_at: Timestamp(1_000),
-    };
-    store.create_customer(&customer).await.unwrap();
-    store
-        .create_conversation(
-            &NewConversation {
-                id,
-                customer_id: customer.id,
-                channel: Channel::Web,
-                subject: None,
-                language: Some(Language::En),
-                priority: Priority::Normal,
-                origin_client_id: None,
-                at: Timestamp(1_000),
-            },
-            Vec::new(),
-        )
-        .await
-        .unwrap();
-    id
+    common::conversation(store).await.0
 }
 
 async fn flush_story(store: Arc<dyn Store>) {

@@ -174,6 +174,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if args.demo {
                 crate::demo::prepare_config(&mut config);
             }
+            // Train the triage model now, on the main thread: the first
+            // customer does not wait for it, and its training buffers are
+            // freed in the main heap, which glibc gives back, instead of a
+            // worker thread's arena, which kept ~5 MB of them resident.
+            trustdesk_core::triage::Classifier::builtin();
             let application = Application::build(config).await?;
             let addr = application.local_addr();
             if args.demo {

@@ -8,13 +8,54 @@ pub struct Sample<'a> {
     pub label: usize,
 }
 
-/// Weights laid out feature-major (`w[f * k + c]`) so the classes of one
+/// Renumbers the samples' features to rows of the features some sample
+/// has (dropping indices `>= dim`) and returns those features, sorted:
+/// `present[row]` is the original index. A logistic model trained over the
+/// rows scores exactly as one over all `dim` hashed features, whose other
+/// rows would stay zero, and neither training nor the model holds the
+/// dense table (10 MB of zeros at 2^18 features, resident in every server).
+pub fn renumber(features: &mut [Vec<(u32, f32)>], dim: usize) -> Vec<u32> {
+    let mut present: Vec<u32> = features
+        .iter()
+        .flatten()
+        .map(|&(i, _)| i)
+        .filter(|&i| (i as usize) < dim)
+        .collect();
+    present.sort_unstable();
+    present.dedup();
+    present.shrink_to_fit();
+    for f in features.iter_mut() {
+        f.retain_mut(|(i, _)| match present.binary_search(i) {
+            Ok(row) => {
+                *i = row as u32;
+                true
+            }
+            Err(_) => false,
+        });
+    }
+    present
+}
+
+/// Weights laid out row-major (`w[row * k + c]`) so the classes of one
 /// feature share a cache line, plus one bias per class.
 #[derive(Clone, Debug)]
 pub struct Linear {
     k: usize,
     w: Vec<f32>,
+    rows: Rows,
     b: Vec<f32>,
+}
+
+/// Which row of `w` holds a feature's weights.
+#[derive(Clone, Debug)]
+enum Rows {
+    /// Every hashed feature has a row: row = feature index.
+    Dense,
+    /// Only these features (sorted) have rows, in this order; the others
+    /// weigh nothing. A trained logistic model touches a few thousand of
+    /// the 2^18 hashed features, and the dense table was 10 MB of zeros
+    /// resident in every server.
+    Sparse(Vec<u32>),
 }
 
 /// Training hyper-parameters of the logistic regression.
@@ -59,12 +100,23 @@ impl Linear {
         self.k
     }
 
+    /// Features with a row of weights.
+    pub fn rows(&self) -> usize {
+        self.w.len() / self.k.max(1)
+    }
+
     /// Raw class scores.
     pub fn scores(&self, features: &[(u32, f32)], out: &mut [f32]) {
         let k = self.k;
         out[..k].copy_from_slice(&self.b);
         for &(i, v) in features {
-            let base = i as usize * k;
+            let row = match &self.rows {
+                Rows::Dense => Some(i as usize),
+                Rows::Sparse(present) => present.binary_search(&i).ok(),
+            };
+            let Some(base) = row.map(|r| r * k) else {
+                continue;
+            };
             if let Some(row) = self.w.get(base..base + k) {
                 for (o, w) in out[..k].iter_mut().zip(row) {
                     *o += w * v;
@@ -85,6 +137,7 @@ impl Linear {
         let mut m = Linear {
             k,
             w: vec![0.0; dim * k],
+            rows: Rows::Dense,
             b: vec![0.0; k],
         };
         if samples.is_empty() || k == 0 {
@@ -140,6 +193,17 @@ impl Linear {
         m
     }
 
+    /// A model trained over [`renumber`]ed features, answering for the
+    /// original feature indices: row `r` holds the weights of feature
+    /// `present[r]`.
+    pub fn over_features(self, present: Vec<u32>) -> Linear {
+        debug_assert_eq!(present.len(), self.rows());
+        Linear {
+            rows: Rows::Sparse(present),
+            ..self
+        }
+    }
+
     /// Multinomial naive Bayes with Laplace smoothing `alpha`, expressed as
     /// a linear model (log-likelihoods as weights, log-priors as biases).
     pub fn train_naive_bayes(dim: usize, k: usize, samples: &[Sample<'_>], alpha: f32) -> Linear {
@@ -166,7 +230,14 @@ impl Linear {
                 ((c + alpha) / (totals[cls] + alpha * dim as f32)).ln()
             })
             .collect();
-        Linear { k, w, b }
+        // Every feature has a weight (unseen ones the smoothed
+        // likelihood), so the table stays dense.
+        Linear {
+            k,
+            w,
+            rows: Rows::Dense,
+            b,
+        }
     }
 }
 
@@ -230,6 +301,27 @@ mod tests {
         assert!(p[0] > 0.9, "{p:?}");
         m.probabilities(&b, &mut p);
         assert!(p[1] > 0.9, "{p:?}");
+        // Renumbered to rows of the features seen (1 and 2), the model
+        // scores every input exactly as the dense one, whose other rows
+        // (0, 3..8) stay zero.
+        let mut seen = vec![a.to_vec(), b.to_vec()];
+        let present = renumber(&mut seen, 8);
+        assert_eq!(present, [1, 2]);
+        let rows: Vec<Sample<'_>> = seen
+            .iter()
+            .zip([0, 1])
+            .map(|(features, label)| Sample { features, label })
+            .collect();
+        let sparse = Linear::train_logistic(present.len(), 2, &rows, LrParams::default())
+            .over_features(present);
+        assert_eq!(sparse.rows(), 2);
+        assert_eq!(m.rows(), 8);
+        for f in [&a[..], &b[..], &[(0, 1.0), (2, 0.5), (7, 2.0)][..]] {
+            let (mut compact, mut dense) = ([0.0; 2], [0.0; 2]);
+            sparse.scores(f, &mut compact);
+            m.scores(f, &mut dense);
+            assert_eq!(compact, dense, "{f:?}");
+        }
         let nb = Linear::train_naive_bayes(8, 2, &samples, 0.1);
         nb.scores(&a, &mut p);
         assert_eq!(argmax(&p), 0);

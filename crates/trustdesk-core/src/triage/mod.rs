@@ -201,6 +201,13 @@ impl Classifier {
             features::extract(&e.text, config.bits, config.features, &mut f);
             feats.push(f);
         }
+        // Logistic weights of features no example has stay zero: train over
+        // the ones seen only (naive Bayes weighs unseen ones too).
+        let present = match config.learner {
+            Learner::LogisticRegression => Some(linear::renumber(&mut feats, dim)),
+            Learner::NaiveBayes => None,
+        };
+        let rows = present.as_ref().map_or(dim, Vec::len);
         let cat: Vec<Sample<'_>> = examples
             .iter()
             .zip(&feats)
@@ -230,7 +237,7 @@ impl Classifier {
         let (category, priority) = match config.learner {
             Learner::LogisticRegression => (
                 Linear::train_logistic(
-                    dim,
+                    rows,
                     Category::ALL.len(),
                     &cat,
                     LrParams {
@@ -238,12 +245,19 @@ impl Classifier {
                         ..params
                     },
                 ),
-                Linear::train_logistic(dim, Priority::ALL.len(), &pri, params),
+                Linear::train_logistic(rows, Priority::ALL.len(), &pri, params),
             ),
             Learner::NaiveBayes => (
                 Linear::train_naive_bayes(dim, Category::ALL.len(), &cat, 0.05),
                 Linear::train_naive_bayes(dim, Priority::ALL.len(), &pri, 0.05),
             ),
+        };
+        let (category, priority) = match present {
+            Some(present) => (
+                category.over_features(present.clone()),
+                priority.over_features(present),
+            ),
+            None => (category, priority),
         };
         Classifier {
             config,

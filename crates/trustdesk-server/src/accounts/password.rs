@@ -31,8 +31,14 @@ const WORK_AREA_RESERVE_BYTES: usize = 33 << 20;
 static HASHING: Semaphore = Semaphore::const_new(CONCURRENT_HASHES);
 
 pub async fn hash(password: String) -> anyhow::Result<String> {
-    let _permit = HASHING.acquire().await?;
-    tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
+    // The permit moves into the blocking task: if this future is dropped
+    // (the client went away), the hash still counts until it ends.
+    let permit = HASHING.acquire().await?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        hash_blocking(&password)
+    })
+    .await?
 }
 
 pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
@@ -61,10 +67,11 @@ pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
 /// against a fixed dummy hash, so both cases take the same time and an
 /// attacker cannot tell which emails exist.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
-    let Ok(_permit) = HASHING.acquire().await else {
+    let Ok(permit) = HASHING.acquire().await else {
         return false;
     };
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let (hash, known) = match stored {
             Some(h) => (h, true),
             None => (dummy_hash().to_owned(), false),

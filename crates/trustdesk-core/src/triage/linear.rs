@@ -52,9 +52,7 @@ enum Rows {
     /// Every hashed feature has a row: row = feature index.
     Dense,
     /// Only these features (sorted) have rows, in this order; the others
-    /// weigh nothing. A trained logistic model touches a few thousand of
-    /// the 2^18 hashed features, and the dense table was 10 MB of zeros
-    /// resident in every server.
+    /// weigh nothing (see [`renumber`]).
     Sparse(Vec<u32>),
 }
 

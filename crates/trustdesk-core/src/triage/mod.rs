@@ -207,7 +207,6 @@ impl Classifier {
             Learner::LogisticRegression => Some(linear::renumber(&mut feats, dim)),
             Learner::NaiveBayes => None,
         };
-        let rows = present.as_ref().map_or(dim, Vec::len);
         let cat: Vec<Sample<'_>> = examples
             .iter()
             .zip(&feats)
@@ -234,30 +233,25 @@ impl Classifier {
             l2: config.l2,
             ..LrParams::default()
         };
-        let (category, priority) = match config.learner {
-            Learner::LogisticRegression => (
+        let (category, priority) = match present {
+            Some(present) => (
                 Linear::train_logistic(
-                    rows,
+                    present.len(),
                     Category::ALL.len(),
                     &cat,
                     LrParams {
                         balanced: config.balanced,
                         ..params
                     },
-                ),
-                Linear::train_logistic(rows, Priority::ALL.len(), &pri, params),
+                )
+                .over_features(present.clone()),
+                Linear::train_logistic(present.len(), Priority::ALL.len(), &pri, params)
+                    .over_features(present),
             ),
-            Learner::NaiveBayes => (
+            None => (
                 Linear::train_naive_bayes(dim, Category::ALL.len(), &cat, 0.05),
                 Linear::train_naive_bayes(dim, Priority::ALL.len(), &pri, 0.05),
             ),
-        };
-        let (category, priority) = match present {
-            Some(present) => (
-                category.over_features(present.clone()),
-                priority.over_features(present),
-            ),
-            None => (category, priority),
         };
         Classifier {
             config,

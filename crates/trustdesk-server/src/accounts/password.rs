@@ -2,15 +2,14 @@
 //! on the blocking pool so a login never stalls the event loop.
 //!
 //! Each hash needs a 19 MiB work area. Left to argon2, that area is a
-//! `Vec` of exactly that size, and glibc keeps it resident after the free:
-//! freeing its first large mmap raises the mmap threshold to that size, so
-//! every later area comes from the heap and is never given back (heaptrack
-//! showed it as two thirds of an idle server's heap). So the work area is
-//! ours: reserved above glibc's highest possible mmap threshold (32 MiB on
-//! 64-bit), it is always its own mapping and returns to the system when the
-//! hash ends. Only the pages argon2 touches become resident. A semaphore
-//! caps how many hashes run at once, so a burst of logins queues instead
-//! of growing memory by 19 MiB per request.
+//! `Vec` of exactly that size, which glibc may serve from a thread's arena
+//! and keep resident after the free (freeing a large mmap raises its mmap
+//! threshold to that size). So the work area is ours: reserved above
+//! glibc's highest possible mmap threshold (32 MiB on 64-bit), it is always
+//! its own mapping and returns to the system when the hash ends; only the
+//! pages argon2 touches become resident. A semaphore caps how many hashes
+//! run at once, so a burst of logins queues instead of growing memory by
+//! 19 MiB per request.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
